@@ -1,0 +1,3 @@
+"""Administration domain and storage: org tree, surveys, waves, invitations, responses, users."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Flask application and the ``samen`` command line."""
+
+__all__: list[str] = []
