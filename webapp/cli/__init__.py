@@ -15,6 +15,7 @@ __all__ = ["cli", "main"]
 # (module, attribute) of every command; modules are imported when the CLI is built.
 _COMMANDS = [
     ("webapp.cli.instruments", "instruments"),
+    ("webapp.cli.analyze", "analyze"),
 ]
 
 

@@ -1,0 +1,235 @@
+"""The psychometric report: every statistic of a survey's scales in one JSON-ready dict.
+
+:func:`analyze` is what ``samen analyze`` prints with ``--format json``; its shape is the
+contract in DESIGN.md ("Engine contracts"). It only orchestrates: the statistics live in
+``engine.scoring``, ``engine.reliability``, ``engine.aggregation``, ``engine.factors``,
+``engine.omega`` and ``engine.cfa``. A number that cannot be computed is ``None`` and the
+top-level ``notes`` list says which number and why; the result never holds NaN or infinity.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.report_json import Notes, sanitize
+
+__all__ = ["ScaleSpec", "analyze", "sanitize"]
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    """A scored scale: its items, which of them are reverse-keyed, and the response range.
+
+    Parameters
+    ----------
+    id : str
+        Scale id as written in the report (``<instrument>.<scale>`` when a survey combines
+        instruments).
+    items : tuple of str
+        Column names of the items, in order.
+    reverse : frozenset of str
+        Items to reverse-key as ``low + high - x`` before any statistic.
+    low, high : float
+        Lowest and highest point of the response scale; ``high - low + 1`` is the number of
+        options A in rwg(j)'s uniform null variance.
+    """
+
+    id: str
+    items: tuple[str, ...]
+    reverse: frozenset[str] = field(default_factory=frozenset)
+    low: float = 1.0
+    high: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise ValueError(f"id must be a non-empty string, got {self.id!r}")
+        object.__setattr__(self, "items", tuple(self.items))
+        object.__setattr__(self, "reverse", frozenset(self.reverse))
+        if not self.items:
+            raise ValueError(f"items of scale {self.id!r} must not be empty")
+        if len(set(self.items)) != len(self.items):
+            raise ValueError(f"items of scale {self.id!r} repeat an item")
+        extra = sorted(self.reverse - set(self.items))
+        if extra:
+            raise ValueError(f"reverse of scale {self.id!r} names non-items: {', '.join(extra)}")
+        low, high = float(self.low), float(self.high)
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise ValueError(
+                f"low and high of scale {self.id!r} must be finite with low < high, "
+                f"got {self.low}, {self.high}"
+            )
+
+    @property
+    def n_options(self) -> int:
+        """A = high - low + 1, the number of response options."""
+        return round(self.high - self.low) + 1
+
+
+def analyze(
+    data: pd.DataFrame,
+    scales: Sequence[ScaleSpec],
+    group: pd.Series | None = None,
+    min_share: float = 2 / 3,
+    *,
+    timings: MutableMapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """Psychometric report of `scales` in `data`: the ``samen analyze --format json`` object.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents in rows; columns include every item of `scales` (other columns are
+        ignored). Missing answers are NaN.
+    scales : sequence of ScaleSpec
+        The scored scales; ids unique, no item in two scales.
+    group : Series, optional
+        Group (team) of each respondent, aligned with `data` by position; adds ICC(1),
+        ICC(2) and rwg(j) per scale. Respondents with a missing group are left out of those.
+    min_share : float
+        Minimum share of a scale's items answered for a scale score, in (0, 1]. Default 2/3.
+    timings : dict, optional
+        When given, receives the seconds spent per stage (``scoring``, ``reliability``,
+        ``efa``, ``cfa``, ``omega``, ``aggregation``), for benchmarks.
+
+    Returns
+    -------
+    dict
+        ``{"n", "min_share", "scales": {id: {"n", "n_items", "reverse", "range", "mean",
+        "sd", "alpha", "alpha_ci", "std_alpha", "sem", "omega_total", "ordinal_alpha",
+        "items": {item: {"mean", "sd", "r_drop", "alpha_if_dropped"}}, and with a group
+        "icc1", "icc2", "rwg_j_mean", "rwg_j_median", "rwg_j_groups"}}, "efa": {"n_factors",
+        "kmo", "kmo_items", "bartlett": {"chisq", "df", "p"}, "parallel_n_factors",
+        "loadings": {item: {factor: loading}}}, "cfa": {"n", "chisq", "df", "p", "cfi",
+        "tli", "rmsea", "rmsea_ci", "srmr", "loadings": {item: {scale: loading}}},
+        "omega": {"hierarchical", "total", "n_factors"} (two or more scales), "group":
+        {"n_groups", "n_missing"} (with a group), "notes": [str]}``. Every float is finite
+        or None; each None has a note ``"<path>: <reason>"``.
+
+    Notes
+    -----
+    Every statistic is computed on reverse-keyed items (``low + high - x``). The EFA
+    extracts as many factors as there are scales, the structure the instrument claims; with a
+    single scale it extracts the number parallel analysis suggests (the one-factor solution
+    of one scale says nothing). The CFA is the scales' own structure (each item loads on its
+    scale only, factors correlate); single-item scales are left out of it.
+    Definitions follow R: ``psych::alpha``, ``psych::omega``, ``psych::polychoric``,
+    ``psych::KMO``, ``psych::cortest.bartlett``, ``psych::fa.parallel``, ``psych::fa``,
+    ``lavaan::cfa``, ``multilevel::ICC1``/``ICC2``/``rwg.j`` (see DESIGN.md).
+    """
+    frame, specs, groups = _validate(data, scales, group, min_share)
+    from engine.report_stages import (
+        aggregation_stage,
+        cfa_stage,
+        describe_scale,
+        efa_stage,
+        group_summary,
+        omega_stage,
+        reliability_stage,
+        reverse_keyed,
+        scale_scores,
+    )
+
+    notes = Notes()
+    stage = _Stopwatch(timings)
+    report: dict[str, Any] = {"n": len(frame), "min_share": float(min_share), "scales": {}}
+
+    with stage("scoring"):
+        keyed = reverse_keyed(frame, specs)
+        scores = scale_scores(frame, specs, min_share)
+    for spec in specs:
+        report["scales"][spec.id] = describe_scale(spec, scores[spec.id], notes)
+    with stage("reliability"):
+        for spec in specs:
+            report["scales"][spec.id].update(
+                reliability_stage(spec, keyed[list(spec.items)], notes)
+            )
+    if groups is not None:
+        with stage("aggregation"):
+            report["group"] = group_summary(groups)
+            for spec in specs:
+                report["scales"][spec.id].update(
+                    aggregation_stage(
+                        spec, scores[spec.id], keyed[list(spec.items)], groups, notes
+                    )
+                )
+    with stage("efa"):
+        report["efa"] = efa_stage(keyed, specs, notes)
+    with stage("cfa"):
+        report["cfa"] = cfa_stage(keyed, specs, notes)
+    if len(specs) >= 2:
+        with stage("omega"):
+            report["omega"] = omega_stage(keyed, specs, notes)
+    clean = sanitize(report, notes)
+    clean["notes"] = notes.as_list()
+    return clean
+
+
+# -- validation ----------------------------------------------------------------------------
+
+
+def _validate(
+    data: Any, scales: Sequence[ScaleSpec], group: Any, min_share: float
+) -> tuple[pd.DataFrame, list[ScaleSpec], pd.Series | None]:
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    specs = list(scales)
+    if not specs:
+        raise ValueError("scales must name at least one scale")
+    if not all(isinstance(s, ScaleSpec) for s in specs):
+        raise ValueError("scales must be ScaleSpec objects")
+    ids = [s.id for s in specs]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"scales repeat the id(s) {', '.join(dupes)}")
+    owner: dict[str, str] = {}
+    for spec in specs:
+        for item in spec.items:
+            if item in owner:
+                raise ValueError(
+                    f"scales: item {item!r} is in both {owner[item]!r} and {spec.id!r}"
+                )
+            owner[item] = spec.id
+    missing = [item for item in owner if item not in data.columns]
+    if missing:
+        raise ValueError(f"data has no column(s) {', '.join(missing)}")
+    if not (isinstance(min_share, int | float) and 0 < min_share <= 1):
+        raise ValueError(f"min_share must be in (0, 1], got {min_share!r}")
+    from engine.scoring import as_numeric_frame
+
+    frame = as_numeric_frame(data[list(owner)], "data")
+    if len(frame) < 3:
+        raise ValueError(f"data must hold at least 3 respondents, got {len(frame)}")
+    infinite = [c for c in frame.columns if np.isinf(frame[c].to_numpy()).any()]
+    if infinite:
+        raise ValueError(f"data has infinite values in {', '.join(map(str, infinite))}")
+    groups = None
+    if group is not None:
+        groups = pd.Series(np.asarray(group, dtype=object), index=frame.index, name="group")
+        if len(groups) != len(frame):
+            raise ValueError(f"group has {len(groups)} values for {len(frame)} respondents")
+        groups = groups.where(pd.notna(groups), None)
+        if groups.nunique(dropna=True) < 2:
+            raise ValueError("group must hold at least two different groups")
+    return frame, specs, groups
+
+
+class _Stopwatch:
+    def __init__(self, timings: MutableMapping[str, float] | None) -> None:
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self.timings is not None:
+                self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start

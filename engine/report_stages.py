@@ -1,0 +1,296 @@
+"""The stages of :func:`engine.report.analyze`: each fills one part of the report.
+
+Each stage calls the engine's statistics and leaves, for any number it cannot give, a hint
+in :class:`engine.report_json.Notes` saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from engine.report_json import Notes
+
+if TYPE_CHECKING:
+    from engine.report import ScaleSpec
+
+__all__ = [
+    "aggregation_stage",
+    "cfa_stage",
+    "describe_scale",
+    "efa_stage",
+    "group_summary",
+    "omega_stage",
+    "reliability_stage",
+    "reverse_keyed",
+    "scale_scores",
+]
+
+# Failures of a statistic on degenerate data (singular matrices, no convergence) become a
+# null with a note instead of sinking the whole report; bad arguments are checked up front.
+# ImportError: a statistic whose module is not installed is reported as null, with the reason.
+_STAT_ERRORS = (ValueError, ArithmeticError, np.linalg.LinAlgError, ImportError)
+
+
+def reverse_keyed(frame: pd.DataFrame, specs: Sequence[ScaleSpec]) -> pd.DataFrame:
+    from engine.scoring import reverse_code
+
+    keyed = frame.copy()
+    for spec in specs:
+        cols = [item for item in spec.items if item in spec.reverse]
+        if cols:
+            keyed[cols] = reverse_code(frame[cols], spec.low, spec.high)
+    return keyed
+
+
+def scale_scores(
+    frame: pd.DataFrame, specs: Sequence[ScaleSpec], min_share: float
+) -> pd.DataFrame:
+    from engine.scoring import score_scale
+
+    return pd.DataFrame(
+        {
+            spec.id: score_scale(
+                frame[list(spec.items)],
+                reverse=sorted(spec.reverse),
+                low=spec.low,
+                high=spec.high,
+                min_share=min_share,
+            )
+            for spec in specs
+        },
+        index=frame.index,
+    )
+
+
+def describe_scale(spec: ScaleSpec, score: pd.Series, notes: Notes) -> dict[str, Any]:
+    valid = score.dropna()
+    out: dict[str, Any] = {
+        "n": int(valid.size),
+        "n_items": len(spec.items),
+        "reverse": [item for item in spec.items if item in spec.reverse],
+        "range": [float(spec.low), float(spec.high)],
+        "mean": float(valid.mean()) if valid.size else None,
+        "sd": float(valid.std(ddof=1)) if valid.size >= 2 else None,
+    }
+    if valid.size < 2:
+        notes.add(f"scales.{spec.id}.sd", f"{valid.size} valid scale score(s)")
+    if not valid.size:
+        notes.add(f"scales.{spec.id}.mean", "no respondent answered enough items")
+    return out
+
+
+_RELIABILITY_KEYS = ("alpha", "alpha_ci", "std_alpha", "sem", "omega_total", "ordinal_alpha")
+
+
+def reliability_stage(spec: ScaleSpec, items: pd.DataFrame, notes: Notes) -> dict[str, Any]:
+    base = f"scales.{spec.id}"
+    out: dict[str, Any] = dict.fromkeys(_RELIABILITY_KEYS)
+    out["items"] = {
+        item: {
+            "mean": _mean(items[item]),
+            "sd": _sd(items[item]),
+            "r_drop": None,
+            "alpha_if_dropped": None,
+        }
+        for item in spec.items
+    }
+    if len(spec.items) < 2:
+        for key in _RELIABILITY_KEYS:
+            notes.add(f"{base}.{key}", "single-item scale: reliability is undefined")
+        only = spec.items[0]
+        for key in ("r_drop", "alpha_if_dropped"):
+            notes.add(f"{base}.items.{only}.{key}", "single-item scale")
+        return out
+    constant = [c for c in items.columns if items[c].nunique(dropna=True) < 2]
+    if constant:
+        reason = f"constant item(s) {', '.join(map(str, constant))}: correlations undefined"
+        for key in _RELIABILITY_KEYS:
+            notes.add(f"{base}.{key}", reason)
+        return out
+
+    cronbach_alpha = _fn("engine.reliability", "cronbach_alpha")
+    ordinal_alpha = _fn("engine.reliability", "ordinal_alpha")
+    try:
+        res = cronbach_alpha(items)
+    except _STAT_ERRORS as exc:
+        notes.add(f"{base}.alpha", f"not computed ({exc})")
+    else:
+        out.update(
+            alpha=res.alpha,
+            alpha_ci=list(res.ci),
+            std_alpha=res.std_alpha,
+            sem=getattr(res, "sem", None),
+        )
+        table = res.items
+        for item in spec.items:
+            row = out["items"][item]
+            for key in ("mean", "sd", "r_drop", "alpha_if_dropped"):
+                if key in table.columns and item in table.index:
+                    row[key] = table.at[item, key]
+            if len(spec.items) == 2:
+                notes.add(f"{base}.items.{item}.alpha_if_dropped", "one item would remain")
+    out["omega_total"] = _try(lambda: _omega(items, 1).total, f"{base}.omega_total", notes)
+    out["ordinal_alpha"] = _try(lambda: ordinal_alpha(items), f"{base}.ordinal_alpha", notes)
+    return out
+
+
+def _omega(data: pd.DataFrame, n_factors: int) -> Any:
+    return _fn("engine.omega", "omega")(data, n_factors)
+
+
+def group_summary(groups: pd.Series) -> dict[str, Any]:
+    return {"n_groups": int(groups.nunique(dropna=True)), "n_missing": int(groups.isna().sum())}
+
+
+def aggregation_stage(
+    spec: ScaleSpec, score: pd.Series, items: pd.DataFrame, groups: pd.Series, notes: Notes
+) -> dict[str, Any]:
+    icc, rwg_j = _fn("engine.aggregation", "icc"), _fn("engine.aggregation", "rwg_j")
+    base = f"scales.{spec.id}"
+    has_group = groups.notna().to_numpy()
+    out: dict[str, Any] = dict.fromkeys(
+        ("icc1", "icc2", "rwg_j_mean", "rwg_j_median", "rwg_j_groups")
+    )
+    valid = has_group & score.notna().to_numpy()
+    try:
+        res = icc(score[valid], groups[valid])
+    except _STAT_ERRORS as exc:
+        notes.add(f"{base}.icc1", f"not computed ({exc})")
+        notes.add(f"{base}.icc2", f"not computed ({exc})")
+    else:
+        out.update(icc1=res.icc1, icc2=res.icc2)
+        for key in ("icc1", "icc2"):
+            notes.add(f"{base}.{key}", "undefined for these groups (e.g. no variance)")
+    if spec.n_options < 2:
+        notes.add(f"{base}.rwg_j_mean", "response range has a single option")
+        return out
+    try:
+        rwg = rwg_j(items[has_group], groups[has_group], spec.n_options)
+    except _STAT_ERRORS as exc:
+        for key in ("rwg_j_mean", "rwg_j_median"):
+            notes.add(f"{base}.{key}", f"not computed ({exc})")
+    else:
+        per_group = pd.Series(rwg.per_group).dropna()
+        out.update(rwg_j_mean=rwg.mean, rwg_j_median=rwg.median, rwg_j_groups=int(per_group.size))
+        for key in ("rwg_j_mean", "rwg_j_median"):
+            notes.add(f"{base}.{key}", "no group has two respondents with every item answered")
+    return out
+
+
+def efa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> dict[str, Any]:
+    kmo, bartlett = _fn("engine.factors", "kmo"), _fn("engine.factors", "bartlett")
+    parallel_analysis = _fn("engine.factors", "parallel_analysis")
+    efa = _fn("engine.factors", "efa")
+    out: dict[str, Any] = {
+        "n_factors": None,
+        "kmo": None,
+        "kmo_items": dict.fromkeys(keyed.columns),
+        "bartlett": {"chisq": None, "df": None, "p": None},
+        "parallel_n_factors": None,
+        "loadings": None,
+    }
+    usable = _usable_columns(keyed)
+    if len(usable) < 3:
+        reason = "needs at least three items that vary"
+        notes.add("efa", reason)
+        return out
+    data = keyed[usable]
+    k = _try(lambda: kmo(data), "efa.kmo", notes)
+    if k is not None:
+        out["kmo"] = k.overall
+        out["kmo_items"].update(dict(pd.Series(k.per_item, index=usable)))
+    b = _try(lambda: bartlett(data), "efa.bartlett", notes)
+    if b is not None:
+        out["bartlett"] = {"chisq": b.chisq, "df": b.df, "p": b.p}
+    pa = _try(lambda: parallel_analysis(data), "efa.parallel_n_factors", notes)
+    if pa is not None:
+        out["parallel_n_factors"] = pa.n_factors
+    # As many factors as scales (the structure the instrument claims); with one scale the
+    # number parallel analysis suggests, since one factor of one scale says nothing.
+    n_factors = len(specs) if len(specs) >= 2 else out["parallel_n_factors"] or 1
+    n_factors = min(n_factors, len(usable) - 1)
+    out["n_factors"] = n_factors
+    fit = _try(lambda: efa(data, n_factors), "efa.loadings", notes)
+    if fit is not None:
+        out["loadings"] = _loadings(fit.loadings)
+    return out
+
+
+def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> dict[str, Any]:
+    cfa = _fn("engine.cfa", "cfa")
+    keys = ("n", "chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci", "srmr")
+    out: dict[str, Any] = dict.fromkeys((*keys, "loadings"))
+    model = {s.id: list(s.items) for s in specs if len(s.items) >= 2}
+    for spec in specs:
+        if len(spec.items) < 2:
+            notes.add(f"cfa.{spec.id}", "single-item scale left out of the CFA")
+    if not model or sum(len(v) for v in model.values()) < 3:
+        notes.add("cfa", "needs a scale of at least three items, or two scales of two")
+        return out
+    items = [item for its in model.values() for item in its]
+    res = _try(lambda: cfa(keyed[items], model), "cfa", notes)
+    if res is None:
+        return out
+    out.update({key: getattr(res, key, None) for key in keys})
+    out["rmsea_ci"] = list(res.rmsea_ci)
+    out["loadings"] = _loadings(res.loadings)
+    return out
+
+
+def omega_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> dict[str, Any]:
+    usable = _usable_columns(keyed)
+    res = _try(lambda: _omega(keyed[usable], len(specs)), "omega", notes)
+    if res is None:
+        return {"hierarchical": None, "total": None, "n_factors": len(specs)}
+    return {"hierarchical": res.hierarchical, "total": res.total, "n_factors": res.n_factors}
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _fn(module: str, name: str) -> Callable[..., Any]:
+    """``module.name``, imported when first called (an ImportError then becomes a note)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call
+
+
+def _try(compute: Callable[[], Any], path: str, notes: Notes) -> Any:
+    try:
+        return compute()
+    except _STAT_ERRORS as exc:
+        notes.add(path, f"not computed ({exc})")
+        return None
+
+
+def _usable_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if frame[c].nunique(dropna=True) >= 2]
+
+
+def _mean(values: pd.Series) -> float | None:
+    v = values.dropna()
+    return float(v.mean()) if v.size else None
+
+
+def _sd(values: pd.Series) -> float | None:
+    v = values.dropna()
+    return float(v.std(ddof=1)) if v.size >= 2 else None
+
+
+def _loadings(table: Any) -> dict[str, dict[str, Any]]:
+    """Loadings as {item: {factor: loading}}; accepts a DataFrame (items x factors)."""
+    if isinstance(table, Mapping):
+        return {str(k): {str(f): v for f, v in dict(row).items()} for k, row in table.items()}
+    frame = pd.DataFrame(table)
+    return {
+        str(item): {str(factor): frame.at[item, factor] for factor in frame.columns}
+        for item in frame.index
+    }

@@ -1,0 +1,200 @@
+"""The report as tables: one layout shared by the text and the HTML renderer.
+
+:func:`report_tables` turns the dict of :func:`engine.report.analyze` into titled tables of
+formatted cells, so both formats show the same numbers with the same rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Table", "fmt", "fmt_p", "report_tables", "summary_lines"]
+
+MISSING = "NA"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table of formatted cells; `numeric` marks right-aligned columns."""
+
+    key: str
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...]
+    caption: str = ""
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    """A number with `digits` decimals (ints as they are); None as ``NA``."""
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{digits}f}"
+
+
+def fmt_p(value: Any) -> str:
+    """A p-value: three decimals, or ``<0.001``."""
+    if value is None:
+        return MISSING
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def p_clause(value: Any) -> str:
+    """``p = 0.012`` or ``p < 0.001``."""
+    text = fmt_p(value)
+    return f"p {text[0]} {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
+def fmt_ci(pair: Sequence[Any] | None) -> str:
+    if not pair:
+        return MISSING
+    return f"[{fmt(pair[0])}, {fmt(pair[1])}]"
+
+
+def summary_lines(report: Mapping[str, Any], group: str | None = None) -> list[str]:
+    """Headline sentences: sample size, groups, factor-analytic summaries."""
+    lines = [
+        f"Respondents: {report['n']}; scales: {len(report['scales'])}; "
+        f"minimum share of items answered for a score: {report['min_share']:.3f}"
+    ]
+    if "group" in report:
+        g = report["group"]
+        name = f" ({group})" if group else ""
+        lines.append(
+            f"Groups{name}: {g['n_groups']}; respondents without a group: {g['n_missing']}"
+        )
+    efa = report["efa"]
+    b = efa["bartlett"]
+    lines.append(
+        f"KMO: {fmt(efa['kmo'])}; Bartlett's test: chi2({fmt(b['df'])}) = {fmt(b['chisq'])}, "
+        f"{p_clause(b['p'])}; parallel analysis suggests {fmt(efa['parallel_n_factors'])} "
+        f"factor(s); EFA (minres, oblimin) with {fmt(efa['n_factors'])} factor(s)"
+    )
+    cfa = report["cfa"]
+    lines.append(
+        f"CFA (ML, N = {fmt(cfa['n'])}): chi2({fmt(cfa['df'])}) = {fmt(cfa['chisq'])}, "
+        f"{p_clause(cfa['p'])}; CFI {fmt(cfa['cfi'])}; TLI {fmt(cfa['tli'])}; "
+        f"RMSEA {fmt(cfa['rmsea'])} 90% CI {fmt_ci(cfa['rmsea_ci'])}; SRMR {fmt(cfa['srmr'])}"
+    )
+    if "omega" in report:
+        om = report["omega"]
+        lines.append(
+            f"Omega over all items ({fmt(om['n_factors'])} group factors): hierarchical "
+            f"{fmt(om['hierarchical'])}; total {fmt(om['total'])}"
+        )
+    return lines
+
+
+def report_tables(report: Mapping[str, Any]) -> list[Table]:
+    """Scales, items per scale, EFA loadings and CFA loadings as :class:`Table` objects."""
+    tables = [_scales_table(report)]
+    for scale_id, scale in report["scales"].items():
+        tables.append(_items_table(scale_id, scale))
+    if report["efa"].get("loadings"):
+        tables.append(
+            _loadings_table(
+                "efa",
+                "EFA loadings (minres, oblimin)",
+                report["efa"]["loadings"],
+                extra=("KMO", report["efa"].get("kmo_items") or {}),
+            )
+        )
+    if report["cfa"].get("loadings"):
+        tables.append(
+            _loadings_table("cfa", "CFA standardised loadings", report["cfa"]["loadings"])
+        )
+    return tables
+
+
+def _scales_table(report: Mapping[str, Any]) -> Table:
+    grouped = "group" in report
+    headers = [
+        "scale",
+        "items",
+        "n",
+        "mean",
+        "sd",
+        "alpha",
+        "95% CI",
+        "std alpha",
+        "omega total",
+        "ordinal alpha",
+    ]
+    if grouped:
+        headers += ["ICC(1)", "ICC(2)", "rwg(j) mean", "rwg(j) median"]
+    rows = []
+    for scale_id, s in report["scales"].items():
+        row = [
+            scale_id,
+            fmt(s["n_items"]),
+            fmt(s["n"]),
+            fmt(s["mean"]),
+            fmt(s["sd"]),
+            fmt(s["alpha"]),
+            fmt_ci(s["alpha_ci"]),
+            fmt(s["std_alpha"]),
+            fmt(s["omega_total"]),
+            fmt(s["ordinal_alpha"]),
+        ]
+        if grouped:
+            row += [fmt(s["icc1"]), fmt(s["icc2"]), fmt(s["rwg_j_mean"]), fmt(s["rwg_j_median"])]
+        rows.append(tuple(row))
+    numeric = tuple(h not in ("scale",) for h in headers)
+    return Table("scales", "Scales", tuple(headers), tuple(rows), numeric)
+
+
+def _items_table(scale_id: str, scale: Mapping[str, Any]) -> Table:
+    headers = ("item", "mean", "sd", "r.drop", "alpha if dropped")
+    reverse = set(scale.get("reverse", ()))
+    rows = tuple(
+        (
+            ("-" if item in reverse else "") + item,
+            fmt(v["mean"]),
+            fmt(v["sd"]),
+            fmt(v["r_drop"]),
+            fmt(v["alpha_if_dropped"]),
+        )
+        for item, v in scale["items"].items()
+    )
+    low, high = scale.get("range", (None, None))
+    caption = f"response range {fmt(low, 0)}-{fmt(high, 0)}"
+    if reverse:
+        caption += "; '-' marks a reverse-keyed item (statistics after reversing)"
+    return Table(
+        f"items-{scale_id}",
+        f"Items of {scale_id}",
+        headers,
+        rows,
+        (False, True, True, True, True),
+        caption,
+    )
+
+
+def _loadings_table(
+    key: str,
+    title: str,
+    loadings: Mapping[str, Mapping[str, Any]],
+    extra: tuple[str, Mapping[str, Any]] | None = None,
+) -> Table:
+    factors: list[str] = []
+    for row in loadings.values():
+        for factor in row:
+            if factor not in factors:
+                factors.append(factor)
+    headers = ["item", *factors]
+    if extra is not None:
+        headers.append(extra[0])
+    rows = []
+    for item, row in loadings.items():
+        cells = [item] + [fmt(row[f]) if f in row else "" for f in factors]
+        if extra is not None:
+            cells.append(fmt(extra[1].get(item)))
+        rows.append(tuple(cells))
+    numeric = (False, *([True] * (len(headers) - 1)))
+    return Table(key, title, tuple(headers), tuple(rows), numeric)
