@@ -1,0 +1,196 @@
+"""Building blocks of exploratory factor analysis shared by ``factors`` and ``omega``:
+pairwise-complete correlations, squared multiple correlations and minres extraction, each
+as psych computes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["as_item_matrix", "minres", "order_and_sign", "pairwise_correlation", "smc"]
+
+
+def as_item_matrix(
+    data: pd.DataFrame, name: str = "data", min_items: int = 2
+) -> tuple[np.ndarray, list[str]]:
+    """Validate ``data`` (respondents x items, NaN = missing) and return it as floats.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not a DataFrame, has fewer than ``min_items`` columns or fewer
+        than 3 rows, has duplicate column names, or holds non-numeric values.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"{name} must be a pandas DataFrame (respondents x items)")
+    if data.shape[1] < min_items:
+        raise ValueError(f"{name} needs at least {min_items} item columns")
+    if data.shape[0] < 3:
+        raise ValueError(f"{name} needs at least 3 rows")
+    if data.columns.has_duplicates:
+        raise ValueError(f"{name} has duplicate column names")
+    try:
+        x = data.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must hold numbers (NaN for missing answers)") from exc
+    if np.isinf(x).any():
+        raise ValueError(f"{name} holds infinite values")
+    return x, [str(c) for c in data.columns]
+
+
+def pairwise_correlation(x: np.ndarray) -> np.ndarray:
+    """Pearson correlations on pairwise-complete observations, ``cor(x, use = "pairwise")``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Respondents x items, NaN for missing.
+
+    Returns
+    -------
+    numpy.ndarray
+        Items x items; NaN where a pair has fewer than 2 joint observations or no variance.
+
+    Notes
+    -----
+    Each pair's means and variances use only the rows where both items are observed, as R
+    does. Computed from masked cross-products (four matrix products), so it is linear in
+    the number of respondents: ``r = (n Sxy - Sx Sy) / sqrt((n Sxx - Sx^2)(n Syy - Sy^2))``.
+    Values are centred on the column means first for numerical accuracy.
+    """
+    x = np.asarray(x, dtype=float)
+    mask = ~np.isnan(x)
+    if mask.all():
+        xc = x - x.mean(axis=0)
+        cov = xc.T @ xc
+        sd = np.sqrt(np.diag(cov))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = cov / np.outer(sd, sd)
+        np.fill_diagonal(r, np.where(sd > 0, 1.0, np.nan))
+        return np.clip(r, -1.0, 1.0)
+    count = mask.sum(axis=0)
+    centre = np.where(mask, x, 0.0).sum(axis=0) / np.maximum(count, 1)
+    xz = np.where(mask, x - centre, 0.0)
+    m = mask.astype(float)
+    n = m.T @ m
+    sx = xz.T @ m  # sx[i, j] = sum of x_i over rows where i and j are observed
+    sxx = (xz**2).T @ m
+    sxy = xz.T @ xz
+    with np.errstate(divide="ignore", invalid="ignore"):
+        num = n * sxy - sx * sx.T
+        den = np.sqrt((n * sxx - sx**2) * (n * sxx.T - sx.T**2))
+        r = num / den
+    r[(n < 2) | ~(den > 0)] = np.nan
+    diag = np.diag(r).copy()
+    np.fill_diagonal(r, np.where(np.isnan(diag), np.nan, 1.0))
+    return np.clip(r, -1.0, 1.0)
+
+
+def smc(r: np.ndarray) -> np.ndarray:
+    """Squared multiple correlations ``1 - 1 / diag(R^-1)`` as ``psych::smc``.
+
+    A singular matrix uses the pseudo-inverse; values are clipped to [0, 1].
+    """
+    try:
+        inv = np.linalg.inv(r)
+    except np.linalg.LinAlgError:
+        inv = np.linalg.pinv(r)
+    with np.errstate(divide="ignore"):
+        out = 1.0 - 1.0 / np.diag(inv)
+    return np.clip(out, 0.0, 1.0)
+
+
+def _top_loadings(s: np.ndarray, nf: int) -> np.ndarray:
+    vals, vecs = np.linalg.eigh(s)
+    vals, vecs = vals[::-1][:nf], vecs[:, ::-1][:, :nf]
+    return vecs * np.sqrt(np.maximum(vals, 0.0))
+
+
+def minres(r: np.ndarray, n_factors: int) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum-residual (ULS) factor extraction as ``psych::fa(fm = "minres")``.
+
+    Parameters
+    ----------
+    r : numpy.ndarray
+        Correlation matrix, items x items.
+    n_factors : int
+        Number of factors.
+
+    Returns
+    -------
+    loadings : numpy.ndarray
+        Unrotated loadings, items x factors, each column's sign chosen so that its sum is
+        positive (psych's convention).
+    uniquenesses : numpy.ndarray
+        The fitted ``Psi`` (psych's ``1 - communalities``).
+
+    Notes
+    -----
+    Minimises ``F(Psi) = 1/2 sum_{k > m} lambda_k(R - Psi)^2`` over the uniquenesses
+    ``0.005 <= Psi <= max(1, smc)`` with L-BFGS-B from ``Psi = 1 - smc``; its gradient
+    ``diag(L L' + Psi - R)`` is the one psych passes to ``optim`` (``FAgr.minres``).
+    Loadings are the first ``m`` eigenvectors of ``R - Psi`` scaled by the square roots of
+    their eigenvalues (``FAout.wls``).
+
+    References
+    ----------
+    Harman, H. H., & Jones, W. H. (1966). Factor analysis by minimizing residuals (minres).
+    Psychometrika, 31, 351-368. R: ``psych::fa(r, nfactors, fm = "minres")``.
+    """
+    from scipy.optimize import minimize
+
+    r = np.asarray(r, dtype=float)
+    s_smc = smc(r)
+    upper = max(float(s_smc.max()), 1.0)
+    start = np.diag(r) - s_smc
+
+    def fun(psi: np.ndarray) -> tuple[float, np.ndarray]:
+        s = r - np.diag(psi)
+        vals, vecs = np.linalg.eigh(s)
+        order = np.argsort(vals)[::-1]
+        vals, vecs = vals[order], vecs[:, order]
+        rest = vals[n_factors:]
+        load = vecs[:, :n_factors] * np.sqrt(np.maximum(vals[:n_factors], 0.0))
+        grad = (load**2).sum(axis=1) + psi - np.diag(r)
+        return 0.5 * float(rest @ rest), grad
+
+    res = minimize(
+        fun,
+        np.clip(start, 0.005, upper),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.005, upper)] * len(start),
+        options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000},
+    )
+    psi = res.x
+    load = _top_loadings(r - np.diag(psi), n_factors)
+    return _sign_by_sum(load), psi
+
+
+def _sign_by_sum(load: np.ndarray) -> np.ndarray:
+    signs = np.sign(load.sum(axis=0))
+    signs[signs == 0] = 1.0
+    return load * signs
+
+
+def order_and_sign(
+    loadings: np.ndarray, phi: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None, Sequence[int]]:
+    """psych's post-rotation convention: flip each factor so its loadings sum positive,
+    then order factors by the variance they account for (``diag(Phi L'L)``), descending."""
+    signs = np.sign(loadings.sum(axis=0))
+    signs[signs == 0] = 1.0
+    loadings = loadings * signs
+    if phi is not None:
+        phi = phi * np.outer(signs, signs)
+        ev = np.diag(phi @ loadings.T @ loadings)
+    else:
+        ev = (loadings**2).sum(axis=0)
+    order = list(np.argsort(-ev, kind="stable"))
+    loadings = loadings[:, order]
+    if phi is not None:
+        phi = phi[np.ix_(order, order)]
+    return loadings, phi, order
