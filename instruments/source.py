@@ -82,9 +82,19 @@ def read_file(path: str | os.PathLike[str]) -> Document:
 
 def read_text(text: str, file: str = "<string>") -> Document:
     """Parse YAML ``text``; ``file`` is the name used in problems."""
-    doc = Document(file)
     text = text.removeprefix("\ufeff")
-    loader = yaml.SafeLoader(text)
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        doc = _parse(text, file, fast)
+        if doc.ok:
+            return doc
+        # libyaml is ~10x faster, but PyYAML's own parser words its errors better.
+    return _parse(text, file, yaml.SafeLoader)
+
+
+def _parse(text: str, file: str, loader_class: Any) -> Document:
+    doc = Document(file)
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is not None:

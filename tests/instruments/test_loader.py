@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,11 @@ EXPECTED_BUILTINS = {
 }
 
 
+_VALID_DICT = yaml.safe_load(VALID.read_text(encoding="utf-8"))
+
+
 def valid_dict() -> dict[str, Any]:
-    return yaml.safe_load(VALID.read_text(encoding="utf-8"))
+    return copy.deepcopy(_VALID_DICT)
 
 
 def problems_of(tmp_path: Path, data: Any, name: str = "broken.yaml") -> list[Problem]:
@@ -509,14 +513,15 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 _VALID_PATHS = _paths(valid_dict())
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(_VALID_PATHS), _json)
 def test_any_replacement_gives_an_instrument_or_problems_never_a_crash(where, value):
     data = valid_dict()
     _set(where, value)(data)
-    text = yaml.safe_dump(data, allow_unicode=True)
+    text = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True)
     try:
         instrument = parse_instrument(text, "fuzz.yaml")
     except InstrumentError as error:
