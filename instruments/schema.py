@@ -8,17 +8,15 @@ sound; an instrument is returned only when there was no problem at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from difflib import get_close_matches
 from typing import Any
 
-from instruments.errors import Problem
+from instruments.checks import ID_PATTERN, BaseChecker, describe, is_int
 from instruments.model import Instrument, Item, ResponseScale, Scale
-from instruments.source import Document, PathKey, format_path
+from instruments.source import PathKey, format_path
 
 __all__ = ["ID_PATTERN", "Checker"]
 
-ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}([_-][A-Za-z0-9]{2,8})?")
 
 _TOP_REQUIRED = ("id", "version", "languages", "title", "description", "response_scales", "scales")
@@ -31,112 +29,8 @@ _ITEM_REQUIRED = ("id", "text")
 _ITEM_KEYS = (*_ITEM_REQUIRED, "reverse", "response_scale")
 
 
-def _describe(value: Any) -> str:
-    """How a YAML value reads to the person who wrote it."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the text {shown!r}"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__} ({value})"
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-class Checker:
+class Checker(BaseChecker):
     """Validate one parsed document; see :meth:`instrument`."""
-
-    def __init__(self, doc: Document) -> None:
-        self.doc = doc
-        self.problems: list[Problem] = list(doc.problems)
-        self.languages: tuple[str, ...] | None = None
-
-    def add(self, path: PathKey, message: str) -> None:
-        line = self.doc.line(path)
-        self.problems.append(Problem(self.doc.file, format_path(path), message, line))
-
-    # -- generic checks ------------------------------------------------------------------
-
-    def mapping(
-        self, value: Any, path: PathKey, keys: Sequence[str], required: Sequence[str], what: str
-    ) -> dict[Any, Any] | None:
-        """Check that ``value`` is a mapping with only ``keys`` and all of ``required``."""
-        if not isinstance(value, dict):
-            self.add(path, f"{what} must be a mapping of keys, got {_describe(value)}")
-            return None
-        for key in value:
-            if key in keys:
-                continue
-            message = f"unknown key {key!r}"
-            close = get_close_matches(str(key), keys, n=1)
-            if close:
-                message += f" (did you mean {close[0]!r}?)"
-            else:
-                message += f"; allowed here: {', '.join(keys)}"
-            self.add((*path, str(key)), message)
-        for key in required:
-            if key not in value:
-                self.add((*path, key), f"missing required key {key!r}")
-        return value
-
-    def identifier(self, value: Any, path: PathKey, what: str) -> str | None:
-        if not isinstance(value, str):
-            self.add(path, f"{what} must be text, got {_describe(value)}")
-            return None
-        if not ID_PATTERN.fullmatch(value):
-            self.add(
-                path,
-                f"{what} {value!r} must match [a-z][a-z0-9_]* "
-                "(lower-case letters, digits and _, starting with a letter)",
-            )
-            return None
-        return value
-
-    def flag(self, data: dict[Any, Any], key: str, path: PathKey, default: bool) -> bool:
-        value = data.get(key, default)
-        if not isinstance(value, bool):
-            self.add((*path, key), f"must be true or false, got {_describe(value)}")
-            return default
-        return value
-
-    def known_language(self, lang: Any, path: PathKey) -> bool:
-        if self.languages is None:
-            return isinstance(lang, str)
-        if lang not in self.languages:
-            known = ", ".join(self.languages)
-            self.add(path, f"language {lang!r} is not one of the instrument's languages ({known})")
-            return False
-        return True
-
-    def texts(self, value: Any, path: PathKey, what: str) -> dict[str, str] | None:
-        """A text per language, e.g. ``{nl: ..., en: ...}``; None when anything is wrong."""
-        if not isinstance(value, dict):
-            self.add(path, f"expected a {what} per language, got {_describe(value)}")
-            return None
-        before = len(self.problems)
-        out: dict[str, str] = {}
-        for lang, text in value.items():
-            here = (*path, str(lang))
-            if not self.known_language(lang, here):
-                continue
-            if not isinstance(text, str) or not text.strip():
-                self.add(here, f"{what} for language {lang!r} must be text, got {_describe(text)}")
-                continue
-            out[lang] = text.strip()
-        for lang in self.languages or ():
-            if lang not in value:
-                self.add((*path, lang), f"missing {what} for language {lang!r}")
-        return out if len(self.problems) == before else None
 
     # -- the instrument ------------------------------------------------------------------
 
@@ -199,14 +93,14 @@ class Checker:
     def language_list(self, value: Any) -> tuple[str, ...] | None:
         path: PathKey = ("languages",)
         if not isinstance(value, list) or not value:
-            self.add(path, f"expected a non-empty list of language codes, got {_describe(value)}")
+            self.add(path, f"expected a non-empty list of language codes, got {describe(value)}")
             return None
         good: list[str] = []
         for index, lang in enumerate(value):
             if not isinstance(lang, str) or not _LANGUAGE.fullmatch(lang):
                 self.add(
                     (*path, index),
-                    f"expected a language code like nl or en, got {_describe(lang)}",
+                    f"expected a language code like nl or en, got {describe(lang)}",
                 )
             elif lang in good:
                 self.add((*path, index), f"language {lang!r} is listed twice")
@@ -217,17 +111,17 @@ class Checker:
     def version(self, value: Any) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
-        hint = f'; quote it: "{value}"' if _is_int(value) or isinstance(value, float) else ""
-        self.add(("version",), f"version must be text, got {_describe(value)}{hint}")
+        hint = f'; quote it: "{value}"' if is_int(value) or isinstance(value, float) else ""
+        self.add(("version",), f"version must be text, got {describe(value)}{hint}")
         return None
 
     def references(self, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list):
-            self.add(("references",), f"expected a list of references, got {_describe(value)}")
+            self.add(("references",), f"expected a list of references, got {describe(value)}")
             return ()
         for index, ref in enumerate(value):
             if not isinstance(ref, str) or not ref.strip():
-                self.add(("references", index), f"a reference must be text, got {_describe(ref)}")
+                self.add(("references", index), f"a reference must be text, got {describe(ref)}")
         return tuple(ref.strip() for ref in value if isinstance(ref, str))
 
     # -- response scales -----------------------------------------------------------------
@@ -238,7 +132,7 @@ class Checker:
             self.add(
                 path,
                 "expected a mapping of named response scales (e.g. agree5: {points: ..., "
-                f"labels: ...}}), got {_describe(value)}",
+                f"labels: ...}}), got {describe(value)}",
             )
             return None
         out: dict[str, ResponseScale] = {}
@@ -272,13 +166,13 @@ class Checker:
 
     def points(self, value: Any, path: PathKey) -> tuple[int, ...] | None:
         if not isinstance(value, list):
-            self.add(path, f"expected a list of integer codes 0-9, got {_describe(value)}")
+            self.add(path, f"expected a list of integer codes 0-9, got {describe(value)}")
             return None
         before = len(self.problems)
         good: list[int] = []
         for index, point in enumerate(value):
-            if not _is_int(point) or not 0 <= point <= 9:
-                self.add((*path, index), f"a point must be an integer 0-9, got {_describe(point)}")
+            if not is_int(point) or not 0 <= point <= 9:
+                self.add((*path, index), f"a point must be an integer 0-9, got {describe(point)}")
             elif point in good:
                 self.add((*path, index), f"point {point} is listed twice")
             else:
@@ -292,7 +186,7 @@ class Checker:
     ) -> dict[str, dict[int, str]] | None:
         """A label per point per language: ``{nl: {1: ..., 2: ...}, en: {...}}``."""
         if not isinstance(value, dict):
-            self.add(path, f"expected labels per language, got {_describe(value)}")
+            self.add(path, f"expected labels per language, got {describe(value)}")
             return None
         before = len(self.problems)
         out: dict[str, dict[int, str]] = {}
@@ -303,7 +197,7 @@ class Checker:
             if not isinstance(per_point, dict):
                 self.add(
                     here,
-                    f"expected a label per point ({{1: ..., 2: ...}}), got {_describe(per_point)}",
+                    f"expected a label per point ({{1: ..., 2: ...}}), got {describe(per_point)}",
                 )
                 continue
             out[lang] = self.point_labels(lang, per_point, here, points)
@@ -318,9 +212,9 @@ class Checker:
         out: dict[int, str] = {}
         for point, label in value.items():
             here = (*path, str(point))
-            if not _is_int(point):
+            if not is_int(point):
                 self.add(
-                    here, f"a label key must be a point code (integer 0-9), got {_describe(point)}"
+                    here, f"a label key must be a point code (integer 0-9), got {describe(point)}"
                 )
                 continue
             if points is not None and point not in points:
@@ -328,7 +222,7 @@ class Checker:
                 self.add(here, f"label for point {point}, which is not in points [{shown}]")
                 continue
             if not isinstance(label, str) or not label.strip():
-                self.add(here, f"label must be text, got {_describe(label)}")
+                self.add(here, f"label must be text, got {describe(label)}")
                 continue
             out[point] = label.strip()
         if points is not None:
@@ -345,7 +239,7 @@ class Checker:
     ) -> tuple[Scale, ...] | None:
         path: PathKey = ("scales",)
         if not isinstance(value, list) or not value:
-            self.add(path, f"expected a non-empty list of scales, got {_describe(value)}")
+            self.add(path, f"expected a non-empty list of scales, got {describe(value)}")
             return None
         # Which response scales exist and which are ordinal, even when one of them is broken,
         # so that a broken response scale does not also make every item that uses it "unknown".
@@ -383,7 +277,7 @@ class Checker:
             if "items" in data:
                 self.add((*path, "items"), "the scale has no items; give at least one")
         elif not isinstance(raw_items, list):
-            self.add((*path, "items"), f"expected a list of items, got {_describe(raw_items)}")
+            self.add((*path, "items"), f"expected a list of items, got {describe(raw_items)}")
         else:
             has_default = "response_scale" in data
             for index, entry in enumerate(raw_items):
@@ -395,7 +289,7 @@ class Checker:
 
     def response_scale_ref(self, value: Any, path: PathKey, context: _ScaleContext) -> str | None:
         if not isinstance(value, str):
-            self.add(path, f"expected the name of a response scale, got {_describe(value)}")
+            self.add(path, f"expected the name of a response scale, got {describe(value)}")
             return None
         if value not in context.declared:
             known = ", ".join(context.declared) or "none"
