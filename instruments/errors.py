@@ -54,6 +54,9 @@ class InstrumentError(ValueError):
     def __str__(self) -> str:
         return "\n".join(str(problem) for problem in self.problems)
 
+    def __reduce__(self) -> tuple[type[InstrumentError], tuple[list[Problem]]]:
+        return (type(self), (self.problems,))
+
 
 class UnknownInstrumentError(InstrumentError):
     """A reference names neither a built-in instrument nor an existing file."""

@@ -470,6 +470,17 @@ def test_duplicate_yaml_keys_are_reported_not_silently_overwritten(tmp_path):
     assert problem.line == 4
 
 
+def test_instrument_error_survives_pickling(tmp_path):
+    import pickle
+
+    with pytest.raises(InstrumentError) as info:
+        load_instrument(tmp_path / "nope.yaml")
+    copy_ = pickle.loads(pickle.dumps(info.value))
+    assert copy_.problems == info.value.problems
+    with pytest.raises(ValueError, match="problems"):
+        InstrumentError([])
+
+
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(InstrumentError) as info:
         load_instrument(tmp_path / "nope.yaml")

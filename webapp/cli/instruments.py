@@ -114,14 +114,14 @@ def render(instrument: Instrument, lang: str) -> str:
     width = 92
     lines = [f"{instrument.title[lang]}  ({instrument.id}, version {instrument.version})"]
     lines.append("=" * len(lines[0]))
-    lines.extend(textwrap.wrap(instrument.description[lang], width))
+    lines.extend(_wrap(instrument.description[lang], width))
     lines.append("")
     lines.append(f"Languages: {', '.join(instrument.languages)}")
-    sensitive = "yes: special-category or distressing questions" if instrument.sensitive else "no"
+    sensitive = "yes (special-category or distressing questions)" if instrument.sensitive else "no"
     lines.append(f"Sensitive: {sensitive}")
     if lang in instrument.construct:
         lines.extend(
-            textwrap.wrap(
+            _wrap(
                 instrument.construct[lang],
                 width,
                 initial_indent="Construct: ",
@@ -131,9 +131,7 @@ def render(instrument: Instrument, lang: str) -> str:
     if instrument.references:
         lines.append("References:")
         for reference in instrument.references:
-            lines.extend(
-                textwrap.wrap(reference, width, initial_indent="  - ", subsequent_indent="    ")
-            )
+            lines.extend(_wrap(reference, width, initial_indent="  - ", subsequent_indent="    "))
     lines.append("")
     lines.append("Response scales")
     for scale in instrument.response_scales.values():
@@ -161,11 +159,14 @@ def render(instrument: Instrument, lang: str) -> str:
             if len(used) > 1:
                 text += f"  [{item.response_scale.id}]"
             lines.extend(
-                textwrap.wrap(
-                    text, width, initial_indent=prefix, subsequent_indent=" " * len(prefix)
-                )
+                _wrap(text, width, initial_indent=prefix, subsequent_indent=" " * len(prefix))
             )
     return "\n".join(lines)
+
+
+def _wrap(text: str, width: int, **kwargs: str) -> list[str]:
+    # Never break URLs, DOIs or item ids.
+    return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False, **kwargs)
 
 
 @instruments.command("validate")
