@@ -1,0 +1,164 @@
+"""The database: one code path for SQLite (the embedded default) and PostgreSQL.
+
+``SAMEN_DATABASE_URL`` selects the store; without it Samen uses a SQLite file in the instance
+folder (``SAMEN_INSTANCE_PATH``, default ``./instance``). SQLite connections run in WAL mode
+with foreign keys, ``secure_delete`` (freed pages are zeroed, so purged answers are gone from
+the file) and a busy timeout; write transactions start with ``BEGIN IMMEDIATE`` so concurrent
+writers queue instead of failing. Migrations (Alembic) ship inside the package.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from surveys.errors import SamenError
+
+__all__ = ["Database", "default_url", "instance_path", "normalise_url"]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def instance_path() -> Path:
+    """The instance folder: ``SAMEN_INSTANCE_PATH`` or ``./instance``."""
+    return Path(os.environ.get("SAMEN_INSTANCE_PATH") or "instance").resolve()
+
+
+def default_url() -> str:
+    """``SAMEN_DATABASE_URL``, else a SQLite file ``samen.db`` in the instance folder."""
+    url = os.environ.get("SAMEN_DATABASE_URL")
+    if url:
+        return normalise_url(url)
+    return f"sqlite:///{instance_path() / 'samen.db'}"
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` and ``postgres://`` URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event (below) issue BEGIN itself instead of pysqlite.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        f"busy_timeout = {BUSY_TIMEOUT_MS}",
+        "journal_mode = WAL",
+        "synchronous = NORMAL",
+        "foreign_keys = ON",
+        "secure_delete = ON",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """A configured engine plus the session and maintenance helpers the services use.
+
+    Only ``surveys`` services open sessions; routes and commands call the services.
+    Statement parameters (answers, token hashes) never appear in logs or error messages.
+    """
+
+    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+        self.url = normalise_url(url or default_url())
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise SamenError(f"unsupported database {self.dialect!r}: use SQLite or PostgreSQL")
+        if self.dialect == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                folder = Path(database).resolve().parent
+                if not folder.is_dir():
+                    raise SamenError(f"database folder {folder} does not exist; run `samen init`")
+            self.engine: Engine = create_engine(self.url, echo=echo, hide_parameters=True)
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        else:
+            self.engine = create_engine(
+                self.url, echo=echo, hide_parameters=True, pool_pre_ping=True
+            )
+        self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+
+    def __repr__(self) -> str:
+        return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session that commits when the block succeeds and rolls back when it raises.
+
+        ``write=True`` takes SQLite's write lock at the start of the transaction, so a
+        transaction that reads before it writes waits for other writers instead of failing.
+        """
+        session = Session(self._writer if write else self.engine, expire_on_commit=False)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` with the migrations shipped in the package."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    def current_revision(self) -> str | None:
+        """The schema's Alembic revision, or None for an empty database."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def vacuum(self, tables: Sequence[str]) -> None:
+        """Rewrite storage so deleted rows and old row versions are gone from the files.
+
+        SQLite: ``VACUUM`` (pages were zeroed by ``secure_delete``) and a WAL checkpoint that
+        truncates the log. PostgreSQL: ``VACUUM FULL`` of ``tables``, which writes new files
+        without dead row versions.
+        """
+        if self.is_sqlite:
+            raw = self.engine.raw_connection()
+            try:
+                # isolation_level is None on our connections: no implicit BEGIN around VACUUM.
+                raw.driver_connection.execute("VACUUM")
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+            return
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            for table in tables:
+                connection.execute(text(f'VACUUM FULL "{table}"'))
+
+    def dispose(self) -> None:
+        """Close all pooled connections."""
+        self.engine.dispose()

@@ -1,0 +1,161 @@
+"""SQLAlchemy models: the tables, and the anonymity rules written into their shape.
+
+What is deliberately absent (DESIGN.md, "What no link means on disk"):
+
+- ``responses`` and ``invitations`` have no date or time column and no ORM default timestamp;
+  only waves carry dates, and progress lives in ``daily_counts`` per unit and day.
+- ``responses`` has no auto-increment key: its key is random (``secrets``), and on SQLite the
+  table is ``WITHOUT ROWID`` so there is no hidden rowid following submission order either.
+- No column or foreign key links a response (or a comment) to an invitation. A used invitation
+  is deleted, so no "used" flag is written in the same transaction as the response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Base",
+    "Comment",
+    "DailyCount",
+    "Invitation",
+    "OpenClient",
+    "Response",
+    "SurveyRow",
+    "Unit",
+    "Wave",
+]
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Unit(Base):
+    """An organisational unit, named in commands and URLs by its external ``code``."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    manager_email: Mapped[str | None] = mapped_column(String(254))
+
+
+class SurveyRow(Base):
+    """A survey: its definition frozen as JSON (instruments included) when it was created."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    definition: Mapped[str] = mapped_column(Text)
+    open_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class Wave(Base):
+    """A survey round. Dates live here, at wave granularity, never on responses."""
+
+    __tablename__ = "waves"
+    __table_args__ = (UniqueConstraint("survey_id", "label"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10))  # "open" | "closed"
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    purged_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Key of the keyed hash that limits repeat submissions through the open link; erased at close.
+    open_secret: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+
+
+class Invitation(Base):
+    """An unused invitation: only the SHA-256 of its token. Using it deletes the row."""
+
+    __tablename__ = "invitations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    language: Mapped[str | None] = mapped_column(String(8))
+
+
+class Response(Base):
+    """One respondent's answers, one character per item in survey item order ('-' missing)."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        Index("ix_responses_wave_unit", "wave_id", "unit_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    answers: Mapped[str] = mapped_column(Text)
+    demographics: Mapped[str | None] = mapped_column(Text)
+
+
+class Comment(Base):
+    """An open comment, stored apart from the response (and its demographics) it came with."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_wave_unit", "wave_id", "unit_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class DailyCount(Base):
+    """How many responses a unit gave on a day: the only time information kept."""
+
+    __tablename__ = "daily_counts"
+
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class OpenClient(Base):
+    """Submissions through the open link per client, under a keyed hash erased at close."""
+
+    __tablename__ = "open_clients"
+
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True
+    )
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

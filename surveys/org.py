@@ -1,0 +1,254 @@
+"""The organisation tree: units with a parent, a name and an external code.
+
+Imported from CSV ``unit_id,parent_id,name[,manager_email]`` (UTF-8 with or without BOM;
+comma, or the semicolon Excel writes in Dutch locales). Every problem is reported with its
+line number before anything is stored; a re-import updates units in place by ``unit_id``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from surveys.db import Database
+from surveys.errors import InputError, NotFound
+from surveys.models import Unit
+
+__all__ = ["ImportReport", "UnitInfo", "get_unit", "import_units", "list_units", "read_units_csv"]
+
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+REQUIRED = ("unit_id", "parent_id", "name")
+OPTIONAL = ("manager_email",)
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """A unit as users name it: its code, name, parent's code and manager's e-mail."""
+
+    code: str
+    name: str
+    parent_code: str | None
+    manager_email: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did. ``not_in_file`` lists stored units the file did not mention (kept)."""
+
+    created: int
+    updated: int
+    unchanged: int
+    not_in_file: tuple[str, ...] = ()
+    delimiter: str = ","
+
+
+def decode_csv(raw: bytes, name: str) -> str:
+    """UTF-8 text of a CSV file (BOM removed), or InputError saying what the bytes look like."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        hint = ""
+        try:
+            raw.decode("cp1252")
+            hint = (
+                "; it looks like Windows-1252 (Excel's plain 'CSV' format): "
+                "save it as 'CSV UTF-8' instead"
+            )
+        except UnicodeDecodeError:
+            pass
+        message = f"{name}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}){hint}"
+        raise InputError(message, [message]) from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """``;`` (Excel in Dutch and other locales), tab, or ``,``: what the header line uses."""
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def read_csv(
+    path: str | os.PathLike[str],
+) -> tuple[str, list[str], list[tuple[int, dict[str, str]]]]:
+    """(delimiter, header, [(line, row)]) of a CSV file; header names lower-cased and stripped."""
+    name = os.fspath(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{name}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read file: {exc.strerror or exc}") from None
+    text = decode_csv(raw, name)
+    if not text.strip():
+        raise InputError(f"{name}: the file is empty")
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [column.strip().lower() for column in next(reader)]
+        rows: list[tuple[int, dict[str, str]]] = []
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            line = reader.line_num
+            if len(values) > len(header):
+                message = (
+                    f"{name}: line {line}: {len(values)} fields, the header has {len(header)}"
+                )
+                raise InputError(message, [message])
+            row = {column: value.strip() for column, value in zip(header, values, strict=False)}
+            rows.append((line, row))
+    except csv.Error as exc:
+        message = f"{name}: line {reader.line_num}: {exc}"
+        raise InputError(message, [message]) from None
+    return delimiter, header, rows
+
+
+def read_units_csv(path: str | os.PathLike[str]) -> tuple[str, list[tuple[int, UnitInfo]]]:
+    """Parse and check an org CSV on its own; InputError lists problems per line."""
+    name = os.fspath(path)
+    delimiter, header, rows = read_csv(path)
+    missing = [column for column in REQUIRED if column not in header]
+    if missing:
+        message = f"{name}: line 1: missing column(s) {', '.join(missing)}"
+        message += f" (expected {','.join(REQUIRED)}[,manager_email])"
+        raise InputError(message, [message])
+    problems: list[str] = []
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if unknown:
+        problems.append(f"{name}: line 1: unknown column(s) {', '.join(unknown)}")
+    units: list[tuple[int, UnitInfo]] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        where = f"{name}: line {line}"
+        code = row.get("unit_id", "")
+        parent = row.get("parent_id", "") or None
+        unit_name = row.get("name", "")
+        email = row.get("manager_email", "") or None
+        if not CODE.fullmatch(code):
+            problems.append(
+                f"{where}: unit_id {code!r} must be 1-64 letters, digits, '.', '-' or '_'"
+            )
+            continue
+        if code in seen:
+            problems.append(f"{where}: unit_id {code!r} duplicates line {seen[code]}")
+            continue
+        seen[code] = line
+        if not unit_name:
+            problems.append(f"{where}: unit {code!r} has no name")
+        elif len(unit_name) > 200:
+            problems.append(f"{where}: the name of {code!r} is longer than 200 characters")
+        if parent == code:
+            problems.append(f"{where}: unit {code!r} is its own parent")
+        if email is not None and not EMAIL.fullmatch(email):
+            problems.append(f"{where}: manager_email {email!r} is not an e-mail address")
+        units.append((line, UnitInfo(code, unit_name, parent, email)))
+    if not units and not problems:
+        problems.append(f"{name}: no units in the file")
+    if problems:
+        raise InputError(_summary(name, problems), problems)
+    return delimiter, units
+
+
+def _summary(name: str, problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    return f"{name}: {len(problems)} problems, first: {problems[0].removeprefix(name + ': ')}"
+
+
+def import_units(db: Database, path: str | os.PathLike[str]) -> ImportReport:
+    """Import (or re-import) the organisation tree from CSV; all-or-nothing.
+
+    Raises
+    ------
+    InputError
+        Listing problems per line: bad encoding, missing columns, bad or duplicate codes,
+        empty names, unknown parents, cycles, bad e-mail addresses.
+    """
+    name = os.fspath(path)
+    delimiter, units = read_units_csv(path)
+    with db.session(write=True) as session:
+        stored = {u.code: u for u in session.scalars(select(Unit)).all()}
+        by_id = {u.id: u.code for u in stored.values()}
+        parents = {code: by_id.get(u.parent_id) for code, u in stored.items() if u.parent_id}
+        parents.update({u.code: u.parent_code for _, u in units})
+        known = set(stored) | {u.code for _, u in units}
+        problems: list[str] = []
+        for line, unit in units:
+            if unit.parent_code is not None and unit.parent_code not in known:
+                problems.append(
+                    f"{name}: line {line}: parent_id {unit.parent_code!r} of {unit.code!r} "
+                    "is not a unit in this file or the database"
+                )
+        if not problems:
+            problems += _cycles(name, units, parents)
+        if problems:
+            raise InputError(_summary(name, problems), problems)
+        created = updated = unchanged = 0
+        for _, unit in units:
+            row = stored.get(unit.code)
+            if row is None:
+                row = Unit(code=unit.code, name=unit.name, manager_email=unit.manager_email)
+                session.add(row)
+                stored[unit.code] = row
+                created += 1
+            elif (row.name, row.manager_email, by_id.get(row.parent_id or -1)) == (
+                unit.name,
+                unit.manager_email,
+                unit.parent_code,
+            ):
+                unchanged += 1
+            else:
+                row.name, row.manager_email = unit.name, unit.manager_email
+                updated += 1
+        session.flush()
+        for _, unit in units:
+            parent = stored[unit.parent_code] if unit.parent_code else None
+            stored[unit.code].parent_id = parent.id if parent is not None else None
+        in_file = {u.code for _, u in units}
+        not_in_file = tuple(sorted(code for code in stored if code not in in_file))
+    return ImportReport(created, updated, unchanged, not_in_file, delimiter)
+
+
+def _cycles(
+    name: str, units: list[tuple[int, UnitInfo]], parents: dict[str, str | None]
+) -> list[str]:
+    problems = []
+    reported: set[str] = set()
+    for line, unit in units:
+        chain = [unit.code]
+        current = parents.get(unit.code)
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        if current == unit.code and unit.code not in reported:
+            loop = [*chain, current]
+            reported.update(loop)
+            problems.append(f"{name}: line {line}: cycle in the tree: {' -> '.join(loop)}")
+    return problems
+
+
+def list_units(db: Database) -> list[UnitInfo]:
+    """All units, ordered by code."""
+    with db.session() as session:
+        rows = session.scalars(select(Unit).order_by(Unit.code)).all()
+        codes = {u.id: u.code for u in rows}
+        return [
+            UnitInfo(u.code, u.name, codes.get(u.parent_id or -1), u.manager_email) for u in rows
+        ]
+
+
+def get_unit(db: Database, code: str) -> UnitInfo:
+    """The unit ``code`` (NotFound when absent)."""
+    for unit in list_units(db):
+        if unit.code == code:
+            return unit
+    raise NotFound(f"no unit {code!r}")

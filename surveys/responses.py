@@ -1,0 +1,282 @@
+"""Responses: submit one (consuming its invitation), count them, load a wave as a matrix.
+
+:func:`submit_response` validates the answers, then in ONE transaction deletes the invitation
+(``DELETE ... RETURNING``: of ten parallel posts with one token exactly one finds the row),
+inserts the response under a random key, stores an optional comment apart from it and adds one
+to the unit's counter for the day. Nothing in the response refers to the invitation or to a
+time, and nothing is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from surveys._common import hash_token, new_key, survey_row, today, unit_row, wave_row
+from surveys.db import Database
+from surveys.definition import SurveyDefinition
+from surveys.definitions import get_survey
+from surveys.encoding import decode_matrix, encode_response
+from surveys.errors import InputError, InvitationUnavailable, NotFound, WaveClosed
+from surveys.invitations import lookup_invitation
+from surveys.models import Comment, DailyCount, Invitation, Response, Unit, Wave
+
+__all__ = [
+    "MAX_COMMENT",
+    "AnswerMatrix",
+    "CommentRow",
+    "count_by_unit",
+    "count_responses",
+    "daily_counts",
+    "load_answers",
+    "load_comments",
+    "store_response",
+    "submit_response",
+]
+
+MAX_COMMENT = 4000
+
+
+@dataclass(frozen=True)
+class AnswerMatrix:
+    """A wave's responses, in random-key order (never submission order).
+
+    ``values`` is float with NaN for missing, one row per response and one column per id in
+    ``item_ids``; ``unit_codes`` and ``languages`` have one entry per response;
+    ``demographics`` has one column per id in ``demographic_ids`` (zero columns without the
+    module).
+    """
+
+    item_ids: tuple[str, ...]
+    values: np.ndarray
+    unit_codes: np.ndarray
+    languages: np.ndarray
+    demographics: np.ndarray
+    demographic_ids: tuple[str, ...] = ()
+
+    @property
+    def n(self) -> int:
+        return int(self.values.shape[0])
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    """One open comment with the unit and language it was written in (no demographics)."""
+
+    unit_code: str
+    language: str
+    text: str
+
+
+def clean_comment(definition: SurveyDefinition, comment: str | None) -> str | None:
+    """The comment to store (None when empty); InputError when comments are off or too long."""
+    if comment is None or not str(comment).strip():
+        return None
+    if not definition.comments_enabled:
+        raise InputError("this survey asks no open comments")
+    text = str(comment).strip()
+    if len(text) > MAX_COMMENT:
+        raise InputError(f"the comment is longer than {MAX_COMMENT} characters")
+    return text
+
+
+def submit_response(
+    db: Database,
+    token: str,
+    answers: Mapping[str, int | None],
+    language: str,
+    demographics: Mapping[str, int | None] | None = None,
+    comment: str | None = None,
+) -> None:
+    """Store one response with the invitation ``token``, consuming the invitation.
+
+    Raises
+    ------
+    InvitationUnavailable
+        When the token is unknown or used (also when a parallel post used it first).
+    WaveClosed
+        When its wave is closed.
+    InputError
+        When answers, language or comment are invalid; the invitation stays usable.
+    """
+    info = lookup_invitation(db, token)
+    if info is None or info.open_link:
+        raise InvitationUnavailable()
+    definition = get_survey(db, info.survey)
+    answer_text, demographic_text = encode_response(definition, answers, language, demographics)
+    text = clean_comment(definition, comment)
+    with db.session(write=True) as session:
+        wave = _lock_open_wave(session, info.survey, info.wave)
+        unit_id = session.scalar(
+            delete(Invitation)
+            .where(Invitation.token_hash == hash_token(token), Invitation.wave_id == wave.id)
+            .returning(Invitation.unit_id)
+        )
+        if unit_id is None:
+            raise InvitationUnavailable()
+        store_response(
+            session, db, wave.id, unit_id, language, answer_text, demographic_text, text
+        )
+
+
+def _lock_open_wave(session: Session, slug: str, label: str) -> Wave:
+    """The wave, locked against a concurrent close; WaveClosed when it is not open."""
+    survey = survey_row(session, slug)
+    wave = session.scalar(
+        select(Wave)
+        .where(Wave.survey_id == survey.id, Wave.label == label)
+        .with_for_update(read=True)
+    )
+    if wave is None or wave.state != "open":
+        raise WaveClosed()
+    return wave
+
+
+def store_response(
+    session: Session,
+    db: Database,
+    wave_id: int,
+    unit_id: int,
+    language: str,
+    answer_text: str,
+    demographic_text: str | None,
+    comment: str | None,
+    *,
+    count: bool = True,
+) -> None:
+    """Insert a validated response (and comment) and count it for today, in ``session``."""
+    session.execute(
+        insert(Response).values(
+            id=new_key(),
+            wave_id=wave_id,
+            unit_id=unit_id,
+            language=language,
+            answers=answer_text,
+            demographics=demographic_text,
+        )
+    )
+    if comment is not None:
+        session.execute(
+            insert(Comment).values(
+                id=new_key(), wave_id=wave_id, unit_id=unit_id, language=language, text=comment
+            )
+        )
+    if count:
+        _count_today(session, db, wave_id, unit_id)
+
+
+def _count_today(session: Session, db: Database, wave_id: int, unit_id: int) -> None:
+    if db.is_sqlite:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    else:
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    table = DailyCount.__table__
+    statement = upsert(table).values(wave_id=wave_id, unit_id=unit_id, day=today(), count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["wave_id", "unit_id", "day"], set_={"count": table.c["count"] + 1}
+    )
+    session.execute(statement)
+
+
+def _wave_id(session: Session, slug: str, wave: str) -> int:
+    return wave_row(session, survey_row(session, slug), wave).id
+
+
+def count_responses(db: Database, slug: str, wave: str, unit_code: str | None = None) -> int:
+    """Responses of a wave, of one unit (exactly that unit) when ``unit_code`` is given."""
+    with db.session() as session:
+        query = select(func.count()).select_from(Response)
+        query = query.where(Response.wave_id == _wave_id(session, slug, wave))
+        if unit_code is not None:
+            try:
+                unit = unit_row(session, unit_code)
+            except NotFound:
+                return 0
+            query = query.where(Response.unit_id == unit.id)
+        return int(session.scalar(query) or 0)
+
+
+def count_by_unit(db: Database, slug: str, wave: str) -> dict[str, int]:
+    """Responses of a wave per unit code (units without responses are absent)."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Unit.code, func.count())
+            .select_from(Response)
+            .join(Unit, Unit.id == Response.unit_id)
+            .where(Response.wave_id == _wave_id(session, slug, wave))
+            .group_by(Unit.code)
+        ).all()
+    return {code: int(n) for code, n in rows}
+
+
+def daily_counts(
+    db: Database, slug: str, wave: str, unit_code: str | None = None
+) -> dict[dt.date, int]:
+    """Responses per day of a wave (whole organisation, or one unit), oldest day first.
+
+    DESIGN.md: show daily progress only for the whole organisation.
+    """
+    with db.session() as session:
+        table = DailyCount.__table__
+        query = select(table.c.day, func.sum(table.c["count"])).where(
+            table.c.wave_id == _wave_id(session, slug, wave)
+        )
+        if unit_code is not None:
+            query = query.where(table.c.unit_id == unit_row(session, unit_code).id)
+        rows = session.execute(query.group_by(table.c.day).order_by(table.c.day)).all()
+    return {day: int(n) for day, n in rows}
+
+
+def load_answers(db: Database, slug: str, wave: str) -> AnswerMatrix:
+    """All responses of a wave as an :class:`AnswerMatrix`, ordered by their random keys."""
+    definition = get_survey(db, slug)
+    item_ids = definition.item_ids
+    demo_ids = tuple(item.id for item in definition.demographic_items)
+    with db.session() as session:
+        wave_id = _wave_id(session, slug, wave)
+        codes = dict(session.execute(select(Unit.id, Unit.code)).tuples().all())
+        rows = session.execute(
+            select(Response.unit_id, Response.language, Response.answers, Response.demographics)
+            .where(Response.wave_id == wave_id)
+            .order_by(Response.id)
+        ).all()
+    if rows:
+        unit_ids, languages, answers, demos = zip(*rows, strict=True)
+    else:
+        unit_ids, languages, answers, demos = (), (), (), ()
+    ids = np.asarray(unit_ids, dtype=np.int64)
+    lookup = np.array(list(codes.keys()), dtype=np.int64)
+    names = np.array(list(codes.values()) or [""], dtype=object)
+    order = np.argsort(lookup)
+    unit_codes = names[order][np.searchsorted(lookup[order], ids)] if len(ids) else names[:0]
+    demographics = decode_matrix(
+        [d if d is not None else "-" * len(demo_ids) for d in demos] if demo_ids else [],
+        len(demo_ids),
+    )
+    if not demo_ids:
+        demographics = np.empty((len(rows), 0), dtype=float)
+    return AnswerMatrix(
+        item_ids=item_ids,
+        values=decode_matrix(answers, len(item_ids)),
+        unit_codes=unit_codes,
+        languages=np.asarray(languages, dtype=object),
+        demographics=demographics,
+        demographic_ids=demo_ids,
+    )
+
+
+def load_comments(db: Database, slug: str, wave: str) -> list[CommentRow]:
+    """A wave's open comments, in random-key order. Show them only above the threshold."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Unit.code, Comment.language, Comment.text)
+            .join(Unit, Unit.id == Comment.unit_id)
+            .where(Comment.wave_id == _wave_id(session, slug, wave))
+            .order_by(Comment.id)
+        ).all()
+    return [CommentRow(code, language, text) for code, language, text in rows]
