@@ -24,7 +24,8 @@ def describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
+        # YAML reads a bare Yes/No/On/Off as true/false: the usual cause when text was meant.
+        return f'true/false ({str(value).lower()}; put quotes around a text like "No")'
     if isinstance(value, int | float):
         return f"the number {value!r}"
     if isinstance(value, str):

@@ -227,6 +227,11 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
         "scales[0].items[0].text.en",
         "must be text",
     ),
+    "bare No as a label": (
+        _set((*AGREE, "labels", "en", 1), False),
+        "response_scales.agree5.labels.en.1",
+        'put quotes around a text like "No"',
+    ),
     "null item text": (
         _set((*ITEM0, "text", "nl"), None),
         "scales[0].items[0].text.nl",
