@@ -16,6 +16,8 @@ __all__ = ["cli", "main"]
 _COMMANDS = [
     ("webapp.cli.instruments", "instruments"),
     ("webapp.cli.analyze", "analyze"),
+    ("webapp.cli.serve", "serve"),
+    ("webapp.cli.serve", "demo"),
 ]
 
 

@@ -1,0 +1,141 @@
+"""`samen serve` and `samen demo`: run the web application with werkzeug's server.
+
+The werkzeug server is for trying Samen out on one machine; production runs gunicorn
+(``gunicorn 'webapp:create_app()'``). Its access log never shows an invitation token or a
+client address (see :class:`PrivateRequestHandler`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from webapp.cli.instruments import CommandError
+
+__all__ = ["PrivateRequestHandler", "demo", "serve", "serve_in_thread"]
+
+DEMO_DATABASE = "demo.db"
+#: How many invitation links `samen demo` prints.
+DEMO_LINKS = 3
+
+
+class PrivateRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler, logging neither tokens (``/s/<token>``) nor addresses."""
+
+    def address_string(self) -> str:
+        return "-"
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        from webapp.logs import redact
+
+        text = message % args if args else message
+        super().log(type, "%s", redact(text))
+
+
+def _server(app: Any, host: str, port: int) -> BaseWSGIServer:
+    return make_server(host, port, app, threaded=True, request_handler=PrivateRequestHandler)
+
+
+def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
+    """Serve ``app`` from a daemon thread (port 0: a free port); stop with ``.shutdown()``."""
+    server = _server(app, host, port)
+    threading.Thread(target=server.serve_forever, name="samen-server", daemon=True).start()
+    return server
+
+
+def _make_app(config: dict[str, Any] | None = None) -> Any:
+    from surveys.errors import SamenError
+    from webapp import create_app
+    from webapp.config import ConfigError
+
+    try:
+        return create_app(config)
+    except (ConfigError, SamenError) as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _run(app: Any, host: str, port: int) -> None:
+    try:
+        server = _server(app, host, port)
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    click.echo(f"Serving on http://{host}:{server.server_port}/ (press Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+_host = click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+_port = click.option(
+    "--port", default=5000, show_default=True, type=click.IntRange(0, 65535), help="Port."
+)
+
+
+@click.command()
+@_host
+@_port
+def serve(host: str, port: int) -> None:
+    """Serve the web application (werkzeug; use gunicorn in production)."""
+    _run(_make_app(), host, port)
+
+
+def _secret_key(instance: Path) -> str:
+    """The demo's secret key, created once in the instance folder (readable by the owner)."""
+    path = instance / "secret_key"
+    if not path.is_file() or not path.read_text(encoding="utf-8").strip():
+        path.write_text(secrets.token_urlsafe(48) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _fresh_demo_database(instance: Path) -> str:
+    """URL of an empty SQLite file for the demo; an older demo database is removed."""
+    path = instance / DEMO_DATABASE
+    for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        old.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+@click.command()
+@click.option("--no-serve", is_flag=True, help="Build the demo and print its links; do not serve.")
+@_host
+@_port
+def demo(no_serve: bool, host: str, port: int) -> None:
+    """Build a demo hospital with two survey waves, print links, and serve it."""
+    from surveys.demo import build_demo
+
+    from surveys.db import Database, instance_path
+    from surveys.errors import SamenError
+    from surveys.invitations import invitation_link
+
+    instance = instance_path()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = _secret_key(instance)
+    url = _fresh_demo_database(instance)
+    database = Database(url)
+    try:
+        database.upgrade()
+        built = build_demo(database, links=DEMO_LINKS)
+    except SamenError as exc:
+        raise CommandError(str(exc)) from exc
+    base = f"http://{host}:{port}"
+    click.echo(f"Demo database: {url}")
+    click.echo(f"Demo survey:   {base}/privacy/{built.survey}")
+    click.echo("Invitation links (each works once):")
+    for token in built.tokens[:DEMO_LINKS]:
+        click.echo(f"  {invitation_link(base, token)}")
+    if no_serve:
+        click.echo(f"To serve it: SAMEN_DATABASE_URL={url} samen serve")
+        return
+    app = _make_app(
+        {"SECRET_KEY": key, "SAMEN_DATABASE": database, "SESSION_COOKIE_SECURE": False}
+    )
+    _run(app, host, port)

@@ -1,0 +1,78 @@
+"""Interface language: which one a request gets, and picking texts given per language.
+
+Order of preference: the language the respondent chose with the switch (``?lang=`` on any
+page, kept in the session), the language of their invitation, the browser's Accept-Language,
+and Dutch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+
+__all__ = [
+    "LANGUAGE_NAMES",
+    "SESSION_INVITATION_LANG",
+    "SESSION_LANG",
+    "current_language",
+    "localized",
+    "remember_language_choice",
+    "select_locale",
+]
+
+#: Each interface language's name, in that language (for the switch).
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+#: Session key of the language chosen with the switch.
+SESSION_LANG = "lang"
+#: Session key of the language an invitation was issued in.
+SESSION_INVITATION_LANG = "invitation_lang"
+
+
+def _languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector."""
+    languages = _languages()
+    for key in (SESSION_LANG, SESSION_INVITATION_LANG):
+        lang = session.get(key)
+        if lang in languages:
+            return str(lang)
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def remember_language_choice() -> None:
+    """Keep ``?lang=xx`` in the session when it names an interface language."""
+    lang = request.args.get("lang")
+    if lang in _languages() and session.get(SESSION_LANG) != lang:
+        session[SESSION_LANG] = lang
+
+
+def current_language() -> str:
+    """The interface language of this request, e.g. ``"nl"``."""
+    locale = get_locale()
+    return locale.language if locale is not None else _languages()[0]
+
+
+T = TypeVar("T")
+
+
+def localized(texts: Mapping[str, T] | None, lang: str | None = None) -> T | str:
+    """The value for ``lang`` (default: the current language), falling back to any other.
+
+    ``texts`` maps a language to a text (or to anything given per language, such as a
+    response scale's labels); an empty or missing mapping gives ``""``.
+    """
+    if not texts:
+        return ""
+    lang = lang or current_language()
+    if lang in texts:
+        return texts[lang]
+    for fallback in _languages():
+        if fallback in texts:
+            return texts[fallback]
+    return next(iter(texts.values()))

@@ -1,0 +1,20 @@
+"""Keeping invitation tokens out of logs.
+
+An invitation link is ``/s/<token>`` (or ``/o/<token>`` for an open link); anyone who can read
+a log line with a token and holds the mail-merge list could tie a visit to a person. Every
+path or request line that reaches a log passes through :func:`redact` first.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["redact"]
+
+# A token path at the start of the text or after whitespace or a quote (as in a request line).
+_TOKEN_PATH = re.compile(r"(?<![^\s\"'])/([so])/[^/?#\s\"']+")
+
+
+def redact(text: str) -> str:
+    """``GET /s/abc123?x=1 HTTP/1.1`` -> ``GET /s/<token>?x=1 HTTP/1.1``; the rest unchanged."""
+    return _TOKEN_PATH.sub(r"/\1/<token>", text)

@@ -1,0 +1,34 @@
+"""The landing page and the privacy page of a survey."""
+
+from __future__ import annotations
+
+from flask import abort, render_template
+
+from webapp.i18n import remember_language_choice
+from webapp.public import bp
+
+__all__: list[str] = []
+
+
+@bp.before_app_request
+def _language_switch() -> None:
+    remember_language_choice()
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("public/index.html")
+
+
+@bp.get("/privacy/<survey>")
+def privacy(survey: str) -> str:
+    from surveys.privacy import privacy_summary
+
+    from surveys.errors import NotFound
+    from webapp.respond.services import database
+
+    try:
+        summary = privacy_summary(database(), survey)
+    except NotFound:
+        abort(404)
+    return render_template("public/privacy.html", summary=summary)

@@ -1,0 +1,106 @@
+"""A respondent's draft: answers so far, kept only in the signed session cookie.
+
+Browsers cap a cookie at 4 KB, so answers are encoded one character per item, in survey item
+order: ``'0'``-``'9'`` for a response code, ``'n'`` for "not applicable" and ``'-'`` for no
+answer yet. A survey of 150 items costs 150 characters.
+
+:class:`RespondentState` is everything the respondent app keeps between requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "UNANSWERED",
+    "RespondentState",
+    "decode",
+    "encode",
+]
+
+#: Form value and draft character of "not applicable" / "prefer not to say".
+NOT_APPLICABLE = "na"
+_NA_CHAR = "n"
+UNANSWERED = "-"
+_CODES = frozenset("0123456789")
+
+
+def encode(answers: Mapping[str, str], item_ids: Sequence[str]) -> str:
+    """Answers (item id -> form value: ``"1"``, ``"na"``) as one character per item.
+
+    Items missing from ``answers`` or answered ``""`` are unanswered; a value that is neither
+    a single-digit code nor ``"na"`` raises ``ValueError`` naming the item.
+    """
+    chars = []
+    for item_id in item_ids:
+        value = answers.get(item_id) or ""
+        if value == NOT_APPLICABLE:
+            chars.append(_NA_CHAR)
+        elif value in _CODES:
+            chars.append(value)
+        elif value == "":
+            chars.append(UNANSWERED)
+        else:
+            raise ValueError(f"answers[{item_id!r}]: {value!r} is not a response code or 'na'")
+    return "".join(chars)
+
+
+def decode(draft: str, item_ids: Sequence[str]) -> dict[str, str]:
+    """The answered items of ``draft`` as item id -> form value; unanswered items are left out.
+
+    A draft of the wrong length or with an unknown character raises ``ValueError``.
+    """
+    if len(draft) != len(item_ids):
+        raise ValueError(f"draft: {len(draft)} characters for {len(item_ids)} items")
+    answers = {}
+    for item_id, char in zip(item_ids, draft, strict=True):
+        if char == _NA_CHAR:
+            answers[item_id] = NOT_APPLICABLE
+        elif char in _CODES:
+            answers[item_id] = char
+        elif char != UNANSWERED:
+            raise ValueError(f"draft: unknown character {char!r} for item {item_id!r}")
+    return answers
+
+
+@dataclass
+class RespondentState:
+    """What the respondent app remembers between requests, in the signed session cookie.
+
+    ``token`` is the invitation token (or, with ``open_link`` set, the open link's token);
+    ``survey``/``wave``/``unit`` are names, not database ids; ``draft`` is the encoded answers;
+    ``consent`` is None until the respondent chose whether to see the special-category pages;
+    ``comment`` is the open comment so far.
+    """
+
+    token: str
+    survey: str
+    wave: str
+    unit: str | None = None
+    draft: str = ""
+    consent: bool | None = None
+    comment: str = ""
+    open_link: bool = False
+
+    #: Session key under which the state is stored.
+    SESSION_KEY = "respondent"
+
+    def to_session(self) -> dict[str, Any]:
+        """A JSON-ready dict for the session."""
+        return asdict(self)
+
+    @classmethod
+    def from_session(cls, data: Any) -> RespondentState | None:
+        """The state stored by :meth:`to_session`, or None for anything else."""
+        if not isinstance(data, dict):
+            return None
+        names = {f.name for f in fields(cls)}
+        if set(data) != names:
+            return None
+        try:
+            return cls(**data)
+        except TypeError:
+            return None

@@ -1,0 +1,286 @@
+"""Respondent pages: invitation link, welcome, consent, one page per instrument, review, thanks.
+
+Every step that keeps answers is a POST with CSRF that saves to the signed session and
+redirects (303) to the next step, so back, forward and reload never lose or resend anything.
+Nothing is written to the database before the final send.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from webapp.i18n import SESSION_INVITATION_LANG, current_language
+from webapp.respond import bp, services
+from webapp.respond.draft import RespondentState, decode, encode
+from webapp.respond.forms import (
+    COMMENT_MAX_CHARS,
+    NAV_FIELD,
+    CommentForm,
+    ConsentForm,
+    SubmitForm,
+    TamperedForm,
+    answer_choices,
+    check_fields,
+    page_form,
+)
+from webapp.respond.questionnaire import (
+    COMMENT,
+    CONSENT,
+    REVIEW,
+    WELCOME,
+    Page,
+    Questionnaire,
+)
+
+__all__: list[str] = []
+
+#: Session key of the survey slug shown on the thank-you page.
+_THANKED = "thanked"
+#: The serialised session cookie must stay below this many bytes (browsers cap at 4096).
+COOKIE_BUDGET = 3800
+
+
+class SessionExpired(Exception):
+    """No respondent state in the session: the session expired or the link was never opened."""
+
+
+def cookie_size() -> int:
+    """Bytes of the session cookie's value as it would be sent now."""
+    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
+    return len(serializer.dumps(dict(session)))
+
+
+def _redirect(endpoint: str, **values: Any) -> Response:
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def _state() -> RespondentState:
+    state = RespondentState.from_session(session.get(RespondentState.SESSION_KEY))
+    if state is None:
+        raise SessionExpired
+    return state
+
+
+def _save(state: RespondentState) -> None:
+    session[RespondentState.SESSION_KEY] = state.to_session()
+
+
+def _answers(state: RespondentState, questionnaire: Questionnaire) -> dict[str, str]:
+    if not state.draft:
+        return {}
+    try:
+        return decode(state.draft, questionnaire.item_ids)
+    except ValueError:
+        # The survey's items changed under a running session: start the draft afresh.
+        return {}
+
+
+def _step_url(step: str | Page) -> str:
+    if isinstance(step, Page):
+        return url_for("respond.page", page_id=step.id)
+    return url_for(f"respond.{step}")
+
+
+def _go(steps: list[str | Page], current: str | Page, nav: str | None) -> Response:
+    """Redirect to the step before (``nav == "back"``) or after ``current``."""
+    index = steps.index(current)
+    if nav == "back":
+        index = max(index - 1, 0)
+    elif request.args.get("ret") == REVIEW:
+        index = len(steps) - 1
+    else:
+        index = min(index + 1, len(steps) - 1)
+    return redirect(_step_url(steps[index]), code=303)
+
+
+def _progress(steps: list[str | Page], current: str | Page) -> dict[str, int]:
+    return {"step": steps.index(current) + 1, "steps": len(steps)}
+
+
+def _context(state: RespondentState) -> tuple[Questionnaire, list[str | Page]]:
+    questionnaire = services.questionnaire(state.survey)
+    return questionnaire, questionnaire.steps(state.consent)
+
+
+@bp.get("/s/<token>")
+def invitation(token: str) -> Response | tuple[str, int]:
+    """Exchange the invitation token for a session and take it out of the address bar."""
+    try:
+        state, language = services.open_invitation(token)
+    except services.InvitationUnavailable:
+        return render_template("respond/unavailable.html"), 404
+    except services.WaveClosed:
+        return render_template("respond/closed.html"), 410
+    session.clear()
+    session.permanent = False
+    _save(state)
+    if language:
+        session[SESSION_INVITATION_LANG] = language
+    return _redirect("respond.welcome")
+
+
+@bp.get("/survey")
+def welcome() -> str:
+    state = _state()
+    questionnaire, steps = _context(state)
+    return render_template(
+        "respond/welcome.html",
+        q=questionnaire,
+        next_url=_step_url(steps[1]),
+        **_progress(steps, WELCOME),
+    )
+
+
+@bp.route("/survey/consent", methods=["GET", "POST"])
+def consent() -> Response | str:
+    state = _state()
+    questionnaire, steps = _context(state)
+    if not questionnaire.has_sensitive:
+        return _redirect("respond.welcome")
+    form = ConsentForm()
+    if form.validate_on_submit():
+        nav = request.form.get(NAV_FIELD)
+        if nav in ("yes", "no"):
+            state.consent = nav == "yes"
+            _save(state)
+            steps = questionnaire.steps(state.consent)
+            return _go(steps, CONSENT, "next")
+        return _go(steps, CONSENT, "back")
+    return render_template(
+        "respond/consent.html",
+        q=questionnaire,
+        form=form,
+        consent=state.consent,
+        **_progress(steps, CONSENT),
+    )
+
+
+@bp.route("/survey/q/<page_id>", methods=["GET", "POST"])
+def page(page_id: str) -> Response | str:
+    state = _state()
+    questionnaire, steps = _context(state)
+    current = questionnaire.page(page_id)
+    if current is None or current not in steps:
+        abort(404)
+    answers = _answers(state, questionnaire)
+    if request.method == "POST":
+        try:
+            check_fields(request.form, {item.id for item in current.items})
+        except TamperedForm:
+            abort(400)
+        form = page_form(current, formdata=request.form)
+        if not form.validate():
+            # Radio buttons can only send listed values: an error means a tampered form.
+            abort(400)
+        for item in current.items:
+            answers.pop(item.id, None)
+            if form[item.id].data:
+                answers[item.id] = form[item.id].data
+        state.draft = encode(answers, questionnaire.item_ids)
+        _save(state)
+        return _go(steps, current, request.form.get(NAV_FIELD))
+    form = page_form(current, answers=answers)
+    return render_template(
+        "respond/page.html",
+        q=questionnaire,
+        page=current,
+        form=form,
+        ret=request.args.get("ret") == REVIEW,
+        **_progress(steps, current),
+    )
+
+
+@bp.route("/survey/comment", methods=["GET", "POST"])
+def comment() -> Response | str:
+    state = _state()
+    questionnaire, steps = _context(state)
+    if not questionnaire.comments:
+        abort(404)
+    form = CommentForm(data={"comment": state.comment})
+    if form.validate_on_submit():
+        state.comment = (form.comment.data or "").strip()
+        _save(state)
+        if cookie_size() <= COOKIE_BUDGET:
+            return _go(steps, COMMENT, request.form.get(NAV_FIELD))
+        # Too long to keep in the cookie (e.g. many emoji): ask to shorten, keep nothing.
+        state.comment = ""
+        _save(state)
+        form.comment.errors = [_("Your comment is too long to keep. Please make it shorter.")]
+    return render_template(
+        "respond/comment.html",
+        q=questionnaire,
+        form=form,
+        comment_max=COMMENT_MAX_CHARS,
+        ret=request.args.get("ret") == REVIEW,
+        **_progress(steps, COMMENT),
+    )
+
+
+@bp.get("/survey/review")
+def review() -> str:
+    state = _state()
+    questionnaire, steps = _context(state)
+    answers = _answers(state, questionnaire)
+    sections = []
+    for step in steps:
+        if not isinstance(step, Page):
+            continue
+        rows = []
+        for item in step.items:
+            labels = dict(answer_choices(item))
+            value = answers.get(item.id)
+            rows.append((item, labels.get(value) if value else None))
+        sections.append((step, rows))
+    return render_template(
+        "respond/review.html",
+        q=questionnaire,
+        sections=sections,
+        comment=state.comment,
+        form=SubmitForm(),
+        back_url=_step_url(steps[-2]),
+        **_progress(steps, REVIEW),
+    )
+
+
+@bp.post("/survey/send")
+def send() -> Response | tuple[str, int]:
+    state = _state()
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    questionnaire, _steps = _context(state)
+    answers = _answers(state, questionnaire)
+    if state.consent is not True:
+        # Declined or never reached: nothing from special-category pages is sent.
+        for page_ in questionnaire.sensitive_pages:
+            for item in page_.items:
+                answers.pop(item.id, None)
+    try:
+        services.submit(state, questionnaire, answers, state.comment, current_language())
+    except services.InvitationUnavailable:
+        session.pop(RespondentState.SESSION_KEY, None)
+        return render_template("respond/unavailable.html"), 404
+    except services.WaveClosed:
+        session.pop(RespondentState.SESSION_KEY, None)
+        return render_template("respond/closed.html"), 410
+    except services.InputError:
+        abort(400)
+    session.pop(RespondentState.SESSION_KEY, None)
+    session[_THANKED] = state.survey
+    return _redirect("respond.thanks")
+
+
+@bp.get("/survey/thanks")
+def thanks() -> str:
+    slug = session.get(_THANKED)
+    questionnaire = services.questionnaire(slug) if isinstance(slug, str) else None
+    return render_template("respond/thanks.html", q=questionnaire)
+
+
+@bp.app_errorhandler(SessionExpired)
+def session_expired(_error: SessionExpired) -> tuple[str, int]:
+    return render_template("respond/expired.html"), 400

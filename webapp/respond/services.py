@@ -1,0 +1,94 @@
+"""The respondent app's calls into the storage services of ``surveys``.
+
+Routes call these functions and never open a database session; each function is one call into
+a ``surveys`` service plus the conversion between its objects and the respondent app's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app
+
+from surveys.db import Database
+from surveys.errors import InputError, InvitationUnavailable, NotFound, WaveClosed
+from webapp.respond.draft import NOT_APPLICABLE, RespondentState
+from webapp.respond.questionnaire import Questionnaire
+
+__all__ = [
+    "InputError",
+    "InvitationUnavailable",
+    "NotFound",
+    "WaveClosed",
+    "database",
+    "open_invitation",
+    "questionnaire",
+    "submit",
+]
+
+
+def database() -> Database:
+    """The app's database (created by :func:`webapp.create_app`)."""
+    return current_app.extensions["samen_db"]
+
+
+def questionnaire(slug: str) -> Questionnaire:
+    """The questionnaire of survey ``slug`` (:class:`NotFound` when there is none)."""
+    from surveys.definitions import get_survey
+
+    return Questionnaire.from_definition(get_survey(database(), slug))
+
+
+def open_invitation(token: str) -> tuple[RespondentState, str | None]:
+    """The fresh respondent state for ``token`` and the invitation's language.
+
+    Raises :class:`InvitationUnavailable` (unknown or used) or :class:`WaveClosed`. Looking an
+    invitation up never uses it.
+    """
+    from surveys.invitations import lookup_invitation
+
+    found = lookup_invitation(database(), token)
+    if found is None:
+        raise InvitationUnavailable()
+    state = RespondentState(
+        token=token,
+        survey=found.survey,
+        wave=found.wave,
+        unit=found.unit_code,
+        open_link=found.open_link,
+    )
+    return state, found.language
+
+
+def _codes(answers: Mapping[str, str]) -> dict[str, int | None]:
+    """Form values to response codes; "not applicable" is None (stored as missing)."""
+    return {
+        item_id: None if value == NOT_APPLICABLE else int(value)
+        for item_id, value in answers.items()
+    }
+
+
+def submit(
+    state: RespondentState,
+    questionnaire_: Questionnaire,
+    answers: Mapping[str, str],
+    comment: str,
+    language: str,
+) -> None:
+    """Store the response and use the invitation, in one transaction of the storage layer.
+
+    ``language`` is the interface language; a survey not offered in it is stored under its own
+    first language. Raises :class:`InvitationUnavailable`, :class:`WaveClosed` or
+    :class:`InputError` (answers the survey does not accept: nothing is stored).
+    """
+    from surveys.responses import submit_response
+
+    if language not in questionnaire_.languages:
+        language = questionnaire_.languages[0]
+    submit_response(
+        database(),
+        state.token,
+        _codes(answers),
+        language=language,
+        comment=comment or None,
+    )
