@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.extraction import single_threaded_blas
+
 __all__ = ["CFAResult", "cfa"]
 
 
@@ -251,14 +253,15 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         return float(f), grad
 
     par0 = np.concatenate([lam0[free_lam], phi0[iu], theta0])
-    res = minimize(
-        fun,
-        par0,
-        jac=True,
-        method="L-BFGS-B",
-        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10000, "maxcor": 20},
-    )
-    f_min, grad = fun(res.x)
+    with single_threaded_blas():
+        res = minimize(
+            fun,
+            par0,
+            jac=True,
+            method="L-BFGS-B",
+            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10000, "maxcor": 20},
+        )
+        f_min, grad = fun(res.x)
     converged = bool(np.isfinite(f_min) and f_min < 1e9 and np.abs(grad).max() < 1e-4)
     if not converged:
         return empty

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.extraction import as_item_matrix, minres, order_and_sign, pairwise_correlation
+from engine.extraction import (
+    correlation_matrix,
+    item_correlations,
+    minres,
+    order_and_sign,
+    single_threaded_blas,
+)
 from engine.rotation import oblimin, varimax
 
 __all__ = [
@@ -22,6 +28,7 @@ __all__ = [
     "KMOResult",
     "ParallelResult",
     "bartlett",
+    "correlation_matrix",
     "efa",
     "kmo",
     "parallel_analysis",
@@ -109,18 +116,15 @@ class EFAResult:
     method: str
 
 
-def _correlation(data: pd.DataFrame) -> tuple[np.ndarray, list[str], int]:
-    x, names = as_item_matrix(data)
-    return pairwise_correlation(x), names, x.shape[0]
-
-
-def kmo(data: pd.DataFrame) -> KMOResult:
+def kmo(data: pd.DataFrame, *, corr: pd.DataFrame | None = None) -> KMOResult:
     """Kaiser-Meyer-Olkin measure of sampling adequacy, as ``psych::KMO``.
 
     Parameters
     ----------
     data : pandas.DataFrame
         Respondents x items, NaN for missing answers.
+    corr : pandas.DataFrame, optional
+        ``correlation_matrix(data)``, computed once and shared between functions.
 
     Returns
     -------
@@ -141,7 +145,7 @@ def kmo(data: pd.DataFrame) -> KMOResult:
     Kaiser, H. F. (1970). A second generation little jiffy. Psychometrika, 35, 401-415.
     R: ``psych::KMO(data)``.
     """
-    r, names, _ = _correlation(data)
+    r, names, _ = item_correlations(data, corr)
     nan = KMOResult(float("nan"), dict.fromkeys(names, float("nan")))
     if np.isnan(r).any():
         return nan
@@ -160,13 +164,15 @@ def kmo(data: pd.DataFrame) -> KMOResult:
     return KMOResult(overall, per_item)
 
 
-def bartlett(data: pd.DataFrame) -> BartlettResult:
+def bartlett(data: pd.DataFrame, *, corr: pd.DataFrame | None = None) -> BartlettResult:
     """Bartlett's test of sphericity, as ``psych::cortest.bartlett(data)``.
 
     Parameters
     ----------
     data : pandas.DataFrame
         Respondents x items, NaN for missing answers.
+    corr : pandas.DataFrame, optional
+        ``correlation_matrix(data)``, computed once and shared between functions.
 
     Returns
     -------
@@ -188,7 +194,7 @@ def bartlett(data: pd.DataFrame) -> BartlettResult:
     """
     from scipy.stats import chi2
 
-    r, _, n = _correlation(data)
+    r, _, n = item_correlations(data, corr)
     p = r.shape[0]
     df = p * (p - 1) // 2
     if np.isnan(r).any():
@@ -221,7 +227,13 @@ def _random_correlation(rng: np.random.Generator, n: int, p: int) -> np.ndarray:
     return w / np.outer(d, d)
 
 
-def parallel_analysis(data: pd.DataFrame, n_iter: int = 20, seed: int = 0) -> ParallelResult:
+def parallel_analysis(
+    data: pd.DataFrame,
+    n_iter: int = 20,
+    seed: int = 0,
+    *,
+    corr: pd.DataFrame | None = None,
+) -> ParallelResult:
     """Horn's parallel analysis for the number of factors, as
     ``psych::fa.parallel(data, fm = "minres", fa = "fa")$nfact``.
 
@@ -233,6 +245,8 @@ def parallel_analysis(data: pd.DataFrame, n_iter: int = 20, seed: int = 0) -> Pa
         Number of simulated data sets.
     seed : int, default 0
         Seed of the random generator (results are reproducible for a given seed).
+    corr : pandas.DataFrame, optional
+        ``correlation_matrix(data)``, computed once and shared between functions.
 
     Returns
     -------
@@ -257,14 +271,15 @@ def parallel_analysis(data: pd.DataFrame, n_iter: int = 20, seed: int = 0) -> Pa
     """
     if isinstance(n_iter, bool) or not isinstance(n_iter, int | np.integer) or n_iter < 1:
         raise ValueError("n_iter must be a positive integer")
-    r, _, n = _correlation(data)
+    r, _, n = item_correlations(data, corr)
     p = r.shape[0]
     if np.isnan(r).any():
         nan = np.full(p, np.nan)
         return ParallelResult(0, nan, nan)
     rng = np.random.default_rng(seed)
-    observed = _fa_values(r)
-    sims = np.array([_fa_values(_random_correlation(rng, n, p)) for _ in range(n_iter)])
+    with single_threaded_blas():
+        observed = _fa_values(r)
+        sims = np.array([_fa_values(_random_correlation(rng, n, p)) for _ in range(n_iter)])
     simulated = np.quantile(sims, 0.95, axis=0)
     above = observed > simulated
     n_factors = int(p if above.all() else np.argmin(above))
@@ -272,7 +287,12 @@ def parallel_analysis(data: pd.DataFrame, n_iter: int = 20, seed: int = 0) -> Pa
 
 
 def efa(
-    data: pd.DataFrame, n_factors: int, rotation: str = "oblimin", method: str = "minres"
+    data: pd.DataFrame,
+    n_factors: int,
+    rotation: str = "oblimin",
+    method: str = "minres",
+    *,
+    corr: pd.DataFrame | None = None,
 ) -> EFAResult:
     """Exploratory factor analysis as
     ``psych::fa(data, nfactors, fm = "minres", rotate = "oblimin")``.
@@ -288,6 +308,8 @@ def efa(
         ``varimax`` is ``stats::varimax`` with Kaiser normalisation.
     method : {"minres"}, default "minres"
         Extraction method (only minres, psych's default, is offered).
+    corr : pandas.DataFrame, optional
+        ``correlation_matrix(data)``, computed once and shared between functions.
 
     Returns
     -------
@@ -311,7 +333,7 @@ def efa(
         raise ValueError(f"rotation must be one of {', '.join(ROTATIONS)}; got {rotation!r}")
     if method != "minres":
         raise ValueError(f"method must be 'minres'; got {method!r}")
-    r, names, _ = _correlation(data)
+    r, names, _ = item_correlations(data, corr)
     p = r.shape[0]
     if (
         isinstance(n_factors, bool)
@@ -333,14 +355,15 @@ def efa(
             rotation,
             method,
         )
-    unrotated, _ = minres(r, n_factors)
     phi: np.ndarray | None = None
-    load = unrotated
-    if n_factors > 1 and rotation == "varimax":
-        load = varimax(unrotated).loadings
-    elif n_factors > 1 and rotation == "oblimin":
-        rot = oblimin(unrotated)
-        load, phi = rot.loadings, rot.phi
+    with single_threaded_blas():
+        unrotated, _ = minres(r, n_factors)
+        load = unrotated
+        if n_factors > 1 and rotation == "varimax":
+            load = varimax(unrotated).loadings
+        elif n_factors > 1 and rotation == "oblimin":
+            rot = oblimin(unrotated)
+            load, phi = rot.loadings, rot.phi
     load, phi, _ = order_and_sign(load, phi)
     if phi is None:
         phi = np.eye(n_factors)

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.extraction import as_item_matrix, minres, order_and_sign, pairwise_correlation
+from engine.extraction import (
+    item_correlations,
+    minres,
+    order_and_sign,
+    single_threaded_blas,
+)
 from engine.rotation import oblimin, varimax
 
 __all__ = ["OmegaResult", "omega", "schmid_leiman"]
@@ -85,7 +90,7 @@ def schmid_leiman(r: np.ndarray, n_factors: int) -> tuple[np.ndarray, np.ndarray
     return fload @ gload, np.diag(r) - h2
 
 
-def omega(data: pd.DataFrame, n_factors: int) -> OmegaResult:
+def omega(data: pd.DataFrame, n_factors: int, *, corr: pd.DataFrame | None = None) -> OmegaResult:
     """McDonald's omega hierarchical and total, as ``psych::omega(data, nfactors)``.
 
     Parameters
@@ -97,6 +102,8 @@ def omega(data: pd.DataFrame, n_factors: int) -> OmegaResult:
     n_factors : int
         Number of group factors, from 1 to the number of items - 1. With 1, ``total`` is a
         single scale's omega total (psych's ``omega(x, nfactors = 1)$omega.tot``).
+    corr : pandas.DataFrame, optional
+        ``engine.factors.correlation_matrix(data)``, computed once and shared.
 
     Returns
     -------
@@ -119,18 +126,18 @@ def omega(data: pd.DataFrame, n_factors: int) -> OmegaResult:
     beta, and McDonald's omega_h. Psychometrika, 70, 123-133. R: ``psych::omega``,
     ``psych::schmid``.
     """
-    x, names = as_item_matrix(data)
-    p = x.shape[1]
+    r, names, _ = item_correlations(data, corr)
+    p = len(names)
     if (
         isinstance(n_factors, bool)
         or not isinstance(n_factors, int | np.integer)
         or not 1 <= n_factors < p
     ):
         raise ValueError(f"n_factors must be an integer from 1 to {p - 1}; got {n_factors!r}")
-    r = pairwise_correlation(x)
     if np.isnan(r).any():
         return OmegaResult(float("nan"), float("nan"), int(n_factors), {}, ())
-    g, u2 = schmid_leiman(r, int(n_factors))
+    with single_threaded_blas():
+        g, u2 = schmid_leiman(r, int(n_factors))
     key = np.where(g < 0, -1.0, 1.0)
     vt = float((r * np.outer(key, key)).sum())
     g = g * key
