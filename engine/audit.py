@@ -1,0 +1,337 @@
+"""Disclosure audit: prove that no group of 1 to k-1 respondents can be derived from the views.
+
+A *view* is a released number about a group of respondents, the group being a union of
+*atoms* (a unit's own members x a filter category, optionally per wave snapshot). The views
+a role can request, with their counts (and sums, and means), are linear functions of the
+atoms' counts; the audit decides with exact integer arithmetic which groups of atoms are
+determined by them. Pure functions; the ``samen audit`` command and the test suite call
+:func:`audit` on the views built by :mod:`engine.audit_views`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Literal
+
+from engine.disclosure import check_k
+
+__all__ = ["AuditResult", "Finding", "View", "audit", "enforce"]
+
+SEARCH_BUDGET = 50_000
+"""Subsets tried per independent component before the audit reports "inconclusive"."""
+
+
+@dataclass(frozen=True)
+class View:
+    """A released number: the count (and sum) of the responses in a union of atoms.
+
+    Attributes
+    ----------
+    name : str
+        How the view is requested, e.g. ``"unit:A"`` or ``"unit:A|gender=woman"``.
+    atoms : frozenset
+        Atom ids whose responses the number describes.
+    priority : int
+        Used by :func:`enforce`: views with a lower priority are withheld first.
+    """
+
+    name: str
+    atoms: frozenset
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A group of 1 to k-1 respondents derivable from the views.
+
+    Attributes
+    ----------
+    kind : {"leak", "inconclusive"}
+        "inconclusive" when the search budget ran out; it counts as a failure.
+    atoms : frozenset
+        The group (atoms with at least one response; empty atoms are left out).
+    n : int or None
+        Responses in the group (None when inconclusive).
+    combination : mapping of str to Fraction
+        View name -> coefficient: the sum of coefficient x view count (or sum) is the
+        group's count (or sum).
+    """
+
+    kind: Literal["leak", "inconclusive"]
+    atoms: frozenset
+    n: int | None
+    combination: Mapping[str, Fraction] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line for a terminal: the group's size and how to derive it."""
+        terms = " ".join(
+            f"{'+' if c > 0 else '-'} {abs(c) if abs(c) != 1 else ''}{name}".replace("  ", " ")
+            for name, c in self.combination.items()
+        )
+        if self.kind == "inconclusive":
+            return f"inconclusive: search budget exhausted over {len(self.atoms)} atoms"
+        return f"group of {self.n} derivable: {terms.lstrip('+ ')}"
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Findings of :func:`audit`; ``ok`` (exit status 0 for ``samen audit``) when none."""
+
+    findings: tuple[Finding, ...]
+    k: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def _rref(rows: list[list[int]], ncols: int) -> list[tuple[int, list[int]]]:
+    """Fraction-free reduced row echelon form over the integers.
+
+    Each returned row is an integer vector ``r`` with pivot column ``c`` and ``r[c] > 0``; the
+    rational RREF row is ``r / r[c]``. Columns beyond ``ncols`` are carried along (they
+    record which combination of input rows produced the row) but never chosen as pivots.
+    """
+    rows = [list(r) for r in rows]
+    out: list[tuple[int, list[int]]] = []
+    for col in range(ncols):
+        pick = next((i for i, r in enumerate(rows) if r[col] != 0), None)
+        if pick is None:
+            continue
+        piv = rows.pop(pick)
+        if piv[col] < 0:
+            piv = [-v for v in piv]
+        reduced = []
+        for r in rows:
+            if r[col] != 0:
+                a, b = piv[col], r[col]
+                r = [a * x - b * y for x, y in zip(r, piv, strict=True)]
+                g = math.gcd(*r)
+                if g > 1:
+                    r = [x // g for x in r]
+            reduced.append(r)
+        rows = reduced
+        done = []
+        for pc, r in out:
+            if r[col] != 0:
+                a, b = piv[col], r[col]
+                r = [a * x - b * y for x, y in zip(r, piv, strict=True)]
+                g = math.gcd(*r)
+                if g > 1:
+                    r = [x // g for x in r]
+                if r[pc] < 0:
+                    r = [-x for x in r]
+            done.append((pc, r))
+        out = [*done, (col, piv)]
+    return out
+
+
+def _components(rows: list[tuple[int, list[int]]], ncols: int) -> list[list[int]]:
+    """Indices of rows grouped so that rows of different groups share no nonzero column."""
+    owner = list(range(len(rows)))
+
+    def find(i: int) -> int:
+        while owner[i] != i:
+            owner[i] = owner[owner[i]]
+            i = owner[i]
+        return i
+
+    first: dict[int, int] = {}
+    for i, (_, r) in enumerate(rows):
+        for c in range(ncols):
+            if r[c] != 0:
+                if c in first:
+                    owner[find(i)] = find(first[c])
+                else:
+                    first[c] = i
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def audit(atoms: Mapping[Hashable, int], views: Sequence[View], k: int) -> AuditResult:
+    """Check that no group of 1 to k-1 respondents is derivable from the released views.
+
+    Parameters
+    ----------
+    atoms : mapping of atom id to int
+        Responses in each atom (for one scale or item: the responses behind that number).
+    views : sequence of View
+        Every view the role can request, each released with its count and sum.
+    k : int
+        Minimum group size.
+
+    Returns
+    -------
+    AuditResult
+        ``ok`` when nothing leaks; otherwise one finding per independent part of the
+        problem, with the combination of views that yields the group.
+
+    Notes
+    -----
+    Let M be the 0/1 matrix views x atoms. Adding and subtracting released numbers gives
+    ``lambda @ M @ x`` for any rational ``lambda``; a group G of atoms is *derivable* when its
+    indicator lies in the row space of M, and then its count and its sum (and so its mean)
+    are known. The audit searches for a derivable G with ``1 <= n(G) <= k - 1``; a derivable
+    group of 0 is no leak. It is exact and errs on the safe side:
+
+    1. Atoms with no responses are dropped: an attacker who knows a group is empty (a
+       manager knows who is in the team) subtracts it for free, so only nonempty atoms are
+       protected, and a derivation that needs an empty atom with weight 2 still leaks.
+       Atoms in no view are dropped (never derivable).
+    2. Atoms whose columns of M are identical are inseparable (every row-space vector takes
+       one value on them) and are merged; identical views are merged.
+    3. A leaking G contains no atom with ``n >= k``. Ordering those *large* columns first,
+       the rows of the reduced row echelon form whose pivot is a *small* column are zero on
+       every large column and span L, the derivable vectors that avoid large atoms. A 0/1
+       vector in L is fixed by its values at L's pivots, which must be 0 or 1, and as every
+       atom holds >= 1 response at most k-1 pivots are 1.
+    4. RREF rows that share no column form independent parts: a 0/1 vector restricted to
+       one part is still derivable, so each part is searched alone, by subsets of its pivots
+       of growing size (smallest groups first), each tested exactly for 0/1 entries and
+       count. If a part needs more than ``SEARCH_BUDGET`` subsets the part is reported as
+       "inconclusive" (a failure, never a silent pass).
+
+    When the views form a laminar family (unit subtrees) the parts are single rows, the
+    *blocks* of :func:`engine.disclosure.suppress_tree`, and the audit reduces to its rule.
+    Sums, means and distributions computed from the same responses are linear in the same
+    atoms, so a group whose count is not derivable has no derivable sum either; the
+    converse (count derivable, sum hidden) is not assumed.
+
+    References
+    ----------
+    Hundepool et al., *Statistical Disclosure Control*, Wiley 2012, section 4.4 (auditing a
+    suppression pattern; disclosure by differencing).
+    """
+    k = check_k(k)
+    for atom, n in atoms.items():
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"atoms[{atom!r}] must be a non-negative integer, got {n!r}")
+    for view in views:
+        if not isinstance(view, View):
+            raise ValueError(f"views must hold View objects, got {view!r}")
+        unknown = view.atoms - atoms.keys()
+        if unknown:
+            raise ValueError(
+                f"views: {view.name!r} covers unknown atoms {sorted(map(repr, unknown))}"
+            )
+    # 1-2: nonempty atoms, merged by the set of views that contain them
+    rows = [frozenset(a for a in v.atoms if atoms[a] > 0) for v in views]
+    signature: dict[Hashable, list[int]] = {}
+    for i, members in enumerate(rows):
+        for a in members:
+            signature.setdefault(a, []).append(i)
+    classes: dict[tuple[int, ...], list[Hashable]] = {}
+    for a, sig in signature.items():
+        classes.setdefault(tuple(sig), []).append(a)
+    cls = sorted(classes.values(), key=lambda members: sorted(map(repr, members)))
+    cls_n = [sum(atoms[a] for a in members) for members in cls]
+    order = sorted(range(len(cls)), key=lambda c: (cls_n[c] < k, c))  # large first
+    cls = [cls[c] for c in order]
+    cls_n = [cls_n[c] for c in order]
+    col_of = {a: c for c, members in enumerate(cls) for a in members}
+    unique: dict[tuple[int, ...], int] = {}
+    for i, members in enumerate(rows):
+        if members:
+            unique.setdefault(tuple(sorted({col_of[a] for a in members})), i)
+    keys = list(unique)
+    ncols, nviews = len(cls), len(keys)
+    matrix = []
+    for r, cols in enumerate(keys):
+        row = [0] * (ncols + nviews)
+        for c in cols:
+            row[c] = 1
+        row[ncols + r] = 1
+        matrix.append(row)
+    # 3: rows of the RREF with a small pivot span L
+    n_large = sum(1 for n in cls_n if n >= k)
+    basis = [(c, r) for c, r in _rref(matrix, ncols) if c >= n_large]
+    findings = []
+    for part in _components(basis, ncols):
+        found = _search(basis, part, cls_n, k, ncols)
+        if found is None:
+            continue
+        if found == "budget":
+            group = frozenset(
+                a for i in part for c in range(ncols) if basis[i][1][c] for a in cls[c]
+            )
+            findings.append(Finding("inconclusive", group, None))
+            continue
+        x, coef = found
+        group = frozenset(a for c in range(ncols) if x[c] for a in cls[c])
+        combination = {views[unique[keys[j]]].name: coef[j] for j in range(nviews) if coef[j] != 0}
+        findings.append(Finding("leak", group, sum(atoms[a] for a in group), combination))
+    return AuditResult(tuple(findings), k)
+
+
+def _search(
+    basis: list[tuple[int, list[int]]], part: list[int], cls_n: list[int], k: int, ncols: int
+) -> tuple[list[int], list[Fraction]] | Literal["budget"] | None:
+    """Smallest 0/1 combination of the part's RREF rows with a count in 1..k-1."""
+    part = sorted(part, key=lambda i: cls_n[basis[i][0]])
+    denom = math.lcm(*(basis[i][1][basis[i][0]] for i in part))
+    scaled = {i: [v * (denom // basis[i][1][basis[i][0]]) for v in basis[i][1]] for i in part}
+    tried = 0
+    for size in range(1, min(len(part), k - 1) + 1):
+        for subset in itertools.combinations(part, size):
+            if sum(cls_n[basis[i][0]] for i in subset) > k - 1:
+                continue
+            tried += 1
+            if tried > SEARCH_BUDGET:
+                return "budget"
+            x = [sum(scaled[i][c] for i in subset) for c in range(ncols)]
+            if any(v not in (0, denom) for v in x):
+                continue
+            n = sum(cls_n[c] for c in range(ncols) if x[c])
+            if 1 <= n <= k - 1:
+                coef = [
+                    Fraction(sum(scaled[i][ncols + j] for i in subset), denom)
+                    for j in range(len(basis[0][1]) - ncols)
+                ]
+                return [v // denom for v in x], coef
+    return None
+
+
+def enforce(
+    atoms: Mapping[Hashable, int], views: Sequence[View], k: int
+) -> tuple[list[View], list[View]]:
+    """Withhold views until :func:`audit` finds nothing (audit-driven secondary suppression).
+
+    Parameters
+    ----------
+    atoms, views, k
+        As for :func:`audit`.
+
+    Returns
+    -------
+    kept, withheld : list of View
+
+    Notes
+    -----
+    While the audit finds a leak, the view with the lowest ``(priority, count, name)`` among
+    those with a nonzero coefficient in the leak's combination is withheld (for an
+    inconclusive part: among the views touching it). Each round removes one view, so this
+    ends; with no views nothing leaks. If the views of priority >= p leak nothing on their
+    own, no view of priority >= p is ever withheld: every leak's combination then uses a
+    lower-priority view.
+    """
+    kept = list(views)
+    withheld: list[View] = []
+    while True:
+        result = audit(atoms, kept, k)
+        if result.ok:
+            return kept, withheld
+        finding = result.findings[0]
+        if finding.kind == "leak":
+            named = set(finding.combination)
+            pool = [v for v in kept if v.name in named]
+        else:
+            pool = [v for v in kept if v.atoms & finding.atoms]
+        victim = min(pool, key=lambda v: (v.priority, sum(atoms[a] for a in v.atoms), v.name))
+        kept.remove(victim)
+        withheld.append(victim)

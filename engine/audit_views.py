@@ -1,0 +1,261 @@
+"""The views a role can request, after disclosure control, as input for :func:`engine.audit.audit`.
+
+The application service (``webapp/results.py``) should ask :func:`release` which unit and
+filter cells it may show for one wave and one scale or item, and show nothing else; the
+``samen audit`` command feeds the same :class:`Release` to the audit. Atoms are
+``(unit, profile)``: a unit's own direct members with one combination of answers to the
+filter questions (``None`` for "not answered").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from engine.audit import View, enforce
+from engine.disclosure import _tree, check_k, subtree_n, suppress_filter, suppress_scope
+
+__all__ = ["Release", "atoms_of", "release", "role_scope", "views_for_role"]
+
+Profile = tuple[str | None, ...]
+
+
+def role_scope(
+    parent: Mapping[str, str | None],
+    role: Literal["admin", "manager", "researcher"],
+    unit: str | None = None,
+) -> frozenset[str]:
+    """Units whose numbers a role can request.
+
+    Notes
+    -----
+    admin and researcher: every unit (suppression still hides those below k); manager:
+    their unit's subtree, their parent unit and the organisation root(s), whose figures are
+    views too (organisation minus parent minus visible siblings is a group).
+    """
+    children, _ = _tree(parent)
+    if role in ("admin", "researcher"):
+        return frozenset(parent)
+    if role != "manager":
+        raise ValueError(f"role must be 'admin', 'manager' or 'researcher', got {role!r}")
+    if unit not in parent:
+        raise ValueError(f"unit: a manager needs a known unit, got {unit!r}")
+    scope = {u for u, up in parent.items() if up is None}
+    if parent[unit] is not None:
+        scope.add(parent[unit])
+    stack = [unit]
+    while stack:
+        u = stack.pop()
+        scope.add(u)
+        stack.extend(children[u])
+    return frozenset(scope)
+
+
+def atoms_of(
+    own: Mapping[str, Mapping[Profile, int]] | Mapping[str, int],
+) -> dict[tuple[str, Profile], int]:
+    """Atom counts ``{(unit, profile): n}`` from per-unit counts (plain ints: no filters)."""
+    out: dict[tuple[str, Profile], int] = {}
+    for unit, value in own.items():
+        if isinstance(value, Mapping):
+            for profile, n in value.items():
+                out[(unit, tuple(profile))] = n
+        else:
+            out[(unit, ())] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Release:
+    """What may be shown: unit totals and filter cells, and the views they amount to.
+
+    Attributes
+    ----------
+    units : frozenset of str
+        Units whose (unfiltered) numbers may be shown.
+    filters : frozenset of (unit, question, category)
+        Filter cells that may be shown.
+    views : tuple of View
+        The released numbers, for :func:`engine.audit.audit`.
+    withheld : tuple of View
+        Filter cells the rule-based pass allowed but the audit withheld.
+    """
+
+    units: frozenset[str]
+    filters: frozenset[tuple[str, str, str]]
+    views: tuple[View, ...]
+    withheld: tuple[View, ...]
+
+
+def release(
+    parent: Mapping[str, str | None],
+    own: Mapping[str, Mapping[Profile, int]] | Mapping[str, int],
+    k: int,
+    scope: Collection[str],
+    questions: Sequence[str] = (),
+    *,
+    audited: bool = True,
+) -> Release:
+    """Apply every suppression rule for one role, one wave and one scale or item.
+
+    Parameters
+    ----------
+    parent : mapping
+        The unit tree.
+    own : mapping
+        Per unit, responses of its own direct members per profile (a tuple of answers to
+        ``questions``, None for unanswered), or a plain int when there are no filters.
+    k : int
+        Minimum group size.
+    scope : collection of str
+        :func:`role_scope`.
+    questions : sequence of str
+        Filter questions the role may use.
+    audited : bool
+        Finish with :func:`engine.audit.enforce` (default). False gives the rule-based pass
+        alone, for tests of the rules.
+
+    Notes
+    -----
+    1. Unit totals: :func:`engine.disclosure.suppress_scope` (one organisation-wide
+       pattern, restricted to the scope).
+    2. Filters, per question, at each shown unit: :func:`engine.disclosure.suppress_filter`
+       on the unit's subtree counts.
+    3. Across the tree, per question and category c: among the units showing c, the c
+       layer and its complement layer are laminar families, and each block (c-count, and
+       non-c count, of a unit's subtree minus those of its nearest descendants showing c)
+       must hold 0 or >= k; a violated block loses the filter at its smallest such
+       descendant, which then repeats step 2's remainder rule. Iterated to a fixed point.
+    4. Filters seen together with other filters and with unit totals can still combine
+       (an all-women team makes its unfiltered total a "women" number); the audit then
+       withholds filter cells (never unit totals: those leak nothing on their own) until
+       it finds nothing.
+    """
+    k = check_k(k)
+    own_n = {u: (sum(v.values()) if isinstance(v, Mapping) else v) for u, v in own.items()}
+    atoms = atoms_of(own)
+    for (unit, profile), n in atoms.items():
+        if len(profile) != len(questions):
+            raise ValueError(f"own[{unit!r}]: profile {profile!r} does not match questions")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"own[{unit!r}][{profile!r}] must be a non-negative integer")
+    tree = suppress_scope(parent, own_n, k, scope)
+    children, order = _tree(parent)
+    total = subtree_n(parent, own_n)
+    members: dict[str, list[tuple[str, Profile]]] = {u: [] for u in parent}
+    for atom in atoms:
+        members[atom[0]].append(atom)
+    for unit in reversed(order):
+        for child in children[unit]:
+            members[unit].extend(members[child])
+    shown = set(tree.shown)
+    views = [View(f"unit:{u}", frozenset(members[u]), 1) for u in sorted(shown)]
+    cells: set[tuple[str, str, str]] = set()
+    for qi, question in enumerate(questions):
+        counts: dict[str, dict[str | None, int]] = {}
+        for unit in shown:
+            per: dict[str | None, int] = {}
+            for atom in members[unit]:
+                cat = atom[1][qi]
+                per[cat] = per.get(cat, 0) + atoms[atom]
+            counts[unit] = per
+        cats = {
+            u: set(
+                suppress_filter(
+                    {c: n for c, n in counts[u].items() if c is not None}, total[u], k
+                ).shown
+            )
+            for u in shown
+        }
+        _filter_tree(parent, order, shown, counts, total, cats, k)
+        for unit in sorted(shown):
+            for cat in sorted(cats[unit]):
+                group = frozenset(a for a in members[unit] if a[1][qi] == cat)
+                views.append(View(f"unit:{unit}|{question}={cat}", group, 0))
+                cells.add((unit, question, cat))
+    withheld: list[View] = []
+    if audited:
+        views, withheld = enforce(atoms, views, k)
+        for view in withheld:
+            unit, _, rest = view.name.partition("|")
+            question, _, cat = rest.partition("=")
+            cells.discard((unit.removeprefix("unit:"), question, cat))
+    return Release(frozenset(shown), frozenset(cells), tuple(views), tuple(withheld))
+
+
+def _groups(cats: set[str], every: frozenset[str | None]) -> list[frozenset[str | None]]:
+    """Category sets whose subtree count a unit releases: shown ones, and the rest."""
+    if not cats:
+        return []
+    return [frozenset([c]) for c in sorted(cats)] + [every - cats]
+
+
+def _filter_tree(
+    parent: Mapping[str, str | None],
+    order: list[str],
+    shown: set[str],
+    counts: Mapping[str, Mapping[str | None, int]],
+    total: Mapping[str, int],
+    cats: dict[str, set[str]],
+    k: int,
+) -> None:
+    """Step 3 of :func:`release`, in place on ``cats``."""
+    every = frozenset(c for per in counts.values() for c in per) | {None}
+
+    def n_of(unit: str, group: frozenset[str | None]) -> int:
+        return sum(counts[unit].get(c, 0) for c in group)
+
+    changed = True
+    while changed:
+        changed = False
+        groups = {u: _groups(cats[u], every) for u in shown}
+        layers = sorted(
+            {g for gs in groups.values() for g in gs}, key=lambda g: sorted(map(str, g))
+        )
+        for group in layers:
+            explicit = {u for u in shown if group in groups[u]}
+            # a unit whose subtree lies wholly inside or outside the group releases a
+            # number of the group (or its complement) through its total
+            layer = explicit | {u for u in shown if n_of(u, group) in (0, total[u])}
+            nearest: dict[str, str | None] = {}
+            below: dict[str, list[str]] = {u: [] for u in layer}
+            for unit in order:
+                up = parent[unit]
+                nearest[unit] = None if up is None else (up if up in layer else nearest[up])
+                if unit in layer and nearest[unit] is not None:
+                    below[nearest[unit]].append(unit)
+            for unit in sorted(explicit):
+                inside = n_of(unit, group) - sum(n_of(d, group) for d in below[unit])
+                outside = total[unit] - sum(total[d] for d in below[unit]) - inside
+                if 0 < inside < k or 0 < outside < k:
+                    pool = [d for d in below[unit] if d in explicit]
+                    victim = min(pool, key=lambda d: (n_of(d, group), d)) if pool else unit
+                    if len(group) == 1 and next(iter(group)) in cats[victim]:
+                        cats[victim].discard(next(iter(group)))
+                    else:  # a rest group: change the victim's rest
+                        cats[victim].discard(
+                            min(cats[victim], key=lambda c: (counts[victim][c], c))
+                        )
+                    hidden = total[victim] - sum(counts[victim][c] for c in cats[victim])
+                    while cats[victim] and 0 < hidden < k:
+                        drop = min(cats[victim], key=lambda c: (counts[victim][c], c))
+                        cats[victim].discard(drop)
+                        hidden += counts[victim][drop]
+                    changed = True
+                    break
+            if changed:
+                break
+
+
+def views_for_role(
+    parent: Mapping[str, str | None],
+    own: Mapping[str, Mapping[Profile, int]] | Mapping[str, int],
+    k: int,
+    scope_units: Collection[str],
+    questions: Sequence[str] = (),
+    *,
+    audited: bool = True,
+) -> list[View]:
+    """Every view a role can request after suppression (:func:`release`'s views)."""
+    return list(release(parent, own, k, scope_units, questions, audited=audited).views)
