@@ -223,13 +223,11 @@ def efa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
 def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> dict[str, Any]:
     cfa = _fn("engine.cfa", "cfa")
     keys = ("n", "chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci", "srmr")
-    out: dict[str, Any] = dict.fromkeys((*keys, "loadings"))
+    out: dict[str, Any] = dict.fromkeys((*keys, "loadings", "converged"))
     model = {s.id: list(s.items) for s in specs if len(s.items) >= 2}
-    for spec in specs:
-        if len(spec.items) < 2:
-            notes.add(f"cfa.{spec.id}", "single-item scale left out of the CFA")
-    if not model or sum(len(v) for v in model.values()) < 3:
-        notes.add("cfa", "needs a scale of at least three items, or two scales of two")
+    out["left_out"] = [s.id for s in specs if len(s.items) < 2]  # single-item scales
+    if not model or (len(model) == 1 and len(next(iter(model.values()))) < 3):
+        notes.add("cfa", "needs a scale of at least three items, or two scales of two or more")
         return out
     items = [item for its in model.values() for item in its]
     res = _try(lambda: cfa(keyed[items], model), "cfa", notes)
@@ -237,7 +235,15 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
         return out
     out.update({key: getattr(res, key, None) for key in keys})
     out["rmsea_ci"] = list(res.rmsea_ci)
-    out["loadings"] = _loadings(res.loadings)
+    out["converged"] = bool(getattr(res, "converged", True))
+    if not out["converged"]:
+        notes.add("cfa", "the ML estimation did not converge")
+    # engine.cfa gives {factor: {item: loading}}; the report reads item -> factor like the EFA
+    by_item: dict[str, dict[str, Any]] = {}
+    for factor, row in _loadings(res.loadings).items():
+        for item, value in row.items():
+            by_item.setdefault(item, {})[factor] = value
+    out["loadings"] = {item: by_item[item] for item in items if item in by_item}
     return out
 
 

@@ -278,17 +278,24 @@ def _nanmax(values: Any) -> float:
 
 
 def _check_ranges(path: Path, frame: pd.DataFrame, specs: Sequence[ScaleSpec]) -> None:
-    """Every answer must lie on its scale's response range."""
-    for spec in specs:
-        for item in spec.items:
-            column = frame[item].to_numpy()
-            outside = (column < spec.low) | (column > spec.high)
-            if outside.any():
-                pos = int(outside.argmax())
-                _fail(
-                    f"{path}: column {item!r} has the answer {column[pos]:g} in row {pos + 2}, "
-                    f"outside the response range {spec.low:g}-{spec.high:g}"
-                )
+    """Every answer must lie on its scale's response range; name the first one that does not."""
+    import numpy as np
+
+    first: tuple[int, int, str, float, ScaleSpec] | None = None
+    pairs = [(spec, item) for spec in specs for item in spec.items]
+    for order, (spec, item) in enumerate(pairs):
+        column = frame[item].to_numpy()
+        outside = (column < spec.low) | (column > spec.high)
+        if outside.any():
+            pos = int(np.argmax(outside))
+            if first is None or (pos, order) < first[:2]:
+                first = (pos, order, item, float(column[pos]), spec)
+    if first is not None:
+        pos, _, item, value, spec = first
+        _fail(
+            f"{path}: column {item!r} has the answer {value:g} in row {pos + 2}, "
+            f"outside the response range {spec.low:g}-{spec.high:g}"
+        )
 
 
 # -- the command ---------------------------------------------------------------------------

@@ -1,0 +1,402 @@
+"""`samen analyze`: end-to-end against R, the three formats, and every input error.
+
+The reference is ``tests/reference/report_reference.json``, written by
+``tests/reference/report_reference.R`` (psych, lavaan, multilevel) on
+``tests/reference/data/report_bfi.csv``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from itertools import permutations
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from webapp.cli import cli
+
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+BFI = REFERENCE_DIR / "data" / "report_bfi.csv"
+REF = json.loads((REFERENCE_DIR / "report_reference.json").read_text(encoding="utf-8"))
+
+
+def _keys_to_args(keys: dict[str, list[str]]) -> list[str]:
+    args = []
+    for name, items in keys.items():
+        args += ["--scale", f"{name}={','.join(items)}"]
+    return args
+
+
+BFI_ARGS = [
+    str(BFI),
+    *_keys_to_args(REF["header"]["keys"]),
+    "--group",
+    "education",
+    "--range",
+    "{:g}-{:g}".format(*REF["header"]["range"]),
+]
+
+# Tolerances of the issue: 1e-3 for alpha, ICC (and the other descriptive numbers),
+# 2e-3 for omega and fit indices.
+TOL_SCALE = {
+    "n": 0,
+    "mean": 1e-3,
+    "sd": 1e-3,
+    "alpha": 1e-3,
+    "std_alpha": 1e-3,
+    "omega_total": 2e-3,
+    "ordinal_alpha": 2e-3,
+    "icc1": 1e-3,
+    "icc2": 1e-3,
+    "rwg_j_mean": 1e-3,
+    "rwg_j_median": 1e-3,
+}
+TOL_ITEM = {"mean": 1e-3, "sd": 1e-3, "r_drop": 1e-3, "alpha_if_dropped": 1e-3}
+TOL_CFA = {
+    "chisq": 2e-3,
+    "df": 0,
+    "p": 2e-3,
+    "cfi": 2e-3,
+    "tli": 2e-3,
+    "rmsea": 2e-3,
+    "srmr": 2e-3,
+}
+
+
+def run(args: list[str]):
+    return CliRunner().invoke(cli, ["analyze", *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def ours() -> dict:
+    result = run([*BFI_ARGS, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def close(a: float, b: float, tol: float) -> bool:
+    # chi-square is large: compare it relatively
+    return abs(a - b) <= tol * max(1.0, abs(b) if abs(b) > 100 else 1.0)
+
+
+# -- end to end against R ------------------------------------------------------------------
+
+
+def test_top_level_matches_r(ours):
+    assert ours["n"] == REF["n"]
+    assert set(ours["scales"]) == set(REF["scales"])
+    assert ours["notes"] == []
+
+
+@pytest.mark.parametrize("scale", sorted(REF["scales"]))
+@pytest.mark.parametrize("field", sorted(TOL_SCALE))
+def test_scale_fields_match_r(ours, scale, field):
+    assert close(ours["scales"][scale][field], REF["scales"][scale][field], TOL_SCALE[field])
+
+
+@pytest.mark.parametrize("scale", sorted(REF["scales"]))
+def test_alpha_ci_and_items_match_r(ours, scale):
+    got, want = ours["scales"][scale], REF["scales"][scale]
+    for a, b in zip(got["alpha_ci"], want["alpha_ci"], strict=True):
+        assert close(a, b, 1e-3)
+    assert list(got["items"]) == list(want["items"])
+    for item, row in want["items"].items():
+        for key, tol in TOL_ITEM.items():
+            assert close(got["items"][item][key], row[key], tol), (item, key)
+
+
+def test_efa_matches_r(ours):
+    got, want = ours["efa"], REF["efa"]
+    assert close(got["kmo"], want["kmo"], 1e-3)
+    for item, value in want["kmo_items"].items():
+        assert close(got["kmo_items"][item], value, 1e-3)
+    assert got["bartlett"]["df"] == want["bartlett"]["df"]
+    assert close(got["bartlett"]["chisq"], want["bartlett"]["chisq"], 2e-3)
+    assert close(got["bartlett"]["p"], want["bartlett"]["p"], 2e-3)
+    assert got["parallel_n_factors"] == want["parallel_n_factors"]
+    assert got["n_factors"] == want["n_factors"] == len(REF["scales"])
+
+
+def _matrix(loadings: dict) -> tuple[list[str], list[str], list[list[float]]]:
+    items = list(loadings)
+    factors = list(next(iter(loadings.values())))
+    return items, factors, [[loadings[i][f] for f in factors] for i in items]
+
+
+def test_efa_loadings_match_r_up_to_order_and_sign(ours):
+    items, r_factors, want = _matrix(REF["efa"]["loadings"])
+    _, our_factors, got = _matrix({i: ours["efa"]["loadings"][i] for i in items})
+    assert len(our_factors) == len(r_factors)
+    best = math.inf
+    for perm in permutations(range(len(our_factors))):
+        worst = 0.0
+        for j, k in enumerate(perm):
+            col_got = [row[k] for row in got]
+            col_want = [row[j] for row in want]
+            sign = 1.0 if sum(a * b for a, b in zip(col_got, col_want, strict=True)) >= 0 else -1.0
+            worst = max(
+                worst, max(abs(sign * a - b) for a, b in zip(col_got, col_want, strict=True))
+            )
+        best = min(best, worst)
+    assert best <= 2e-3
+
+
+@pytest.mark.parametrize("field", sorted(TOL_CFA))
+def test_cfa_fit_matches_r(ours, field):
+    assert close(ours["cfa"][field], REF["cfa"][field], TOL_CFA[field])
+
+
+def test_cfa_ci_and_loadings_match_r(ours):
+    for a, b in zip(ours["cfa"]["rmsea_ci"], REF["cfa"]["rmsea_ci"], strict=True):
+        assert close(a, b, 2e-3)
+    assert set(ours["cfa"]["loadings"]) == set(REF["cfa"]["loadings"])
+    for item, row in REF["cfa"]["loadings"].items():
+        assert ours["cfa"]["loadings"][item].keys() == row.keys()
+        for factor, value in row.items():
+            assert close(ours["cfa"]["loadings"][item][factor], value, 2e-3)
+
+
+def test_omega_matches_r(ours):
+    for key in ("hierarchical", "total"):
+        assert close(ours["omega"][key], REF["omega"][key], 2e-3), key
+    assert ours["omega"]["n_factors"] == REF["omega"]["n_factors"]
+
+
+# -- formats -------------------------------------------------------------------------------
+
+
+def test_text_is_the_default_and_shows_the_numbers(ours):
+    result = run(BFI_ARGS)
+    assert result.exit_code == 0
+    text = result.stdout
+    for scale, s in ours["scales"].items():
+        line = next(ln for ln in text.splitlines() if ln.startswith(scale + " "))
+        for key in ("alpha", "omega_total", "icc1", "icc2", "rwg_j_mean"):
+            assert f"{s[key]:.3f}" in line, (scale, key)
+    assert f"{ours['efa']['kmo']:.3f}" in text
+    assert f"{ours['cfa']['cfi']:.3f}" in text
+    assert f"{ours['omega']['hierarchical']:.3f}" in text
+    assert f"{ours['scales']['agree']['items']['A2']['r_drop']:.3f}" in text
+    assert "-A1" in text  # reverse-keyed item marked
+
+
+def test_html_is_self_contained_with_the_same_numbers(ours, tmp_path):
+    out = tmp_path / "report.html"
+    result = run([*BFI_ARGS, "--format", "html", "--out", str(out)])
+    assert result.exit_code == 0 and result.stdout == ""
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<style>" in page
+    for external in ("http://", "https://", "<script", "<link", "<img", "url("):
+        assert external not in page
+    assert f'<td class="num">{ours["scales"]["consc"]["alpha"]:.3f}</td>' in page
+    assert f"{ours['cfa']['rmsea']:.3f}" in page
+    assert f"{ours['efa']['loadings']['E2']['MR1']:.3f}" in page or any(
+        f"{v:.3f}" in page for v in ours["efa"]["loadings"]["E2"].values()
+    )
+    assert page.count("<table>") == 1 + len(ours["scales"]) + 2  # scales, items, EFA, CFA
+
+
+def test_out_writes_json_file(tmp_path, ours):
+    out = tmp_path / "r.json"
+    result = run([*BFI_ARGS, "--format", "json", "--out", str(out)])
+    assert result.exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8")) == ours
+
+
+def test_semicolon_bom_and_decimal_comma(tmp_path):
+    path = tmp_path / "answers.csv"
+    rows = ["team;q1;q2;q3", "a;1;2;2", "a;2;3;3", "b;4;4,5;5", "b;5;5;4", "c;3;;3", "c;2;2;1"]
+    path.write_bytes(("\ufeff" + "\n".join(rows) + "\n").encode("utf-8"))
+    result = run([str(path), "--scale", "s=q1,q2,q3", "--group", "team", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["n"] == 6
+    assert report["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx((2 + 3 + 4.5 + 5 + 2) / 5)
+    assert report["scales"]["s"]["range"] == [1.0, 5.0]  # observed, no --range
+    assert report["group"]["n_groups"] == 3
+    assert json.loads(json.dumps(report, allow_nan=False)) == report
+
+
+def test_range_sets_reverse_keying(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("q1,q2,q3\n1,5,1\n2,4,2\n3,3,4\n4,2,4\n", encoding="utf-8")
+    observed = json.loads(run([str(path), "--scale", "s=q1,-q2,q3", "--format", "json"]).stdout)
+    widened = json.loads(
+        run([str(path), "--scale", "s=q1,-q2,q3", "--range", "1-7", "--format", "json"]).stdout
+    )
+    assert observed["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx(1 + 5 - 3.5)
+    assert widened["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx(1 + 7 - 3.5)
+
+
+# -- instruments ---------------------------------------------------------------------------
+
+
+def _builtin_with_reverse():
+    instruments = pytest.importorskip("instruments")
+    for ref in instruments.list_builtin():
+        inst = instruments.load_builtin(ref)
+        scored = [s for s in inst.scales if s.scored and any(i.reverse for i in s.items)]
+        if scored and len([s for s in inst.scales if s.scored]) >= 2:
+            return inst
+    pytest.skip("no built-in instrument with two scored scales and a reverse-keyed item")
+
+
+def test_instrument_scales_become_the_report_scales(tmp_path):
+    import numpy as np
+
+    inst = _builtin_with_reverse()
+    scored = [s for s in inst.scales if s.scored]
+    items = [it for s in scored for it in s.items]
+    rng = np.random.default_rng(1)
+    low, high = items[0].response_scale.minimum, items[0].response_scale.maximum
+    answers = rng.integers(low, high + 1, size=(40, len(items)))
+    lines = [",".join(["unit", *(it.id for it in items)])]
+    lines += [",".join([f"u{r % 4}", *map(str, row)]) for r, row in enumerate(answers)]
+    path = tmp_path / "survey.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run([str(path), "--instrument", inst.id, "--group", "unit", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert list(report["scales"]) == [s.id for s in scored]
+    for s in scored:
+        got = report["scales"][s.id]
+        assert got["reverse"] == [it.id for it in s.items if it.reverse]
+        assert got["range"] == [
+            s.items[0].response_scale.minimum,
+            s.items[0].response_scale.maximum,
+        ]
+
+
+def test_two_instruments_prefix_scale_ids(tmp_path):
+    instruments = pytest.importorskip("instruments")
+    first, second = (instruments.load_builtin(i) for i in ("belonging", "authenticity"))
+    items = [it for inst in (first, second) for s in inst.scales if s.scored for it in s.items]
+    path = tmp_path / "survey.csv"
+    rows = [",".join(it.id for it in items)]
+    rows += [",".join(str(1 + (r * 7 + c * 3) % 5) for c in range(len(items))) for r in range(12)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run(
+        [
+            str(path),
+            "--instrument",
+            "belonging",
+            "--instrument",
+            "authenticity",
+            "--format",
+            "json",
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    ids = list(json.loads(result.stdout)["scales"])
+    assert ids and all(i.startswith(("belonging.", "authenticity.")) for i in ids)
+
+
+# -- errors: exit 2 and one line -----------------------------------------------------------
+
+
+def _csv(tmp_path: Path, text: str, name: str = "d.csv") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+GOOD = "team,q1,q2,q3\na,1,2,3\na,2,2,3\nb,4,5,4\nb,5,4,4\n"
+
+
+@pytest.mark.parametrize(
+    ("make_args", "expected"),
+    [
+        (lambda d: ["missing.csv", "--scale", "s=q1,q2"], "missing.csv: no such file"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,q9"], "no column 'q9'"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--group", "unit"], "no column 'unit'"),
+        (
+            lambda d: [_csv(d, "q1,q2\n1,2\n3,x\n2,2\n"), "--scale", "s=q1,q2"],
+            "column 'q2' has a non-numeric answer 'x' in row 3",
+        ),
+        (
+            lambda d: [
+                _csv(d, "t,q1,q2\na,1,2\na,3,3\na,2,2\n"),
+                "--scale",
+                "s=q1,q2",
+                "--group",
+                "t",
+            ],
+            "fewer than two groups",
+        ),
+        (lambda d: [_csv(d, "q1,q2\n1,2\n3,3\n"), "--scale", "s=q1,q2"], "at least 3"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s"], "expected NAME=ITEM"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,,q2"], "empty item name"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,-q1"], "listed twice"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--range", "5-1"], "LO must be smaller"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--range", "one-five"], "expected LO-HI"),
+        (lambda d: [_csv(d, GOOD), "--scale", "a=q1,q2", "--scale", "b=q2,q3"], "in two scales"),
+        (lambda d: [_csv(d, GOOD), "--scale", "a=q1", "--scale", "a=q2"], "defined twice"),
+        (lambda d: [_csv(d, GOOD)], "give either --instrument or --scale"),
+        (
+            lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--instrument", "belonging"],
+            "give either --instrument or --scale",
+        ),
+        (
+            lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--range", "1-4"],
+            "column 'q2' has the answer 5 in row 4, outside the response range 1-4",
+        ),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--min-share", "0"], "--min-share"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--format", "pdf"], "pdf"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--nonsense"], "--nonsense"),
+        (lambda d: [_csv(d, "q1,q1\n1,2\n"), "--scale", "s=q1"], "appears twice in the header"),
+        (lambda d: [_csv(d, ""), "--scale", "s=q1"], "empty file"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,team"], "non-numeric answer 'a' in row 2"),
+        (lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--group", "q1"], "also an item"),
+        (
+            lambda d: [_csv(d, GOOD), "--instrument", "no_such_instrument"],
+            "--instrument no_such_instrument",
+        ),
+        (
+            lambda d: [_csv(d, "q1,q2\n3,3\n3,3\n3,3\n"), "--scale", "s=q1,q2"],
+            "every answer is 3",
+        ),
+        (
+            lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--out", str(d / "no" / "x.txt")],
+            "cannot write",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, make_args, expected):
+    result = CliRunner().invoke(cli, ["analyze", *make_args(tmp_path)])
+    assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_error_from_a_real_process_is_one_line(tmp_path):
+    path = _csv(tmp_path, "q1,q2\n1,2\n3,oops\n2,2\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "webapp.cli", "analyze", path, "--scale", "s=q1,q2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"Error: {path}: column 'q2' has a non-numeric answer 'oops' in row 3"
+    ]
+
+
+def test_cli_import_stays_light():
+    """`samen --help` must not pay for pandas, scipy or the engine."""
+    code = (
+        "import sys, webapp.cli; "
+        "print(sorted(m for m in ('pandas', 'scipy', 'numpy', 'engine.report') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
