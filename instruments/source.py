@@ -94,7 +94,11 @@ def read_text(text: str, file: str = "<string>") -> Document:
 
 def _parse(text: str, file: str, loader_class: Any) -> Document:
     doc = Document(file)
-    loader = loader_class(text)
+    try:
+        loader = loader_class(text)
+    except yaml.YAMLError as exc:
+        doc.problems.append(_reader_problem(text, file, exc))
+        return doc
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -114,7 +118,7 @@ def _parse(text: str, file: str, loader_class: Any) -> Document:
         doc.problems.append(Problem(file, "", message, line=line, column=column))
         return doc
     except yaml.YAMLError as exc:
-        doc.problems.append(Problem(file, "", f"bad YAML: {exc}"))
+        doc.problems.append(_reader_problem(text, file, exc))
         return doc
     except RecursionError:
         doc.problems.append(Problem(file, "", "bad YAML: nested too deeply"))
@@ -122,6 +126,17 @@ def _parse(text: str, file: str, loader_class: Any) -> Document:
     finally:
         loader.dispose()
     return doc
+
+
+def _reader_problem(text: str, file: str, exc: yaml.YAMLError) -> Problem:
+    """A problem for a YAMLError without marks, e.g. a control character in the text."""
+    if isinstance(exc, yaml.reader.ReaderError) and isinstance(exc.position, int):
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        message = f"bad YAML syntax: character #x{exc.character:04x} is not allowed in YAML"
+        return Problem(file, "", message, line=line, column=column)
+    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return Problem(file, "", f"bad YAML: {first_line}")
 
 
 def _index(node: yaml.Node, path: PathKey, doc: Document) -> None:

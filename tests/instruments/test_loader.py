@@ -438,6 +438,11 @@ RAW: dict[str, tuple[bytes, str, int | None]] = {
     "stray colon": (b"id: x\nversion: a: b\n", "bad YAML syntax", 2),
     "two documents": (b"id: x\n---\nid: y\n", "bad YAML syntax", 2),
     "python tag": (b"id: !!python/object:os.system x\n", "bad YAML syntax", 1),
+    "control character": (
+        b"id: x\nversion: a\x08b\n",
+        "bad YAML syntax: character #x0008 is not",
+        2,
+    ),
     "not UTF-8": ("id: caf\u00e9\n".encode("latin-1"), "not UTF-8", 1),
     "empty file": (b"", "the file is empty", None),
     "only a comment": (b"# nothing\n", "the file is empty", None),
@@ -545,6 +550,19 @@ def test_any_replacement_gives_an_instrument_or_problems_never_a_crash(where, va
         assert all(str(p).startswith("fuzz.yaml: ") for p in error.problems)
     else:
         assert isinstance(instrument, Instrument)
+
+
+_VALID_TEXT = VALID.read_text(encoding="utf-8")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, len(_VALID_TEXT)), st.integers(0, 20), st.text(max_size=6))
+def test_any_text_edit_gives_an_instrument_or_problems_never_a_crash(start, length, insert):
+    text = _VALID_TEXT[:start] + insert + _VALID_TEXT[start + length :]
+    try:
+        parse_instrument(text, "edit.yaml")
+    except InstrumentError as error:
+        assert all(str(p).startswith("edit.yaml: ") for p in error.problems)
 
 
 # -- instruments combined in one survey ------------------------------------------------------
