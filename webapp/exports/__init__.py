@@ -1,0 +1,47 @@
+"""Researcher exports: item-level data with a codebook, in CSV, SPSS and Excel formats.
+
+Typical use, once a wave's responses are loaded and k-anonymised::
+
+    codebook = build_codebook(
+        definition.instruments, survey=definition.slug, wave="2026-1",
+        languages=definition.languages, demographics_id=definition.demographics_id,
+        k=definition.k, merged_categories=..., rolled_up_units=...,
+    )
+    paths = write_export(shuffle_rows(anonymised), codebook, "sav", out_dir)
+
+:func:`write_export` writes ``<survey>_<wave>.<csv|sav|xlsx>``, ``codebook.json``,
+``codebook.md`` and ``datapackage.json``. It writes rows in the order given: the caller
+shuffles them (:func:`shuffle_rows`) so that no order follows submission order.
+"""
+
+from webapp.exports.codebook import (
+    Code,
+    Codebook,
+    Column,
+    InstrumentInfo,
+    ScaleInfo,
+    build_codebook,
+    check_variable_name,
+)
+from webapp.exports.codebook_text import codebook_dict, codebook_json, codebook_markdown
+from webapp.exports.datapackage import datapackage_dict, datapackage_json
+from webapp.exports.writers import FORMATS, prepare_data, shuffle_rows, write_export
+
+__all__ = [
+    "FORMATS",
+    "Code",
+    "Codebook",
+    "Column",
+    "InstrumentInfo",
+    "ScaleInfo",
+    "build_codebook",
+    "check_variable_name",
+    "codebook_dict",
+    "codebook_json",
+    "codebook_markdown",
+    "datapackage_dict",
+    "datapackage_json",
+    "prepare_data",
+    "shuffle_rows",
+    "write_export",
+]

@@ -1,0 +1,283 @@
+"""The codebook as JSON (for programs) and as Markdown (for people)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from webapp.exports.codebook import Code, Codebook, Column, InstrumentInfo, ScaleInfo
+
+__all__ = ["codebook_dict", "codebook_json", "codebook_markdown"]
+
+#: Markdown headings and table headers per language (English fallback).
+_MD: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Codebook: {survey}, wave {wave}",
+        "data": "Data file `{stem}.<csv|sav|xlsx>`: one row per response, columns in the "
+        "order below. Empty cells are missing; their meaning is given per column.",
+        "order": "Rows are in random order: the order says nothing about when anyone responded.",
+        "k": "The export is k-anonymous for k = {k} on its quasi-identifiers (unit, language "
+        "and the demographic questions): every combination of their values occurs in at least "
+        "{k} rows. Small units are rolled up into their parent; rare categories are merged "
+        "into 'Other' or left empty.",
+        "background": "Unit, language and demographics",
+        "column": "Column",
+        "question": "Question",
+        "codes": "Codes",
+        "missing": "Empty means",
+        "item": "Item",
+        "text": "Text",
+        "reverse": "Reverse-keyed",
+        "scored": "Scored",
+        "yes": "yes",
+        "no": "no",
+        "answers": "Answers",
+        "version": "version",
+        "sensitive": "Sensitive instrument (special-category or distressing questions).",
+        "scale": "Scale",
+        "scale_unscored": "not scored: the questions are shown together but never averaged",
+        "extra": "Other columns",
+        "description": "Description",
+        "scales": "Scales",
+        "items": "Items",
+        "references": "References",
+    },
+    "nl": {
+        "title": "Codeboek: {survey}, meting {wave}",
+        "data": "Databestand `{stem}.<csv|sav|xlsx>`: één rij per respons, kolommen in de "
+        "volgorde hieronder. Lege cellen ontbreken; per kolom staat wat leeg betekent.",
+        "order": "De rijen staan in willekeurige volgorde: de volgorde zegt niets over "
+        "wanneer iemand heeft gereageerd.",
+        "k": "De export is k-anoniem voor k = {k} op de quasi-identificerende kolommen "
+        "(eenheid, taal en de achtergrondvragen): elke combinatie van hun waarden komt in "
+        "minstens {k} rijen voor. Kleine eenheden zijn samengevoegd met hun bovenliggende "
+        "eenheid; zeldzame categorieën zijn samengevoegd tot 'Overig' of leeggemaakt.",
+        "background": "Eenheid, taal en achtergrondvragen",
+        "column": "Kolom",
+        "question": "Vraag",
+        "codes": "Codes",
+        "missing": "Leeg betekent",
+        "item": "Vraag-id",
+        "text": "Tekst",
+        "reverse": "Omgekeerd gescoord",
+        "scored": "Gescoord",
+        "yes": "ja",
+        "no": "nee",
+        "answers": "Antwoorden",
+        "version": "versie",
+        "sensitive": "Gevoelig instrument (bijzondere persoonsgegevens of belastende vragen).",
+        "scale": "Schaal",
+        "scale_unscored": "niet gescoord: de vragen staan bij elkaar maar worden nooit gemiddeld",
+        "extra": "Overige kolommen",
+        "description": "Beschrijving",
+        "scales": "Schalen",
+        "items": "Vragen",
+        "references": "Literatuur",
+    },
+}
+
+
+def _code_dict(code: Code) -> dict[str, Any]:
+    out: dict[str, Any] = {"value": code.value, "labels": dict(code.labels)}
+    if code.merged_from:
+        out["merged_from"] = list(code.merged_from)
+    return out
+
+
+def _column_dict(column: Column) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": column.name,
+        "role": column.role,
+        "type": column.type,
+        "label": dict(column.label),
+    }
+    if any(column.description.values()):
+        out["description"] = dict(column.description)
+    out["codes"] = [_code_dict(code) for code in column.codes]
+    out["codes_complete"] = bool(column.codes) and column.closed
+    out["missing"] = dict(column.missing)
+    if column.role in ("item", "demographic"):
+        out.update(
+            instrument=column.instrument,
+            instrument_version=column.instrument_version,
+            scale=column.scale,
+            reverse=column.reverse,
+            scored=column.scored,
+            ordinal=column.ordinal,
+            not_applicable={
+                "labels": dict(column.not_applicable),
+                "exported_as": "missing",
+            }
+            if column.not_applicable
+            else None,
+        )
+    return out
+
+
+def _scale_dict(scale: ScaleInfo) -> dict[str, Any]:
+    return {
+        "id": scale.id,
+        "instrument": scale.instrument,
+        "scale": scale.scale,
+        "name": dict(scale.name),
+        "scored": scale.scored,
+        "items": list(scale.items),
+        "reverse_items": list(scale.reverse_items),
+    }
+
+
+def _instrument_dict(instrument: InstrumentInfo) -> dict[str, Any]:
+    return {
+        "id": instrument.id,
+        "version": instrument.version,
+        "title": dict(instrument.title),
+        "sensitive": instrument.sensitive,
+        "demographic": instrument.demographic,
+        "references": list(instrument.references),
+        "scales": [scale.id for scale in instrument.scales],
+    }
+
+
+def codebook_dict(codebook: Codebook) -> dict[str, Any]:
+    """The codebook as plain JSON-ready data (what :func:`codebook_json` serialises)."""
+    return {
+        "survey": codebook.survey,
+        "wave": codebook.wave,
+        "languages": list(codebook.languages),
+        "data_file": codebook.stem,
+        "k": codebook.k,
+        "row_order": "random",
+        "missing_values": [""],
+        "columns": [_column_dict(column) for column in codebook.columns],
+        "scales": [_scale_dict(scale) for scale in codebook.scales],
+        "instruments": [_instrument_dict(inst) for inst in codebook.instruments],
+    }
+
+
+def codebook_json(codebook: Codebook) -> str:
+    """The codebook as indented UTF-8 JSON text (ends with a newline)."""
+    return json.dumps(codebook_dict(codebook), ensure_ascii=False, indent=2) + "\n"
+
+
+def _cell(value: object) -> str:
+    """A Markdown table cell: pipes escaped, line breaks flattened."""
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _codes_text(column: Column, lang: str) -> str:
+    return "; ".join(f"{code.value} = {code.labels.get(lang, '')}" for code in column.codes)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
+    """The codebook as Markdown in ``lang``: one section per instrument, a table per scale.
+
+    Item texts in the other survey languages are listed next to the ``lang`` text.
+
+    Raises
+    ------
+    ValueError
+        When ``lang`` is not one of the codebook's languages.
+    """
+    if lang not in codebook.languages:
+        raise ValueError(f"lang: {lang!r} is not one of {list(codebook.languages)}")
+    t = _MD.get(lang, _MD["en"])
+    others = [other for other in codebook.languages if other != lang]
+    yes_no = {True: t["yes"], False: t["no"]}
+    out = [f"# {t['title'].format(survey=codebook.survey, wave=codebook.wave)}", ""]
+    out += [t["data"].format(stem=codebook.stem), "", t["order"], ""]
+    if codebook.k is not None:
+        out += [t["k"].format(k=codebook.k), ""]
+
+    background = [c for c in codebook.columns if c.role in ("unit", "language", "demographic")]
+    out += [f"## {t['background']}", ""]
+    rows = []
+    for column in background:
+        question = column.label.get(lang, "")
+        if any(column.description.values()):
+            question += f" ({column.description.get(lang, '')})"
+        codes = _codes_text(column, lang)
+        if column.role == "unit":
+            codes = "; ".join(
+                f"{code.value} = {code.labels.get(lang, '')}".rstrip(" =")
+                + (f" (+ {', '.join(map(str, code.merged_from))})" if code.merged_from else "")
+                for code in column.codes
+            )
+        rows.append([f"`{column.name}`", question, codes, column.missing.get(lang, "")])
+    out += _table([t["column"], t["question"], t["codes"], t["missing"]], rows)
+    for instrument in codebook.instruments:
+        if instrument.demographic:
+            title = instrument.title.get(lang, instrument.id)
+            out += [f"{title}: `{instrument.id}`, {t['version']} {instrument.version}.", ""]
+
+    columns = {column.name: column for column in codebook.columns}
+    for instrument in codebook.instruments:
+        if instrument.demographic:
+            continue
+        title = instrument.title.get(lang, instrument.id)
+        out += [f"## {title} (`{instrument.id}`, {t['version']} {instrument.version})", ""]
+        if instrument.sensitive:
+            out += [t["sensitive"], ""]
+        for scale in instrument.scales:
+            heading = f"### {t['scale']}: {scale.name.get(lang, scale.scale)} (`{scale.id}`)"
+            out += [heading, ""]
+            if not scale.scored:
+                out += [f"_{t['scale_unscored']}_", ""]
+            header = [t["item"], f"{t['text']} ({lang})"]
+            header += [f"{t['text']} ({other})" for other in others]
+            header += [t["reverse"], t["scored"]]
+            rows = []
+            for item_id in scale.items:
+                column = columns[item_id]
+                row = [f"`{item_id}`", column.label.get(lang, "")]
+                row += [column.label.get(other, "") for other in others]
+                row += [yes_no[column.reverse], yes_no[column.scored]]
+                rows.append(row)
+            out += _table(header, rows)
+            answers: dict[tuple[str, str], list[str]] = {}
+            for item_id in scale.items:
+                column = columns[item_id]
+                key = (_codes_text(column, lang), column.missing.get(lang, ""))
+                answers.setdefault(key, []).append(item_id)
+            for (codes, missing), items in answers.items():
+                scope = "" if len(answers) == 1 else f" ({', '.join(items)})"
+                out += [f"**{t['answers']}{scope}:** {codes}. {t['missing']}: {missing}.", ""]
+        if instrument.references:
+            out += [f"**{t['references']}:**", ""]
+            out += [f"- {reference}" for reference in instrument.references] + [""]
+
+    extra = [c for c in codebook.columns if c.role == "extra"]
+    if extra:
+        out += [f"## {t['extra']}", ""]
+        rows = [
+            [
+                f"`{c.name}`",
+                c.label.get(lang, ""),
+                c.description.get(lang, ""),
+                _codes_text(c, lang),
+                c.missing.get(lang, ""),
+            ]
+            for c in extra
+        ]
+        out += _table(
+            [t["column"], t["question"], t["description"], t["codes"], t["missing"]], rows
+        )
+
+    out += [f"## {t['scales']}", ""]
+    rows = [
+        [
+            f"`{scale.id}`",
+            scale.name.get(lang, ""),
+            yes_no[scale.scored],
+            ", ".join(scale.items),
+            ", ".join(scale.reverse_items),
+        ]
+        for scale in codebook.scales
+    ]
+    out += _table([t["scale"], t["text"], t["scored"], t["items"], t["reverse"]], rows)
+    return "\n".join(out).rstrip("\n") + "\n"
