@@ -87,8 +87,8 @@ def load_survey_file(path: str | os.PathLike[str]) -> SurveyDefinition:
         Naming the file and listing each problem (``FILE: key: message``), instrument problems
         included.
     """
-    data, sources = _read(path)
-    return _build(data, sources)
+    data, sources, problems = _read(path)
+    return _build(data, sources, problems)
 
 
 def create_survey(db: Database, path: str | os.PathLike[str]) -> str:
@@ -101,8 +101,8 @@ def create_survey(db: Database, path: str | os.PathLike[str]) -> str:
     SamenError
         When a survey with that slug exists already.
     """
-    data, sources = _read(path)
-    definition = _build(data, sources)
+    data, sources, problems = _read(path)
+    definition = _build(data, sources, problems)
     stored = _dump(data, sources)
     with db.session(write=True) as session:
         exists = session.scalar(select(SurveyRow.id).where(SurveyRow.slug == definition.slug))
@@ -136,8 +136,10 @@ def list_surveys(db: Database) -> list[SurveyDefinition]:
 # -- reading -------------------------------------------------------------------------------
 
 
-def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
-    """The YAML mapping and (role, ref, instrument text) for every instrument it names."""
+def _read(
+    path: str | os.PathLike[str],
+) -> tuple[dict[str, Any], list[tuple[str, str, str]], list[str]]:
+    """The YAML mapping, (role, ref, instrument text) per instrument it names, problems."""
     name = os.fspath(path)
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
@@ -185,10 +187,7 @@ def _read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[tuple[str,
             sources.append((role, ref, Path(instrument.path).read_text(encoding="utf-8")))
         except InstrumentError as exc:
             problems += [f"{name}: instruments: {problem}" for problem in exc.problems]
-    if problems:
-        raise InputError(_summary(name, problems), problems)
-    data = dict(data, _file=name)
-    return data, sources
+    return dict(data, _file=name), sources, problems
 
 
 def _load_ref(ref: str, folder: Path) -> Instrument:
@@ -207,9 +206,11 @@ def _summary(name: str, problems: list[str]) -> str:
 # -- building --------------------------------------------------------------------------------
 
 
-def _build(data: dict[str, Any], sources: list[tuple[str, str, str]]) -> SurveyDefinition:
+def _build(
+    data: dict[str, Any], sources: list[tuple[str, str, str]], problems: list[str] | None = None
+) -> SurveyDefinition:
     name = str(data.get("_file", "<survey>"))
-    problems: list[str] = []
+    problems = list(problems or [])
 
     def problem(key: str, message: str) -> None:
         problems.append(f"{name}: {key}: {message}")

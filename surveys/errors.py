@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "AlreadyAnswered",
     "InputError",
     "InvitationUnavailable",
     "NotFound",
@@ -48,4 +49,11 @@ class WaveClosed(SamenError):
     """The survey round (wave) the invitation belongs to is closed, or no round is open."""
 
     def __init__(self, message: str = "this survey round is closed") -> None:
+        super().__init__(message)
+
+
+class AlreadyAnswered(SamenError):
+    """The open link's limit of submissions per browser is reached."""
+
+    def __init__(self, message: str = "you have already answered this survey") -> None:
         super().__init__(message)

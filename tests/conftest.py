@@ -1,9 +1,11 @@
 """Database fixtures shared by the storage and web tests.
 
 ``db`` is a fresh, migrated :class:`surveys.db.Database` per test, parametrised over SQLite and
-PostgreSQL (``db_backend`` is ``"sqlite"`` or ``"postgres"``). Both are copies of a template
-migrated once per session: a file copy for SQLite, ``CREATE DATABASE ... TEMPLATE`` for
-PostgreSQL (dropped after the test). ``db_url`` gives the URL of such a fresh database without
+PostgreSQL (``db_backend`` is ``"sqlite"`` or ``"postgres"``). SQLite: a copy of a file migrated
+once per session. PostgreSQL: a database made with ``CREATE DATABASE ... TEMPLATE`` from a
+migrated template; after the test its connections are ended and every table truncated
+(identities restarted) so the next test gets it back as new, because dropping a database costs
+a checkpoint (about a second). ``db_url`` gives the URL of such a fresh database without
 opening it. PostgreSQL is ``SAMEN_TEST_POSTGRES_URL`` (default: postgres on 127.0.0.1:5432);
 when it is not reachable the PostgreSQL variants are skipped, except under ``CI=true`` where
 that is a failure.
@@ -72,6 +74,57 @@ def postgres_template() -> Iterator[str]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class _PostgresPool:
+    """Databases copied from the template, truncated and reused between tests."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.free: list[str] = []
+        self.all: list[str] = []
+
+    def take(self) -> str:
+        if self.free:
+            return self.free.pop()
+        name = f"samen_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        with _pg_admin() as admin:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.all.append(name)
+        return name
+
+    def give_back(self, name: str) -> None:
+        import psycopg
+
+        with _pg_admin() as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+        with psycopg.connect(_pg_conninfo(name), autocommit=True) as connection:
+            tables = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            ]
+            quoted = ", ".join(f'"{table}"' for table in tables)
+            connection.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        self.free.append(name)
+
+    def drop_all(self) -> None:
+        with _pg_admin() as admin:
+            for name in self.all:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_pool(postgres_template: str) -> Iterator[_PostgresPool]:
+    pool = _PostgresPool(postgres_template)
+    yield pool
+    pool.drop_all()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file to copy for each test."""
@@ -99,13 +152,10 @@ def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
-    name = f"samen_t_{uuid.uuid4().hex[:16]}"
-    with _pg_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    pool = request.getfixturevalue("postgres_pool")
+    name = pool.take()
     yield _pg_url(name)
-    with _pg_admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pool.give_back(name)
 
 
 @pytest.fixture
@@ -131,3 +181,31 @@ def empty_db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
     yield _pg_url(name)
     with _pg_admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+HOSPITAL_UNITS = """unit_id,parent_id,name,manager_email
+HOSP,,City Hospital,director@hospital.example
+SURG,HOSP,Surgery,
+W1,SURG,Ward 1,w1@hospital.example
+W2,SURG,Ward 2,
+ICU,HOSP,Intensive care,
+"""
+HOSPITAL_SLUG = "hospital-2026"
+HOSPITAL_WAVE = "2026-1"
+
+
+@pytest.fixture
+def hospital_db(db, tmp_path: Path):
+    """``db`` with five units (HOSP > SURG > W1, W2; HOSP > ICU), the example survey
+    ``hospital-2026`` (surveys/examples/hospital.yaml) and its wave ``2026-1`` open."""
+    from surveys.definitions import create_survey
+    from surveys.org import import_units
+    from surveys.waves import open_wave
+
+    csv_path = tmp_path / "units.csv"
+    csv_path.write_text(HOSPITAL_UNITS, encoding="utf-8")
+    import_units(db, csv_path)
+    example = Path(__file__).resolve().parent.parent / "surveys" / "examples" / "hospital.yaml"
+    create_survey(db, example)
+    open_wave(db, HOSPITAL_SLUG, HOSPITAL_WAVE)
+    return db
