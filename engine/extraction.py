@@ -189,11 +189,16 @@ def minres(r: np.ndarray, n_factors: int) -> tuple[np.ndarray, np.ndarray]:
 
     Notes
     -----
-    Minimises ``F(Psi) = 1/2 sum_{k > m} lambda_k(R - Psi)^2`` over the uniquenesses
-    ``0.005 <= Psi <= max(1, smc)`` with L-BFGS-B from ``Psi = 1 - smc``; its gradient
-    ``diag(L L' + Psi - R)`` is the one psych passes to ``optim`` (``FAgr.minres``).
-    Loadings are the first ``m`` eigenvectors of ``R - Psi`` scaled by the square roots of
-    their eigenvalues (``FAout.wls``).
+    psych's procedure, step by step, because on flat objectives (noise, as in parallel
+    analysis) where it stops matters: ``optim(1 - smc, fit.residuals, FAgr.minres,
+    method = "L-BFGS-B", lower = .005, upper = max(smc, 1), parscale = .01)``. The
+    objective is the sum of squared residual correlations below the diagonal,
+    ``sum_{i>j} (r_ij - (L L')_ij)^2``, with ``L`` the first ``m`` eigenvectors of ``R``
+    (diagonal ``1 - Psi``) scaled by the square roots of their eigenvalues; the gradient
+    is psych's ``diag(L L' + Psi - R)``. SciPy's L-BFGS-B is run with R's ``optim``
+    defaults (``factr = 1e7``, ``pgtol = 0``, ``lmm = 5``, ``maxit = 100``). Loadings are
+    then the first ``m`` eigenvectors of ``R - Psi`` scaled by the square roots of their
+    eigenvalues (``FAout.wls``).
 
     References
     ----------
@@ -203,29 +208,36 @@ def minres(r: np.ndarray, n_factors: int) -> tuple[np.ndarray, np.ndarray]:
     from scipy.optimize import minimize
 
     r = np.asarray(r, dtype=float)
+    p = r.shape[0]
     s_smc = smc(r)
     upper = max(float(s_smc.max()), 1.0)
     start = np.diag(r) - s_smc
+    scale = 0.01  # optim's parscale
+    lower_tri = np.tril_indices(p, -1)
+    tiny = 100 * np.finfo(float).eps
 
-    def fun(psi: np.ndarray) -> tuple[float, np.ndarray]:
-        s = r - np.diag(psi)
+    def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
+        psi = z * scale
+        s = r.copy()
+        np.fill_diagonal(s, 1.0 - psi)
         vals, vecs = np.linalg.eigh(s)
-        order = np.argsort(vals)[::-1]
-        vals, vecs = vals[order], vecs[:, order]
-        rest = vals[n_factors:]
-        load = vecs[:, :n_factors] * np.sqrt(np.maximum(vals[:n_factors], 0.0))
-        grad = (load**2).sum(axis=1) + psi - np.diag(r)
-        return 0.5 * float(rest @ rest), grad
+        vals, vecs = vals[::-1][:n_factors], vecs[:, ::-1][:, :n_factors]
+        load = vecs * np.sqrt(np.where(vals < np.finfo(float).eps, tiny, vals))
+        resid = (s - load @ load.T)[lower_tri]
+        grad_load = vecs * np.sqrt(np.maximum(vals, 0.0))
+        grad = (grad_load**2).sum(axis=1) + psi - np.diag(r)
+        return float(resid @ resid), grad * scale
 
+    z0 = start / scale
     res = minimize(
         fun,
-        np.clip(start, 0.005, upper),
+        z0,
         jac=True,
         method="L-BFGS-B",
-        bounds=[(0.005, upper)] * len(start),
-        options={"ftol": 1e-14, "gtol": 1e-9, "maxiter": 2000},
+        bounds=[(0.005 / scale, upper / scale)] * p,
+        options={"ftol": 1e7 * np.finfo(float).eps, "gtol": 0.0, "maxcor": 5, "maxiter": 100},
     )
-    psi = res.x
+    psi = res.x * scale
     load = _top_loadings(r - np.diag(psi), n_factors)
     return _sign_by_sum(load), psi
 

@@ -90,8 +90,9 @@ class EFAResult:
     Attributes
     ----------
     loadings : pandas.DataFrame
-        Rotated pattern loadings, items x factors (``MR1``, ``MR2``, ...), ordered and
-        signed as psych orders them.
+        Rotated pattern loadings, items x factors, ordered and signed as psych does; as in
+        psych, a column keeps the label of the unrotated factor it came from (``MR2``,
+        ``MR1``, ``MR3`` when rotation swapped the first two).
     communalities : pandas.Series
         Per item, ``diag(L Phi L')`` (psych's ``communality``).
     uniquenesses : pandas.Series
@@ -364,7 +365,8 @@ def efa(
         elif n_factors > 1 and rotation == "oblimin":
             rot = oblimin(unrotated)
             load, phi = rot.loadings, rot.phi
-    load, phi, _ = order_and_sign(load, phi)
+    load, phi, order = order_and_sign(load, phi)
+    cols = [f"MR{i + 1}" for i in order]  # psych's labels travel with the reordered factors
     if phi is None:
         phi = np.eye(n_factors)
     communality = (unrotated**2).sum(axis=1)

@@ -1,0 +1,125 @@
+"""CFA against lavaan::cfa (tests/reference/factors.R) and lavaan's published example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.cfa import cfa
+from tests.engine.conftest import load_dataset, load_reference
+
+REF = load_reference("factors")["datasets"]
+NAMES = sorted(REF)
+TOL = 2e-3
+HS_MODEL = {
+    "visual": ["x1", "x2", "x3"],
+    "textual": ["x4", "x5", "x6"],
+    "speed": ["x7", "x8", "x9"],
+}
+
+
+def data(name: str) -> pd.DataFrame:
+    return load_dataset(REF[name]["csv"])
+
+
+def check_fit(res, ref: dict) -> None:
+    fit = ref["fit"]
+    assert res.n == ref["n"]
+    assert res.df == fit["df"]
+    assert res.chisq == pytest.approx(fit["chisq"], rel=1e-5, abs=TOL)
+    assert res.p == pytest.approx(fit["pvalue"], abs=TOL)
+    for ours, theirs in [("cfi", "cfi"), ("tli", "tli"), ("rmsea", "rmsea"), ("srmr", "srmr")]:
+        assert getattr(res, ours) == pytest.approx(fit[theirs], abs=TOL), ours
+    assert res.rmsea_ci[0] == pytest.approx(fit["rmsea.ci.lower"], abs=TOL)
+    assert res.rmsea_ci[1] == pytest.approx(fit["rmsea.ci.upper"], abs=TOL)
+    for factor, loads in ref["loadings"].items():
+        for item, value in loads.items():
+            assert res.loadings[factor][item] == pytest.approx(value, abs=TOL), (factor, item)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cfa_matches_lavaan(name: str) -> None:
+    ref = REF[name]["cfa"]
+    res = cfa(data(name), REF[name]["model"])
+    assert res.converged
+    check_fit(res, ref)
+    assert res.baseline_chisq == pytest.approx(ref["fit"]["baseline.chisq"], rel=1e-5)
+    assert res.baseline_df == ref["fit"]["baseline.df"]
+
+
+def test_cfa_with_a_cross_loading_matches_lavaan() -> None:
+    ref = REF["holzinger"]["cfa_cross"]
+    check_fit(cfa(data("holzinger"), ref["model"]), ref)
+
+
+def test_holzinger_swineford_published_values() -> None:
+    # lavaan's tutorial values, as given in ../shared/reference/README.md.
+    shared = Path(__file__).resolve().parents[3] / "shared" / "reference"
+    csv = shared / "holzinger_swineford_1939.csv"
+    x = pd.read_csv(csv) if csv.exists() else data("holzinger")
+    res = cfa(x, HS_MODEL)
+    assert round(res.chisq, 3) == 85.306
+    assert res.df == 24
+    assert round(res.cfi, 3) == 0.931
+    assert round(res.tli, 3) == 0.896
+    assert round(res.rmsea, 3) == 0.092
+    assert round(res.srmr, 3) == 0.065
+
+
+def test_listwise_deletion_and_extra_columns() -> None:
+    x = data("holzinger").assign(comment="free text")
+    x.loc[:9, "x1"] = np.nan
+    res = cfa(x, HS_MODEL)
+    assert res.n == len(x) - 10
+    # Same as fitting the complete rows only.
+    assert res.chisq == pytest.approx(cfa(x.dropna(), HS_MODEL).chisq, rel=1e-9)
+
+
+def test_too_few_complete_rows_gives_nan() -> None:
+    res = cfa(data("holzinger").head(8), HS_MODEL)
+    assert np.isnan(res.chisq) and np.isnan(res.cfi) and not res.converged
+    assert res.df == 24
+
+
+def test_large_data_is_fast() -> None:
+    import time
+
+    rng = np.random.default_rng(3)
+    n, m = 100_000, 8
+    f = rng.standard_normal((n, m)) @ np.linalg.cholesky(0.3 + 0.7 * np.eye(m)).T
+    cols, model = {}, {}
+    for k in range(m):
+        model[f"s{k}"] = [f"i{k}_{j}" for j in range(5)]
+        for item in model[f"s{k}"]:
+            cols[item] = 0.7 * f[:, k] + 0.71 * rng.standard_normal(n)
+    x = pd.DataFrame(cols)
+    start = time.perf_counter()
+    res = cfa(x, model)
+    assert time.perf_counter() - start < 2.0
+    assert res.converged and res.df == 40 * 41 // 2 - (32 + 36 + 40)
+    assert res.cfi > 0.99 and res.rmsea < 0.01
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ({}, "model"),
+        ({"f": []}, "model"),
+        ({"f": "x1"}, "model"),
+        ({"f": ["x1", "x2", "nope"]}, "nope"),
+        ({"f": ["x1", "x2"]}, "model"),
+    ],
+)
+def test_bad_model_raises(model, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        cfa(data("holzinger"), model)
+
+
+def test_bad_data_raises() -> None:
+    with pytest.raises(ValueError, match="data"):
+        cfa(data("holzinger").to_numpy(), HS_MODEL)
+    with pytest.raises(ValueError, match="data"):
+        cfa(data("holzinger").assign(x1="a"), HS_MODEL)
