@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm
 from wtforms.validators import Length, Optional
 
@@ -68,7 +69,7 @@ def page_form(
     fields = {
         item.id: RadioField(
             localized(item.text),
-            choices=answer_choices(item),
+            choices=[SelectChoice(value, label) for value, label in answer_choices(item)],
             validators=[Optional()],
         )
         for item in page.items

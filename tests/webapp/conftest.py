@@ -1,0 +1,166 @@
+"""Fixtures of the web tests, like flaskr's: ``app``, ``client``, ``runner``; plus a survey
+with invitations (``survey``) and, for the browser tests, a served app and a Chromium page.
+
+``db`` (a fresh migrated database, SQLite and PostgreSQL variants) comes from tests/conftest.py.
+The browser tests run on one SQLite database served by a werkzeug server in a thread; each
+test issues its own invitations, so tests do not share respondent state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from webapp import create_app
+from webapp.config import TestConfig
+
+HOSPITAL = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 740}
+SHOTS = Path("/tmp/samen-shots")
+
+
+@dataclass
+class SurveyFixture:
+    """A created survey with an open wave and unused invitation tokens for one unit."""
+
+    db: Any
+    slug: str
+    wave: str
+    unit: str
+    tokens: list[str]
+
+    def issue(self, count: int = 1, language: str | None = None) -> list[str]:
+        from surveys.invitations import issue_invitations
+
+        return issue_invitations(self.db, self.slug, self.unit, count, language=language)
+
+    def count(self) -> int:
+        from surveys.responses import count_responses
+
+        return count_responses(self.db, self.slug, self.wave)
+
+
+def _add_units(db: Any) -> None:
+    """A small organisation: a hospital with two wards."""
+    from surveys.models import Unit
+
+    with db.session(write=True) as session:
+        root = Unit(code="hospital", name="City Hospital")
+        session.add(root)
+        session.flush()
+        session.add_all(
+            [
+                Unit(code="ward-a", name="Ward A", parent_id=root.id),
+                Unit(code="ward-b", name="Ward B", parent_id=root.id),
+            ]
+        )
+
+
+def make_survey(db: Any, path: Path = HOSPITAL, tokens: int = 3) -> SurveyFixture:
+    """Create the survey at ``path`` (default: the hospital example, every built-in module)."""
+    from surveys.definitions import create_survey
+    from surveys.invitations import issue_invitations
+    from surveys.waves import open_wave
+
+    _add_units(db)
+    slug = create_survey(db, path)
+    open_wave(db, slug, "2026-1")
+    issued = issue_invitations(db, slug, "ward-a", tokens)
+    return SurveyFixture(db, slug, "2026-1", "ward-a", issued)
+
+
+@pytest.fixture
+def survey(db: Any) -> SurveyFixture:
+    return make_survey(db)
+
+
+@pytest.fixture
+def app(db: Any):
+    return create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": db})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- browser tests ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_survey(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):
+    """The hospital survey on a SQLite file shared by the browser tests of a session."""
+    from surveys.db import Database
+
+    path = tmp_path_factory.mktemp("browser-db") / "samen.db"
+    shutil.copyfile(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    yield make_survey(database)
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(browser_survey: SurveyFixture) -> Iterator[str]:
+    """Base URL of the app served by a werkzeug server (with the private log handler)."""
+    from webapp.cli.serve import serve_in_thread
+
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": browser_survey.db})
+    server = serve_in_thread(app)
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright; a skip locally, a failure under CI."""
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; CI=true: the browser tests must run", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A fresh 360x740 browser context (own cookies) and a page in it."""
+    context = browser.new_context(viewport=PHONE, locale="nl-NL", java_script_enabled=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot to /tmp/samen-shots/<name>.png (for a person to look at)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

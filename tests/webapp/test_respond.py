@@ -1,0 +1,216 @@
+"""The respondent flow with Flask's test client, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveys.waves import close_wave
+from tests.webapp.helpers import csrf_token, post_page
+from webapp.respond.draft import RespondentState
+from webapp.respond.questionnaire import Questionnaire
+
+
+def _questionnaire(survey) -> Questionnaire:
+    from surveys.definitions import get_survey
+
+    return Questionnaire.from_definition(get_survey(survey.db, survey.slug))
+
+
+def _state(client) -> RespondentState | None:
+    with client.session_transaction() as session:
+        return RespondentState.from_session(session.get(RespondentState.SESSION_KEY))
+
+
+def test_link_exchanges_token_for_session_and_redirects(client, survey):
+    token = survey.tokens[0]
+    response = client.get(f"/s/{token}")
+    assert response.status_code == 303
+    assert response.location == "/survey"
+    state = _state(client)
+    assert state is not None and state.token == token
+    assert state.survey == survey.slug and state.wave == survey.wave and state.unit == "ward-a"
+    page = client.get("/survey")
+    assert page.status_code == 200
+    assert token not in page.get_data(as_text=True)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_unknown_and_used_tokens_get_the_same_page(client, survey):
+    questionnaire = _questionnaire(survey)
+    token = survey.tokens[0]
+    client.get(f"/s/{token}")
+    review = client.get("/survey/review")
+    send = client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})
+    assert send.status_code == 303 and send.location == "/survey/thanks"
+    assert survey.count() == 1
+    used = client.get(f"/s/{token}", headers={"Accept-Language": "nl"})
+    unknown = client.get("/s/" + "x" * len(token), headers={"Accept-Language": "nl"})
+    assert used.status_code == unknown.status_code == 404
+    assert used.data == unknown.data
+    assert "Deze link werkt niet" in used.text
+    assert questionnaire.k == 5
+
+
+def test_closed_wave_gets_a_friendly_page(client, survey):
+    close_wave(survey.db, survey.slug, survey.wave)
+    response = client.get(f"/s/{survey.tokens[0]}", headers={"Accept-Language": "en"})
+    assert response.status_code == 410
+    assert "This survey is closed" in response.text
+    assert "Traceback" not in response.text
+
+
+def test_whole_flow_with_back_and_forward(client, survey):
+    questionnaire = _questionnaire(survey)
+    client.get(f"/s/{survey.tokens[1]}")
+    welcome = client.get("/survey", headers={"Accept-Language": "en"})
+    assert f"at least {questionnaire.k} people" in welcome.text
+    assert "Step 1 of" in welcome.text
+    consent = post_page(client, "/survey/consent", {}, nav="yes")
+    first = questionnaire.pages[0]
+    assert consent.location == f"/survey/q/{first.id}"
+    item = first.items[0]
+    saved = post_page(client, f"/survey/q/{first.id}", {item.id: "4"})
+    assert saved.location == f"/survey/q/{questionnaire.pages[1].id}"
+    second = questionnaire.pages[1]
+    back = post_page(client, f"/survey/q/{second.id}", {second.items[0].id: "na"}, nav="back")
+    assert back.location == f"/survey/q/{first.id}"
+    # Going back shows the saved answer checked, and the answer on the page we left is kept.
+    again = client.get(f"/survey/q/{first.id}")
+    assert (
+        f'<input checked id="{item.id}-3" name="{item.id}" type="radio" value="4">' in again.text
+    )
+    state = _state(client)
+    assert state is not None and state.consent is True
+    draft = state.draft
+    assert len(draft) == len(questionnaire.items)
+    assert (
+        draft[0] == "4" and draft[len(first.items)] == "n" and draft.count("-") == len(draft) - 2
+    )
+    # The review lists both answers and offers edit links that come back to the review.
+    review = client.get("/survey/review", headers={"Accept-Language": "en"})
+    label = dict((str(p), lab) for p, lab in item.response_scale.labels["en"].items())["4"]
+    assert label in review.text and "Not applicable" in review.text
+    assert f"/survey/q/{first.id}?ret=review" in review.text
+    edit = post_page(client, f"/survey/q/{first.id}?ret=review", {item.id: "5"})
+    assert edit.location == "/survey/review"
+    send = client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})
+    assert send.location == "/survey/thanks"
+    assert survey.count() == 1
+    thanks = client.get("/survey/thanks", headers={"Accept-Language": "en"})
+    assert "Thank you" in thanks.text
+    assert _state(client) is None
+    assert client.get(f"/s/{survey.tokens[1]}").status_code == 404
+
+
+def test_declining_consent_skips_sensitive_pages(client, survey):
+    questionnaire = _questionnaire(survey)
+    sensitive = [page.id for page in questionnaire.sensitive_pages]
+    assert sensitive == ["unwanted_behaviour", "demographics"]
+    client.get(f"/s/{survey.tokens[0]}")
+    post_page(client, "/survey/consent", {}, nav="no")
+    for page_id in sensitive:
+        assert client.get(f"/survey/q/{page_id}").status_code == 404
+    review = client.get("/survey/review", headers={"Accept-Language": "en"})
+    assert "Unwanted behaviour" not in review.text
+    assert "About you" not in review.text
+    # The last instrument page before the comment leads on to the comment, not to a skipped page.
+    last = [p for p in questionnaire.pages if not p.sensitive][-1]
+    assert post_page(client, f"/survey/q/{last.id}", {}).location == "/survey/comment"
+
+
+def test_sensitive_answers_are_dropped_without_consent(client, survey):
+    """A draft holding sensitive answers (consent later withdrawn) sends none of them."""
+    from surveys.responses import load_answers
+
+    questionnaire = _questionnaire(survey)
+    client.get(f"/s/{survey.tokens[0]}")
+    post_page(client, "/survey/consent", {}, nav="yes")
+    demo_item = questionnaire.page("demographics").items[0]
+    post_page(client, "/survey/q/demographics", {demo_item.id: "2"})
+    post_page(client, "/survey/consent", {}, nav="no")
+    review = client.get("/survey/review")
+    client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})
+    matrix = load_answers(survey.db, survey.slug, survey.wave)
+    assert matrix.n == 1
+    assert matrix.demographics.shape[1] == len(questionnaire.page("demographics").items)
+    assert all(value != value for value in matrix.demographics[0])  # all NaN
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"bel_mem_1": "9"},  # a code outside the response scale
+        {"bel_mem_1": "na; drop table"},
+        {"no_such_item": "1"},  # a field the page does not have
+        {"aut_room_1": "1"},  # an item of another page
+    ],
+    ids=["out-of-range", "garbage", "unknown-field", "other-page-item"],
+)
+def test_tampered_values_get_400_and_nothing_is_kept(client, survey, data):
+    client.get(f"/s/{survey.tokens[0]}")
+    before = _state(client)
+    response = post_page(client, "/survey/q/belonging", data)
+    assert response.status_code == 400
+    assert "Nothing was stored" in response.text or "Er is niets bewaard" in response.text
+    assert "Traceback" not in response.text
+    assert _state(client) == before
+    assert survey.count() == 0
+
+
+def test_repeated_field_is_tampering(client, survey):
+    client.get(f"/s/{survey.tokens[0]}")
+    page = client.get("/survey/q/belonging")
+    response = client.post(
+        "/survey/q/belonging",
+        data={"csrf_token": csrf_token(page.text), "bel_mem_1": ["1", "2"], "nav": "next"},
+    )
+    assert response.status_code == 400
+
+
+def test_missing_csrf_gets_friendly_page(client, survey):
+    client.get(f"/s/{survey.tokens[0]}")
+    response = client.post("/survey/q/belonging", data={"nav": "next"})
+    assert response.status_code == 400
+    assert "Traceback" not in response.text and "csrf" not in response.text.lower()
+    send = client.post("/survey/send", data={})
+    assert send.status_code == 400
+    assert survey.count() == 0
+
+
+def test_pages_without_session_explain_the_session_ended(client, survey):
+    for url in ("/survey", "/survey/q/belonging", "/survey/review", "/survey/consent"):
+        response = client.get(url, headers={"Accept-Language": "en"})
+        assert response.status_code == 400
+        assert "Your session has ended" in response.text
+
+
+def test_unknown_page_is_404(client, survey):
+    client.get(f"/s/{survey.tokens[0]}")
+    assert client.get("/survey/q/nonexistent").status_code == 404
+
+
+def test_send_after_token_used_elsewhere_is_friendly(client, app, survey):
+    """Two tabs with one link: the second send gets the "already used" page, not an error."""
+    token = survey.tokens[0]
+    client.get(f"/s/{token}")
+    other = app.test_client()
+    other.get(f"/s/{token}")
+    for tab in (client, other):
+        review = tab.get("/survey/review")
+        tab.form_token = csrf_token(review.text)
+    first = client.post("/survey/send", data={"csrf_token": client.form_token})
+    second = other.post("/survey/send", data={"csrf_token": other.form_token})
+    assert first.status_code == 303
+    assert second.status_code == 404
+    assert survey.count() == 1
+
+
+def test_send_twice_stores_once(client, survey):
+    client.get(f"/s/{survey.tokens[0]}")
+    review = client.get("/survey/review")
+    token = csrf_token(review.text)
+    assert client.post("/survey/send", data={"csrf_token": token}).status_code == 303
+    # A double click: the session no longer holds the invitation.
+    assert client.post("/survey/send", data={"csrf_token": token}).status_code == 400
+    assert survey.count() == 1
