@@ -143,7 +143,7 @@ def icc(scores: Any, group: Any) -> ICCResult:
     if n_groups < 2 or n <= n_groups:
         return ICCResult(_NAN, _NAN, n_groups, n, mean_size, _NAN, _NAN, _NAN, _NAN)
 
-    from scipy.stats import f as f_dist
+    from scipy.special import fdtrc  # F upper tail; lighter to import than scipy.stats
 
     sizes = np.bincount(codes, minlength=n_groups).astype("float64")
     grand = x.mean()
@@ -156,7 +156,7 @@ def icc(scores: Any, group: Any) -> ICCResult:
     icc1 = (msb - msw) / (msb + (mean_size - 1.0) * msw) if msb + msw > 0 else _NAN
     icc2 = (msb - msw) / msb if msb > 0 else _NAN
     f_stat = msb / msw if msw > 0 else _NAN
-    p_value = float(f_dist.sf(f_stat, n_groups - 1, n - n_groups)) if msw > 0 else _NAN
+    p_value = float(fdtrc(n_groups - 1, n - n_groups, f_stat)) if msw > 0 else _NAN
     return ICCResult(
         icc1=float(icc1),
         icc2=float(icc2),
@@ -180,7 +180,8 @@ def rwg_j(data: pd.DataFrame, group: Any, n_options: int) -> RwgResult:
     group : array_like or Series
         Group label per respondent (same length, matched by position).
     n_options : int
-        Number of response options A of the items (e.g. 5 for a five-point scale).
+        Number of response options A of the items (e.g. 5 for a five-point scale); a
+        whole float such as 5.0 is accepted.
 
     Returns
     -------
@@ -213,8 +214,13 @@ def rwg_j(data: pd.DataFrame, group: Any, n_options: int) -> RwgResult:
     Bliese, P. D. multilevel: ``rwg.j``.
     """
     frame = as_numeric_frame(data)
-    if not isinstance(n_options, int | np.integer) or isinstance(n_options, bool) or n_options < 2:
-        raise ValueError(f"n_options must be an integer of at least 2, got {n_options!r}")
+    try:
+        whole = float(n_options).is_integer() and not isinstance(n_options, bool)
+    except (TypeError, ValueError):
+        whole = False
+    if not whole or n_options < 2:
+        raise ValueError(f"n_options must be a whole number of at least 2, got {n_options!r}")
+    n_options = int(n_options)
     n_items = frame.shape[1]
     if n_items == 0:
         raise ValueError("data has no item columns")

@@ -269,12 +269,12 @@ def polychoric(data: pd.DataFrame, correct: float = 0.5, smooth: bool = True) ->
         scaled = np.zeros_like(tables)
         row_cuts = np.full((first.size, size - 1), np.inf)
         col_cuts = np.full((first.size, size - 1), np.inf)
-        for pair in np.flatnonzero(estimable):
-            prepared = _pair_thresholds(tables[pair], totals[pair], correct)
+        for at in np.flatnonzero(estimable):
+            prepared = _pair_thresholds(tables[at], totals[at], correct)
             if prepared is None:
-                estimable[pair] = False
+                estimable[at] = False
                 continue
-            scaled[pair], row_cuts[pair], col_cuts[pair], fixed = prepared
+            scaled[at], row_cuts[at], col_cuts[at], fixed = prepared
             n_corrected += fixed
         estimable &= ~np.isnan(row_cuts).any(axis=1) & ~np.isnan(col_cuts).any(axis=1)
 

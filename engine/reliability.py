@@ -76,18 +76,22 @@ def pairwise_covariance(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     values = np.asarray(values, dtype="float64")
     present = ~np.isnan(values)
-    if present.all():
-        counts = np.full((values.shape[1],) * 2, float(values.shape[0]))
-        if values.shape[0] < 2:
-            return np.full_like(counts, np.nan), counts
-        return np.atleast_2d(np.cov(values, rowvar=False)), counts
-    with np.errstate(invalid="ignore"):
-        centre = np.nanmean(values, axis=0) if present.any() else np.zeros(values.shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.where(present, values, 0.0).sum(axis=0) / present.sum(axis=0)
     centre = np.where(np.isnan(centre), 0.0, centre)
-    filled = np.where(present, values - centre, 0.0)
-    mask = present.astype("float64")
-    counts = mask.T @ mask
-    sums = filled.T @ mask  # sums[i, j] = sum of x_i over rows where i and j are present
+    return _pairwise_centred(np.where(present, values - centre, 0.0), present)
+
+
+def _pairwise_centred(filled: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise covariances from data centred near the column means, zeros where missing."""
+    p = filled.shape[1]
+    if present.all():
+        counts = np.full((p, p), float(filled.shape[0]))
+        sums = np.broadcast_to(filled.sum(axis=0)[:, None], (p, p))
+    else:
+        mask = present.astype("float64")
+        counts = mask.T @ mask
+        sums = filled.T @ mask  # sums[i, j] = sum of x_i over rows where i and j are present
     products = filled.T @ filled
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = (products - sums * sums.T / counts) / (counts - 1)
@@ -102,14 +106,14 @@ def _alpha_from_cov(cov: np.ndarray) -> float:
 
 
 def _feldt(alpha: float, n: int, p: int, confidence: float) -> tuple[float, float]:
-    from scipy.stats import f
+    from scipy.special import fdtri  # F quantile; lighter to import than scipy.stats
 
     if not np.isfinite(alpha) or n < 2 or p < 2:
         return (_NAN, _NAN)
     dfn, dfd = n - 1, (n - 1) * (p - 1)
     tail = (1.0 - confidence) / 2.0
-    lo = 1.0 - (1.0 - alpha) * f.ppf(1.0 - tail, dfn, dfd)
-    hi = 1.0 - (1.0 - alpha) * f.ppf(tail, dfn, dfd)
+    lo = 1.0 - (1.0 - alpha) * fdtri(dfn, dfd, 1.0 - tail)
+    hi = 1.0 - (1.0 - alpha) * fdtri(dfn, dfd, tail)
     return (float(lo), float(hi))
 
 
@@ -165,15 +169,22 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95) -> AlphaResult:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     if frame.shape[1] == 0:
         raise ValueError("data has no item columns")
-    values = frame.to_numpy()
-    values = values[~np.isnan(values).all(axis=1)]
+    values = np.ascontiguousarray(frame.to_numpy())
+    present = ~np.isnan(values)
+    row_count = present.sum(axis=1)
+    if not (row_count > 0).all():
+        keep = row_count > 0
+        values, present, row_count = values[keep], present[keep], row_count[keep]
     n, p = values.shape
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        answered = (~np.isnan(values)).sum(axis=0)
-        item_mean = np.nansum(values, axis=0) / answered
-        item_sd = np.sqrt(np.nansum((values - item_mean) ** 2, axis=0) / (answered - 1))
-        scores = np.nanmean(values, axis=1) if n else np.empty(0)
+        filled = np.where(present, values, 0.0)
+        answered = present.sum(axis=0)
+        item_mean = filled.sum(axis=0) / answered
+        centred = np.where(present, values - np.where(answered > 0, item_mean, 0.0), 0.0)
+        item_sd = np.sqrt((centred**2).sum(axis=0) / (answered - 1))
+        scores = filled.sum(axis=1) / row_count
+    answered = answered.astype("int64")
     mean = float(scores.mean()) if n else _NAN
     sd = float(scores.std(ddof=1)) if n > 1 else _NAN
     item_sd = np.where(answered > 1, item_sd, np.nan)
@@ -181,7 +192,7 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95) -> AlphaResult:
     r_drop = np.full(p, np.nan)
     if_dropped = np.full(p, np.nan)
     alpha = std_alpha = _NAN
-    cov, _ = pairwise_covariance(values) if n > 1 else (np.full((p, p), np.nan), None)
+    cov = _pairwise_centred(centred, present)[0] if n > 1 else np.full((p, p), np.nan)
     diag = np.diag(cov)
     if p >= 2 and np.isfinite(cov).all() and (diag > 0).all():
         alpha = float(_alpha_from_cov(cov))

@@ -77,6 +77,11 @@ def test_rwg_j_invalid_input():
     data = pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 2.0]})
     with pytest.raises(ValueError, match="n_options"):
         rwg_j(data, ["g", "g"], n_options=1)
+    with pytest.raises(ValueError, match="n_options"):
+        rwg_j(data, ["g", "g"], n_options=4.5)
+    assert rwg_j(data, ["g", "g"], n_options=5.0).per_group["g"] == pytest.approx(
+        rwg_j(data, ["g", "g"], n_options=5).per_group["g"]
+    )
     with pytest.raises(ValueError, match="group has 3 values"):
         rwg_j(data, ["g", "g", "h"], n_options=5)
 

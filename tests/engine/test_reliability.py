@@ -126,6 +126,7 @@ def test_adding_a_constant_to_one_item_leaves_alpha_unchanged(data, column, cons
     np.testing.assert_allclose(a.items["r_drop"], b.items["r_drop"], equal_nan=True, atol=1e-9)
 
 
+@settings(max_examples=40)
 @given(hnp.arrays(np.float64, (30, 4), elements=st.integers(1, 5).map(float)))
 def test_alpha_never_exceeds_one(values):
     result = cronbach_alpha(pd.DataFrame(values))
