@@ -96,38 +96,42 @@ def _rref(rows: list[list[int]], ncols: int) -> list[tuple[int, list[int]]]:
     rational RREF row is ``r / r[c]``. Columns beyond ``ncols`` are carried along (they
     record which combination of input rows produced the row) but never chosen as pivots.
     """
-    rows = [list(r) for r in rows]
-    out: list[tuple[int, list[int]]] = []
+    import numpy as np
+
+    if not rows:
+        return []
+    a = np.array(rows, dtype=np.int64)
+    limit = 2**62
+    pivots: list[tuple[int, int]] = []
+    top = 0
     for col in range(ncols):
-        pick = next((i for i, r in enumerate(rows) if r[col] != 0), None)
-        if pick is None:
+        if top == a.shape[0]:
+            break
+        nonzero = np.flatnonzero(a[top:, col])
+        if not nonzero.size:
             continue
-        piv = rows.pop(pick)
-        if piv[col] < 0:
-            piv = [-v for v in piv]
-        reduced = []
-        for r in rows:
-            if r[col] != 0:
-                a, b = piv[col], r[col]
-                r = [a * x - b * y for x, y in zip(r, piv, strict=True)]
-                g = math.gcd(*r)
-                if g > 1:
-                    r = [x // g for x in r]
-            reduced.append(r)
-        rows = reduced
-        done = []
-        for pc, r in out:
-            if r[col] != 0:
-                a, b = piv[col], r[col]
-                r = [a * x - b * y for x, y in zip(r, piv, strict=True)]
-                g = math.gcd(*r)
-                if g > 1:
-                    r = [x // g for x in r]
-                if r[pc] < 0:
-                    r = [-x for x in r]
-            done.append((pc, r))
-        out = [*done, (col, piv)]
-    return out
+        pick = top + int(nonzero[0])
+        if pick != top:
+            a[[top, pick]] = a[[pick, top]]
+        if a[top, col] < 0:
+            a[top] = -a[top]
+        others = np.flatnonzero(a[:, col])
+        others = others[others != top]
+        if others.size:
+            piv = a[top]
+            if a.dtype != object:  # exact: switch to Python integers before int64 overflows
+                big = int(np.abs(a[others]).max()) * int(piv[col])
+                big += int(np.abs(a[others, col]).max()) * int(np.abs(piv).max())
+                if big >= limit:
+                    a = a.astype(object)
+                    piv = a[top]
+            block = piv[col] * a[others] - a[others, col][:, None] * piv[None, :]
+            g = np.gcd.reduce(block, axis=1)
+            g[g == 0] = 1
+            a[others] = block // g[:, None]
+        pivots.append((col, top))
+        top += 1
+    return [(col, [int(v) for v in a[row]]) for col, row in pivots]
 
 
 def _components(rows: list[tuple[int, list[int]]], ncols: int) -> list[list[int]]:
@@ -275,7 +279,11 @@ def _search(
     """Smallest 0/1 combination of the part's RREF rows with a count in 1..k-1."""
     part = sorted(part, key=lambda i: cls_n[basis[i][0]])
     denom = math.lcm(*(basis[i][1][basis[i][0]] for i in part))
-    scaled = {i: [v * (denom // basis[i][1][basis[i][0]]) for v in basis[i][1]] for i in part}
+    cols = sorted({c for i in part for c in range(ncols) if basis[i][1][c]})
+    scaled = {
+        i: [basis[i][1][c] * (denom // basis[i][1][basis[i][0]]) for c in cols] for i in part
+    }
+    width = range(len(cols))
     tried = 0
     for size in range(1, min(len(part), k - 1) + 1):
         for subset in itertools.combinations(part, size):
@@ -284,16 +292,19 @@ def _search(
             tried += 1
             if tried > SEARCH_BUDGET:
                 return "budget"
-            x = [sum(scaled[i][c] for i in subset) for c in range(ncols)]
+            x = [sum(scaled[i][j] for i in subset) for j in width]
             if any(v not in (0, denom) for v in x):
                 continue
-            n = sum(cls_n[c] for c in range(ncols) if x[c])
+            n = sum(cls_n[cols[j]] for j in width if x[j])
             if 1 <= n <= k - 1:
+                full = [0] * ncols
+                for j in width:
+                    full[cols[j]] = x[j] // denom
                 coef = [
-                    Fraction(sum(scaled[i][ncols + j] for i in subset), denom)
+                    sum(Fraction(basis[i][1][ncols + j], basis[i][1][basis[i][0]]) for i in subset)
                     for j in range(len(basis[0][1]) - ncols)
                 ]
-                return [v // denom for v in x], coef
+                return full, coef
     return None
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from engine.audit import View, enforce
-from engine.disclosure import _tree, check_k, subtree_n, suppress_filter, suppress_scope
+from engine.disclosure import _tree, check_k, subtree_n, suppress_filter, suppress_tree
 
 __all__ = ["Release", "atoms_of", "release", "role_scope", "views_for_role"]
 
@@ -92,12 +92,12 @@ def release(
     parent: Mapping[str, str | None],
     own: Mapping[str, Mapping[Profile, int]] | Mapping[str, int],
     k: int,
-    scope: Collection[str],
     questions: Sequence[str] = (),
     *,
+    scope: Collection[str] | None = None,
     audited: bool = True,
 ) -> Release:
-    """Apply every suppression rule for one role, one wave and one scale or item.
+    """Apply every suppression rule for one wave and one scale or item; restrict to a role.
 
     Parameters
     ----------
@@ -105,32 +105,43 @@ def release(
         The unit tree.
     own : mapping
         Per unit, responses of its own direct members per profile (a tuple of answers to
-        ``questions``, None for unanswered), or a plain int when there are no filters.
+        ``questions``, None for unanswered), or a plain int when there are no filters. For
+        an item, count only answers other than "not applicable".
     k : int
         Minimum group size.
-    scope : collection of str
-        :func:`role_scope`.
     questions : sequence of str
-        Filter questions the role may use.
+        Filter (demographic) questions offered as filters.
+    scope : collection of str, optional
+        :func:`role_scope`; default every unit.
     audited : bool
         Finish with :func:`engine.audit.enforce` (default). False gives the rule-based pass
         alone, for tests of the rules.
 
+    Returns
+    -------
+    Release
+        The unit totals and filter cells inside ``scope`` that may be shown.
+
     Notes
     -----
-    1. Unit totals: :func:`engine.disclosure.suppress_scope` (one organisation-wide
-       pattern, restricted to the scope).
+    The pattern is computed once for the whole organisation and then restricted to the
+    scope: a subset of safe views is safe (its row space is smaller), so roles that pool
+    what they see still learn nothing below k.
+
+    1. Unit totals: :func:`engine.disclosure.suppress_tree`.
     2. Filters, per question, at each shown unit: :func:`engine.disclosure.suppress_filter`
        on the unit's subtree counts.
-    3. Across the tree, per question and category c: among the units showing c, the c
-       layer and its complement layer are laminar families, and each block (c-count, and
-       non-c count, of a unit's subtree minus those of its nearest descendants showing c)
-       must hold 0 or >= k; a violated block loses the filter at its smallest such
-       descendant, which then repeats step 2's remainder rule. Iterated to a fixed point.
-    4. Filters seen together with other filters and with unit totals can still combine
-       (an all-women team makes its unfiltered total a "women" number); the audit then
-       withholds filter cells (never unit totals: those leak nothing on their own) until
-       it finds nothing.
+    3. Across the tree, per question, for each category set g a unit releases (a shown
+       category, or the rest: hidden categories plus non-respondents): the units releasing
+       g, and the units whose subtree lies wholly inside or outside g (their total is a
+       g-number), form a laminar family; each block's g-count and non-g count must hold 0
+       or >= k. A violated block loses a filter cell at its smallest descendant releasing
+       g (or at the unit itself), which then repeats step 2's remainder rule. Iterated to
+       a fixed point.
+    4. These rules leave rare leaks through chains of filters across several units (found
+       by the property tests: roughly 1 tree in 250); the audit then withholds filter
+       cells, never unit totals (those are safe on their own, so every leak's combination
+       uses a filter cell), until it finds nothing.
     """
     k = check_k(k)
     own_n = {u: (sum(v.values()) if isinstance(v, Mapping) else v) for u, v in own.items()}
@@ -140,7 +151,11 @@ def release(
             raise ValueError(f"own[{unit!r}]: profile {profile!r} does not match questions")
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"own[{unit!r}][{profile!r}] must be a non-negative integer")
-    tree = suppress_scope(parent, own_n, k, scope)
+    if scope is None:
+        scope = set(parent)
+    elif set(scope) - set(parent):
+        raise ValueError(f"scope: unknown units {sorted(set(scope) - set(parent))!r}")
+    tree = suppress_tree(parent, own_n, k)
     children, order = _tree(parent)
     total = subtree_n(parent, own_n)
     members: dict[str, list[tuple[str, Profile]]] = {u: [] for u in parent}
@@ -151,7 +166,9 @@ def release(
             members[unit].extend(members[child])
     shown = set(tree.shown)
     views = [View(f"unit:{u}", frozenset(members[u]), 1) for u in sorted(shown)]
-    cells: set[tuple[str, str, str]] = set()
+    where: dict[str, tuple[str, str | None, str | None]] = {
+        v.name: (v.name.removeprefix("unit:"), None, None) for v in views
+    }
     for qi, question in enumerate(questions):
         counts: dict[str, dict[str | None, int]] = {}
         for unit in shown:
@@ -172,16 +189,21 @@ def release(
         for unit in sorted(shown):
             for cat in sorted(cats[unit]):
                 group = frozenset(a for a in members[unit] if a[1][qi] == cat)
-                views.append(View(f"unit:{unit}|{question}={cat}", group, 0))
-                cells.add((unit, question, cat))
+                view = View(f"unit:{unit}|{question}={cat}", group, 0)
+                views.append(view)
+                where[view.name] = (unit, question, cat)
     withheld: list[View] = []
     if audited:
         views, withheld = enforce(atoms, views, k)
-        for view in withheld:
-            unit, _, rest = view.name.partition("|")
-            question, _, cat = rest.partition("=")
-            cells.discard((unit.removeprefix("unit:"), question, cat))
-    return Release(frozenset(shown), frozenset(cells), tuple(views), tuple(withheld))
+    views = [v for v in views if where[v.name][0] in scope]
+    withheld = [v for v in withheld if where[v.name][0] in scope]
+    cells = {where[v.name] for v in views if where[v.name][1] is not None}
+    return Release(
+        frozenset(shown & set(scope)),
+        frozenset(cells),  # type: ignore[arg-type]
+        tuple(views),
+        tuple(withheld),
+    )
 
 
 def _groups(cats: set[str], every: frozenset[str | None]) -> list[frozenset[str | None]]:
@@ -203,8 +225,13 @@ def _filter_tree(
     """Step 3 of :func:`release`, in place on ``cats``."""
     every = frozenset(c for per in counts.values() for c in per) | {None}
 
+    memo: dict[tuple[str, frozenset[str | None]], int] = {}
+
     def n_of(unit: str, group: frozenset[str | None]) -> int:
-        return sum(counts[unit].get(c, 0) for c in group)
+        key = (unit, group)
+        if key not in memo:
+            memo[key] = sum(counts[unit].get(c, 0) for c in group)
+        return memo[key]
 
     changed = True
     while changed:
@@ -258,4 +285,4 @@ def views_for_role(
     audited: bool = True,
 ) -> list[View]:
     """Every view a role can request after suppression (:func:`release`'s views)."""
-    return list(release(parent, own, k, scope_units, questions, audited=audited).views)
+    return list(release(parent, own, k, questions, scope=scope_units, audited=audited).views)
