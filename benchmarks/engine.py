@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 
 N_SCALES = 8
 ITEMS_PER_SCALE = 5
-STAGES = ("scoring", "reliability", "efa", "cfa", "omega", "aggregation")
+STAGES = ("scoring", "correlation", "reliability", "efa", "cfa", "omega", "aggregation")
 TARGETS = {100_000: (1.0, 5.0, None), 1_000_000: (15.0, None, 2048.0)}
 
 

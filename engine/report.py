@@ -96,8 +96,8 @@ def analyze(
     min_share : float
         Minimum share of a scale's items answered for a scale score, in (0, 1]. Default 2/3.
     timings : dict, optional
-        When given, receives the seconds spent per stage (``scoring``, ``reliability``,
-        ``efa``, ``cfa``, ``omega``, ``aggregation``), for benchmarks.
+        When given, receives the seconds spent per stage (``scoring``, ``correlation``,
+        ``reliability``, ``efa``, ``cfa``, ``omega``, ``aggregation``), for benchmarks.
 
     Returns
     -------
@@ -128,6 +128,7 @@ def analyze(
     from engine.report_stages import (
         aggregation_stage,
         cfa_stage,
+        correlations,
         describe_scale,
         efa_stage,
         group_summary,
@@ -146,10 +147,12 @@ def analyze(
             scores = scale_scores(frame, specs, min_share)
         for spec in specs:
             report["scales"][spec.id] = describe_scale(spec, scores[spec.id], notes)
+        with stage("correlation"):
+            corr = correlations(keyed, notes)
         with stage("reliability"):
             for spec in specs:
                 report["scales"][spec.id].update(
-                    reliability_stage(spec, keyed[list(spec.items)], notes)
+                    reliability_stage(spec, keyed[list(spec.items)], notes, corr)
                 )
         if groups is not None:
             with stage("aggregation"):
@@ -161,12 +164,12 @@ def analyze(
                         )
                     )
         with stage("efa"):
-            report["efa"] = efa_stage(keyed, specs, notes)
+            report["efa"] = efa_stage(keyed, specs, notes, corr)
         with stage("cfa"):
             report["cfa"] = cfa_stage(keyed, specs, notes)
         if len(specs) >= 2:
             with stage("omega"):
-                report["omega"] = omega_stage(keyed, specs, notes)
+                report["omega"] = omega_stage(keyed, specs, notes, corr)
     clean = sanitize(report, notes)
     clean["notes"] = notes.as_list()
     return clean

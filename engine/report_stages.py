@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "aggregation_stage",
     "cfa_stage",
+    "correlations",
     "describe_scale",
     "efa_stage",
     "group_summary",
@@ -86,7 +87,28 @@ def describe_scale(spec: ScaleSpec, score: pd.Series, notes: Notes) -> dict[str,
 _RELIABILITY_KEYS = ("alpha", "alpha_ci", "std_alpha", "sem", "omega_total", "ordinal_alpha")
 
 
-def reliability_stage(spec: ScaleSpec, items: pd.DataFrame, notes: Notes) -> dict[str, Any]:
+def correlations(keyed: pd.DataFrame, notes: Notes) -> pd.DataFrame | None:
+    """Pairwise-complete correlations of the items that vary, computed once for every stage
+    (the only factor-analytic step whose cost grows with the number of respondents)."""
+    usable = _usable_columns(keyed)
+    for column in keyed.columns:
+        if column not in usable:
+            notes.add(f"efa.kmo_items.{column}", "constant item, left out of the factor analyses")
+    if len(usable) < 2:
+        return None
+    correlation_matrix = _fn("engine.factors", "correlation_matrix")
+    return _try(lambda: correlation_matrix(keyed[usable]), "efa", notes)
+
+
+def _sub(corr: pd.DataFrame | None, items: Sequence[str]) -> pd.DataFrame | None:
+    if corr is None or not all(item in corr.index for item in items):
+        return None
+    return corr.loc[list(items), list(items)]
+
+
+def reliability_stage(
+    spec: ScaleSpec, items: pd.DataFrame, notes: Notes, corr: pd.DataFrame | None = None
+) -> dict[str, Any]:
     base = f"scales.{spec.id}"
     out: dict[str, Any] = dict.fromkeys(_RELIABILITY_KEYS)
     out["items"] = {
@@ -133,13 +155,14 @@ def reliability_stage(spec: ScaleSpec, items: pd.DataFrame, notes: Notes) -> dic
                     row[key] = table.at[item, key]
             if len(spec.items) == 2:
                 notes.add(f"{base}.items.{item}.alpha_if_dropped", "one item would remain")
-    out["omega_total"] = _try(lambda: _omega(items, 1).total, f"{base}.omega_total", notes)
+    sub = _sub(corr, spec.items)
+    out["omega_total"] = _try(lambda: _omega(items, 1, sub).total, f"{base}.omega_total", notes)
     out["ordinal_alpha"] = _try(lambda: ordinal_alpha(items), f"{base}.ordinal_alpha", notes)
     return out
 
 
-def _omega(data: pd.DataFrame, n_factors: int) -> Any:
-    return _fn("engine.omega", "omega")(data, n_factors)
+def _omega(data: pd.DataFrame, n_factors: int, corr: pd.DataFrame | None = None) -> Any:
+    return _fn("engine.omega", "omega")(data, n_factors, corr=corr)
 
 
 def group_summary(groups: pd.Series) -> dict[str, Any]:
@@ -181,7 +204,12 @@ def aggregation_stage(
     return out
 
 
-def efa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> dict[str, Any]:
+def efa_stage(
+    keyed: pd.DataFrame,
+    specs: Sequence[ScaleSpec],
+    notes: Notes,
+    corr: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     kmo, bartlett = _fn("engine.factors", "kmo"), _fn("engine.factors", "bartlett")
     parallel_analysis = _fn("engine.factors", "parallel_analysis")
     efa = _fn("engine.factors", "efa")
@@ -199,14 +227,15 @@ def efa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
         notes.add("efa", reason)
         return out
     data = keyed[usable]
-    k = _try(lambda: kmo(data), "efa.kmo", notes)
+    corr = _sub(corr, usable)
+    k = _try(lambda: kmo(data, corr=corr), "efa.kmo", notes)
     if k is not None:
         out["kmo"] = k.overall
         out["kmo_items"].update(dict(pd.Series(k.per_item, index=usable)))
-    b = _try(lambda: bartlett(data), "efa.bartlett", notes)
+    b = _try(lambda: bartlett(data, corr=corr), "efa.bartlett", notes)
     if b is not None:
         out["bartlett"] = {"chisq": b.chisq, "df": b.df, "p": b.p}
-    pa = _try(lambda: parallel_analysis(data), "efa.parallel_n_factors", notes)
+    pa = _try(lambda: parallel_analysis(data, corr=corr), "efa.parallel_n_factors", notes)
     if pa is not None:
         out["parallel_n_factors"] = pa.n_factors
     # As many factors as scales (the structure the instrument claims); with one scale the
@@ -214,7 +243,7 @@ def efa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     n_factors = len(specs) if len(specs) >= 2 else out["parallel_n_factors"] or 1
     n_factors = min(n_factors, len(usable) - 1)
     out["n_factors"] = n_factors
-    fit = _try(lambda: efa(data, n_factors), "efa.loadings", notes)
+    fit = _try(lambda: efa(data, n_factors, corr=corr), "efa.loadings", notes)
     if fit is not None:
         out["loadings"] = _loadings(fit.loadings)
     return out
@@ -247,9 +276,15 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     return out
 
 
-def omega_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> dict[str, Any]:
+def omega_stage(
+    keyed: pd.DataFrame,
+    specs: Sequence[ScaleSpec],
+    notes: Notes,
+    corr: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     usable = _usable_columns(keyed)
-    res = _try(lambda: _omega(keyed[usable], len(specs)), "omega", notes)
+    sub = _sub(corr, usable)
+    res = _try(lambda: _omega(keyed[usable], len(specs), sub), "omega", notes)
     if res is None:
         return {"hierarchical": None, "total": None, "n_factors": len(specs)}
     return {"hierarchical": res.hierarchical, "total": res.total, "n_factors": res.n_factors}
