@@ -105,6 +105,12 @@ def _alpha_from_cov(cov: np.ndarray) -> float:
     return p / (p - 1) * (1.0 - np.trace(cov) / total)
 
 
+def _finite(value):
+    """NaN where a value is infinite (a ratio with a zero denominator)."""
+    array = np.where(np.isfinite(value), value, np.nan)
+    return float(array) if array.ndim == 0 else array
+
+
 def _feldt(alpha: float, n: int, p: int, confidence: float) -> tuple[float, float]:
     from scipy.special import fdtri  # F quantile; lighter to import than scipy.stats
 
@@ -195,16 +201,17 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95) -> AlphaResult:
     cov = _pairwise_centred(centred, present)[0] if n > 1 else np.full((p, p), np.nan)
     diag = np.diag(cov)
     if p >= 2 and np.isfinite(cov).all() and (diag > 0).all():
-        alpha = float(_alpha_from_cov(cov))
         corr = cov / np.sqrt(np.outer(diag, diag))
-        std_alpha = float(p / (p - 1) * (1.0 - p / corr.sum()))
         total = cov.sum()
         col = cov.sum(axis=0)
         rest = total - 2.0 * col + diag  # 1'C_{-i,-i}1
+        # a zero total (perfectly opposed items) would divide by zero: NaN, not -inf
         with np.errstate(invalid="ignore", divide="ignore"):
-            r_drop = (col - diag) / np.sqrt(diag * rest)
+            alpha = _finite(_alpha_from_cov(cov))
+            std_alpha = _finite(p / (p - 1) * (1.0 - p / corr.sum()))
+            r_drop = _finite((col - diag) / np.sqrt(diag * rest))
             if p > 2:
-                if_dropped = (p - 1) / (p - 2) * (1.0 - (diag.sum() - diag) / rest)
+                if_dropped = _finite((p - 1) / (p - 2) * (1.0 - (diag.sum() - diag) / rest))
 
     items = pd.DataFrame(
         {

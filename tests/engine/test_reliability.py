@@ -65,6 +65,10 @@ def test_degenerate_scales_give_nan_not_errors():
     assert np.isnan(two.items["alpha_if_dropped"]).all()  # one item left: no alpha
     assert np.isfinite(two.items["r_drop"]).all()
 
+    # perfectly opposed items: the total covariance is zero, alpha is NaN (not -inf)
+    opposed = cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 1.0]}))
+    assert np.isnan(opposed.alpha) and np.isnan(opposed.std_alpha)
+
     empty = cronbach_alpha(pd.DataFrame({"a": [np.nan, np.nan], "b": [1.0, np.nan]}))
     assert empty.n == 1 and np.isnan(empty.alpha)
 
