@@ -216,7 +216,8 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     if n <= p:
         return empty
     xc = x - x.mean(axis=0)
-    s = xc.T @ xc / n
+    with single_threaded_blas():
+        s = xc.T @ xc / n
     sign_s, logdet_s = np.linalg.slogdet(s)
     if sign_s <= 0 or np.any(np.diag(s) <= 0):
         return empty

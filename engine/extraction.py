@@ -26,11 +26,12 @@ __all__ = [
 def single_threaded_blas() -> AbstractContextManager[object]:
     """Run BLAS/LAPACK on one thread inside the ``with`` block.
 
-    The iterative parts of factor analysis call LAPACK thousands of times on matrices of
-    a few dozen rows. OpenBLAS then spends more time waking and synchronising its threads
-    than computing: measured on the 2-core target machine under load, one 40 x 40 ``eigh``
-    took 7 ms multi-threaded and 0.1 ms single-threaded. Large products (the correlation
-    matrix of 100,000 respondents) stay outside this block and keep all threads.
+    Factor analysis calls LAPACK thousands of times on matrices of a few dozen rows, and
+    its one large step (the correlation matrix of 100,000 x 40 answers) is a handful of
+    thin matrix products. Multi-threaded OpenBLAS loses on both when the machine is busy:
+    measured on the 2-core target machine under load, a 40 x 40 ``eigh`` took 7 ms
+    multi-threaded and 0.1 ms single-threaded, and the 100,000 x 40 pairwise correlations
+    0.3-4 s multi-threaded against a steady 0.1 s single-threaded.
     """
     try:
         from threadpoolctl import threadpool_limits
@@ -123,8 +124,8 @@ def correlation_matrix(data: pd.DataFrame) -> pd.DataFrame:
     ``parallel_analysis``, ``efa`` and ``omega`` to avoid recomputing it for each (the
     correlation matrix is the only step whose cost grows with the number of respondents).
     """
-    x, names = as_item_matrix(data)
-    return pd.DataFrame(pairwise_correlation(x), index=names, columns=names)
+    r, names, _ = item_correlations(data)
+    return pd.DataFrame(r, index=names, columns=names)
 
 
 def item_correlations(
@@ -134,7 +135,8 @@ def item_correlations(
     using ``corr`` when given (it must be ``correlation_matrix(data)``-shaped)."""
     if corr is None:
         x, names = as_item_matrix(data)
-        return pairwise_correlation(x), names, x.shape[0]
+        with single_threaded_blas():
+            return pairwise_correlation(x), names, x.shape[0]
     if not isinstance(data, pd.DataFrame):
         raise ValueError("data must be a pandas DataFrame (respondents x items)")
     names = [str(c) for c in data.columns]
