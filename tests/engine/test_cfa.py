@@ -98,7 +98,7 @@ def test_large_data_is_fast() -> None:
     x = pd.DataFrame(cols)
     start = time.perf_counter()
     res = cfa(x, model)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 5.0  # ~0.1 s idle; generous for a busy CI machine
     assert res.converged and res.df == 40 * 41 // 2 - (32 + 36 + 40)
     assert res.cfi > 0.99 and res.rmsea < 0.01
 

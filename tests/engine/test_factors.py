@@ -86,7 +86,7 @@ def test_parallel_analysis_is_reproducible_and_fast_for_huge_n() -> None:
     corr = factors.correlation_matrix(small)
     start = time.perf_counter()
     res = factors.parallel_analysis(big, corr=corr)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 5.0  # ~0.1 s idle; generous for a busy CI machine
     # With a million observations noise eigenvalues are tiny.
     assert np.all(np.abs(res.simulated) < 0.1)
 
