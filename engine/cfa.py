@@ -74,6 +74,8 @@ def _validate(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> list[st
     for factor, its in model.items():
         if isinstance(its, str) or not isinstance(its, Sequence) or len(its) == 0:
             raise ValueError(f"model: factor {factor!r} needs a non-empty list of items")
+        if len(set(its)) != len(its):
+            raise ValueError(f"model: factor {factor!r} lists an item twice")
         for item in its:
             if item not in data.columns:
                 raise ValueError(f"model: item {item!r} of factor {factor!r} is not in data")
@@ -218,8 +220,15 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     xc = x - x.mean(axis=0)
     with single_threaded_blas():
         s = xc.T @ xc / n
+    if np.any(np.diag(s) <= 0):
+        return empty
+    # ML is scale-invariant: F_ML, chi-square, SRMR and std.all solutions are the same for
+    # S and for D^-1 S D^-1. Fitting the correlation matrix makes start values and the
+    # convergence tolerance independent of the items' units.
+    sd_items = np.sqrt(np.diag(s))
+    s = s / np.outer(sd_items, sd_items)
     sign_s, logdet_s = np.linalg.slogdet(s)
-    if sign_s <= 0 or np.any(np.diag(s) <= 0):
+    if sign_s <= 0:
         return empty
 
     lam0, phi0, theta0 = _start(s, pattern, markers)
@@ -253,17 +262,26 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         grad = np.concatenate([g_lam[free_lam], g_phi[iu], np.diag(g)])
         return float(f), grad
 
-    par0 = np.concatenate([lam0[free_lam], phi0[iu], theta0])
+    # lavaan-like start first; if that fails, a plain one (marker-scaled unit loadings,
+    # factor variances 0.5, uncorrelated factors, residual variances 0.5).
+    starts = [
+        np.concatenate([lam0[free_lam], phi0[iu], theta0]),
+        np.concatenate([np.ones(n_lam), (0.5 * np.eye(m))[iu], np.full(p, 0.5)]),
+    ]
+    converged = False
     with single_threaded_blas():
-        res = minimize(
-            fun,
-            par0,
-            jac=True,
-            method="L-BFGS-B",
-            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10000, "maxcor": 20},
-        )
-        f_min, grad = fun(res.x)
-    converged = bool(np.isfinite(f_min) and f_min < 1e9 and np.abs(grad).max() < 1e-4)
+        for par0 in starts:
+            res = minimize(
+                fun,
+                par0,
+                jac=True,
+                method="L-BFGS-B",
+                options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10000, "maxcor": 20},
+            )
+            f_min, grad = fun(res.x)
+            converged = bool(f_min < 1e9 and np.abs(grad).max() < 1e-4)
+            if converged:
+                break
     if not converged:
         return empty
     lam, phi, theta = unpack(res.x)

@@ -78,6 +78,22 @@ def test_listwise_deletion_and_extra_columns() -> None:
     assert res.chisq == pytest.approx(cfa(x.dropna(), HS_MODEL).chisq, rel=1e-9)
 
 
+@pytest.mark.parametrize("factor", [1000.0, 0.001, -1.0])
+def test_fit_does_not_depend_on_the_units_or_sign_of_an_item(factor: float) -> None:
+    x = data("holzinger")
+    reference = cfa(x, HS_MODEL)
+    x["x1"] *= factor  # x1 is a marker variable
+    x["x5"] /= factor
+    res = cfa(x, HS_MODEL)
+    assert res.converged
+    assert res.chisq == pytest.approx(reference.chisq, rel=1e-6)
+    assert res.srmr == pytest.approx(reference.srmr, abs=1e-6)
+    sign = np.sign(factor)
+    assert res.loadings["visual"]["x2"] == pytest.approx(
+        sign * reference.loadings["visual"]["x2"], abs=1e-5
+    )
+
+
 def test_too_few_complete_rows_gives_nan() -> None:
     res = cfa(data("holzinger").head(8), HS_MODEL)
     assert np.isnan(res.chisq) and np.isnan(res.cfi) and not res.converged
@@ -111,6 +127,7 @@ def test_large_data_is_fast() -> None:
         ({"f": "x1"}, "model"),
         ({"f": ["x1", "x2", "nope"]}, "nope"),
         ({"f": ["x1", "x2"]}, "model"),
+        ({"f": ["x1", "x2", "x1"]}, "twice"),
     ],
 )
 def test_bad_model_raises(model, message: str) -> None:
