@@ -37,33 +37,27 @@ _STAT_ERRORS = (ValueError, ArithmeticError, np.linalg.LinAlgError, ImportError)
 
 
 def reverse_keyed(frame: pd.DataFrame, specs: Sequence[ScaleSpec]) -> pd.DataFrame:
+    """All items with the reverse-keyed ones recoded, as one float block (fast to slice)."""
     from engine.scoring import reverse_code
 
-    keyed = frame.copy()
+    values = frame.to_numpy(dtype=float, copy=True)
+    position = {column: i for i, column in enumerate(frame.columns)}
     for spec in specs:
-        cols = [item for item in spec.items if item in spec.reverse]
-        if cols:
-            keyed[cols] = reverse_code(frame[cols], spec.low, spec.high)
-    return keyed
+        idx = [position[item] for item in spec.items if item in spec.reverse]
+        if idx:
+            values[:, idx] = reverse_code(values[:, idx], spec.low, spec.high)
+    return pd.DataFrame(values, index=frame.index, columns=frame.columns)
 
 
 def scale_scores(
-    frame: pd.DataFrame, specs: Sequence[ScaleSpec], min_share: float
+    keyed: pd.DataFrame, specs: Sequence[ScaleSpec], min_share: float
 ) -> pd.DataFrame:
+    """Scale scores from the reverse-keyed items (so no second reversal is needed)."""
     from engine.scoring import score_scale
 
     return pd.DataFrame(
-        {
-            spec.id: score_scale(
-                frame[list(spec.items)],
-                reverse=sorted(spec.reverse),
-                low=spec.low,
-                high=spec.high,
-                min_share=min_share,
-            )
-            for spec in specs
-        },
-        index=frame.index,
+        {spec.id: score_scale(keyed[list(spec.items)], min_share=min_share) for spec in specs},
+        index=keyed.index,
     )
 
 
@@ -111,14 +105,10 @@ def reliability_stage(
 ) -> dict[str, Any]:
     base = f"scales.{spec.id}"
     out: dict[str, Any] = dict.fromkeys(_RELIABILITY_KEYS)
+    means, sds = _column_mean_sd(items)
     out["items"] = {
-        item: {
-            "mean": _mean(items[item]),
-            "sd": _sd(items[item]),
-            "r_drop": None,
-            "alpha_if_dropped": None,
-        }
-        for item in spec.items
+        item: {"mean": mean, "sd": sd, "r_drop": None, "alpha_if_dropped": None}
+        for item, mean, sd in zip(spec.items, means, sds, strict=True)
     }
     if len(spec.items) < 2:
         for key in _RELIABILITY_KEYS:
@@ -127,7 +117,8 @@ def reliability_stage(
         for key in ("r_drop", "alpha_if_dropped"):
             notes.add(f"{base}.items.{only}.{key}", "single-item scale")
         return out
-    constant = [c for c in items.columns if items[c].nunique(dropna=True) < 2]
+    varies = set(_usable_columns(items))
+    constant = [c for c in items.columns if c not in varies]
     if constant:
         reason = f"constant item(s) {', '.join(map(str, constant))}: correlations undefined"
         for key in _RELIABILITY_KEYS:
@@ -313,17 +304,25 @@ def _try(compute: Callable[[], Any], path: str, notes: Notes) -> Any:
 
 
 def _usable_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if frame[c].nunique(dropna=True) >= 2]
+    """Columns with at least two different answers (fmin/fmax skip NaN without warnings)."""
+    values = frame.to_numpy(dtype=float)
+    varies = np.fmax.reduce(values, axis=0) > np.fmin.reduce(values, axis=0)
+    return [c for c, ok in zip(frame.columns, varies, strict=True) if ok]
 
 
-def _mean(values: pd.Series) -> float | None:
-    v = values.dropna()
-    return float(v.mean()) if v.size else None
-
-
-def _sd(values: pd.Series) -> float | None:
-    v = values.dropna()
-    return float(v.std(ddof=1)) if v.size >= 2 else None
+def _column_mean_sd(frame: pd.DataFrame) -> tuple[list[float | None], list[float | None]]:
+    """Per column: mean of the answers (None without any), SD with n - 1 (None below two)."""
+    values = frame.to_numpy(dtype=float)
+    answered = ~np.isnan(values)
+    n = answered.sum(axis=0)
+    filled = np.where(answered, values, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = filled.sum(axis=0) / n
+        dev = np.where(answered, values - mean, 0.0)
+        sd = np.sqrt((dev**2).sum(axis=0) / (n - 1))
+    means = [float(m) if k >= 1 else None for m, k in zip(mean, n, strict=True)]
+    sds = [float(v) if k >= 2 else None for v, k in zip(sd, n, strict=True)]
+    return means, sds
 
 
 def _loadings(table: Any) -> dict[str, dict[str, Any]]:
