@@ -57,7 +57,7 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
     if not rows:
         raise InputError(f"{name}: no responses in the file")
     with db.session() as session:
-        units = dict(session.execute(select(Unit.code, Unit.id)).tuples().all())
+        units = dict(session.execute(select(Unit.code, Unit.id)).all())
     valid: list[tuple[int, str, str, str | None, str | None]] = []
     for line, row in rows:
         where = f"{name}: line {line}"

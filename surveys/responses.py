@@ -239,7 +239,7 @@ def load_answers(db: Database, slug: str, wave: str) -> AnswerMatrix:
     demo_ids = tuple(item.id for item in definition.demographic_items)
     with db.session() as session:
         wave_id = _wave_id(session, slug, wave)
-        codes = dict(session.execute(select(Unit.id, Unit.code)).tuples().all())
+        codes = dict(session.execute(select(Unit.id, Unit.code)).all())
         rows = session.execute(
             select(Response.unit_id, Response.language, Response.answers, Response.demographics)
             .where(Response.wave_id == wave_id)

@@ -3,8 +3,8 @@
 ``db`` is a fresh, migrated :class:`surveys.db.Database` per test, parametrised over SQLite and
 PostgreSQL (``db_backend`` is ``"sqlite"`` or ``"postgres"``). SQLite: a copy of a file migrated
 once per session. PostgreSQL: a database made with ``CREATE DATABASE ... TEMPLATE`` from a
-migrated template; after the test its connections are ended and every table truncated
-(identities restarted) so the next test gets it back as new, because dropping a database costs
+migrated template; after the test its connections are ended and every table emptied
+(sequences restarted) so the next test gets it back as new, because dropping a database costs
 a checkpoint (about a second). ``db_url`` gives the URL of such a fresh database without
 opening it. PostgreSQL is ``SAMEN_TEST_POSTGRES_URL`` (default: postgres on 127.0.0.1:5432);
 when it is not reachable the PostgreSQL variants are skipped, except under ``CI=true`` where
@@ -88,6 +88,8 @@ class _PostgresPool:
         name = f"samen_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         with _pg_admin() as admin:
             admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+            # Tests need no durability; commits without waiting for fsync are much faster.
+            admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         self.all.append(name)
         return name
 
@@ -108,8 +110,14 @@ class _PostgresPool:
                     "AND tablename <> 'alembic_version'"
                 )
             ]
-            quoted = ", ".join(f'"{table}"' for table in tables)
-            connection.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+            # DELETE is cheaper than TRUNCATE (new files) for the few rows a test writes.
+            connection.execute("SET session_replication_role = replica")  # no FK checks
+            for table in tables:
+                connection.execute(f'DELETE FROM "{table}"')
+            for (sequence,) in connection.execute(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+            ).fetchall():
+                connection.execute(f'ALTER SEQUENCE "{sequence}" RESTART')
         self.free.append(name)
 
     def drop_all(self) -> None:

@@ -64,7 +64,7 @@ def test_migrations_build_the_schema_of_the_models(empty_db_url):
     assert db.current_revision() is None
     db.upgrade()
     assert db.current_revision() == "0001"
-    assert TABLES <= set(inspect(db.engine).get_table_names())
+    assert set(inspect(db.engine).get_table_names()) >= TABLES
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection)
         differences = compare_metadata(context, Base.metadata)
