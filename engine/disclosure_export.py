@@ -104,7 +104,8 @@ def k_anonymize(
     1. a unit with fewer than k rows is reported as its parent, leaves first, repeated
        until the unit gathers k rows or is the root;
     2. in every other quasi-identifier, categories with fewer than k rows become
-       ``other``; if ``other`` then holds fewer than k, the next smallest category joins it;
+       ``other``, or blank when even together they hold fewer than k (pulling a large
+       category into ``other`` would lose more than it protects);
     3. rows whose combination still occurs fewer than k times lose quasi-identifiers one at
        a time, least useful first (the unit last), as blanks (missing); if the fully blank
        rows are fewer than k, the smallest remaining combinations are blanked too.
@@ -146,16 +147,12 @@ def k_anonymize(
         if col == unit_column:
             continue
         counts = data[col].value_counts()
-        rare = {c for c, n in counts.items() if n < k}
-        while rare:
-            pooled = int(sum(counts[c] for c in rare)) + int((data[col] == other).sum())
-            rest = [c for c in counts.index if c not in rare and c != other]
-            if pooled >= k or not rest:
-                break
-            rare.add(min(rest, key=lambda c: (counts[c], str(c))))
+        rare = frozenset(c for c, n in counts.items() if n < k and c != other)
         if rare:
-            data[col] = data[col].map(lambda v, rare=rare: other if v in rare else v)
-            merged[col] = frozenset(rare)
+            pooled = int(sum(counts[c] for c in rare)) + int((data[col] == other).sum())
+            label = other if pooled >= k else None
+            data[col] = data[col].map(lambda v, rare=rare, label=label: label if v in rare else v)
+            merged[col] = rare
     blank = np.zeros(len(data), dtype=bool)
     order = [c for c in reversed(qis) if c != unit_column]
     order += [c for c in qis if c == unit_column]
