@@ -159,8 +159,10 @@ def phone(browser: Any) -> Iterator[Any]:
 
 
 def screenshot(page: Any, name: str) -> Path:
-    """Save a full-page screenshot to /tmp/samen-shots/<name>.png (for a person to look at)."""
+    """Save the first screen (``<name>.png``) and the whole page (``<name>-full.png``) to
+    /tmp/samen-shots/, for a person to look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path))
+    page.screenshot(path=str(SHOTS / f"{name}-full.png"), full_page=True)
     return path

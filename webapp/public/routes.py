@@ -22,13 +22,11 @@ def index() -> str:
 
 @bp.get("/privacy/<survey>")
 def privacy(survey: str) -> str:
-    from surveys.privacy import privacy_summary
-
-    from surveys.errors import NotFound
-    from webapp.respond.services import database
+    from surveys.privacy import CATEGORY_NAMES
+    from webapp.respond import services
 
     try:
-        summary = privacy_summary(database(), survey)
-    except NotFound:
+        summary = services.privacy(survey)
+    except services.NotFound:
         abort(404)
-    return render_template("public/privacy.html", summary=summary)
+    return render_template("public/privacy.html", s=summary, categories=CATEGORY_NAMES)

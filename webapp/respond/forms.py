@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from instruments.model import Item
 from webapp.i18n import localized
@@ -36,6 +36,7 @@ __all__ = [
     "ConsentForm",
     "SubmitForm",
     "TamperedForm",
+    "UnitForm",
     "answer_choices",
     "check_fields",
     "page_form",
@@ -97,6 +98,15 @@ class CommentForm(FlaskForm):
 
     comment = TextAreaField(
         _l("Your comment (optional)"), validators=[Optional(), Length(max=COMMENT_MAX_CHARS)]
+    )
+
+
+class UnitForm(FlaskForm):
+    """The open link's "pick your unit"; choices are set from the unit list per request."""
+
+    unit = SelectField(
+        _l("Your team or department"),
+        validators=[InputRequired(_l("Choose your team or department."))],
     )
 
 

@@ -7,11 +7,13 @@ Nothing is written to the database before the final send.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from webapp.i18n import SESSION_INVITATION_LANG, current_language
 from webapp.respond import bp, services
@@ -23,6 +25,7 @@ from webapp.respond.forms import (
     ConsentForm,
     SubmitForm,
     TamperedForm,
+    UnitForm,
     answer_choices,
     check_fields,
     page_form,
@@ -38,6 +41,9 @@ from webapp.respond.questionnaire import (
 
 __all__: list[str] = []
 
+#: Cookie with the open link's random client key, and its lifetime in seconds (a year).
+CLIENT_COOKIE = "samen_client"
+CLIENT_COOKIE_AGE = 365 * 24 * 3600
 #: Session key of the survey slug shown on the thank-you page.
 _THANKED = "thanked"
 #: The serialised session cookie must stay below this many bytes (browsers cap at 4096).
@@ -107,8 +113,13 @@ def _context(state: RespondentState) -> tuple[Questionnaire, list[str | Page]]:
 
 
 @bp.get("/s/<token>")
+@bp.get("/o/<token>")
 def invitation(token: str) -> Response | tuple[str, int]:
-    """Exchange the invitation token for a session and take it out of the address bar."""
+    """Exchange the invitation token for a session and take it out of the address bar.
+
+    ``/o/<token>`` is the survey's open link (``/s/`` accepts it too): the respondent then
+    picks their unit, and a random key in a long-lived cookie limits repeat submissions.
+    """
     try:
         state, language = services.open_invitation(token)
     except services.InvitationUnavailable:
@@ -120,12 +131,43 @@ def invitation(token: str) -> Response | tuple[str, int]:
     _save(state)
     if language:
         session[SESSION_INVITATION_LANG] = language
-    return _redirect("respond.welcome")
+    if not state.open_link:
+        return _redirect("respond.welcome")
+    response = _redirect("respond.unit")
+    if not request.cookies.get(CLIENT_COOKIE):
+        response.set_cookie(
+            CLIENT_COOKIE,
+            secrets.token_urlsafe(24),
+            max_age=CLIENT_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+@bp.route("/survey/unit", methods=["GET", "POST"])
+def unit() -> Response | str:
+    """The open link: pick the unit you answer for."""
+    state = _state()
+    if not state.open_link:
+        return _redirect("respond.welcome")
+    questionnaire = services.questionnaire(state.survey)
+    form = UnitForm(data={"unit": state.unit})
+    units = sorted(services.units(), key=lambda u: u.name.casefold())
+    form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, u.name) for u in units]
+    if form.validate_on_submit():
+        state.unit = form.unit.data
+        _save(state)
+        return _redirect("respond.welcome")
+    return render_template("respond/unit.html", q=questionnaire, form=form)
 
 
 @bp.get("/survey")
-def welcome() -> str:
+def welcome() -> Response | str:
     state = _state()
+    if state.open_link and state.unit is None:
+        return _redirect("respond.unit")
     questionnaire, steps = _context(state)
     return render_template(
         "respond/welcome.html",
@@ -260,13 +302,22 @@ def send() -> Response | tuple[str, int]:
             for item in page_.items:
                 answers.pop(item.id, None)
     try:
-        services.submit(state, questionnaire, answers, state.comment, current_language())
+        services.submit(
+            state,
+            questionnaire,
+            answers,
+            state.comment,
+            current_language(),
+            client_key=request.cookies.get(CLIENT_COOKIE),
+        )
     except services.InvitationUnavailable:
         session.pop(RespondentState.SESSION_KEY, None)
         return render_template("respond/unavailable.html"), 404
     except services.WaveClosed:
         session.pop(RespondentState.SESSION_KEY, None)
         return render_template("respond/closed.html"), 410
+    except services.AlreadyAnswered:
+        return render_template("respond/already.html"), 409
     except services.InputError:
         abort(400)
     session.pop(RespondentState.SESSION_KEY, None)

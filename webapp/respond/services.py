@@ -11,19 +11,30 @@ from collections.abc import Mapping
 from flask import current_app
 
 from surveys.db import Database
-from surveys.errors import InputError, InvitationUnavailable, NotFound, WaveClosed
+from surveys.errors import (
+    AlreadyAnswered,
+    InputError,
+    InvitationUnavailable,
+    NotFound,
+    WaveClosed,
+)
+from surveys.org import UnitInfo
+from surveys.privacy import PrivacySummary
 from webapp.respond.draft import NOT_APPLICABLE, RespondentState
 from webapp.respond.questionnaire import Questionnaire
 
 __all__ = [
+    "AlreadyAnswered",
     "InputError",
     "InvitationUnavailable",
     "NotFound",
     "WaveClosed",
     "database",
     "open_invitation",
+    "privacy",
     "questionnaire",
     "submit",
+    "units",
 ]
 
 
@@ -37,6 +48,21 @@ def questionnaire(slug: str) -> Questionnaire:
     from surveys.definitions import get_survey
 
     return Questionnaire.from_definition(get_survey(database(), slug))
+
+
+def privacy(slug: str) -> PrivacySummary:
+    """The privacy statement of survey ``slug`` (:class:`NotFound` when there is none)."""
+    from surveys.definitions import get_survey
+    from surveys.privacy import privacy_summary
+
+    return privacy_summary(get_survey(database(), slug))
+
+
+def units() -> list[UnitInfo]:
+    """Every unit, for the open link's "pick your unit" page."""
+    from surveys.org import list_units
+
+    return list_units(database())
 
 
 def open_invitation(token: str) -> tuple[RespondentState, str | None]:
@@ -74,17 +100,37 @@ def submit(
     answers: Mapping[str, str],
     comment: str,
     language: str,
+    client_key: str | None = None,
 ) -> None:
     """Store the response and use the invitation, in one transaction of the storage layer.
+
+    Through the open link (``state.open_link``) the response goes to the unit the respondent
+    picked, and ``client_key`` (a random value kept in the browser) limits repeat submissions:
+    :class:`AlreadyAnswered` when this browser reached the survey's limit.
 
     ``language`` is the interface language; a survey not offered in it is stored under its own
     first language. Raises :class:`InvitationUnavailable`, :class:`WaveClosed` or
     :class:`InputError` (answers the survey does not accept: nothing is stored).
     """
-    from surveys.responses import submit_response
-
     if language not in questionnaire_.languages:
         language = questionnaire_.languages[0]
+    if state.open_link:
+        from surveys.openlink import submit_open_response
+
+        if not client_key or state.unit is None:
+            raise InputError("the open link needs a unit and a client key")
+        submit_open_response(
+            database(),
+            state.survey,
+            state.unit,
+            _codes(answers),
+            language=language,
+            client_key=client_key,
+            comment=comment or None,
+        )
+        return
+    from surveys.responses import submit_response
+
     submit_response(
         database(),
         state.token,
