@@ -96,7 +96,7 @@ def _rmsea_ci(x2: float, df: int, n: int) -> tuple[float, float]:
         return float(chi2.cdf(x2, df) if lam <= 0 else ncx2.cdf(x2, df, lam))
 
     if df < 1:
-        return float("nan"), float("nan")
+        return 0.0, 0.0
     if cdf(0.0) < 0.95:
         lower = 0.0
     else:
@@ -299,7 +299,8 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         rmsea = float(np.sqrt(max(x2 / n / df - 1.0 / n, 0.0)))
         pval = float(chi2.sf(x2, df))
     else:
-        tli, rmsea, pval = nan, 0.0 if df == 0 else nan, nan
+        # lavaan: a saturated model (df 0) has TLI 1 and RMSEA 0 (CI 0, 0); no p-value.
+        tli, rmsea, pval = (1.0, 0.0, nan) if df == 0 else (nan, nan, nan)
     sd = np.sqrt(np.diag(s))
     resid = (s - sigma) / np.outer(sd, sd)
     srmr = float(np.sqrt(np.mean(resid[np.tril_indices(p)] ** 2)))

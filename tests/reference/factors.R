@@ -188,6 +188,16 @@ results$holzinger$cfa_cross <- list(
   loadings = lapply(split(std, std$lhs)[names(cross)],
                     function(rows) as.list(setNames(rows$est.std, rows$rhs))))
 
+# A saturated model (df = 0): lavaan's conventions for TLI, RMSEA and its interval.
+fit <- lavaan::cfa("visual =~ x1 + x2 + x3", data = hs)
+results$holzinger$cfa_saturated <- list(
+  call = "lavaan::cfa(model, data = x)", syntax = "visual =~ x1 + x2 + x3",
+  model = list(visual = c("x1", "x2", "x3")), n = lavaan::lavInspect(fit, "nobs"),
+  fit = as.list(lavaan::fitMeasures(fit, c("chisq", "df", "pvalue", "cfi", "tli", "rmsea",
+                                           "rmsea.ci.lower", "rmsea.ci.upper", "srmr"))),
+  loadings = list(visual = as.list(setNames(
+    lavaan::standardizedSolution(fit)$est.std[1:3], c("x1", "x2", "x3")))))
+
 header <- list(
   generated_by = "tests/reference/factors.R",
   R = R.version.string,
