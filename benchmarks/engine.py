@@ -89,14 +89,16 @@ def _child(n: int, n_teams: int) -> dict:
     analyze(data.iloc[:500], specs, group=team.iloc[:500])
     warmup = time.perf_counter() - start
     timings: dict[str, float] = {}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     report = analyze(data, specs, group=team, timings=timings)
-    total = time.perf_counter() - start
+    total, total_cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "n": n,
         "n_teams": n_teams,
         "timings": timings,
         "total": total,
+        "total_cpu": total_cpu,
+        "load": os.getloadavg()[0],
         "warmup": warmup,
         "rss_after_data_mb": rss_data,
         "peak_rss_mb": _maxrss_mb(resource.RUSAGE_SELF),
@@ -135,13 +137,18 @@ def _cli(n: int, n_teams: int) -> dict:
             "--out",
             str(out),
         ]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         if done.returncode != 0:
             raise SystemExit(f"samen analyze failed: {done.stderr.strip()}")
         n_out = json.loads(out.read_text())["n"]
     return {
+        "cpu": cpu,
+        "load": os.getloadavg()[0],
         "n": n_out,
         "csv_mb": size_mb,
         "wall": wall,
@@ -174,9 +181,14 @@ def _print_compute(res: dict) -> None:
         "40 items in 8 scales, 3% missing"
     )
     print(f"  (first call on 500 respondents, lazy imports included: {res['warmup']:.2f} s)")
+    print(f"  {'stage':<12} {'wall':>8}   {'CPU':>7}   (load average {res['load']:.1f})")
     for stage in STAGES:
-        print(f"  {stage:<12} {res['timings'].get(stage, 0.0):8.3f} s")
-    print(f"  {'total':<12} {res['total']:8.3f} s" + _verdict(res["total"], target[0], "s"))
+        wall, cpu = res["timings"].get(stage, 0.0), res["timings"].get(stage + ".cpu", 0.0)
+        print(f"  {stage:<12} {wall:8.3f} s {cpu:7.3f} s")
+    print(
+        f"  {'total':<12} {res['total']:8.3f} s {res['total_cpu']:7.3f} s"
+        + _verdict(res["total"], target[0], "s")
+    )
     peak, data = res["peak_rss_mb"], res["rss_after_data_mb"]
     print(
         f"  peak RSS     {peak:8.0f} MB (after generating the data: {data:.0f} MB)"
@@ -191,7 +203,8 @@ def _print_cli(res: dict, n: int) -> None:
     target = TARGETS.get(n, (None, None, None))[1]
     print(
         f"\nsamen analyze --format json (whole process), N = {n:,} "
-        f"(CSV {res['csv_mb']:.1f} MB): {res['wall']:.2f} s, peak RSS {res['peak_rss_mb']:.0f} MB"
+        f"(CSV {res['csv_mb']:.1f} MB): {res['wall']:.2f} s wall, {res['cpu']:.2f} s CPU, "
+        f"peak RSS {res['peak_rss_mb']:.0f} MB, load average {res['load']:.1f}"
         + _verdict(res["wall"], target, "s")
     )
 
