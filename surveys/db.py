@@ -9,6 +9,7 @@ writers queue instead of failing. Migrations (Alembic) ship inside the package.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,15 @@ __all__ = ["Database", "default_url", "instance_path", "normalise_url"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
+
+
+# SQL logging would put answers, unit codes and token hashes (statement parameters and result
+# rows at DEBUG) next to a timestamp in a log file. Samen's engines log under their own name,
+# held at WARNING whatever the application's logging configuration, and hide parameters in
+# error messages too.
+ENGINE_LOGGER = "sqlalchemy.engine.Engine.samen"
+ENGINE_OPTIONS: dict[str, Any] = {"hide_parameters": True, "logging_name": "samen"}
+logging.getLogger(ENGINE_LOGGER).setLevel(logging.WARNING)
 
 
 def instance_path() -> Path:
@@ -72,10 +82,10 @@ class Database:
     """A configured engine plus the session and maintenance helpers the services use.
 
     Only ``surveys`` services open sessions; routes and commands call the services.
-    Statement parameters (answers, token hashes) never appear in logs or error messages.
+    No SQL, parameter or result row is ever logged (see ``ENGINE_LOGGER``).
     """
 
-    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+    def __init__(self, url: str | None = None) -> None:
         self.url = normalise_url(url or default_url())
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
@@ -87,13 +97,11 @@ class Database:
                 folder = Path(database).resolve().parent
                 if not folder.is_dir():
                     raise SamenError(f"database folder {folder} does not exist; run `samen init`")
-            self.engine: Engine = create_engine(self.url, echo=echo, hide_parameters=True)
+            self.engine: Engine = create_engine(self.url, **ENGINE_OPTIONS)
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
-            self.engine = create_engine(
-                self.url, echo=echo, hide_parameters=True, pool_pre_ping=True
-            )
+            self.engine = create_engine(self.url, pool_pre_ping=True, **ENGINE_OPTIONS)
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
 
     def __repr__(self) -> str:
