@@ -86,6 +86,31 @@ def _validate(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> list[st
     return items
 
 
+def _complete_case_covariance(x: np.ndarray, chunk: int = 65_536) -> tuple[int, np.ndarray]:
+    """Number of complete rows and their covariance matrix with divisor N (lavaan's
+    sample statistics under listwise deletion), accumulated over row blocks so that memory
+    stays bounded for a million respondents."""
+    p = x.shape[1]
+    n, total, cross = 0, np.zeros(p), np.zeros((p, p))
+    centre: np.ndarray | None = None
+    with single_threaded_blas():
+        for start in range(0, x.shape[0], chunk):
+            block = x[start : start + chunk]
+            block = block[~np.isnan(block).any(axis=1)]
+            if block.shape[0] == 0:
+                continue
+            if centre is None:
+                centre = block.mean(axis=0)
+            block = block - centre
+            n += block.shape[0]
+            total += block.sum(axis=0)
+            cross += block.T @ block
+    if n == 0:
+        return 0, np.full((p, p), np.nan)
+    mean = total / n
+    return n, cross / n - np.outer(mean, mean)
+
+
 def _rmsea_ci(x2: float, df: int, n: int) -> tuple[float, float]:
     """lavaan's ``lav_fit_rmsea_ci``: noncentrality bounds by root finding on the
     noncentral chi-square distribution function, level 0.90."""
@@ -196,8 +221,8 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         x = data[items].to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as exc:
         raise ValueError("data must hold numbers (NaN for missing answers)") from exc
-    x = x[~np.isnan(x).any(axis=1)]
-    n, p = x.shape
+    n, s = _complete_case_covariance(x)
+    p = x.shape[1]
     m = len(factors)
     pattern = np.zeros((p, m), dtype=bool)
     markers = []
@@ -217,9 +242,6 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     )
     if n <= p:
         return empty
-    xc = x - x.mean(axis=0)
-    with single_threaded_blas():
-        s = xc.T @ xc / n
     if np.any(np.diag(s) <= 0):
         return empty
     # ML is scale-invariant: F_ML, chi-square, SRMR and std.all solutions are the same for

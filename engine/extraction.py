@@ -40,6 +40,9 @@ def single_threaded_blas() -> AbstractContextManager[object]:
     return threadpool_limits(limits=1, user_api="blas")
 
 
+_CHUNK = 65_536  # rows per block in pairwise_correlation
+
+
 def as_item_matrix(
     data: pd.DataFrame, name: str = "data", min_items: int = 2
 ) -> tuple[np.ndarray, list[str]]:
@@ -86,26 +89,34 @@ def pairwise_correlation(x: np.ndarray) -> np.ndarray:
     Each pair's means and variances use only the rows where both items are observed, as R
     does. Computed from masked cross-products (four matrix products), so it is linear in
     the number of respondents: ``r = (n Sxy - Sx Sy) / sqrt((n Sxx - Sx^2)(n Syy - Sy^2))``.
-    Values are centred on the column means first for numerical accuracy.
+    Values are centred (on the column means of the first rows) for numerical accuracy, and
+    rows are processed in chunks so that memory stays bounded for a million respondents.
     """
     x = np.asarray(x, dtype=float)
-    mask = ~np.isnan(x)
-    if mask.all():
-        xc = x - x.mean(axis=0)
-        cov = xc.T @ xc
-        sd = np.sqrt(np.diag(cov))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = cov / np.outer(sd, sd)
-        np.fill_diagonal(r, np.where(sd > 0, 1.0, np.nan))
-        return np.clip(r, -1.0, 1.0)
-    count = mask.sum(axis=0)
-    centre = np.where(mask, x, 0.0).sum(axis=0) / np.maximum(count, 1)
-    xz = np.where(mask, x - centre, 0.0)
-    m = mask.astype(float)
-    n = m.T @ m
-    sx = xz.T @ m  # sx[i, j] = sum of x_i over rows where i and j are observed
-    sxx = (xz**2).T @ m
-    sxy = xz.T @ xz
+    p = x.shape[1]
+    first = x[:_CHUNK]
+    observed = ~np.isnan(first)
+    centre = np.where(observed, first, 0.0).sum(axis=0) / np.maximum(observed.sum(axis=0), 1)
+    n = np.zeros((p, p))
+    sx = np.zeros((p, p))  # sx[i, j] = sum of x_i over rows where i and j are observed
+    sxx = np.zeros((p, p))
+    sxy = np.zeros((p, p))
+    for start in range(0, x.shape[0], _CHUNK):  # bounded memory for a million rows
+        chunk = x[start : start + _CHUNK] - centre
+        mask = ~np.isnan(chunk)
+        if mask.all():
+            ones = np.ones(chunk.shape[0])
+            n += chunk.shape[0]
+            sx += (ones @ chunk)[:, None]
+            sxx += (ones @ chunk**2)[:, None]
+            sxy += chunk.T @ chunk
+            continue
+        xz = np.where(mask, chunk, 0.0)
+        m = mask.astype(float)
+        n += m.T @ m
+        sx += xz.T @ m
+        sxx += (xz * xz).T @ m
+        sxy += xz.T @ xz
     with np.errstate(divide="ignore", invalid="ignore"):
         num = n * sxy - sx * sx.T
         den = np.sqrt((n * sxx - sx**2) * (n * sxx.T - sx.T**2))

@@ -148,3 +148,15 @@ def test_bad_data_raises() -> None:
         cfa(data("holzinger").to_numpy(), HS_MODEL)
     with pytest.raises(ValueError, match="data"):
         cfa(data("holzinger").assign(x1="a"), HS_MODEL)
+
+
+def test_complete_case_covariance_in_chunks() -> None:
+    from engine.cfa import _complete_case_covariance
+
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((50, 3)) * [1.0, 10.0, 100.0] + 1000.0
+    x[rng.random(x.shape) < 0.1] = np.nan
+    complete = x[~np.isnan(x).any(axis=1)]
+    n, s = _complete_case_covariance(x, chunk=7)
+    assert n == len(complete)
+    np.testing.assert_allclose(s, np.cov(complete, rowvar=False, bias=True), rtol=1e-10)

@@ -144,6 +144,19 @@ def test_pairwise_correlation_matches_pandas() -> None:
     np.testing.assert_allclose(pairwise_correlation(x), expected, atol=1e-10)
 
 
+def test_pairwise_correlation_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import extraction
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((100, 4)) + rng.standard_normal((100, 1))
+    x[50:][rng.random((50, 4)) < 0.2] = np.nan  # first chunks complete, later ones not
+    expected = pairwise_correlation(x)
+    monkeypatch.setattr(extraction, "_CHUNK", 16)
+    np.testing.assert_allclose(pairwise_correlation(x), expected, atol=1e-12)
+    expected_pandas = pd.DataFrame(x).corr(min_periods=2).to_numpy()
+    np.testing.assert_allclose(pairwise_correlation(x), expected_pandas, atol=1e-12)
+
+
 def test_constant_item_gives_nan_not_an_error() -> None:
     x = data("holzinger")
     x["x1"] = 3.0
