@@ -14,17 +14,17 @@ Typical use, once a wave's responses are loaded and k-anonymised::
 shuffles them (:func:`shuffle_rows`) so that no order follows submission order.
 """
 
-from webapp.exports.codebook import (
+from webapp.exports.codebook import build_codebook
+from webapp.exports.codebook_text import codebook_dict, codebook_json, codebook_markdown
+from webapp.exports.datapackage import datapackage_dict, datapackage_json
+from webapp.exports.model import (
     Code,
     Codebook,
     Column,
     InstrumentInfo,
     ScaleInfo,
-    build_codebook,
     check_variable_name,
 )
-from webapp.exports.codebook_text import codebook_dict, codebook_json, codebook_markdown
-from webapp.exports.datapackage import datapackage_dict, datapackage_json
 from webapp.exports.writers import FORMATS, prepare_data, shuffle_rows, write_export
 
 __all__ = [

@@ -14,204 +14,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from instruments import Instrument, Item
-
-__all__ = [
-    "Code",
-    "Codebook",
-    "Column",
-    "InstrumentInfo",
-    "ScaleInfo",
-    "build_codebook",
-    "check_variable_name",
-    "text",
-]
-
-Role = Literal["unit", "language", "demographic", "item", "extra"]
-ColumnType = Literal["integer", "number", "string"]
-
-#: SPSS variable names: a letter first, then letters, digits, '_' or '.', at most 64 bytes,
-#: not ending in '.', and none of SPSS's reserved words.
-_SPSS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]{0,63}")
-_SPSS_RESERVED = frozenset(
-    {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"}
+from webapp.exports.model import (
+    Code,
+    Codebook,
+    Column,
+    InstrumentInfo,
+    ScaleInfo,
+    check_variable_name,
 )
+from webapp.exports.texts import LANGUAGE_NAMES, text
+
+__all__ = ["build_codebook"]
+
 #: Survey slugs and wave labels as surveys/ accepts them; they become file names.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _EXTRA_KEYS = frozenset({"type", "label", "description", "codes"})
-
-#: Boilerplate per language; a language without an entry falls back to English.
-_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "unit": "Organisational unit (code from the org import)",
-        "unit_note": "Units with fewer than k respondents are rolled up into their parent "
-        "unit; the code is then the parent's.",
-        "language": "Language in which the questionnaire was answered",
-        "missing_item": "no answer or '{na}' (both stored as missing)",
-        "missing_item_plain": "no answer",
-        "missing_demographic": "no answer, '{na}', or blanked to keep the export k-anonymous",
-        "missing_qi": "blanked to keep the export k-anonymous",
-        "missing_extra": "missing",
-        "merged": "Other (merged: {labels})",
-        "rolled_up": "includes rolled-up units: {units}",
-    },
-    "nl": {
-        "unit": "Organisatie-eenheid (code uit de import van de organisatie)",
-        "unit_note": "Eenheden met minder dan k respondenten zijn samengevoegd met hun "
-        "bovenliggende eenheid; de code is dan die van de bovenliggende eenheid.",
-        "language": "Taal waarin de vragenlijst is ingevuld",
-        "missing_item": "geen antwoord of '{na}' (beide opgeslagen als ontbrekend)",
-        "missing_item_plain": "geen antwoord",
-        "missing_demographic": "geen antwoord, '{na}', of leeggemaakt zodat de export "
-        "k-anoniem blijft",
-        "missing_qi": "leeggemaakt zodat de export k-anoniem blijft",
-        "missing_extra": "ontbrekend",
-        "merged": "Overig (samengevoegd: {labels})",
-        "rolled_up": "inclusief samengevoegde eenheden: {units}",
-    },
-}
-
-
-#: Names of common survey languages, per language of the codebook.
-_LANGUAGE_NAMES: dict[str, dict[str, str]] = {
-    "nl": {"nl": "Nederlands", "en": "Dutch"},
-    "en": {"nl": "Engels", "en": "English"},
-    "de": {"nl": "Duits", "en": "German"},
-    "fr": {"nl": "Frans", "en": "French"},
-    "pl": {"nl": "Pools", "en": "Polish"},
-    "tr": {"nl": "Turks", "en": "Turkish"},
-    "ar": {"nl": "Arabisch", "en": "Arabic"},
-}
-
-
-def text(key: str, language: str) -> str:
-    """Boilerplate ``key`` in ``language`` (English when there is no translation)."""
-    return _TEXTS.get(language, _TEXTS["en"]).get(key, _TEXTS["en"][key])
-
-
-@dataclass(frozen=True)
-class Code:
-    """One answer code: its value, its label per language and the codes merged into it."""
-
-    value: int | str
-    labels: dict[str, str]
-    merged_from: tuple[int | str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Column:
-    """One exported column.
-
-    ``label`` is the question (item text) per language, ``missing`` what an empty cell means
-    per language, ``codes`` the known values with their labels. ``closed`` says the codes are
-    all the values the column may hold (False for a unit column listing only some units, and
-    meaningless when there are no codes: then any value of ``type`` is allowed). Item fields
-    (``instrument``, ``scale``, ``reverse``, ...) are None/False for other roles.
-    """
-
-    name: str
-    role: Role
-    type: ColumnType
-    label: dict[str, str]
-    missing: dict[str, str]
-    codes: tuple[Code, ...] = ()
-    description: dict[str, str] = field(default_factory=dict)
-    instrument: str | None = None
-    instrument_version: str | None = None
-    scale: str | None = None
-    reverse: bool = False
-    scored: bool = False
-    ordinal: bool = False
-    not_applicable: dict[str, str] | None = None
-    closed: bool = True
-
-    @property
-    def code_values(self) -> tuple[int | str, ...]:
-        return tuple(code.value for code in self.codes)
-
-
-@dataclass(frozen=True)
-class ScaleInfo:
-    """A scale of an exported instrument. ``id`` is ``<instrument>.<scale>``."""
-
-    id: str
-    instrument: str
-    scale: str
-    name: dict[str, str]
-    scored: bool
-    items: tuple[str, ...]
-    reverse_items: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class InstrumentInfo:
-    """An exported instrument and its version."""
-
-    id: str
-    version: str
-    title: dict[str, str]
-    sensitive: bool
-    demographic: bool
-    scales: tuple[ScaleInfo, ...]
-    references: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Codebook:
-    """Everything an export needs to describe its columns; see :func:`build_codebook`."""
-
-    survey: str
-    wave: str
-    languages: tuple[str, ...]
-    columns: tuple[Column, ...]
-    instruments: tuple[InstrumentInfo, ...]
-    k: int | None = None
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Column names in export order."""
-        return tuple(column.name for column in self.columns)
-
-    @property
-    def scales(self) -> tuple[ScaleInfo, ...]:
-        return tuple(scale for inst in self.instruments for scale in inst.scales)
-
-    @property
-    def stem(self) -> str:
-        """File name stem of the data file: ``<survey>_<wave>``."""
-        return f"{self.survey}_{self.wave}"
-
-    def column(self, name: str) -> Column:
-        for column in self.columns:
-            if column.name == name:
-                return column
-        raise KeyError(name)
-
-
-def check_variable_name(name: object, argument: str = "name") -> str:
-    """Return ``name`` when it is a valid SPSS (and Stata/R-friendly) variable name.
-
-    Raises
-    ------
-    ValueError
-        Naming ``argument`` and the column, when ``name`` is not a letter followed by at most
-        63 letters, digits, '_' or '.', ends in '.', or is an SPSS reserved word.
-    """
-    if (
-        not isinstance(name, str)
-        or not _SPSS_NAME.fullmatch(name)
-        or name.endswith(".")
-        or name.lower() in _SPSS_RESERVED
-        or len(name.encode("utf-8")) > 64
-    ):
-        raise ValueError(
-            f"{argument}: column {name!r} is not a valid SPSS variable name (a letter, then "
-            "up to 63 letters, digits, '_' or '.'; not a reserved word)"
-        )
-    return name
 
 
 def build_codebook(
@@ -279,13 +99,6 @@ def build_codebook(
     rolled = {code: tuple(units) for code, units in (rolled_up_units or {}).items()}
     names = dict(unit_names or {})
 
-    def per_language(texts: Mapping[str, str] | None) -> dict[str, str]:
-        texts = texts or {}
-        return {lang: texts.get(lang, "") for lang in languages}
-
-    def boiler(key: str, **values: str) -> dict[str, str]:
-        return {lang: text(key, lang).format(**values) for lang in languages}
-
     if names and set(rolled) - set(names):
         missing_names = sorted(set(rolled) - set(names))
         raise ValueError(f"unit_names: no name for rolled-up unit(s) {missing_names}")
@@ -298,22 +111,22 @@ def build_codebook(
             "unit",
             "unit",
             "string",
-            boiler("unit"),
-            boiler("missing_qi"),
+            _boiler("unit", languages),
+            _boiler("missing_qi", languages),
             unit_codes,
-            description=boiler("unit_note"),
+            description=_boiler("unit_note", languages),
             closed=bool(names),
         ),
         Column(
             "language",
             "language",
             "string",
-            boiler("language"),
-            boiler("missing_qi"),
+            _boiler("language", languages),
+            _boiler("missing_qi", languages),
             tuple(
                 Code(
                     lang,
-                    {other: _LANGUAGE_NAMES.get(lang, {}).get(other, lang) for other in languages},
+                    {other: LANGUAGE_NAMES.get(lang, {}).get(other, lang) for other in languages},
                 )
                 for lang in languages
             ),
@@ -325,9 +138,7 @@ def build_codebook(
         demographic = instrument.id == demographics_id
         for scale in instrument.scales:
             for item in scale.items:
-                columns.append(
-                    _item_column(instrument, scale.id, item, demographic, per_language, boiler)
-                )
+                columns.append(_item_column(instrument, scale.id, item, demographic, languages))
     seen = {column.name for column in columns}
     for name in merged:
         if name not in seen:
@@ -346,33 +157,49 @@ def build_codebook(
             raise ValueError(f"{argument}: column {column.name!r} occurs twice")
         seen_names.add(column.name.lower())
     infos = tuple(
-        _instrument_info(inst, inst.id == demographics_id, per_language) for inst in ordered
+        _instrument_info(inst, inst.id == demographics_id, languages) for inst in ordered
     )
     return Codebook(survey, wave, languages, tuple(columns), infos, k)
 
 
-def _item_column(instrument, scale_id, item: Item, demographic, per_language, boiler) -> Column:
+def _per_language(texts: Mapping[str, str] | None, languages: tuple[str, ...]) -> dict[str, str]:
+    texts = texts or {}
+    return {lang: texts.get(lang, "") for lang in languages}
+
+
+def _boiler(key: str, languages: tuple[str, ...]) -> dict[str, str]:
+    return {lang: text(key, lang) for lang in languages}
+
+
+def _item_column(
+    instrument: Instrument,
+    scale_id: str,
+    item: Item,
+    demographic: bool,
+    languages: tuple[str, ...],
+) -> Column:
     response = item.response_scale
     codes = tuple(
         Code(
             point,
-            per_language(
-                {lang: labels.get(point, "") for lang, labels in response.labels.items()}
+            _per_language(
+                {lang: labels.get(point, "") for lang, labels in response.labels.items()},
+                languages,
             ),
         )
         for point in response.points
     )
-    na = per_language(response.not_applicable) if response.not_applicable else None
+    na = _per_language(response.not_applicable, languages) if response.not_applicable else None
     if na:
         key = "missing_demographic" if demographic else "missing_item"
         missing = {lang: text(key, lang).format(na=na[lang]) for lang in na}
     else:
-        missing = boiler("missing_qi" if demographic else "missing_item_plain")
+        missing = _boiler("missing_qi" if demographic else "missing_item_plain", languages)
     return Column(
         item.id,
         "demographic" if demographic else "item",
         "integer",
-        per_language(item.text),
+        _per_language(item.text, languages),
         missing,
         codes,
         instrument=instrument.id,
@@ -400,7 +227,11 @@ def _merge_codes(
             raise ValueError(
                 f"merged_categories: column {column.name!r} has no code(s) {unknown or sources}"
             )
-        if absorbed & set(sources) or not isinstance(target, int):
+        if not isinstance(target, int):
+            raise ValueError(
+                f"merged_categories: column {column.name!r}: code {target!r} is not an integer"
+            )
+        if absorbed & set(sources):
             raise ValueError(f"merged_categories: column {column.name!r}: overlapping merge")
         absorbed |= set(sources)
         labels = {
@@ -455,13 +286,15 @@ def _extra_column(name: str, spec: Mapping[str, Any], languages: tuple[str, ...]
     )
 
 
-def _instrument_info(instrument: Instrument, demographic: bool, per_language) -> InstrumentInfo:
+def _instrument_info(
+    instrument: Instrument, demographic: bool, languages: tuple[str, ...]
+) -> InstrumentInfo:
     scales = tuple(
         ScaleInfo(
             f"{instrument.id}.{scale.id}",
             instrument.id,
             scale.id,
-            per_language(scale.name),
+            _per_language(scale.name, languages),
             bool(scale.scored) and not demographic,
             tuple(item.id for item in scale.items),
             tuple(item.id for item in scale.items if item.reverse),
@@ -471,7 +304,7 @@ def _instrument_info(instrument: Instrument, demographic: bool, per_language) ->
     return InstrumentInfo(
         instrument.id,
         instrument.version,
-        per_language(instrument.title),
+        _per_language(instrument.title, languages),
         bool(instrument.sensitive),
         demographic,
         scales,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from webapp.exports.codebook import Code, Codebook, Column, InstrumentInfo, ScaleInfo
+from webapp.exports.model import Code, Codebook, Column, InstrumentInfo, ScaleInfo
 
 __all__ = ["codebook_dict", "codebook_json", "codebook_markdown"]
 
@@ -208,8 +208,12 @@ def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
                 + (f" (+ {', '.join(map(str, code.merged_from))})" if code.merged_from else "")
                 for code in column.codes
             )
-        rows.append([f"`{column.name}`", question, codes, column.missing.get(lang, "")])
-    out += _table([t["column"], t["question"], t["codes"], t["missing"]], rows)
+        row = [f"`{column.name}`", question]
+        row += [column.label.get(other, "") for other in others]
+        rows.append([*row, codes, column.missing.get(lang, "")])
+    header = [t["column"], f"{t['question']} ({lang})"]
+    header += [f"{t['question']} ({other})" for other in others]
+    out += _table([*header, t["codes"], t["missing"]], rows)
     for instrument in codebook.instruments:
         if instrument.demographic:
             title = instrument.title.get(lang, instrument.id)

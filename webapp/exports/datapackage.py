@@ -22,7 +22,7 @@ import json
 import re
 from typing import Any
 
-from webapp.exports.codebook import Codebook, Column
+from webapp.exports.model import Codebook, Column
 
 __all__ = ["CSV_DIALECT", "DATA_FORMATS", "datapackage_dict", "datapackage_json"]
 

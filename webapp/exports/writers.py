@@ -9,14 +9,13 @@ written.
 
 from __future__ import annotations
 
-import math
 import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from webapp.exports.codebook import Codebook, Column, check_variable_name
 from webapp.exports.codebook_text import codebook_json, codebook_markdown
 from webapp.exports.datapackage import CSV_DIALECT, DATA_FORMATS, datapackage_json
+from webapp.exports.model import Codebook, Column, check_variable_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,22 +78,25 @@ def _convert(series: pd.Series, column: Column) -> pd.Series:
             if bad:
                 raise ValueError(f"data: column {name!r} has values not in the codebook: {bad}")
         return out.astype(object)
+    import numpy as np
+
     try:
-        numbers = pd.to_numeric(series, errors="raise").astype("Float64")
+        numbers = pd.to_numeric(series, errors="raise")
+        values = np.asarray(numbers.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
     except (TypeError, ValueError) as error:
         raise ValueError(f"data: column {name!r} is not numeric ({error})") from None
-    numbers = numbers.mask(numbers.isin([math.inf, -math.inf]))
+    values = np.where(np.isfinite(values), values, np.nan)
     if column.type == "number":
-        return numbers
-    valid = numbers.dropna()
-    if not (valid == valid.round()).all():
+        return pd.Series(values, dtype="Float64").mask(np.isnan(values))
+    valid = values[~np.isnan(values)]
+    if (valid != np.round(valid)).any():
         raise ValueError(f"data: column {name!r} has non-integer values")
-    out = numbers.round().astype("Int64")
     if column.codes and column.closed:
-        bad = _bad_values(out, set(column.code_values))
-        if bad:
-            raise ValueError(f"data: column {name!r} has values not in the codebook: {bad}")
-    return out
+        bad = np.unique(valid[~np.isin(valid, np.asarray(column.code_values, dtype=float))])
+        if bad.size:
+            shown = [int(value) for value in bad[:5]]
+            raise ValueError(f"data: column {name!r} has values not in the codebook: {shown}")
+    return pd.Series(values).astype("Int64")
 
 
 def prepare_data(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
