@@ -244,12 +244,13 @@ def comment() -> Response | str:
         abort(404)
     form = CommentForm(data={"comment": state.comment})
     if form.validate_on_submit():
+        previous = state.comment
         state.comment = (form.comment.data or "").strip()
         _save(state)
         if cookie_size() <= COOKIE_BUDGET:
             return _go(steps, COMMENT, request.form.get(NAV_FIELD))
-        # Too long to keep in the cookie (e.g. many emoji): ask to shorten, keep nothing.
-        state.comment = ""
+        # Too long to keep in the cookie (e.g. many emoji): keep the earlier text, ask to shorten.
+        state.comment = previous
         _save(state)
         form.comment.errors = [_("Your comment is too long to keep. Please make it shorter.")]
     return render_template(
