@@ -324,25 +324,32 @@ def enforce(
 
     Notes
     -----
-    While the audit finds a leak, the view with the lowest ``(priority, count, name)`` among
-    those with a nonzero coefficient in the leak's combination is withheld (for an
-    inconclusive part: among the views touching it). Each round removes one view, so this
-    ends; with no views nothing leaks. If the views of priority >= p leak nothing on their
-    own, no view of priority >= p is ever withheld: every leak's combination then uses a
-    lower-priority view.
+    While the audit finds leaks, for each finding the view with the lowest
+    ``(priority, count, name)`` among those with a nonzero coefficient in its combination
+    is withheld (for an inconclusive part: among the views touching it), and the audit runs
+    again. Each round removes at least one view, so this ends; with no views nothing leaks,
+    and withholding views never creates a leak (the row space only shrinks). If the views
+    of priority >= p leak nothing on their own, no view of priority >= p is ever withheld:
+    every leak's combination then uses a lower-priority view.
     """
+    names = [v.name for v in views]
+    if len(set(names)) != len(names):
+        raise ValueError("views: names must be unique")
     kept = list(views)
     withheld: list[View] = []
     while True:
         result = audit(atoms, kept, k)
         if result.ok:
             return kept, withheld
-        finding = result.findings[0]
-        if finding.kind == "leak":
-            named = set(finding.combination)
-            pool = [v for v in kept if v.name in named]
-        else:
-            pool = [v for v in kept if v.atoms & finding.atoms]
-        victim = min(pool, key=lambda v: (v.priority, sum(atoms[a] for a in v.atoms), v.name))
-        kept.remove(victim)
-        withheld.append(victim)
+        victims = []
+        for finding in result.findings:
+            if finding.kind == "leak":
+                pool = [v for v in kept if v.name in finding.combination]
+            else:
+                pool = [v for v in kept if v.atoms & finding.atoms]
+            victims.append(
+                min(pool, key=lambda v: (v.priority, sum(atoms[a] for a in v.atoms), v.name))
+            )
+        for victim in dict.fromkeys(victims):
+            kept.remove(victim)
+            withheld.append(victim)

@@ -87,12 +87,18 @@ class Release:
     views: tuple[View, ...]
     withheld: tuple[View, ...]
 
+    def shows(self, unit: str, question: str | None = None, category: str | None = None) -> bool:
+        """Whether a unit's number (optionally filtered to ``question=category``) may be shown."""
+        if question is None:
+            return unit in self.units
+        return (unit, question, category) in self.filters
+
 
 def release(
     parent: Mapping[str, str | None],
     own: Mapping[str, Mapping[Profile, int]] | Mapping[str, int],
     k: int,
-    questions: Sequence[str] = (),
+    filters: Sequence[str] = (),
     *,
     scope: Collection[str] | None = None,
     audited: bool = True,
@@ -105,12 +111,12 @@ def release(
         The unit tree.
     own : mapping
         Per unit, responses of its own direct members per profile (a tuple of answers to
-        ``questions``, None for unanswered), or a plain int when there are no filters. For
+        ``filters``, None for unanswered), or a plain int when there are no filters. For
         an item, count only answers other than "not applicable".
     k : int
         Minimum group size.
-    questions : sequence of str
-        Filter (demographic) questions offered as filters.
+    filters : sequence of str
+        The demographic questions offered as filters, in the order of the profiles.
     scope : collection of str, optional
         :func:`role_scope`; default every unit.
     audited : bool
@@ -147,8 +153,8 @@ def release(
     own_n = {u: (sum(v.values()) if isinstance(v, Mapping) else v) for u, v in own.items()}
     atoms = atoms_of(own)
     for (unit, profile), n in atoms.items():
-        if len(profile) != len(questions):
-            raise ValueError(f"own[{unit!r}]: profile {profile!r} does not match questions")
+        if len(profile) != len(filters):
+            raise ValueError(f"own[{unit!r}]: profile {profile!r} does not match filters")
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"own[{unit!r}][{profile!r}] must be a non-negative integer")
     if scope is None:
@@ -169,7 +175,7 @@ def release(
     where: dict[str, tuple[str, str | None, str | None]] = {
         v.name: (v.name.removeprefix("unit:"), None, None) for v in views
     }
-    for qi, question in enumerate(questions):
+    for qi, question in enumerate(filters):
         counts: dict[str, dict[str | None, int]] = {}
         for unit in shown:
             per: dict[str | None, int] = {}
@@ -280,9 +286,9 @@ def views_for_role(
     own: Mapping[str, Mapping[Profile, int]] | Mapping[str, int],
     k: int,
     scope_units: Collection[str],
-    questions: Sequence[str] = (),
+    filters: Sequence[str] = (),
     *,
     audited: bool = True,
 ) -> list[View]:
     """Every view a role can request after suppression (:func:`release`'s views)."""
-    return list(release(parent, own, k, questions, scope=scope_units, audited=audited).views)
+    return list(release(parent, own, k, filters, scope=scope_units, audited=audited).views)

@@ -329,6 +329,29 @@ def test_multiple_questions_are_audited_together():
     assert rel.withheld
 
 
+def test_release_answers_what_a_page_may_show():
+    parent = {"org": None, "a": "org", "b": "org"}
+    own = {
+        "org": {},
+        "a": {("w",): 6, ("m",): 6},
+        "b": {("w",): 3, ("m",): 2},
+    }
+    rel = release(parent, own, 5, ["gender"], scope=role_scope(parent, "manager", "a"))
+    assert rel.shows("a") and rel.shows("org") and not rel.shows("b")
+    # a's women (6) and men (6) each reach 5, but org's split minus a's would give b's
+    # 3 women and 2 men: the larger unit keeps its filter (as for unit totals, the
+    # smaller group gives way), so a shows none
+    assert rel.shows("org", "gender", "w") and rel.shows("org", "gender", "m")
+    assert not rel.shows("a", "gender", "w") and not rel.shows("a", "gender", "m")
+    assert audit(atoms_of(own), list(rel.views), 5).ok
+
+
+def test_enforce_needs_unique_names():
+    view = View("v", frozenset({"x"}))
+    with pytest.raises(ValueError, match="unique"):
+        enforce({"x": 9}, [view, view], 5)
+
+
 def test_release_validation():
     with pytest.raises(ValueError, match="profile"):
         release({"u": None}, {"u": {("w",): 5}}, 5, [])
