@@ -282,6 +282,8 @@ def review() -> str:
         "respond/review.html",
         q=questionnaire,
         sections=sections,
+        answered=sum(1 for _page, rows in sections for _item, label in rows if label),
+        total=sum(len(rows) for _page, rows in sections),
         comment=state.comment,
         form=SubmitForm(),
         back_url=_step_url(steps[-2]),
