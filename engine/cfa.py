@@ -147,7 +147,7 @@ def _start(s: np.ndarray, pattern: np.ndarray, markers: list[int]) -> tuple[np.n
         v = vecs[:, -1] * np.sqrt(max(vals[-1], 1e-6))
         v = v if v.sum() >= 0 else -v
         load = v * sd[idx]
-        marker_load = load[list(idx).index(markers[f])]
+        marker_load = load[int(np.flatnonzero(idx == markers[f])[0])]
         if abs(marker_load) < 1e-3 * sd[markers[f]]:
             marker_load = 0.5 * sd[markers[f]]
         lam[idx, f] = load / marker_load

@@ -117,6 +117,15 @@ class EFAResult:
     method: str
 
 
+def _singular(r: np.ndarray) -> bool:
+    """Undefined (NaN) or numerically singular correlation matrix (e.g. fewer respondents
+    than items): KMO and Bartlett's test are then not computed."""
+    if np.isnan(r).any():
+        return True
+    vals = np.linalg.eigvalsh(r)
+    return bool(vals[0] <= 1e-10 * max(vals[-1], 1.0))
+
+
 def kmo(data: pd.DataFrame, *, corr: pd.DataFrame | None = None) -> KMOResult:
     """Kaiser-Meyer-Olkin measure of sampling adequacy, as ``psych::KMO``.
 
@@ -131,7 +140,8 @@ def kmo(data: pd.DataFrame, *, corr: pd.DataFrame | None = None) -> KMOResult:
     -------
     KMOResult
         Overall and per-item MSA; NaN when the correlation matrix is undefined (a constant
-        item) or singular.
+        item) or singular (psych then falls back to an image of R itself, which is not a
+        meaningful MSA).
 
     Notes
     -----
@@ -148,12 +158,9 @@ def kmo(data: pd.DataFrame, *, corr: pd.DataFrame | None = None) -> KMOResult:
     """
     r, names, _ = item_correlations(data, corr)
     nan = KMOResult(float("nan"), dict.fromkeys(names, float("nan")))
-    if np.isnan(r).any():
+    if _singular(r):
         return nan
-    try:
-        q = np.linalg.inv(r)
-    except np.linalg.LinAlgError:
-        return nan
+    q = np.linalg.inv(r)
     d = np.sqrt(np.diag(q))
     q = q / np.outer(d, d)
     np.fill_diagonal(q, 0.0)
@@ -179,7 +186,7 @@ def bartlett(data: pd.DataFrame, *, corr: pd.DataFrame | None = None) -> Bartlet
     -------
     BartlettResult
         ``chisq``, ``df`` and the upper-tail ``p``; NaN statistics when the correlation
-        matrix is undefined.
+        matrix is undefined or singular (R gives an infinite or arbitrary chi-square).
 
     Notes
     -----
@@ -198,11 +205,9 @@ def bartlett(data: pd.DataFrame, *, corr: pd.DataFrame | None = None) -> Bartlet
     r, _, n = item_correlations(data, corr)
     p = r.shape[0]
     df = p * (p - 1) // 2
-    if np.isnan(r).any():
+    if _singular(r):
         return BartlettResult(float("nan"), df, float("nan"))
-    sign, logdet = np.linalg.slogdet(r)
-    if sign <= 0:
-        return BartlettResult(float("nan"), df, float("nan"))
+    _, logdet = np.linalg.slogdet(r)
     stat = float(-logdet * (n - 1 - (2 * p + 5) / 6))
     return BartlettResult(stat, df, float(chi2.sf(stat, df)))
 
@@ -220,7 +225,7 @@ def _random_correlation(rng: np.random.Generator, n: int, p: int) -> np.ndarray:
     variables. For ``n > p`` the centred cross-product matrix is drawn directly as
     Wishart(n - 1, I) by Bartlett's decomposition, so the cost does not depend on ``n``."""
     if n - 1 < p:
-        return np.corrcoef(rng.standard_normal((n, p)), rowvar=False)
+        return np.atleast_2d(np.corrcoef(rng.standard_normal((n, p)), rowvar=False))
     a = np.tril(rng.standard_normal((p, p)), k=-1)
     a[np.diag_indices(p)] = np.sqrt(rng.chisquare(n - 1 - np.arange(p)))
     w = a @ a.T

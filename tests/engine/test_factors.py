@@ -166,6 +166,16 @@ def test_constant_item_gives_nan_not_an_error() -> None:
     assert factors.parallel_analysis(x).n_factors == 0
 
 
+def test_fewer_respondents_than_items_gives_nan_kmo_and_bartlett() -> None:
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.standard_normal((8, 10)), columns=list("abcdefghij"))
+    assert np.isnan(factors.kmo(x).overall)
+    assert np.isnan(factors.bartlett(x).chisq)
+    res = factors.parallel_analysis(x)
+    assert 0 <= res.n_factors <= 10
+    assert np.isfinite(factors.efa(x, 2).loadings.to_numpy()).all()
+
+
 @pytest.mark.parametrize(
     ("call", "argument"),
     [
