@@ -76,6 +76,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(respond_bp)
+    from webapp import auth
+    from webapp.api import bp as api_bp
+
+    auth.init_app(app)
+    app.register_blueprint(api_bp)
 
     @app.after_request
     def _headers(response: Response) -> Response:

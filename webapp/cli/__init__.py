@@ -18,6 +18,7 @@ _COMMANDS = [
     ("webapp.cli.analyze", "analyze"),
     ("webapp.cli.serve", "serve"),
     ("webapp.cli.serve", "demo"),
+    ("webapp.cli.users", "user"),
 ]
 
 

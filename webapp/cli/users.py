@@ -1,0 +1,113 @@
+"""`samen user add|token|list|remove`: staff accounts and their API tokens."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from webapp.cli.instruments import CommandError
+
+if TYPE_CHECKING:
+    from surveys.db import Database
+
+__all__ = ["user"]
+
+T = TypeVar("T")
+
+
+def _database() -> Database:
+    """The configured database (``SAMEN_DATABASE_URL`` or the instance folder's SQLite)."""
+    from surveys.db import Database
+    from surveys.errors import SamenError
+
+    try:
+        return Database()
+    except SamenError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a ``surveys.users`` service on the configured database; errors exit 2, one line."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from surveys.errors import SamenError
+
+    db = _database()
+    try:
+        return function(db, *args, **kwargs)
+    except SamenError as exc:
+        raise CommandError(str(exc)) from exc
+    except (OperationalError, ProgrammingError) as exc:
+        raise CommandError(
+            f"the database has no accounts table ({db!r}); run `samen init` first"
+        ) from exc
+    finally:
+        db.dispose()
+
+
+def _read_password() -> str:
+    """The password: asked twice without echo on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+@click.group()
+def user() -> None:
+    """Staff accounts (admin, manager, researcher) and API tokens."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "manager", "researcher"]),
+    help="admin: everything; manager: one unit and below; researcher: exports and reports.",
+)
+@click.option("--unit", default=None, metavar="UNIT", help="The manager's unit (its code).")
+def add_command(email: str, role: str, unit: str | None) -> None:
+    """Add an account; the password is read from standard input (not echoed)."""
+    from surveys.users import add_user
+
+    info = _call(add_user, email, role, _read_password(), unit_code=unit)
+    where = f" of unit {info.unit_code}" if info.unit_code else ""
+    click.echo(f"Added {info.role} {info.email}{where}.")
+
+
+@user.command("token")
+@click.argument("email")
+def token_command(email: str) -> None:
+    """Print a new personal API token for EMAIL (replaces the previous one)."""
+    from surveys.users import issue_api_token
+
+    token = _call(issue_api_token, email)
+    click.echo(token)
+    click.echo(
+        "Keep it secret; it is shown once. Send it as `Authorization: Bearer <token>`.",
+        err=True,
+    )
+
+
+@user.command("list")
+def list_command() -> None:
+    """List the accounts."""
+    from surveys.users import list_users
+
+    accounts = _call(list_users)
+    for info in accounts:
+        click.echo(f"{info.email}\t{info.role}\t{info.unit_code or '-'}")
+
+
+@user.command("remove")
+@click.argument("email")
+def remove_command(email: str) -> None:
+    """Remove an account; its sessions and API token stop working."""
+    from surveys.users import remove_user
+
+    _call(remove_user, email)
+    click.echo(f"Removed {email}.")

@@ -1,0 +1,41 @@
+"""The results service: the one place where storage meets statistics and disclosure control.
+
+The JSON API, the dashboard pages, the exports and the CLI call these functions; none of them
+computes or suppresses on its own (DESIGN.md, "Layout and dependency direction"). Each
+function loads from :mod:`surveys`, scores with :mod:`engine.scoring`, asks
+:func:`engine.audit_views.release` which cells the caller may see, and computes only those.
+
+Rules applied here, in this order:
+
+1. **Scope** (:mod:`webapp.results.access`): admin and researcher may request every unit;
+   a manager their unit and the units below it (others: :class:`AccessDenied`). A manager's
+   pages also show the parent unit and the organisation as comparison figures.
+2. **Release over time**: nothing from an open wave (the survey's ``release`` policy
+   "closed"). The "steps" policy needs stored snapshots, which the storage layer does not
+   keep yet, so it is treated as "closed" too (safe, never more). Response counts are the
+   exception: shown while the wave is open, rounded down to a multiple of k.
+3. **Suppression per measure**: the response count, every scale (valid scale scores) and
+   every item (answers other than "not applicable") has its own n per unit and so its own
+   pattern: primary (n < k) and secondary across the tree, computed for the whole
+   organisation and restricted to the caller's scope, so that different callers' views
+   combined stay safe. Items and scales of sensitive instruments (unwanted behaviour) use
+   the comment threshold instead of k.
+4. **Filters** (``QUESTION:VALUE`` on a demographic question): the filter cell must be
+   released by :func:`engine.audit_views.release` over every demographic question at once
+   (the complement rule, the tree rule per category, and the audit).
+"""
+
+from webapp.results.access import AccessDenied, check_unit, disclosure_scope, viewable_units
+from webapp.results.service import heatmap, parse_filter, response_rate, trend, unit_results
+
+__all__ = [
+    "AccessDenied",
+    "check_unit",
+    "disclosure_scope",
+    "heatmap",
+    "parse_filter",
+    "response_rate",
+    "trend",
+    "unit_results",
+    "viewable_units",
+]

@@ -1,0 +1,88 @@
+"""Statistics of one released cell: n, mean, sd, 95% CI, favourable share, distribution.
+
+Called only for cells that disclosure control released; a withheld cell is
+:func:`withheld`, with every number None.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from engine.scoring import favourable_share
+from webapp.results.data import Measure
+
+__all__ = ["DIGITS", "cell", "favourable_top", "withheld"]
+
+#: Decimals of released means, SDs, intervals and shares.
+DIGITS = 4
+
+
+def favourable_top(points: tuple[int, ...]) -> int:
+    """Points counted as favourable: the top two (agree, fully agree) from 4 points up."""
+    return 2 if len(points) >= 4 else 1
+
+
+def _round(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(float(value), DIGITS)
+
+
+def withheld(reason: str) -> dict[str, Any]:
+    """A suppressed cell: "fewer than k" or hidden to protect another group; no numbers."""
+    return {
+        "n": None,
+        "suppressed": True,
+        "reason": reason,
+        "mean": None,
+        "sd": None,
+        "ci": None,
+        "favourable": None,
+        "distribution": None,
+    }
+
+
+def cell(measure: Measure, mask: np.ndarray, confidence: float = 0.95) -> dict[str, Any]:
+    """The statistics of ``measure`` over the responses in ``mask`` (a released cell).
+
+    Notes
+    -----
+    mean and sd (n - 1) of the scale scores (item answers for an item); the interval is
+    ``mean +/- t(1 - (1 - confidence) / 2, n - 1) * sd / sqrt(n)``. ``favourable`` and
+    ``distribution`` pool the answers to the measure's items (reverse-keyed items recoded,
+    so favourable is always the agreeing end) of the respondents counted in n;
+    ``distribution`` maps each response code to its share.
+    """
+    from scipy.special import stdtrit
+
+    selected = measure.valid & mask
+    n = int(np.count_nonzero(selected))
+    out: dict[str, Any] = {"n": n, "suppressed": False, "reason": None}
+    answers = measure.answers[selected] if measure.answers is not None else np.empty((0, 0))
+    pooled = answers[~np.isnan(answers)]
+    points = measure.points
+    if measure.ordinal and measure.scores is not None and n > 0:
+        scores = measure.scores[selected]
+        mean = float(scores.mean())
+        sd = float(scores.std(ddof=1)) if n > 1 else float("nan")
+        half = float(stdtrit(n - 1, 1 - (1 - confidence) / 2)) * sd / math.sqrt(n)
+        favourable_values = pooled
+        if measure.kind == "item" and measure.reverse:
+            favourable_values = min(points) + max(points) - pooled
+        out.update(
+            mean=_round(mean),
+            sd=_round(sd),
+            ci=[_round(mean - half), _round(mean + half)] if math.isfinite(half) else None,
+            favourable=_round(
+                favourable_share(favourable_values, max(points), favourable_top(points))
+            ),
+        )
+    else:
+        out.update(mean=None, sd=None, ci=None, favourable=None)
+    total = pooled.size
+    out["distribution"] = {
+        str(code): _round(np.count_nonzero(pooled == code) / total) if total else None
+        for code in points
+    }
+    return out

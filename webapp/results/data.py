@@ -1,0 +1,230 @@
+"""A wave's data as the results service needs it: the tree, the matrix, the measures.
+
+A *measure* is one thing a cell can describe: the responses themselves, a scale (the scores of
+:func:`engine.scoring.score_scale`, valid when at least 2/3 of its items are answered) or an
+item (answers other than "not applicable"). Each has its own n per unit, so each gets its own
+suppression pattern (DESIGN.md, anonymity point 2: a cell's n is the number of responses
+behind that very number).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from engine.scoring import score_scale
+from surveys.db import Database
+from surveys.definition import SurveyDefinition
+from surveys.definitions import get_survey
+from surveys.errors import NotFound
+from surveys.org import UnitInfo, list_units
+from surveys.responses import AnswerMatrix, load_answers
+from surveys.waves import WaveInfo, list_waves
+
+__all__ = ["MIN_SHARE", "Measure", "SurveyContext", "WaveData", "load_survey", "load_wave"]
+
+#: Share of a scale's items a respondent must answer for a scale score.
+MIN_SHARE = 2 / 3
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One scale, item or the response count, with its per-response validity.
+
+    ``answers`` holds the (reverse-keyed, for scales) item answers behind the measure, one
+    row per response; ``scores`` the value per response (scale score or item answer).
+    """
+
+    id: str
+    kind: Literal["responses", "scale", "item"]
+    valid: np.ndarray
+    scores: np.ndarray | None = None
+    answers: np.ndarray | None = None
+    points: tuple[int, ...] = ()
+    ordinal: bool = True
+    sensitive: bool = False
+    reverse: bool = False
+
+
+@dataclass
+class SurveyContext:
+    """A survey and the organisation tree (codes, names, parents)."""
+
+    definition: SurveyDefinition
+    units: dict[str, UnitInfo]
+    waves: list[WaveInfo]
+
+    @cached_property
+    def parent(self) -> dict[str, str | None]:
+        return {code: info.parent_code for code, info in self.units.items()}
+
+    @cached_property
+    def children(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {code: [] for code in self.units}
+        for code, up in self.parent.items():
+            if up is not None:
+                out[up].append(code)
+        for kids in out.values():
+            kids.sort()
+        return out
+
+    def root(self, unit: str) -> str:
+        while self.parent[unit] is not None:
+            unit = self.parent[unit]  # type: ignore[assignment]
+        return unit
+
+    def wave(self, label: str) -> WaveInfo:
+        for wave in self.waves:
+            if wave.label == label:
+                return wave
+        raise NotFound(f"survey {self.definition.slug!r} has no wave {label!r}")
+
+    def unit(self, code: str) -> UnitInfo:
+        if code not in self.units:
+            raise NotFound(f"no unit {code!r}")
+        return self.units[code]
+
+
+def load_survey(db: Database, slug: str) -> SurveyContext:
+    """The survey ``slug`` with its waves and the organisation (NotFound when unknown)."""
+    definition = get_survey(db, slug)
+    units = {info.code: info for info in list_units(db)}
+    return SurveyContext(definition, units, list_waves(db, slug))
+
+
+def scale_id(definition: SurveyDefinition, instrument_id: str, scale: str) -> str:
+    """``<instrument>.<scale>`` when the survey combines instruments, else the scale's id."""
+    return f"{instrument_id}.{scale}" if len(definition.answer_instruments) > 1 else scale
+
+
+@dataclass
+class WaveData:
+    """One wave's responses, their units, and the measures computed from them."""
+
+    survey: SurveyContext
+    wave: WaveInfo
+    matrix: AnswerMatrix
+    codes: list[str] = field(init=False)
+    index: dict[str, int] = field(init=False)
+    unit_pos: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.codes = sorted(self.survey.units)
+        self.index = index = {code: i for i, code in enumerate(self.codes)}
+        self.unit_pos = np.fromiter(
+            (index.get(str(code), -1) for code in self.matrix.unit_codes),
+            dtype=np.int64,
+            count=self.matrix.n,
+        )
+        self._subtree: dict[str, np.ndarray] = {}
+
+    @property
+    def n(self) -> int:
+        return self.matrix.n
+
+    def in_subtree(self, unit: str) -> np.ndarray:
+        """Boolean mask of the responses of ``unit`` and the units below it."""
+        if unit not in self._subtree:
+            members: set[str] = set()
+            stack = [unit]
+            while stack:
+                code = stack.pop()
+                members.add(code)
+                stack.extend(self.survey.children[code])
+            positions = np.array(sorted(self.index[c] for c in members), dtype=np.int64)
+            self._subtree[unit] = np.isin(self.unit_pos, positions)
+        return self._subtree[unit]
+
+    def own_counts(self, mask: np.ndarray) -> dict[str, int]:
+        """Responses in ``mask`` per unit (own direct members only)."""
+        counts = np.bincount(self.unit_pos[mask & (self.unit_pos >= 0)], minlength=len(self.codes))
+        return {code: int(counts[i]) for i, code in enumerate(self.codes)}
+
+    def own_profiles(
+        self, mask: np.ndarray, questions: tuple[str, ...]
+    ) -> dict[str, dict[tuple[str | None, ...], int]]:
+        """Responses in ``mask`` per unit and combination of answers to ``questions``."""
+        profile_ids, profiles = self._profiles(questions)
+        keep = mask & (self.unit_pos >= 0)
+        n_profiles = len(profiles)
+        counts = np.bincount(
+            self.unit_pos[keep] * n_profiles + profile_ids[keep],
+            minlength=len(self.codes) * n_profiles,
+        ).reshape(len(self.codes), n_profiles)
+        out: dict[str, dict[tuple[str | None, ...], int]] = {}
+        for i, code in enumerate(self.codes):
+            row = counts[i]
+            out[code] = {profiles[j]: int(row[j]) for j in np.flatnonzero(row)}
+        return out
+
+    def _profiles(self, questions: tuple[str, ...]) -> tuple[np.ndarray, list[tuple]]:
+        columns = [self.matrix.demographic_ids.index(q) for q in questions]
+        block = self.matrix.demographics[:, columns] if columns else np.empty((self.n, 0))
+        filled = np.where(np.isnan(block), -1.0, block)
+        if self.n == 0:
+            return np.zeros(0, dtype=np.int64), [()]
+        unique, inverse = np.unique(filled, axis=0, return_inverse=True)
+        profiles = [tuple(None if v < 0 else str(int(v)) for v in row) for row in unique.tolist()]
+        return inverse.reshape(-1).astype(np.int64), profiles
+
+    def demographic(self, question: str) -> np.ndarray:
+        """Answers to demographic question ``question`` (NaN when not answered)."""
+        return self.matrix.demographics[:, self.matrix.demographic_ids.index(question)]
+
+    @cached_property
+    def measures(self) -> dict[str, Measure]:
+        """The response count (``""``), every scored scale and every item, by id."""
+        definition = self.survey.definition
+        values = self.matrix.values
+        column = {item_id: j for j, item_id in enumerate(self.matrix.item_ids)}
+        out: dict[str, Measure] = {"": Measure("", "responses", np.ones(self.n, dtype=bool))}
+        for instrument in definition.answer_instruments:
+            for scale in instrument.scales:
+                if not scale.scored or not scale.items:
+                    continue
+                rs = scale.items[0].response_scale
+                ids = [item.id for item in scale.items]
+                frame = pd.DataFrame(values[:, [column[i] for i in ids]], columns=ids)
+                reverse = [item.id for item in scale.items if item.reverse]
+                scores = score_scale(
+                    frame, reverse, rs.minimum, rs.maximum, min_share=MIN_SHARE
+                ).to_numpy()
+                answers = frame.to_numpy(copy=True)
+                for j, item in enumerate(scale.items):
+                    if item.reverse:
+                        answers[:, j] = rs.minimum + rs.maximum - answers[:, j]
+                sid = scale_id(definition, instrument.id, scale.id)
+                out[sid] = Measure(
+                    sid,
+                    "scale",
+                    ~np.isnan(scores),
+                    scores,
+                    answers,
+                    rs.points,
+                    rs.ordinal,
+                    instrument.sensitive,
+                )
+            for item in instrument.items:
+                answers = values[:, column[item.id]]
+                out[item.id] = Measure(
+                    item.id,
+                    "item",
+                    ~np.isnan(answers),
+                    answers,
+                    answers[:, None],
+                    item.response_scale.points,
+                    item.response_scale.ordinal,
+                    instrument.sensitive,
+                    item.reverse,
+                )
+        return out
+
+
+def load_wave(db: Database, survey: SurveyContext, label: str) -> WaveData:
+    """The responses of wave ``label`` (NotFound when the survey has no such wave)."""
+    wave = survey.wave(label)
+    return WaveData(survey, wave, load_answers(db, survey.definition.slug, label))
