@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import surveys.users  # noqa: F401  (registers the users table on Base.metadata)
 from surveys.models import Base
 
 config = context.config

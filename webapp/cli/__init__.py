@@ -19,6 +19,13 @@ _COMMANDS = [
     ("webapp.cli.serve", "serve"),
     ("webapp.cli.serve", "demo"),
     ("webapp.cli.users", "user"),
+    ("webapp.cli.admin", "init"),
+    ("webapp.cli.admin", "org"),
+    ("webapp.cli.admin", "survey"),
+    ("webapp.cli.admin", "wave"),
+    ("webapp.cli.admin", "invite"),
+    ("webapp.cli.admin", "responses"),
+    ("webapp.cli.admin", "purge"),
 ]
 
 

@@ -1,0 +1,297 @@
+"""Survey administration commands: init, org, survey, wave, invite, responses, purge.
+
+Every command calls a ``surveys`` service on the configured database (``SAMEN_DATABASE_URL``
+or the instance folder's SQLite file). Errors exit with status 2: one line, or one line per
+problem for files checked line by line; never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from webapp.cli.instruments import CommandError
+
+if TYPE_CHECKING:
+    from surveys.db import Database
+
+__all__ = ["init", "invite", "org", "purge", "responses", "survey", "wave"]
+
+T = TypeVar("T")
+MAX_PROBLEMS = 50
+
+
+def _error(exc: Exception) -> CommandError:
+    """One line per problem (at most MAX_PROBLEMS), else the error's own line."""
+    from surveys.errors import InputError
+
+    if isinstance(exc, InputError) and len(exc.problems) > 1:
+        lines = exc.problems[:MAX_PROBLEMS]
+        if len(exc.problems) > MAX_PROBLEMS:
+            lines.append(f"... and {len(exc.problems) - MAX_PROBLEMS} more problems")
+        return CommandError("\n".join(lines))
+    return CommandError(str(exc))
+
+
+@contextmanager
+def _database() -> Iterator[Database]:
+    """The configured database; domain and connection errors become CommandError."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from surveys.db import Database
+    from surveys.errors import SamenError
+
+    try:
+        db = Database()
+    except SamenError as exc:
+        raise _error(exc) from None
+    try:
+        yield db
+    except SamenError as exc:
+        raise _error(exc) from None
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise CommandError(f"database error ({reason}); has `samen init` been run?") from None
+    finally:
+        db.dispose()
+
+
+def _run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    with _database() as db:
+        return function(db, *args, **kwargs)
+
+
+@click.command()
+def init() -> None:
+    """Create the instance folder and the database, and bring its schema up to date."""
+    import os
+
+    from surveys.db import default_url, instance_path
+
+    if not os.environ.get("SAMEN_DATABASE_URL"):
+        instance_path().mkdir(parents=True, exist_ok=True)
+    with _database() as db:
+        db.upgrade()
+        revision = db.current_revision()
+    click.echo(f"Database ready: {_display(default_url())} (schema {revision})")
+
+
+def _display(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.group()
+def org() -> None:
+    """The organisation tree (units)."""
+
+
+@org.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+def org_import(file: str) -> None:
+    """Import units from CSV: unit_id,parent_id,name[,manager_email]. Re-import updates."""
+    from surveys.org import import_units
+
+    report = _run(import_units, file)
+    click.echo(
+        f"{report.created} units created, {report.updated} updated, {report.unchanged} unchanged."
+    )
+    if report.not_in_file:
+        shown = ", ".join(report.not_in_file[:10])
+        more = f" and {len(report.not_in_file) - 10} more" if len(report.not_in_file) > 10 else ""
+        click.echo(f"Kept units not in the file: {shown}{more}.")
+
+
+@org.command("list")
+def org_list() -> None:
+    """List the units: code, parent code, name."""
+    from surveys.org import list_units
+
+    for unit in _run(list_units):
+        click.echo(f"{unit.code}\t{unit.parent_code or '-'}\t{unit.name}")
+
+
+@click.group()
+def survey() -> None:
+    """Surveys defined in YAML (see surveys/examples/hospital.yaml)."""
+
+
+@survey.command("create")
+@click.argument("file", type=click.Path(dir_okay=False))
+def survey_create(file: str) -> None:
+    """Create a survey from FILE.yaml; its instruments are stored with it."""
+    from surveys.definitions import create_survey, get_survey
+    from surveys.invitations import open_link_token
+
+    with _database() as db:
+        slug = create_survey(db, file)
+        definition = get_survey(db, slug)
+        token = open_link_token(db, slug)
+    click.echo(
+        f"Survey {slug!r} created: {len(definition.instruments)} instruments, "
+        f"{len(definition.items)} questions, k = {definition.min_group_size}."
+    )
+    if token:
+        click.echo("Open link (after `samen wave open`): /s/" + token)
+    click.echo(f"Next: samen wave open {slug} LABEL")
+
+
+@survey.command("list")
+def survey_list() -> None:
+    """List the surveys with their open wave."""
+    from surveys.definitions import list_surveys
+    from surveys.waves import current_wave
+
+    with _database() as db:
+        for definition in list_surveys(db):
+            wave = current_wave(db, definition.slug)
+            state = f"open wave {wave.label}" if wave else "no open wave"
+            title = definition.text(definition.title, definition.languages[0])
+            click.echo(f"{definition.slug}\t{state}\t{title}")
+
+
+@click.group()
+def wave() -> None:
+    """Survey rounds: open, close, list."""
+
+
+@wave.command("open")
+@click.argument("survey_slug", metavar="SURVEY")
+@click.argument("label")
+def wave_open(survey_slug: str, label: str) -> None:
+    """Open wave LABEL (e.g. 2026-1) of SURVEY; one wave is open at a time."""
+    from surveys.waves import open_wave
+
+    info = _run(open_wave, survey_slug, label)
+    click.echo(f"Wave {info.label} of {info.survey} is open.")
+
+
+@wave.command("close")
+@click.argument("survey_slug", metavar="SURVEY")
+@click.argument("label")
+def wave_close(survey_slug: str, label: str) -> None:
+    """Close wave LABEL: no more answers; responses are rewritten in random order."""
+    from surveys.waves import close_wave
+
+    info = _run(close_wave, survey_slug, label)
+    click.echo(f"Wave {info.label} of {info.survey} is closed.")
+
+
+@wave.command("list")
+@click.argument("survey_slug", metavar="SURVEY")
+def wave_list(survey_slug: str) -> None:
+    """List the waves of SURVEY."""
+    from surveys.waves import list_waves
+
+    for info in _run(list_waves, survey_slug):
+        closed = f" closed {info.closed_on}" if info.closed_on else ""
+        purged = f" purged {info.purged_on}" if info.purged_on else ""
+        click.echo(f"{info.label}\t{info.state}\topened {info.opened_on}{closed}{purged}")
+
+
+@click.command()
+@click.argument("survey_slug", metavar="SURVEY")
+@click.option("--unit", "unit_code", required=True, help="Unit code (unit_id of the org CSV).")
+@click.option("--count", type=click.IntRange(1), help="Number of links to make.")
+@click.option("--out", type=click.Path(dir_okay=False), help="CSV of links (default: stdout).")
+@click.option("--emails", type=click.Path(dir_okay=False), help="Mail one link per address.")
+@click.option("--language", default=None, help="Preselect the respondents' language.")
+@click.option(
+    "--base-url",
+    envvar="SAMEN_BASE_URL",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Address of the web app in the links (env SAMEN_BASE_URL).",
+)
+def invite(
+    survey_slug: str,
+    unit_code: str,
+    count: int | None,
+    out: str | None,
+    emails: str | None,
+    language: str | None,
+    base_url: str,
+) -> None:
+    """Make invitation links for a unit (--count N), or mail them (--emails FILE).
+
+    Links are shown once: only their hashes are stored. E-mail addresses are never stored;
+    SMTP settings come from SAMEN_SMTP_HOST/PORT/USER/PASSWORD/FROM (and SAMEN_SMTP_TLS).
+    """
+    from surveys.invitations import invitation_link, issue_invitations, write_links_csv
+    from surveys.mail import SmtpSettings, send_invitations
+
+    if (count is None) == (emails is None):
+        raise CommandError("give either --count N (links) or --emails FILE (mail), not both")
+    if emails is not None:
+        if out is not None:
+            raise CommandError("--out goes with --count, not with --emails")
+        with _database() as db:
+            settings = SmtpSettings.from_env()
+            sent = send_invitations(
+                db, survey_slug, unit_code, emails, settings, base_url, language
+            )
+        click.echo(f"Sent {sent} invitations to unit {unit_code}; the addresses were not stored.")
+        return
+    tokens = _run(issue_invitations, survey_slug, unit_code, count or 0, language)
+    if out is None:
+        click.echo("link,unit")
+        for token in tokens:
+            click.echo(f"{invitation_link(base_url, token)},{unit_code}")
+        return
+    write_links_csv(tokens, base_url, out, unit_code)
+    click.echo(f"Wrote {len(tokens)} links for unit {unit_code} to {out} (keep it private).")
+
+
+@click.group()
+def responses() -> None:
+    """Responses collected elsewhere."""
+
+
+@responses.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--survey", "survey_slug", required=True, help="Survey slug.")
+@click.option("--wave", "wave_label", required=True, help="Wave label.")
+def responses_import(file: str, survey_slug: str, wave_label: str) -> None:
+    """Import responses from CSV: a unit column and one column per question id."""
+    from surveys.response_import import import_responses
+
+    n = _run(import_responses, survey_slug, wave_label, file)
+    click.echo(f"Imported {n} responses into {survey_slug} wave {wave_label}.")
+
+
+@click.command()
+@click.argument("survey_slug", metavar="SURVEY")
+@click.option(
+    "--before",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only waves closed before this date (YYYY-MM-DD).",
+)
+@click.option("--expired", is_flag=True, help="Only waves past the survey's retention period.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge(survey_slug: str, before: dt.datetime | None, expired: bool, yes: bool) -> None:
+    """Delete the responses, comments and counters of SURVEY's closed waves for good."""
+    from surveys.purge import expired_before
+    from surveys.purge import purge as purge_survey
+
+    if before is not None and expired:
+        raise CommandError("give --before DATE or --expired, not both")
+    with _database() as db:
+        cutoff = before.date() if before is not None else None
+        if expired:
+            cutoff = expired_before(db, survey_slug)
+        scope = f"closed before {cutoff}" if cutoff else "all closed waves"
+        if not yes:
+            click.confirm(f"Delete the responses of {survey_slug} ({scope}) for good?", abort=True)
+        report = purge_survey(db, survey_slug, cutoff)
+    waves = ", ".join(report.waves) or "none"
+    click.echo(
+        f"Purged waves: {waves}. Deleted {report.responses} responses, {report.comments} "
+        f"comments, {report.counters} daily counters, {report.invitations} unused invitations."
+    )
+    if report.open_wave_kept:
+        click.echo(f"Wave {report.open_wave_kept} is open and was kept; close it to purge it.")
