@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import engine.audit as audit_module
 from engine.audit import View, audit, enforce
-from engine.audit_views import atoms_of, release, role_scope, views_for_role
+from engine.audit_views import atoms_of, audit_snapshots, release, role_scope, views_for_role
 from engine.disclosure import release_n, subtree_n, suppress_tree
 from tests.engine.test_disclosure import org_trees
 
@@ -112,6 +112,56 @@ def test_open_wave_steps_leak_is_found():
     # release_n keeps showing the first snapshot, so there is no second view
     assert release_n(9, 6, k=5, wave_open=True, policy="steps") == 6
     assert audit(atoms, [first], k=5).ok
+
+
+def test_steps_of_a_parent_and_a_child_combine_over_time():
+    # both cells step by >= 5 under release_n, but the parent's own members grew by 1
+    parent = {"P": None, "C": "P"}
+    first, second = {"P": 5, "C": 5}, {"P": 6, "C": 10}
+    assert release_n(16, 10, k=5, wave_open=True, policy="steps") == 16
+    assert release_n(10, 5, k=5, wave_open=True, policy="steps") == 10
+    snapshots = []
+    for own in (first, second):
+        shown = suppress_tree(parent, own, k=5).shown
+        snapshots.append((atoms_of(own), unit_views(parent, shown)))
+    assert audit_snapshots(snapshots[:1], k=5).ok
+    result = audit_snapshots(snapshots, k=5)
+    assert [f.n for f in result.findings] == [1]
+    assert result.findings[0].combination == {
+        "unit:P@1": 1,
+        "unit:C@1": -1,
+        "unit:P@0": -1,
+        "unit:C@0": 1,
+    }
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=10), st.integers(3, 10))
+def test_one_cell_released_in_steps_passes_the_snapshot_audit(arrivals, k):
+    snapshots, shown, current = [], None, 0
+    for new in arrivals:
+        current += new
+        step = release_n(current, shown, k, wave_open=True, policy="steps")
+        if step is not None and step != shown:
+            shown = step
+            snapshots.append(({"cell": step}, [View("cell", frozenset({"cell"}))]))
+    assert audit_snapshots(snapshots, k).ok
+    # releasing every arrival instead leaks as soon as one step is below k
+    every = []
+    current = 0
+    for new in arrivals:
+        current += new
+        every.append(({"cell": current}, [View("cell", frozenset({"cell"}))]))
+    small_step = any(0 < n < k for n in [arrivals[0], *arrivals[1:]])
+    assert audit_snapshots(every, k).ok == (not small_step)
+
+
+def test_snapshot_validation():
+    view = [View("c", frozenset({"c"}))]
+    with pytest.raises(ValueError, match="decreased"):
+        audit_snapshots([({"c": 6}, view), ({"c": 5}, view)], k=5)
+    with pytest.raises(ValueError, match="disappeared"):
+        audit_snapshots([({"c": 6}, view), ({}, [])], k=5)
 
 
 def test_known_empty_groups_are_subtracted():
