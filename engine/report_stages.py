@@ -165,13 +165,12 @@ def aggregation_stage(
 ) -> dict[str, Any]:
     icc, rwg_j = _fn("engine.aggregation", "icc"), _fn("engine.aggregation", "rwg_j")
     base = f"scales.{spec.id}"
-    has_group = groups.notna().to_numpy()
     out: dict[str, Any] = dict.fromkeys(
         ("icc1", "icc2", "rwg_j_mean", "rwg_j_median", "rwg_j_groups")
     )
-    valid = has_group & score.notna().to_numpy()
+    # Both functions drop rows without a score (items) or a group themselves.
     try:
-        res = icc(score[valid], groups[valid])
+        res = icc(score, groups)
     except _STAT_ERRORS as exc:
         notes.add(f"{base}.icc1", f"not computed ({exc})")
         notes.add(f"{base}.icc2", f"not computed ({exc})")
@@ -183,7 +182,7 @@ def aggregation_stage(
         notes.add(f"{base}.rwg_j_mean", "response range has a single option")
         return out
     try:
-        rwg = rwg_j(items[has_group], groups[has_group], spec.n_options)
+        rwg = rwg_j(items, groups, spec.n_options)
     except _STAT_ERRORS as exc:
         for key in ("rwg_j_mean", "rwg_j_median"):
             notes.add(f"{base}.{key}", f"not computed ({exc})")
