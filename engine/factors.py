@@ -105,6 +105,8 @@ class EFAResult:
     n_factors : int
     rotation : str
     method : str
+    converged : bool
+        False when the rotation did not converge (GPArotation would warn).
     """
 
     loadings: pd.DataFrame
@@ -115,6 +117,7 @@ class EFAResult:
     n_factors: int
     rotation: str
     method: str
+    converged: bool = True
 
 
 def _singular(r: np.ndarray) -> bool:
@@ -360,8 +363,10 @@ def efa(
             int(n_factors),
             rotation,
             method,
+            converged=False,
         )
     phi: np.ndarray | None = None
+    converged = True
     with single_threaded_blas():
         unrotated, _ = minres(r, n_factors)
         load = unrotated
@@ -369,7 +374,7 @@ def efa(
             load = varimax(unrotated).loadings
         elif n_factors > 1 and rotation == "oblimin":
             rot = oblimin(unrotated)
-            load, phi = rot.loadings, rot.phi
+            load, phi, converged = rot.loadings, rot.phi, rot.converged
     load, phi, order = order_and_sign(load, phi)
     cols = [f"MR{i + 1}" for i in order]  # psych's labels travel with the reordered factors
     if phi is None:
@@ -386,4 +391,5 @@ def efa(
         n_factors=int(n_factors),
         rotation=rotation,
         method=method,
+        converged=converged,
     )

@@ -96,6 +96,7 @@ def test_parallel_analysis_is_reproducible_and_fast_for_huge_n() -> None:
 def test_efa_matches_psych_fa(name: str, rotation: str) -> None:
     ref = REF[name]["efa"][rotation]
     res = factors.efa(data(name), REF[name]["nfactors"], rotation=rotation)
+    assert res.converged
     theirs = pd.DataFrame(ref["loadings"]).loc[res.loadings.index]
     np.testing.assert_allclose(
         align(res.loadings.to_numpy(), theirs.to_numpy()), theirs.to_numpy(), atol=TOL_LOADING
@@ -163,6 +164,7 @@ def test_constant_item_gives_nan_not_an_error() -> None:
     assert np.isnan(factors.kmo(x).overall)
     assert np.isnan(factors.bartlett(x).chisq)
     assert factors.efa(x, 2).loadings.isna().all().all()
+    assert not factors.efa(x, 2).converged
     assert factors.parallel_analysis(x).n_factors == 0
 
 
