@@ -84,7 +84,7 @@ def test_answer_in_dutch_on_a_phone(browser, live_server, browser_survey):
     check_page(page, "nl-3-review")
     assert page.get_by_text("Fijn team.").is_visible()
     assert page.get_by_text("Niet van toepassing").first.is_visible()
-    page.get_by_role("button", name="Versturen").click()
+    page.get_by_role("button", name="Versturen").first.click()
     assert page.url.endswith("/survey/thanks")
     check_page(page, "nl-4-thanks")
 
@@ -125,7 +125,7 @@ def test_english_pages_keyboard_only_and_accessible(browser, live_server, browse
     page.goto(f"{live_server}/survey/review")
     check_page(page, "en-7-review")
     assert page.locator("dd", has_text="Neither agree nor disagree").first.is_visible()
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="Send").last.click()
     check_page(page, "en-8-thanks")
     page.goto(f"{live_server}/survey/review")
     check_page(page, "en-9-session-ended")
@@ -153,7 +153,7 @@ def test_works_without_javascript(browser, live_server, browser_survey):
     page.get_by_role("button", name="Volgende").click()
     page.goto(f"{live_server}/survey/review")
     assert page.locator("dd", has_text="Mee eens").first.is_visible()
-    page.get_by_role("button", name="Versturen").click()
+    page.get_by_role("button", name="Versturen").first.click()
     assert page.get_by_role("heading", name="Bedankt!").is_visible()
     assert browser_survey.count() == before + 1
     context.close()
