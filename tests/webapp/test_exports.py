@@ -12,11 +12,13 @@ import pytest
 
 import instruments
 from webapp.exports import (
+    OTHER_CODE,
     build_codebook,
     codebook_dict,
     codebook_json,
     codebook_markdown,
     datapackage_dict,
+    from_k_anonymized,
     prepare_data,
     shuffle_rows,
     write_export,
@@ -40,8 +42,9 @@ def codebook(builtin):
         languages=["nl", "en"],
         demographics_id="demographics",
         k=5,
-        merged_categories={"dem_role": {7: [2, 4, 7]}},
-        rolled_up_units={"icu": ["icu-night", "icu-day"]},
+        merged_categories={"dem_role": [2.0, 4]},
+        blanked_categories={"dem_lgbtiq": [1]},
+        rolled_up={"icu-night": "icu", "icu-day": "icu"},
         unit_names={"icu": "Intensive care", "er": "Emergency"},
         extra_columns={
             "weight": {"type": "number", "label": {"nl": "Gewicht", "en": "Weight"}},
@@ -99,7 +102,7 @@ def test_codebook_json_has_both_texts_of_every_builtin_item(codebook, builtin):
                 assert column["instrument_version"] == instrument.version
                 assert column["scale"] == scale.id
                 assert column["reverse"] is item.reverse
-                if item.id != "dem_role":
+                if item.id not in ("dem_role", "dem_lgbtiq"):
                     expected = [
                         {
                             "value": p,
@@ -142,17 +145,43 @@ def test_scored_flag_follows_the_instrument(codebook, builtin):
 
 def test_merged_categories_are_labelled_other(codebook):
     role = codebook.column("dem_role")
-    assert role.code_values == (1, 3, 5, 6, 7)
+    assert role.code_values == (1, 3, 5, 6, 7, OTHER_CODE)
     merged = role.codes[-1]
-    assert merged.merged_from == (2, 4, 7)
-    assert merged.labels["en"].startswith("Other (merged: Medical")
+    assert merged.merged_from == (2, 4)
+    assert (
+        merged.labels["en"] == "Other (merged: Medical (doctor or specialist); Policy and advice)"
+    )
     assert merged.labels["nl"].startswith("Overig (samengevoegd: Medisch")
+    assert codebook_dict(codebook)["columns"][list(codebook.names).index("dem_role")]["codes"][-1][
+        "merged_from"
+    ] == [2, 4]
+
+
+def test_blanked_categories_leave_the_codes_and_are_named(codebook):
+    lgbtiq = codebook.column("dem_lgbtiq")
+    assert lgbtiq.code_values == (2,)
+    assert "Too rare to report, left empty: Yes." in lgbtiq.description["en"]
+    assert "leeggelaten: Ja." in lgbtiq.description["nl"]
+
+
+def test_a_merged_language_becomes_other(builtin):
+    codebook = build_codebook(
+        builtin[:1],
+        survey="s",
+        wave="1",
+        languages=["nl", "en"],
+        merged_categories={"language": ["en"]},
+    )
+    language = codebook.column("language")
+    assert language.code_values == ("nl", "other")
+    assert language.codes[1].labels["en"] == "Other (merged: English)"
 
 
 def test_rolled_up_units_are_listed(codebook):
     unit = codebook.column("unit")
     assert unit.code_values == ("er", "icu")
     assert unit.codes[1].merged_from == ("icu-night", "icu-day")
+    assert unit.closed and unit.codes[0].merged_from == ()
     assert unit.codes[1].labels == {"nl": "Intensive care", "en": "Intensive care"}
     assert "rolled up" in unit.description["en"]
 
@@ -211,12 +240,17 @@ def test_reserved_or_long_item_id_is_refused(builtin):
         ({"extra_columns": {"bel_mem_1": {}}}, "'bel_mem_1' occurs twice"),
         ({"extra_columns": {"w": {"kind": "number"}}}, "unknown key"),
         ({"extra_columns": {"w": {"type": "date"}}}, "unknown type"),
-        ({"merged_categories": {"nope": {9: [1]}}}, "'nope'"),
-        ({"merged_categories": {"bel_mem_1": {9: [1, 2]}}}, "not demographic"),
-        ({"merged_categories": {"dem_role": {9: [1, 42]}}}, "42"),
-        ({"merged_categories": {"dem_role": {1: [2, 3]}}}, "clashes"),
-        ({"merged_categories": {"dem_role": {8: [2, 3], 9: [3, 4]}}}, "overlapping"),
-        ({"unit_names": {"a": "A"}, "rolled_up_units": {"b": ["c"]}}, "unit_names"),
+        ({"merged_categories": {"nope": [1]}}, "merged_categories: unknown column 'nope'"),
+        ({"blanked_categories": {"nope": [1]}}, "blanked_categories: unknown column 'nope'"),
+        ({"merged_categories": {"bel_mem_1": [1, 2]}}, "not demographic"),
+        ({"merged_categories": {"dem_role": [1, 42]}}, "42"),
+        ({"merged_categories": {"dem_role": [1.5]}}, "1.5"),
+        ({"blanked_categories": {"language": ["fr"]}}, "'fr'"),
+        (
+            {"merged_categories": {"dem_role": [2]}, "blanked_categories": {"dem_role": [2]}},
+            "also merged",
+        ),
+        ({"unit_names": {"a": "A"}, "rolled_up": {"c": "b"}}, "unit_names"),
     ],
 )
 def test_build_codebook_refuses_bad_arguments(builtin, kwargs, match):
@@ -274,7 +308,7 @@ def test_sav_round_trip_keeps_labels_value_labels_and_missing(codebook, tmp_path
         4.0: "Agree",
         5.0: "Strongly agree",
     }
-    assert meta.variable_value_labels["dem_role"][7.0].startswith("Other (merged")
+    assert meta.variable_value_labels["dem_role"][90.0].startswith("Other (merged")
     assert 2.0 not in meta.variable_value_labels["dem_role"]
     assert meta.variable_measure["bel_mem_1"] == "ordinal"
     assert meta.variable_measure["dem_role"] == "nominal"
@@ -452,3 +486,68 @@ def test_shuffle_rows_uses_the_system_random_source(monkeypatch):
     monkeypatch.setattr(random.SystemRandom, "shuffle", spy)
     shuffle_rows(pd.DataFrame({"x": range(7)}))
     assert calls == [7]
+
+
+# --- with the engine's k-anonymisation -----------------------------------------------------
+
+
+def test_k_anonymized_data_exports_k_anonymous_with_a_matching_codebook(builtin, tmp_path):
+    from engine.disclosure_export import k_anonymize
+
+    k = 5
+    by_id = {inst.id: inst for inst in builtin}
+    chosen = [by_id["belonging"], by_id["demographics"]]
+    parent = {"org": None, "ward": "org", "ward-a": "ward", "ward-b": "ward", "lab": "org"}
+    units = ["ward-a"] * 100 + ["ward-b"] * 3 + ["lab"] * 90 + ["org"] * 7
+    n = len(units)
+    roles = [2.0] * 3 + [4.0] * 4 + [5.0] * 3 + [1.0] * 95 + [3.0] * 95  # 2, 4, 5 rare
+    frame = pd.DataFrame(
+        {
+            "unit": units,
+            "language": ["en", "en"] + ["nl"] * (n - 2),
+            "dem_role": roles,
+        }
+    )
+    rng = np.random.default_rng(7)
+    for item in by_id["belonging"].items:
+        frame[item.id] = rng.integers(1, 6, n).astype(float)
+    frame.loc[rng.random(n) < 0.1, "bel_mem_2"] = np.nan
+    quasi = ["unit", "language", "dem_role"]
+    result = k_anonymize(frame, quasi, k, parent, seed=1)
+    for item in by_id["demographics"].items:
+        if item.id not in result.data.columns:
+            result.data[item.id] = np.nan
+    data, changes = from_k_anonymized(result)
+    assert changes["rolled_up"] == {"ward-b": "org", "ward": "org"}  # ward: 3 < k too
+    assert changes["merged_categories"] == {"dem_role": (2.0, 4.0, 5.0)}
+    assert changes["blanked_categories"] == {"language": ("en",)}
+    codebook = build_codebook(
+        chosen,
+        survey="s",
+        wave="1",
+        languages=["nl", "en"],
+        demographics_id="demographics",
+        k=k,
+        **changes,
+    )
+    path = write_export(shuffle_rows(data), codebook, "csv", tmp_path)[0]
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    sizes = back.groupby(quasi).size()
+    assert back["bel_mem_2"].eq("").sum() == data["bel_mem_2"].isna().sum() > 0
+    assert len(back) == n and sizes.min() >= k
+    for name in ("dem_role", "dem_age"):
+        column = codebook.column(name)
+        allowed = {str(value) for value in column.code_values} | {""}
+        assert set(back[name]) <= allowed, name
+    assert str(OTHER_CODE) in set(back["dem_role"])
+    assert codebook.column("dem_role").codes[-1].merged_from == (2, 4, 5)
+    assert codebook.column("language").code_values == ("nl",)
+    assert set(back["unit"]) <= {"ward-a", "lab", "org", ""}
+    assert "org" in set(back["unit"])
+    (unit_code,) = codebook.column("unit").codes
+    assert unit_code.value == "org" and set(unit_code.merged_from) == {"ward", "ward-b"}
+
+
+def test_from_k_anonymized_refuses_other_objects():
+    with pytest.raises(ValueError, match="result"):
+        from_k_anonymized(pd.DataFrame())

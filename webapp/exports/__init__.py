@@ -2,19 +2,22 @@
 
 Typical use, once a wave's responses are loaded and k-anonymised::
 
+    result = k_anonymize(frame, ["unit", "language", *demographic_ids], k, parent)
+    data, changes = from_k_anonymized(result)
     codebook = build_codebook(
         definition.instruments, survey=definition.slug, wave="2026-1",
         languages=definition.languages, demographics_id=definition.demographics_id,
-        k=definition.k, merged_categories=..., rolled_up_units=...,
+        k=definition.k, **changes,
     )
-    paths = write_export(shuffle_rows(anonymised), codebook, "sav", out_dir)
+    paths = write_export(shuffle_rows(data), codebook, "sav", out_dir)
 
 :func:`write_export` writes ``<survey>_<wave>.<csv|sav|xlsx>``, ``codebook.json``,
 ``codebook.md`` and ``datapackage.json``. It writes rows in the order given: the caller
 shuffles them (:func:`shuffle_rows`) so that no order follows submission order.
 """
 
-from webapp.exports.codebook import build_codebook
+from webapp.exports.anonymity import from_k_anonymized
+from webapp.exports.codebook import OTHER, OTHER_CODE, build_codebook
 from webapp.exports.codebook_text import codebook_dict, codebook_json, codebook_markdown
 from webapp.exports.datapackage import datapackage_dict, datapackage_json
 from webapp.exports.model import (
@@ -29,6 +32,8 @@ from webapp.exports.writers import FORMATS, prepare_data, shuffle_rows, write_ex
 
 __all__ = [
     "FORMATS",
+    "OTHER",
+    "OTHER_CODE",
     "Code",
     "Codebook",
     "Column",
@@ -41,6 +46,7 @@ __all__ = [
     "codebook_markdown",
     "datapackage_dict",
     "datapackage_json",
+    "from_k_anonymized",
     "prepare_data",
     "shuffle_rows",
     "write_export",

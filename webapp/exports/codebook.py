@@ -12,8 +12,10 @@ instrument in survey order, then any extra columns.
 
 from __future__ import annotations
 
+import dataclasses
+import numbers
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from instruments import Instrument, Item
@@ -27,7 +29,13 @@ from webapp.exports.model import (
 )
 from webapp.exports.texts import LANGUAGE_NAMES, text
 
-__all__ = ["build_codebook"]
+__all__ = ["OTHER", "OTHER_CODE", "build_codebook"]
+
+#: Code of "other" (rare categories merged by disclosure control) in a numeric column: out of
+#: the 0-9 range of instrument codes, so it never clashes with an answer.
+OTHER_CODE = 90
+#: The value of "other" in a string column (``language``), as ``k_anonymize`` writes it.
+OTHER = "other"
 
 #: Survey slugs and wave labels as surveys/ accepts them; they become file names.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -42,8 +50,9 @@ def build_codebook(
     languages: Sequence[str],
     demographics_id: str | None = None,
     k: int | None = None,
-    merged_categories: Mapping[str, Mapping[int, Sequence[int]]] | None = None,
-    rolled_up_units: Mapping[str, Sequence[str]] | None = None,
+    merged_categories: Mapping[str, Iterable[int | str]] | None = None,
+    blanked_categories: Mapping[str, Iterable[int | str]] | None = None,
+    rolled_up: Mapping[str, str] | None = None,
     unit_names: Mapping[str, str] | None = None,
     extra_columns: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Codebook:
@@ -63,13 +72,18 @@ def build_codebook(
     k
         The minimum group size the export was made k-anonymous for (recorded only).
     merged_categories
-        Per demographic column, exported code -> the original codes merged into it by
-        disclosure control, e.g. ``{"dem_role": {7: [2, 4, 7]}}``. The merged originals
-        disappear from the code list; the exported code is labelled "Other (merged: ...)".
-    rolled_up_units
-        Exported unit code -> codes of the smaller units rolled up into it.
+        Column (demographic or ``language``) -> the categories disclosure control merged
+        into "other" (``KAnonResult.merged``). They leave the column's codes; a code
+        :data:`OTHER_CODE` (``"other"`` in ``language``) labelled "Other (merged: ...)"
+        takes their place. :func:`webapp.exports.from_k_anonymized` derives this.
+    blanked_categories
+        Column -> categories too rare even to pool, exported as empty. They leave the
+        column's codes and are named in its description.
+    rolled_up
+        Original unit code -> the unit it is reported as (``KAnonResult.rolled_up``).
     unit_names
-        Exported unit code -> unit name, listed as the unit column's codes.
+        Exported unit code -> unit name. With names, the unit column's codes are complete
+        (``datapackage.json`` gets an ``enum``); without, they list only rolled-up units.
     extra_columns
         Further columns appended at the end, name -> ``{"type": "integer"|"number"|"string",
         "label": str | {lang: str}, "description": str | {lang: str},
@@ -80,7 +94,8 @@ def build_codebook(
     ValueError
         Naming the argument: invalid survey or wave name, no languages, an unknown
         ``demographics_id``, a column name that is not a valid SPSS name or occurs twice, a
-        merge that names an unknown column or code, or an unknown key in ``extra_columns``.
+        merge or blank that names an unknown column or code, or an unknown key in
+        ``extra_columns``.
     """
     for argument, value in (("survey", survey), ("wave", wave)):
         if not isinstance(value, str) or not _NAME.fullmatch(value):
@@ -95,13 +110,17 @@ def build_codebook(
         raise ValueError("instruments: give instruments.Instrument objects")
     if demographics_id is not None and demographics_id not in {i.id for i in instruments}:
         raise ValueError(f"demographics_id: {demographics_id!r} is not one of the instruments")
-    merged = {name: dict(merges) for name, merges in (merged_categories or {}).items()}
-    rolled = {code: tuple(units) for code, units in (rolled_up_units or {}).items()}
+    merged = {name: _values(values) for name, values in (merged_categories or {}).items()}
+    blanked = {name: _values(values) for name, values in (blanked_categories or {}).items()}
+    rolled: dict[str, tuple[str, ...]] = {}
+    for original, target in (rolled_up or {}).items():
+        rolled.setdefault(str(target), ())
+        rolled[str(target)] += (str(original),)
     names = dict(unit_names or {})
 
     if names and set(rolled) - set(names):
         missing_names = sorted(set(rolled) - set(names))
-        raise ValueError(f"unit_names: no name for rolled-up unit(s) {missing_names}")
+        raise ValueError(f"unit_names: no name for unit(s) {missing_names}, named in rolled_up")
     unit_codes = tuple(
         Code(code, {lang: names.get(code, "") for lang in languages}, rolled.get(code, ()))
         for code in sorted(set(names) | set(rolled))
@@ -140,11 +159,14 @@ def build_codebook(
             for item in scale.items:
                 columns.append(_item_column(instrument, scale.id, item, demographic, languages))
     seen = {column.name for column in columns}
-    for name in merged:
-        if name not in seen:
-            raise ValueError(f"merged_categories: unknown column {name!r}")
+    for argument, changes in (("merged_categories", merged), ("blanked_categories", blanked)):
+        for name in changes:
+            if name not in seen:
+                raise ValueError(f"{argument}: unknown column {name!r}")
     columns = [
-        _merge_codes(column, merged[column.name], languages) if column.name in merged else column
+        _recode(column, merged.get(column.name, ()), blanked.get(column.name, ()), languages)
+        if column.name in merged or column.name in blanked
+        else column
         for column in columns
     ]
     for name, spec in (extra_columns or {}).items():
@@ -160,6 +182,17 @@ def build_codebook(
         _instrument_info(inst, inst.id == demographics_id, languages) for inst in ordered
     )
     return Codebook(survey, wave, languages, tuple(columns), infos, k)
+
+
+def _values(values: Iterable[Any]) -> tuple[int | str, ...]:
+    """Category values as plain ints (also from floats and NumPy) or strings, sorted."""
+    out: list[int | str] = []
+    for value in values:
+        if isinstance(value, numbers.Real) and float(value).is_integer():
+            out.append(int(value))
+        else:
+            out.append(str(value))
+    return tuple(sorted(set(out), key=lambda value: (isinstance(value, str), value)))
 
 
 def _per_language(texts: Mapping[str, str] | None, languages: tuple[str, ...]) -> dict[str, str]:
@@ -212,42 +245,44 @@ def _item_column(
     )
 
 
-def _merge_codes(
-    column: Column, merges: Mapping[int, Sequence[int]], languages: tuple[str, ...]
+def _recode(
+    column: Column,
+    merged: tuple[int | str, ...],
+    blanked: tuple[int | str, ...],
+    languages: tuple[str, ...],
 ) -> Column:
-    if column.role != "demographic":
-        raise ValueError(f"merged_categories: column {column.name!r} is not demographic")
+    """``column`` with ``merged`` codes pooled into "other" and ``blanked`` codes removed."""
+    if column.role not in ("demographic", "language"):
+        raise ValueError(
+            f"merged_categories: column {column.name!r} is not demographic or the language"
+        )
     by_value = {code.value: code for code in column.codes}
-    absorbed: set[int] = set()
-    new_codes: dict[int, Code] = {}
-    for target, sources in merges.items():
-        sources = tuple(sources)
-        unknown = [s for s in sources if s not in by_value]
-        if unknown or not sources:
-            raise ValueError(
-                f"merged_categories: column {column.name!r} has no code(s) {unknown or sources}"
-            )
-        if not isinstance(target, int):
-            raise ValueError(
-                f"merged_categories: column {column.name!r}: code {target!r} is not an integer"
-            )
-        if absorbed & set(sources):
-            raise ValueError(f"merged_categories: column {column.name!r}: overlapping merge")
-        absorbed |= set(sources)
+    for argument, values in (("merged_categories", merged), ("blanked_categories", blanked)):
+        unknown = [value for value in values if value not in by_value]
+        if unknown:
+            raise ValueError(f"{argument}: column {column.name!r} has no code(s) {unknown}")
+    both = sorted(set(merged) & set(blanked), key=str)
+    if both:
+        raise ValueError(f"blanked_categories: column {column.name!r}: {both} also merged")
+    codes = [code for code in column.codes if code.value not in set(merged) | set(blanked)]
+    if merged:
+        other: int | str = OTHER if column.type == "string" else OTHER_CODE
+        if other in by_value:
+            raise ValueError(f"merged_categories: column {column.name!r} already has {other!r}")
         labels = {
             lang: text("merged", lang).format(
-                labels="; ".join(by_value[s].labels.get(lang, str(s)) for s in sources)
+                labels="; ".join(by_value[value].labels.get(lang, str(value)) for value in merged)
             )
             for lang in languages
         }
-        new_codes[target] = Code(target, labels, sources)
-    kept = [code for code in column.codes if code.value not in absorbed]
-    if {code.value for code in kept} & set(new_codes):
-        raise ValueError(
-            f"merged_categories: column {column.name!r}: a merged code clashes with a kept code"
-        )
-    codes = sorted([*kept, *new_codes.values()], key=lambda code: code.value)
-    return Column(**{**column.__dict__, "codes": tuple(codes)})
+        codes.append(Code(other, labels, merged))
+    description = dict(column.description)
+    if blanked:
+        for lang in languages:
+            names = "; ".join(by_value[value].labels.get(lang, str(value)) for value in blanked)
+            note = text("blanked", lang).format(labels=names)
+            description[lang] = f"{description.get(lang, '')} {note}".strip()
+    return dataclasses.replace(column, codes=tuple(codes), description=description)
 
 
 def _localised(value: object, languages: tuple[str, ...], argument: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "missing_qi": "blanked to keep the export k-anonymous",
         "missing_extra": "missing",
         "merged": "Other (merged: {labels})",
+        "blanked": "Too rare to report, left empty: {labels}.",
     },
     "nl": {
         "unit": "Organisatie-eenheid (code uit de import van de organisatie)",
@@ -30,6 +31,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "missing_qi": "leeggemaakt zodat de export k-anoniem blijft",
         "missing_extra": "ontbrekend",
         "merged": "Overig (samengevoegd: {labels})",
+        "blanked": "Te zeldzaam om te tonen, leeggelaten: {labels}.",
     },
 }
 
