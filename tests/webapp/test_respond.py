@@ -214,3 +214,27 @@ def test_send_twice_stores_once(client, survey):
     # A double click: the session no longer holds the invitation.
     assert client.post("/survey/send", data={"csrf_token": token}).status_code == 400
     assert survey.count() == 1
+
+
+def test_wave_closed_while_answering(client, survey):
+    client.get(f"/s/{survey.tokens[0]}")
+    review = client.get("/survey/review")
+    close_wave(survey.db, survey.slug, survey.wave)
+    response = client.post(
+        "/survey/send",
+        data={"csrf_token": csrf_token(review.text)},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 410
+    assert "This survey is closed" in response.text
+
+
+def test_response_is_stored_in_the_language_answered(client, survey):
+    from surveys.responses import load_answers
+
+    client.get(f"/s/{survey.issue(language='nl')[0]}")
+    client.get("/survey?lang=en")
+    review = client.get("/survey/review")
+    client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})
+    matrix = load_answers(survey.db, survey.slug, survey.wave)
+    assert list(matrix.languages) == ["en"]
