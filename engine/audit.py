@@ -89,12 +89,13 @@ class AuditResult:
         return not self.findings
 
 
-def _rref(rows: list[list[int]], ncols: int) -> list[tuple[int, list[int]]]:
+def _rref(rows: list[list[int]], ncols: int, start: int = 0) -> list[tuple[int, list[int]]]:
     """Fraction-free reduced row echelon form over the integers.
 
     Each returned row is an integer vector ``r`` with pivot column ``c`` and ``r[c] > 0``; the
     rational RREF row is ``r / r[c]``. Columns beyond ``ncols`` are carried along (they
     record which combination of input rows produced the row) but never chosen as pivots.
+    Only rows whose pivot column is ``start`` or later are returned.
     """
     import numpy as np
 
@@ -131,7 +132,7 @@ def _rref(rows: list[list[int]], ncols: int) -> list[tuple[int, list[int]]]:
             a[others] = block // g[:, None]
         pivots.append((col, top))
         top += 1
-    return [(col, [int(v) for v in a[row]]) for col, row in pivots]
+    return [(col, [int(v) for v in a[row]]) for col, row in pivots if col >= start]
 
 
 def _components(rows: list[tuple[int, list[int]]], ncols: int) -> list[list[int]]:
@@ -254,7 +255,7 @@ def audit(atoms: Mapping[Hashable, int], views: Sequence[View], k: int) -> Audit
         matrix.append(row)
     # 3: rows of the RREF with a small pivot span L
     n_large = sum(1 for n in cls_n if n >= k)
-    basis = [(c, r) for c, r in _rref(matrix, ncols) if c >= n_large]
+    basis = _rref(matrix, ncols, start=n_large)
     findings = []
     for part in _components(basis, ncols):
         found = _search(basis, part, cls_n, k, ncols)
