@@ -8,6 +8,7 @@ client address (see :class:`PrivateRequestHandler`).
 from __future__ import annotations
 
 import secrets
+import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -59,11 +60,24 @@ def _make_app(config: dict[str, Any] | None = None) -> Any:
         raise CommandError(str(exc)) from exc
 
 
-def _run(app: Any, host: str, port: int) -> None:
+def _check_port(host: str, port: int) -> None:
+    """Fail with one line when ``host:port`` cannot be bound (werkzeug would exit with a page
+    of advice instead)."""
     try:
-        server = _server(app, host, port)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
     except OSError as exc:
         raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _run(app: Any, host: str, port: int) -> None:
+    _check_port(host, port)
+    try:
+        server = _server(app, host, port)
+    except (OSError, SystemExit) as exc:
+        raise CommandError(f"cannot listen on {host}:{port}") from exc
     click.echo(f"Serving on http://{host}:{server.server_port}/ (press Ctrl+C to stop)")
     try:
         server.serve_forever()
@@ -110,9 +124,8 @@ def _fresh_demo_database(instance: Path) -> str:
 @_port
 def demo(no_serve: bool, host: str, port: int) -> None:
     """Build a demo hospital with two survey waves, print links, and serve it."""
-    from surveys.demo import build_demo
-
     from surveys.db import Database, instance_path
+    from surveys.demo import build_demo
     from surveys.errors import SamenError
     from surveys.invitations import invitation_link
 
@@ -128,12 +141,19 @@ def demo(no_serve: bool, host: str, port: int) -> None:
         raise CommandError(str(exc)) from exc
     base = f"http://{host}:{port}"
     click.echo(f"Demo database: {url}")
-    click.echo(f"Demo survey:   {base}/privacy/{built.survey}")
-    click.echo("Invitation links (each works once):")
+    click.echo(f"Demo survey:   {built.survey} (privacy page: {base}/privacy/{built.survey})")
+    click.echo(f"Invitation links for unit {built.link_unit} (each works once):")
     for token in built.tokens[:DEMO_LINKS]:
         click.echo(f"  {invitation_link(base, token)}")
+    if built.accounts:
+        click.echo(f"Demo accounts (sign in at {base}/login):")
+        for account in built.accounts:
+            unit = f", unit {account.unit}" if account.unit else ""
+            click.echo(f"  {account.role:<10} {account.email}  password: {account.password}{unit}")
     if no_serve:
-        click.echo(f"To serve it: SAMEN_DATABASE_URL={url} samen serve")
+        click.echo(
+            f"To serve it: SAMEN_INSTANCE_PATH={instance} SAMEN_DATABASE_URL={url} samen serve"
+        )
         return
     app = _make_app(
         {"SECRET_KEY": key, "SAMEN_DATABASE": database, "SESSION_COOKIE_SECURE": False}
