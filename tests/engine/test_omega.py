@@ -48,6 +48,13 @@ def test_omega_total_of_each_scale_matches_psych_nfactors_1(name: str) -> None:
         assert res.hierarchical == pytest.approx(ref["hierarchical"], abs=TOL), scale
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_omega_total_of_two_item_scales_matches_psych(name: str) -> None:
+    x = data(name)
+    for scale, ref in REF[name]["omega_1"]["first_two_items"].items():
+        assert omega(x[ref["items"]], 1).total == pytest.approx(ref["total"], abs=TOL), scale
+
+
 def test_reverse_keyed_and_raw_data_give_the_same_omega() -> None:
     # psych flips items with negative general loadings, so keying does not matter.
     raw, keyed = omega(data("bfi"), 5), omega(data("bfi_keyed"), 5)

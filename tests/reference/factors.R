@@ -146,8 +146,14 @@ for (name in names(datasets)) {
       psych::omega(x[, ds$model[[s]]], nfactors = 1, plot = FALSE)))
     scales[[s]] <- list(total = o1$omega.tot, hierarchical = o1$omega_h)
   }
+  pairs <- list()
+  for (s in names(ds$model)) {
+    items <- ds$model[[s]][1:2]
+    o2 <- suppressMessages(suppressWarnings(psych::omega(x[, items], nfactors = 1, plot = FALSE)))
+    pairs[[s]] <- list(items = items, total = o2$omega.tot)
+  }
   res$omega_1 <- list(call = "psych::omega(x[, items], nfactors = 1, plot = FALSE)",
-                      scales = scales)
+                      scales = scales, first_two_items = pairs)
 
   if (k > 2) {
     om2 <- suppressMessages(suppressWarnings(psych::omega(x, nfactors = 2, plot = FALSE)))
