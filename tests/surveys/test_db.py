@@ -58,11 +58,11 @@ def test_sqlite_runs_wal_with_foreign_keys_and_secure_delete(tmp_path):
 
 def test_migrations_build_the_schema_of_the_models(empty_db_url):
     from alembic.autogenerate import compare_metadata
+    from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     import surveys.users  # noqa: F401  (its model joins Base.metadata)
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
