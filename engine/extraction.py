@@ -1,6 +1,7 @@
 """Building blocks of exploratory factor analysis shared by ``factors`` and ``omega``:
-pairwise-complete correlations, squared multiple correlations and minres extraction, each
-as psych computes them.
+input validation, pairwise-complete correlations (``correlation_matrix``), squared multiple
+correlations, minres extraction and psych's ordering/signing of factors, each as psych
+computes them; plus ``single_threaded_blas`` for the small-matrix iterations.
 """
 
 from __future__ import annotations
