@@ -330,7 +330,7 @@ def test_tree_rules_alone_leak_nothing_for_any_role(tree, k):
     assert audit(atoms, sorted(pooled, key=lambda v: v.name), k).ok
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(surveys())
 def test_released_views_with_filters_leak_nothing_for_any_role(case):
     parent, own, k = case
@@ -345,7 +345,7 @@ def test_released_views_with_filters_leak_nothing_for_any_role(case):
             assert unit in rel.units and question == "gender" and cat is not None
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(surveys())
 def test_filter_rules_never_show_a_cell_below_k(case):
     parent, own, k = case
@@ -377,6 +377,48 @@ def test_multiple_questions_are_audited_together():
     rel = release({"u": None}, own, 5, ["gender", "age"])
     assert audit(atoms, list(rel.views), 5).ok
     assert rel.withheld
+
+
+def test_rules_alone_can_leak_and_the_audit_pass_closes_it():
+    # found by random testing: u1 hides its c1 filter (its rest would be 4 < 6), but
+    # org|c1 - u2|c1 gives u1's c1 count (org has no own members), and u1 - u1|c0 - that
+    # is u1's 4 non-respondents
+    parent = {"u0": None, "u1": "u0", "u2": "u0", "u3": "u2", "u4": "u1", "u5": "u2"}
+    own = {
+        "u0": {},
+        "u1": {(None,): 4, ("c0",): 10, ("c1",): 6},
+        "u2": {("c1",): 2},
+        "u3": {(None,): 4, ("c1",): 4, ("c0",): 5},
+        "u4": {},
+        "u5": {("c1",): 7, ("c0",): 7, (None,): 6},
+    }
+    atoms = atoms_of(own)
+    raw = release(parent, own, 6, ["q"], audited=False)
+    result = audit(atoms, list(raw.views), 6)
+    assert [f.n for f in result.findings] == [4]
+    check_findings(atoms, list(raw.views), result)
+    rel = release(parent, own, 6, ["q"])
+    assert audit(atoms, list(rel.views), 6).ok
+    assert rel.units == raw.units  # unit totals are never the price
+    assert len(rel.withheld) == 1 and rel.filters < raw.filters
+
+
+@settings(max_examples=40, deadline=None)
+@given(surveys(), st.data())
+def test_two_filter_questions_leak_nothing(case, data):
+    parent, own, k = case
+    ages = ["young", "old", None]
+    both = {}
+    for unit, profiles in own.items():
+        both[unit] = {}
+        for (cat,), n in profiles.items():
+            for _ in range(n):
+                key = (cat, data.draw(st.sampled_from(ages)))
+                both[unit][key] = both[unit].get(key, 0) + 1
+    atoms = atoms_of(both)
+    rel = release(parent, both, k, ["gender", "age"])
+    assert audit(atoms, list(rel.views), k).ok
+    assert all(v.priority == 0 for v in rel.withheld)
 
 
 def test_release_answers_what_a_page_may_show():
