@@ -20,7 +20,7 @@ _CSS = """
         --head: #f0f4f8; --accent: #0b6e4f; }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       color: var(--ink); margin: 0 auto; max-width: 72rem; padding: 1.5rem; }
+       color: var(--ink); margin: 0 auto; max-width: 84rem; padding: 1.5rem; }
 h1 { font-size: 1.6rem; margin: 0 0 .5rem; color: var(--accent); }
 h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; border-bottom: 2px solid var(--line); }
 ul.summary { padding-left: 1.2rem; color: var(--muted); }
@@ -28,6 +28,7 @@ ul.summary { padding-left: 1.2rem; color: var(--muted); }
 table { border-collapse: collapse; margin: .5rem 0; font-variant-numeric: tabular-nums; }
 th, td { padding: .3rem .6rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { background: var(--head); text-align: left; font-weight: 600; }
+thead th { white-space: normal; vertical-align: bottom; min-width: 3.5rem; }
 td.num, th.num { text-align: right; }
 td.strong { font-weight: 700; }
 td.na { color: var(--muted); }

@@ -92,7 +92,7 @@ def summary_lines(report: Mapping[str, Any], group: str | None = None) -> list[s
 
 
 def report_tables(report: Mapping[str, Any]) -> list[Table]:
-    """Scales, items per scale, EFA loadings and CFA loadings as :class:`Table` objects."""
+    """Scales, items per scale, EFA loadings, fit and CFA loadings as :class:`Table` objects."""
     tables = [_scales_table(report)]
     for scale_id, scale in report["scales"].items():
         tables.append(_items_table(scale_id, scale))
@@ -105,11 +105,46 @@ def report_tables(report: Mapping[str, Any]) -> list[Table]:
                 extra=("KMO", report["efa"].get("kmo_items") or {}),
             )
         )
+    tables.append(_fit_table(report))
     if report["cfa"].get("loadings"):
         tables.append(
             _loadings_table("cfa", "CFA standardised loadings", report["cfa"]["loadings"])
         )
     return tables
+
+
+def _fit_table(report: Mapping[str, Any]) -> Table:
+    """Sampling adequacy, number of factors, CFA fit and omega, one measure per row."""
+    efa, cfa, b = report["efa"], report["cfa"], report["efa"]["bartlett"]
+    rows = [
+        ("KMO (overall)", fmt(efa["kmo"])),
+        ("Bartlett chi2 (df)", f"{fmt(b['chisq'])} ({fmt(b['df'])})"),
+        ("Bartlett p", fmt_p(b["p"])),
+        ("factors by parallel analysis", fmt(efa["parallel_n_factors"])),
+        ("CFA N (complete cases)", fmt(cfa["n"])),
+        ("CFA chi2 (df)", f"{fmt(cfa['chisq'])} ({fmt(cfa['df'])})"),
+        ("CFA p", fmt_p(cfa["p"])),
+        ("CFI", fmt(cfa["cfi"])),
+        ("TLI", fmt(cfa["tli"])),
+        ("RMSEA [90% CI]", f"{fmt(cfa['rmsea'])} {fmt_ci(cfa['rmsea_ci'])}"),
+        ("SRMR", fmt(cfa["srmr"])),
+    ]
+    if "omega" in report:
+        om = report["omega"]
+        rows += [
+            (
+                f"omega hierarchical ({fmt(om['n_factors'])} group factors)",
+                fmt(om["hierarchical"]),
+            ),
+            ("omega total", fmt(om["total"])),
+        ]
+    return Table(
+        "fit",
+        "Factor structure and CFA fit (lavaan ML)",
+        ("measure", "value"),
+        tuple(rows),
+        (False, True),
+    )
 
 
 def _scales_table(report: Mapping[str, Any]) -> Table:

@@ -198,7 +198,7 @@ def test_html_is_self_contained_with_the_same_numbers(ours, tmp_path):
     assert f"{ours['efa']['loadings']['E2']['MR1']:.3f}" in page or any(
         f"{v:.3f}" in page for v in ours["efa"]["loadings"]["E2"].values()
     )
-    assert page.count("<table>") == 1 + len(ours["scales"]) + 2  # scales, items, EFA, CFA
+    assert page.count("<table>") == 1 + len(ours["scales"]) + 3  # scales, items, EFA, fit, CFA
 
 
 def test_out_writes_json_file(tmp_path, ours):

@@ -343,5 +343,5 @@ def test_html_renderer_is_self_contained_and_escapes(report):
     assert "http" not in page and "<script" not in page
     for sid, scale in tricky["scales"].items():
         assert f"{scale['alpha']:.3f}" in page and f"{scale['icc2']:.3f}" in page, sid
-    assert page.count("<table>") == 1 + 3 + 2
+    assert page.count("<table>") == 1 + 3 + 3
     assert 'class="num strong"' in page  # salient loadings stand out
