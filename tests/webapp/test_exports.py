@@ -399,6 +399,47 @@ def test_datapackage_describes_every_column(codebook, tmp_path, fmt):
         assert (tmp_path / resource["path"]).is_file()
 
 
+def test_datapackage_descriptions_read_as_sentences(codebook):
+    fields = datapackage_dict(codebook, "csv", data_path="x.csv")["resources"][0]["schema"]
+    for field in fields["fields"]:
+        assert "?." not in field["description"] and ".." not in field["description"]
+    by_name = {field["name"]: field for field in fields["fields"]}
+    assert by_name["dem_age"]["description"].startswith("en: How old are you? ")
+    assert "Empty: geen antwoord" in by_name["dem_age"]["description"]
+
+
+def test_open_unit_codes_get_neither_enum_nor_categories(builtin):
+    codebook = build_codebook(
+        builtin[:1], survey="s", wave="1", languages=["en"], rolled_up={"a1": "a"}
+    )
+    field = datapackage_dict(codebook, "csv", data_path="s_1.csv")["resources"][0]["schema"]
+    unit = field["fields"][0]
+    assert unit["name"] == "unit" and "constraints" not in unit and "categories" not in unit
+    assert codebook_dict(codebook)["columns"][0]["codes"] == [
+        {"value": "a", "labels": {"en": ""}, "merged_from": ["a1"]}
+    ]
+
+
+def test_long_labels_are_cut_to_spss_limits(builtin, tmp_path):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    long = "é" * 300
+    codebook = build_codebook(
+        builtin[:1],
+        survey="s",
+        wave="1",
+        languages=["en", "nl"],
+        extra_columns={"flag": {"type": "integer", "label": long, "codes": {1: long}}},
+    )
+    data = make_data(codebook, n=3)
+    data["flag"] = [1, None, 1]
+    path = write_export(data, codebook, "sav", tmp_path)[0]
+    _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    label = meta.column_names_to_labels["flag"]
+    assert label.endswith("...") and len(label.encode()) <= 256
+    value_label = meta.variable_value_labels["flag"][1.0]
+    assert value_label.endswith("...") and len(value_label.encode()) <= 120
+
+
 def test_datapackage_rejects_unknown_format(codebook):
     with pytest.raises(ValueError, match="fmt"):
         datapackage_dict(codebook, "parquet", data_path="x")

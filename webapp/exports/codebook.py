@@ -344,4 +344,5 @@ def _instrument_info(
         demographic,
         scales,
         tuple(instrument.references),
+        _per_language(instrument.construct, languages),
     )

@@ -134,6 +134,7 @@ def _instrument_dict(instrument: InstrumentInfo) -> dict[str, Any]:
         "sensitive": instrument.sensitive,
         "demographic": instrument.demographic,
         "references": list(instrument.references),
+        "construct": dict(instrument.construct),
         "scales": [scale.id for scale in instrument.scales],
     }
 
@@ -225,6 +226,8 @@ def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
             continue
         title = instrument.title.get(lang, instrument.id)
         out += [f"## {title} (`{instrument.id}`, {t['version']} {instrument.version})", ""]
+        if instrument.construct.get(lang):
+            out += [" ".join(instrument.construct[lang].split()), ""]
         if instrument.sensitive:
             out += [t["sensitive"], ""]
         for scale in instrument.scales:

@@ -65,14 +65,16 @@ def _field(column: Column, lang: str) -> dict[str, Any]:
         parts.append(f"{column.instrument} {column.instrument_version}, scale {column.scale}")
         if column.reverse:
             parts.append("reverse-keyed")
-    parts.append(column.missing.get(lang, ""))
-    field["description"] = ". ".join(part.rstrip(".") for part in parts if part) + "."
-    if column.codes:
+    if column.missing.get(lang):
+        parts.append(f"Empty: {column.missing[lang]}")
+    field["description"] = " ".join(
+        part if part.endswith((".", "?", "!")) else f"{part}." for part in parts if part
+    )
+    if column.codes and column.closed:
         field["categories"] = [
             {"value": code.value, "label": code.labels.get(lang, "")} for code in column.codes
         ]
-        if column.closed:
-            field["constraints"] = {"enum": list(column.code_values)}
+        field["constraints"] = {"enum": list(column.code_values)}
     return field
 
 

@@ -93,6 +93,7 @@ class InstrumentInfo:
     demographic: bool
     scales: tuple[ScaleInfo, ...]
     references: tuple[str, ...] = ()
+    construct: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
