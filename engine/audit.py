@@ -68,13 +68,15 @@ class Finding:
 
     def describe(self) -> str:
         """One line for a terminal: the group's size and how to derive it."""
-        terms = " ".join(
-            f"{'+' if c > 0 else '-'} {abs(c) if abs(c) != 1 else ''}{name}".replace("  ", " ")
-            for name, c in self.combination.items()
-        )
         if self.kind == "inconclusive":
             return f"inconclusive: search budget exhausted over {len(self.atoms)} atoms"
-        return f"group of {self.n} derivable: {terms.lstrip('+ ')}"
+        terms = []
+        for name, coef in self.combination.items():
+            size = abs(coef)
+            terms.append(("- " if coef < 0 else "+ ") + (name if size == 1 else f"{size}*{name}"))
+        text = " ".join(terms)
+        text = text[2:] if text.startswith("+ ") else "-" + text[2:]
+        return f"group of {self.n} derivable: {text}"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,12 @@ passes through these rules (DESIGN.md, "Anonymity and disclosure control"), and
 :mod:`engine.audit` proves with linear algebra that what they release leaks no group of 1 to
 k-1 respondents.
 
+Where things are: this module holds the rules for one table (unit tree, filters within a
+unit, time, comments); :mod:`engine.audit_views` applies them to everything a role can
+request (:func:`engine.audit_views.release`, the one call ``webapp/results.py`` needs per
+wave and scale or item); :mod:`engine.audit` proves the result; :mod:`engine.disclosure_export`
+makes exports k-anonymous.
+
 Vocabulary: a *unit* is a node of the organisation tree (``parent`` maps unit -> parent or
 None for the root); ``own_n`` counts the responses of a unit's own direct members; a unit's
 ``n`` is its subtree total. ``k`` is the survey's minimum group size (never below
