@@ -35,6 +35,8 @@ def test_demo_builds_and_prints_working_links(monkeypatch, tmp_path):
     assert response.status_code == 303 and response.location == "/survey"
     welcome = client.get("/survey", headers={"Accept-Language": "nl"})
     assert welcome.status_code == 200 and "Stadsziekenhuis" in welcome.text
+    login = re.search(r"sign in at http://127\.0\.0\.1:5000(/[^)\s]+)", result.output)
+    assert login is not None and client.get(login.group(1)).status_code == 200
     app.extensions["samen_db"].dispose()
 
 

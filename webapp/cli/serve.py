@@ -146,7 +146,7 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     for token in built.tokens[:DEMO_LINKS]:
         click.echo(f"  {invitation_link(base, token)}")
     if built.accounts:
-        click.echo(f"Demo accounts (sign in at {base}/login):")
+        click.echo(f"Demo accounts (sign in at {base}/auth/login):")
         for account in built.accounts:
             unit = f", unit {account.unit}" if account.unit else ""
             click.echo(f"  {account.role:<10} {account.email}  password: {account.password}{unit}")
