@@ -222,6 +222,14 @@ def test_semicolon_bom_and_decimal_comma(tmp_path):
     assert json.loads(json.dumps(report, allow_nan=False)) == report
 
 
+def test_na_is_missing_like_an_empty_cell(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("q1,q2,q3\n1,NA,2\n2,3,\n4,4,5\n5,5,4\n", encoding="utf-8")
+    report = json.loads(run([str(path), "--scale", "s=q1,q2,q3", "--format", "json"]).stdout)
+    assert report["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx(4.0)
+    assert report["scales"]["s"]["items"]["q3"]["mean"] == pytest.approx(11 / 3)
+
+
 def test_range_sets_reverse_keying(tmp_path):
     path = tmp_path / "a.csv"
     path.write_text("q1,q2,q3\n1,5,1\n2,4,2\n3,3,4\n4,2,4\n", encoding="utf-8")
@@ -355,6 +363,10 @@ GOOD = "team,q1,q2,q3\na,1,2,3\na,2,2,3\nb,4,5,4\nb,5,4,4\n"
         (
             lambda d: [_csv(d, GOOD), "--instrument", "no_such_instrument"],
             "--instrument no_such_instrument",
+        ),
+        (
+            lambda d: [_csv(d, GOOD), "--instrument", _csv(d, "id: [unclosed\n", "bad.yaml")],
+            "bad.yaml",
         ),
         (
             lambda d: [_csv(d, "q1,q2\n3,3\n3,3\n3,3\n"), "--scale", "s=q1,q2"],

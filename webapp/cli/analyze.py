@@ -118,8 +118,9 @@ def load_csv(path: Path, items: Sequence[str], group: str | None) -> pd.DataFram
     """Read the item columns (float, empty = NaN) and the group column (text) of `path`.
 
     Comma or semicolon separated (a semicolon file may use decimal commas), UTF-8 with or
-    without BOM. Raises :class:`AnalyzeError` naming an unknown column, or the column and the
-    row (as numbered in a spreadsheet: the header is row 1) of the first non-numeric answer.
+    without BOM; an empty cell or ``NA`` is a missing answer. Raises :class:`AnalyzeError`
+    naming an unknown column, or the column and the row (as numbered in a spreadsheet: the
+    header is row 1) of the first non-numeric answer.
     """
     import pandas as pd
 
@@ -138,7 +139,7 @@ def load_csv(path: Path, items: Sequence[str], group: str | None) -> pd.DataFram
         encoding="utf-8-sig",
         usecols=wanted,
         keep_default_na=False,
-        na_values=[""],
+        na_values=["", "NA"],  # empty, or R's write.csv default
         skipinitialspace=True,
         decimal="," if delimiter == ";" else ".",
     )
@@ -182,11 +183,8 @@ def _short(names: Sequence[str], limit: int = 8) -> str:
 
 def _instrument_specs(refs: Sequence[str]) -> list[ScaleSpec]:
     from engine.report import ScaleSpec
+    from instruments import load_any
 
-    try:
-        from instruments import load_any
-    except ImportError:  # pragma: no cover - the loader arrives with the instruments issue
-        _fail("--instrument: the instrument loader is not available in this installation")
     loaded = []
     for ref in refs:
         try:
@@ -353,7 +351,7 @@ def analyze(
     """Reliability, factor structure and team aggregation of the scales in DATA.csv.
 
     DATA.csv has a header row, one row per respondent and one column per item (comma or
-    semicolon separated, UTF-8); an empty cell is a missing answer.
+    semicolon separated, UTF-8); an empty cell (or NA) is a missing answer.
     """
     if bool(instrument_refs) == bool(scale_defs):
         _fail("give either --instrument or --scale (one of them, not both)")
