@@ -366,7 +366,10 @@ def test_datapackage_describes_every_column(codebook, tmp_path, fmt):
     package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
     name = re.compile(r"^[a-z0-9._-]+$")
     assert name.match(package["name"])
-    assert package["profile"] == ("tabular-data-package" if fmt == "csv" else "data-package")
+    assert package["profile"] == "data-package"  # it lists the codebooks too
+    assert resource_profile(package) == (
+        "tabular-data-resource" if fmt == "csv" else "data-resource"
+    )
     resource = package["resources"][0]
     assert resource["path"] == paths[0].name and (tmp_path / resource["path"]).is_file()
     assert resource["format"] == fmt
@@ -438,6 +441,10 @@ def test_long_labels_are_cut_to_spss_limits(builtin, tmp_path):
     assert label.endswith("...") and len(label.encode()) <= 256
     value_label = meta.variable_value_labels["flag"][1.0]
     assert value_label.endswith("...") and len(value_label.encode()) <= 120
+
+
+def resource_profile(package):
+    return package["resources"][0]["profile"]
 
 
 def test_datapackage_rejects_unknown_format(codebook):

@@ -1,12 +1,13 @@
 """The Frictionless Data Package (v1) descriptor of an export: ``datapackage.json``.
 
-A CSV export is a ``tabular-data-package``: its data resource is a ``tabular-data-resource``
-with a Table Schema (field types, titles, ``enum`` constraints for coded columns,
-``missingValues: [""]``). The Tabular Data Resource profile of v1 requires CSV (or inline
-JSON) data, so a ``.sav`` or ``.xlsx`` export is a plain ``data-package`` whose data resource
-is a ``data-resource`` with the file's own format and media type; it still carries the same
-Table Schema, which describes the columns of the data sheet and the SPSS variables alike.
-The codebooks are listed as further (non-tabular) resources.
+The package is a plain ``data-package``: besides the data it lists the two codebooks, and a
+``tabular-data-package`` may hold tabular resources only. In a CSV export the data resource
+is a ``tabular-data-resource`` with a Table Schema (field types, titles, ``enum``
+constraints for coded columns, ``missingValues: [""]``). The Tabular Data Resource profile of
+v1 requires CSV (or inline JSON) data, so the ``.sav`` or ``.xlsx`` file is a
+``data-resource`` with its own format and media type; it carries the same Table Schema, which
+describes the columns of the data sheet and the SPSS variables alike (frictionless-py
+validates the ``.xlsx`` against it).
 
 Fields also carry Table Schema v2's ``categories`` (value and label), which v1 readers ignore.
 
@@ -148,7 +149,7 @@ def datapackage_dict(
         },
     ]
     package: dict[str, Any] = {
-        "profile": "tabular-data-package" if tabular else "data-package",
+        "profile": "data-package",
         "name": name,
         "title": f"{codebook.survey}, wave {codebook.wave}",
         "description": "Item-level survey responses exported by Samen, k-anonymous on unit, "
