@@ -20,6 +20,7 @@ __all__ = [
     "Release",
     "atoms_of",
     "audit_snapshots",
+    "cell_views",
     "release",
     "role_scope",
     "views_for_role",
@@ -305,6 +306,57 @@ def views_for_role(
 ) -> list[View]:
     """Every view a role can request after suppression (:func:`release`'s views)."""
     return list(release(parent, own, k, filters, scope=scope_units, audited=audited).views)
+
+
+def cell_views(
+    parent: Mapping[str, str | None],
+    own: Mapping[str, Mapping[Profile, int]] | Mapping[str, int],
+    cells: Collection[tuple[str, str | None, str | None]],
+    filters: Sequence[str] = (),
+) -> list[View]:
+    """Views for cells that were actually shown, to audit what an API or page released.
+
+    Parameters
+    ----------
+    parent, own, filters
+        As for :func:`release`.
+    cells : collection of (unit, question, category)
+        Each number that was shown non-null: ``(unit, None, None)`` for a unit's total,
+        ``(unit, question, category)`` for a filtered one.
+
+    Returns
+    -------
+    list of View
+        Named as :func:`release` names them (``unit:U``, ``unit:U|question=category``).
+
+    Notes
+    -----
+    ``samen audit`` should collect the cells from what the application serves (every URL a
+    role can request), not from :func:`release`, whose output passes the audit by
+    construction: the audit is there to catch a page or export that bypasses the rules.
+    """
+    children, order = _tree(parent)
+    members: dict[str, list[tuple[str, Profile]]] = {u: [] for u in parent}
+    for atom in atoms_of(own):
+        if atom[0] not in parent:
+            raise ValueError(f"own: unknown unit {atom[0]!r}")
+        members[atom[0]].append(atom)
+    for unit in reversed(order):
+        for child in children[unit]:
+            members[unit].extend(members[child])
+    views = []
+    for unit, question, category in sorted(cells, key=repr):
+        if unit not in parent:
+            raise ValueError(f"cells: unknown unit {unit!r}")
+        if question is None:
+            views.append(View(f"unit:{unit}", frozenset(members[unit]), 1))
+            continue
+        if question not in filters:
+            raise ValueError(f"cells: {question!r} is not one of filters")
+        qi = list(filters).index(question)
+        group = frozenset(a for a in members[unit] if a[1][qi] == category)
+        views.append(View(f"unit:{unit}|{question}={category}", group, 0))
+    return views
 
 
 def audit_snapshots(

@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 import engine.audit as audit_module
 from engine.audit import View, audit, enforce
-from engine.audit_views import atoms_of, audit_snapshots, release, role_scope, views_for_role
+from engine.audit_views import (
+    atoms_of,
+    audit_snapshots,
+    cell_views,
+    release,
+    role_scope,
+    views_for_role,
+)
 from engine.disclosure import release_n, subtree_n, suppress_tree
 from tests.engine.test_disclosure import org_trees
 
@@ -436,6 +443,25 @@ def test_release_answers_what_a_page_may_show():
     assert rel.shows("org", "gender", "w") and rel.shows("org", "gender", "m")
     assert not rel.shows("a", "gender", "w") and not rel.shows("a", "gender", "m")
     assert audit(atoms_of(own), list(rel.views), 5).ok
+
+
+@settings(max_examples=40, deadline=None)
+@given(surveys())
+def test_cell_views_rebuild_what_release_showed(case):
+    parent, own, k = case
+    rel = release(parent, own, k, ["gender"])
+    cells = {(u, None, None) for u in rel.units} | set(rel.filters)
+    assert set(cell_views(parent, own, cells, ["gender"])) == set(rel.views)
+
+
+def test_cell_views_catch_a_page_that_bypasses_the_rules():
+    parent = {"P": None, "A": "P", "B": "P"}
+    own = {"P": 2, "A": 5, "B": 5}
+    cells = {("P", None, None), ("A", None, None), ("B", None, None)}
+    result = audit(atoms_of(own), cell_views(parent, own, cells), 5)
+    assert [f.n for f in result.findings] == [2]
+    with pytest.raises(ValueError, match="filters"):
+        cell_views(parent, own, {("P", "gender", "w")})
 
 
 def test_enforce_needs_unique_names():
