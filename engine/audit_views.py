@@ -1,8 +1,9 @@
 """The views a role can request, after disclosure control, as input for :func:`engine.audit.audit`.
 
 The application service (``webapp/results.py``) should ask :func:`release` which unit and
-filter cells it may show for one wave and one scale or item, and show nothing else; the
-``samen audit`` command feeds the same :class:`Release` to the audit. Atoms are
+filter cells it may show for one wave and one scale or item, and show nothing else;
+``samen audit`` should rebuild the views from what the application actually serves
+(:func:`cell_views`) and pass them to :func:`engine.audit.audit`. Atoms are
 ``(unit, profile)``: a unit's own direct members with one combination of answers to the
 filter questions (``None`` for "not answered").
 """
@@ -36,6 +37,19 @@ def role_scope(
 ) -> frozenset[str]:
     """Units whose numbers a role can request.
 
+    Parameters
+    ----------
+    parent : mapping
+        The unit tree.
+    role : {"admin", "manager", "researcher"}
+        The staff role.
+    unit : str, optional
+        A manager's own unit.
+
+    Returns
+    -------
+    frozenset of str
+
     Notes
     -----
     admin and researcher: every unit (suppression still hides those below k); manager:
@@ -63,7 +77,19 @@ def role_scope(
 def atoms_of(
     own: Mapping[str, Mapping[Profile, int]] | Mapping[str, int],
 ) -> dict[tuple[str, Profile], int]:
-    """Atom counts ``{(unit, profile): n}`` from per-unit counts (plain ints: no filters)."""
+    """Atom counts ``{(unit, profile): n}`` from per-unit counts.
+
+    Parameters
+    ----------
+    own : mapping
+        Per unit, ``{profile: n}`` (profile: a tuple of filter answers), or a plain int
+        when there are no filters (the profile is then ``()``).
+
+    Returns
+    -------
+    dict
+        ``{(unit, profile): n}``, the atoms of :func:`engine.audit.audit`.
+    """
     out: dict[tuple[str, Profile], int] = {}
     for unit, value in own.items():
         if isinstance(value, Mapping):
@@ -304,7 +330,20 @@ def views_for_role(
     *,
     audited: bool = True,
 ) -> list[View]:
-    """Every view a role can request after suppression (:func:`release`'s views)."""
+    """Every view a role can request after suppression.
+
+    Parameters
+    ----------
+    parent, own, k, filters, audited
+        As for :func:`release`.
+    scope_units : collection of str
+        :func:`role_scope`.
+
+    Returns
+    -------
+    list of View
+        :func:`release`'s views: unit totals (priority 1) and filter cells (priority 0).
+    """
     return list(release(parent, own, k, filters, scope=scope_units, audited=audited).views)
 
 
