@@ -12,6 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.report import ScaleSpec, analyze, sanitize
 from engine.report_html import render_html
@@ -345,3 +347,53 @@ def test_html_renderer_is_self_contained_and_escapes(report):
         assert f"{scale['alpha']:.3f}" in page and f"{scale['icc2']:.3f}" in page, sid
     assert page.count("<table>") == 1 + 3 + 3
     assert 'class="num strong"' in page  # salient loadings stand out
+
+
+# -- property: any data give a JSON-safe report whose every null is explained ---------------
+
+
+def _nulls(value, path=""):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _nulls(v, f"{path}.{k}" if path else k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _nulls(v, f"{path}[{i}]")
+    elif value is None:
+        yield path
+
+
+@st.composite
+def small_surveys(draw):
+    n = draw(st.integers(3, 30))
+    sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    missing = draw(st.sampled_from([0.0, 0.1, 0.5]))
+    cols, scales = {}, []
+    for s, size in enumerate(sizes):
+        items = []
+        for i in range(size):
+            x = rng.integers(1, 6, n).astype(float)
+            if draw(st.booleans()) and i == 0:
+                x[:] = 3.0  # a constant item now and then
+            x[rng.random(n) < missing] = np.nan
+            cols[f"i{s}_{i}"] = x
+            items.append(f"i{s}_{i}")
+        reverse = frozenset(items[-1:]) if draw(st.booleans()) else frozenset()
+        scales.append(ScaleSpec(f"sc{s}", tuple(items), reverse, 1, 5))
+    teams = rng.integers(0, draw(st.integers(2, 5)), n)
+    teams[:2] = [0, 1]  # at least two groups
+    return pd.DataFrame(cols), scales, pd.Series(teams)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_surveys())
+def test_any_survey_gives_json_safe_report_with_every_null_explained(case):
+    data, scales, teams = case
+    out = analyze(data, scales, group=teams)
+    assert json.loads(json.dumps(out, allow_nan=False)) == out
+    noted = [n.split(": ", 1)[0] for n in out["notes"]]
+    for path in _nulls({k: v for k, v in out.items() if k != "notes"}):
+        assert any(path == p or path.startswith((p + ".", p + "[")) for p in noted), path
+    assert set(out["scales"]) == {s.id for s in scales}
