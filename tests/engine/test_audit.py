@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 import engine.audit as audit_module
 from engine.audit import View, audit, enforce
+from engine.audit_time import audit_snapshots
 from engine.audit_views import (
     atoms_of,
-    audit_snapshots,
     cell_views,
     release,
     role_scope,
