@@ -189,7 +189,7 @@ def _values(values: Iterable[Any]) -> tuple[int | str, ...]:
     out: list[int | str] = []
     for value in values:
         if isinstance(value, numbers.Real) and float(value).is_integer():
-            out.append(int(value))
+            out.append(int(float(value)))
         else:
             out.append(str(value))
     return tuple(sorted(set(out), key=lambda value: (isinstance(value, str), value)))

@@ -92,9 +92,9 @@ def _convert(series: pd.Series, column: Column) -> pd.Series:
     if (valid != np.round(valid)).any():
         raise ValueError(f"data: column {name!r} has non-integer values")
     if column.codes and column.closed:
-        bad = np.unique(valid[~np.isin(valid, np.asarray(column.code_values, dtype=float))])
-        if bad.size:
-            shown = [int(value) for value in bad[:5]]
+        unknown = np.unique(valid[~np.isin(valid, np.asarray(column.code_values, dtype=float))])
+        if unknown.size:
+            shown = [int(value) for value in unknown[:5]]
             raise ValueError(f"data: column {name!r} has values not in the codebook: {shown}")
     return pd.Series(values).astype("Int64")
 
@@ -221,7 +221,7 @@ def _write_sav(frame: pd.DataFrame, codebook: Codebook, path: Path, lang: str) -
     import pyreadstat
 
     columns: dict[str, Any] = {}
-    labels: dict[str, str] = {}
+    labels: dict[str, str | None] = {}
     value_labels: dict[str, dict[float, str]] = {}
     measure: dict[str, str] = {}
     formats: dict[str, str] = {}
@@ -235,7 +235,7 @@ def _write_sav(frame: pd.DataFrame, codebook: Codebook, path: Path, lang: str) -
             columns[column.name] = series.astype("float64").to_numpy(na_value=np.nan)
             measure[column.name] = "ordinal" if column.ordinal else "nominal"
             if column.type == "integer":
-                width = max([len(str(abs(v))) + (v < 0) for v in column.code_values] or [8])
+                width = max([len(str(value)) for value in column.code_values] or [10])
                 formats[column.name] = f"F{width}.0"
             else:
                 measure[column.name] = "scale"
