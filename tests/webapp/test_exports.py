@@ -599,3 +599,19 @@ def test_k_anonymized_data_exports_k_anonymous_with_a_matching_codebook(builtin,
 def test_from_k_anonymized_refuses_other_objects():
     with pytest.raises(ValueError, match="result"):
         from_k_anonymized(pd.DataFrame())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "sav", "xlsx"])
+def test_an_empty_wave_exports_headers_only(codebook, tmp_path, fmt):
+    data = make_data(codebook, n=3).iloc[:0]
+    path = write_export(data, codebook, fmt, tmp_path)[0]
+    if fmt == "csv":
+        assert path.read_text(encoding="utf-8").strip() == ",".join(codebook.names)
+    elif fmt == "sav":
+        back, _ = pytest.importorskip("pyreadstat").read_sav(str(path))
+        assert len(back) == 0 and list(back.columns) == list(codebook.names)
+    else:
+        from openpyxl import load_workbook
+
+        rows = list(load_workbook(path, read_only=True)["data"].iter_rows(values_only=True))
+        assert rows == [tuple(codebook.names)]

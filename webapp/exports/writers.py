@@ -1,10 +1,10 @@
 """Write an export: the data file, ``codebook.json``, ``codebook.md`` and ``datapackage.json``.
 
 :func:`write_export` writes what it is given. It neither anonymises nor reorders: the caller
-passes data that has been through disclosure control (``engine.disclosure.k_anonymize``) and
-whose rows are in random order — :func:`shuffle_rows` — because no row order may follow
-submission order (DESIGN.md, "Anonymity and disclosure control"). The frame's index is never
-written.
+passes data that has been through disclosure control (``engine.disclosure_export.k_anonymize``,
+then :func:`webapp.exports.from_k_anonymized`) and whose rows are in random order —
+:func:`shuffle_rows` — because no row order may follow submission order (DESIGN.md,
+"Anonymity and disclosure control"). The frame's index is never written.
 """
 
 from __future__ import annotations
@@ -161,9 +161,15 @@ def write_export(
 
     Notes
     -----
-    Empty cells (CSV, XLSX) and SPSS system-missing values mean missing. Answers of
+    Empty cells (CSV, XLSX) and SPSS system-missing values mean missing (SPSS string
+    variables, ``unit`` and ``language``, have no missing value: blank). Answers of
     "not applicable" are stored as missing and cannot be told apart from no answer, so they
-    are exported as missing, not as a user-missing code.
+    are exported as missing, not as a user-missing code. Nothing is written before ``data``
+    has passed every check.
+
+    Speed: CSV and SPSS write 100,000 responses x 124 columns in a few seconds; XLSX
+    (openpyxl without lxml) manages about 40,000 cells a second, i.e. minutes for a wave
+    that size — offer CSV or SPSS for large waves.
 
     Raises
     ------
