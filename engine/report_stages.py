@@ -46,7 +46,7 @@ def reverse_keyed(frame: pd.DataFrame, specs: Sequence[ScaleSpec]) -> pd.DataFra
         idx = [position[item] for item in spec.items if item in spec.reverse]
         if idx:
             values[:, idx] = reverse_code(values[:, idx], spec.low, spec.high)
-    return pd.DataFrame(values, index=frame.index, columns=frame.columns)
+    return pd.DataFrame(values, index=frame.index, columns=frame.columns, copy=False)
 
 
 def scale_scores(
