@@ -10,14 +10,16 @@ determined by them. Pure functions; the ``samen audit`` command and the test sui
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from engine.disclosure import check_k
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["AuditResult", "Finding", "View", "audit", "enforce"]
 
@@ -91,19 +93,18 @@ class AuditResult:
         return not self.findings
 
 
-def _rref(rows: list[list[int]], ncols: int, start: int = 0) -> list[tuple[int, list[int]]]:
+def _rref(matrix: np.ndarray, ncols: int, start: int) -> tuple[list[int], np.ndarray]:
     """Fraction-free reduced row echelon form over the integers.
 
-    Each returned row is an integer vector ``r`` with pivot column ``c`` and ``r[c] > 0``; the
-    rational RREF row is ``r / r[c]``. Columns beyond ``ncols`` are carried along (they
-    record which combination of input rows produced the row) but never chosen as pivots.
-    Only rows whose pivot column is ``start`` or later are returned.
+    Each row ``r`` has a pivot column ``c`` with ``r[c] > 0``; the rational RREF row is
+    ``r / r[c]``. Columns beyond ``ncols`` are carried along (an identity block records
+    which combination of input rows produced each row) but never chosen as pivots.
+    Returns the pivot columns and the rows whose pivot is ``start`` or later. Exact: int64
+    while no entry can overflow, Python integers after.
     """
     import numpy as np
 
-    if not rows:
-        return []
-    a = np.array(rows, dtype=np.int64)
+    a = matrix.copy()
     limit = 2**62
     pivots: list[tuple[int, int]] = []
     top = 0
@@ -122,7 +123,7 @@ def _rref(rows: list[list[int]], ncols: int, start: int = 0) -> list[tuple[int, 
         others = others[others != top]
         if others.size:
             piv = a[top]
-            if a.dtype != object:  # exact: switch to Python integers before int64 overflows
+            if a.dtype != object:
                 big = int(np.abs(a[others]).max()) * int(piv[col])
                 big += int(np.abs(a[others, col]).max()) * int(np.abs(piv).max())
                 if big >= limit:
@@ -134,12 +135,13 @@ def _rref(rows: list[list[int]], ncols: int, start: int = 0) -> list[tuple[int, 
             a[others] = block // g[:, None]
         pivots.append((col, top))
         top += 1
-    return [(col, [int(v) for v in a[row]]) for col, row in pivots if col >= start]
+    keep = [(col, row) for col, row in pivots if col >= start]
+    return [col for col, _ in keep], a[[row for _, row in keep]]
 
 
-def _components(rows: list[tuple[int, list[int]]], ncols: int) -> list[list[int]]:
+def _components(rows: np.ndarray) -> list[list[int]]:
     """Indices of rows grouped so that rows of different groups share no nonzero column."""
-    owner = list(range(len(rows)))
+    owner = list(range(rows.shape[0]))
 
     def find(i: int) -> int:
         while owner[i] != i:
@@ -148,15 +150,14 @@ def _components(rows: list[tuple[int, list[int]]], ncols: int) -> list[list[int]
         return i
 
     first: dict[int, int] = {}
-    for i, (_, r) in enumerate(rows):
-        for c in range(ncols):
-            if r[c] != 0:
-                if c in first:
-                    owner[find(i)] = find(first[c])
-                else:
-                    first[c] = i
+    for i in range(rows.shape[0]):
+        for c in rows[i].nonzero()[0].tolist():
+            if c in first:
+                owner[find(i)] = find(first[c])
+            else:
+                first[c] = i
     groups: dict[int, list[int]] = {}
-    for i in range(len(rows)):
+    for i in range(rows.shape[0]):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
 
@@ -215,6 +216,8 @@ def audit(atoms: Mapping[Hashable, int], views: Sequence[View], k: int) -> Audit
     Hundepool et al., *Statistical Disclosure Control*, Wiley 2012, section 4.4 (auditing a
     suppression pattern; disclosure by differencing).
     """
+    import numpy as np
+
     k = check_k(k)
     for atom, n in atoms.items():
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -236,7 +239,7 @@ def audit(atoms: Mapping[Hashable, int], views: Sequence[View], k: int) -> Audit
     classes: dict[tuple[int, ...], list[Hashable]] = {}
     for a, sig in signature.items():
         classes.setdefault(tuple(sig), []).append(a)
-    cls = sorted(classes.values(), key=lambda members: sorted(map(repr, members)))
+    cls = list(classes.values())  # in order of first appearance: deterministic
     cls_n = [sum(atoms[a] for a in members) for members in cls]
     order = sorted(range(len(cls)), key=lambda c: (cls_n[c] < k, c))  # large first
     cls = [cls[c] for c in order]
@@ -248,66 +251,86 @@ def audit(atoms: Mapping[Hashable, int], views: Sequence[View], k: int) -> Audit
             unique.setdefault(tuple(sorted({col_of[a] for a in members})), i)
     keys = list(unique)
     ncols, nviews = len(cls), len(keys)
-    matrix = []
+    matrix = np.zeros((nviews, ncols), dtype=np.int64)
     for r, cols in enumerate(keys):
-        row = [0] * (ncols + nviews)
-        for c in cols:
-            row[c] = 1
-        row[ncols + r] = 1
-        matrix.append(row)
+        matrix[r, list(cols)] = 1
     # 3: rows of the RREF with a small pivot span L
     n_large = sum(1 for n in cls_n if n >= k)
-    basis = _rref(matrix, ncols, start=n_large)
+    pivcols, basis = _rref(matrix, ncols, n_large)
+    weights = np.array(cls_n, dtype=np.int64)
     findings = []
-    for part in _components(basis, ncols):
-        found = _search(basis, part, cls_n, k, ncols)
+    leaks = []
+    for part in _components(basis) if len(pivcols) else []:
+        found = _search([pivcols[i] for i in part], basis[part], weights, k)
         if found is None:
             continue
         if found == "budget":
-            group = frozenset(
-                a for i in part for c in range(ncols) if basis[i][1][c] for a in cls[c]
-            )
+            support = np.flatnonzero(np.any(basis[part] != 0, axis=0))
+            group = frozenset(a for c in support for a in cls[c])
             findings.append(Finding("inconclusive", group, None))
             continue
-        x, coef = found
-        group = frozenset(a for c in range(ncols) if x[c] for a in cls[c])
-        combination = {views[unique[keys[j]]].name: coef[j] for j in range(nviews) if coef[j] != 0}
-        findings.append(Finding("leak", group, sum(atoms[a] for a in group), combination))
+        x, chosen = found
+        leaks.append((x, [pivcols[part[j]] for j in chosen]))
+    if leaks:  # the RREF is unique: redo it tracking which views make each row
+        tracked = np.concatenate([matrix, np.eye(nviews, dtype=np.int64)], axis=1)
+        cols_t, basis_t = _rref(tracked, ncols, n_large)
+        row_of = {c: i for i, c in enumerate(cols_t)}
+        for x, chosen_cols in leaks:
+            coef = [Fraction(0)] * nviews
+            for c in chosen_cols:
+                row = basis_t[row_of[c]]
+                for j in np.flatnonzero(row[ncols:]):
+                    coef[j] += Fraction(int(row[ncols + j]), int(row[c]))
+            group = frozenset(a for c in np.flatnonzero(x) for a in cls[c])
+            combination = {
+                views[unique[keys[j]]].name: coef[j] for j in range(nviews) if coef[j] != 0
+            }
+            findings.append(Finding("leak", group, sum(atoms[a] for a in group), combination))
     return AuditResult(tuple(findings), k)
 
 
 def _search(
-    basis: list[tuple[int, list[int]]], part: list[int], cls_n: list[int], k: int, ncols: int
-) -> tuple[list[int], list[Fraction]] | Literal["budget"] | None:
-    """Smallest 0/1 combination of the part's RREF rows with a count in 1..k-1."""
-    part = sorted(part, key=lambda i: cls_n[basis[i][0]])
-    denom = math.lcm(*(basis[i][1][basis[i][0]] for i in part))
-    cols = sorted({c for i in part for c in range(ncols) if basis[i][1][c]})
-    scaled = {
-        i: [basis[i][1][c] * (denom // basis[i][1][basis[i][0]]) for c in cols] for i in part
-    }
-    width = range(len(cols))
+    pivcols: list[int], rows: np.ndarray, cls_n: np.ndarray, k: int
+) -> tuple[np.ndarray, list[int]] | Literal["budget"] | None:
+    """Smallest set of the part's RREF rows summing to a 0/1 vector with a count in 1..k-1.
+
+    ``rows`` holds the part's rows restricted to the atom-class columns; returns the 0/1
+    vector and the chosen row indices.
+    """
+    import numpy as np
+
+    piv = [int(rows[i, c]) for i, c in enumerate(pivcols)]
+    denom = math.lcm(*piv)
+    cols = np.flatnonzero(np.any(rows != 0, axis=0))
+    scale = np.array([denom // p for p in piv], dtype=object)
+    scaled = rows[:, cols].astype(object) * scale[:, None]
+    if int(np.abs(scaled).max()) * (k + 1) < 2**62:
+        scaled = scaled.astype(np.int64)
+    weight = cls_n[cols]
+    pivn = [int(cls_n[c]) for c in pivcols]
+    order = sorted(range(len(piv)), key=lambda i: (pivn[i], i))
     tried = 0
-    for size in range(1, min(len(part), k - 1) + 1):
-        for subset in itertools.combinations(part, size):
-            if sum(cls_n[basis[i][0]] for i in subset) > k - 1:
+    for size in range(1, min(len(order), k - 1) + 1):
+        stack = [(0, -1, [], np.zeros(len(cols), dtype=scaled.dtype))]
+        while stack:
+            budget, last, chosen, partial = stack.pop()
+            if len(chosen) == size:
+                tried += 1
+                if tried > SEARCH_BUDGET:
+                    return "budget"
+                hit = partial == denom
+                if np.all(hit | (partial == 0)):
+                    n = int(weight[hit].sum())
+                    if 1 <= n <= k - 1:
+                        x = np.zeros(rows.shape[1], dtype=np.int64)
+                        x[cols[hit]] = 1
+                        return x, [order[j] for j in chosen]
                 continue
-            tried += 1
-            if tried > SEARCH_BUDGET:
-                return "budget"
-            x = [sum(scaled[i][j] for i in subset) for j in width]
-            if any(v not in (0, denom) for v in x):
-                continue
-            n = sum(cls_n[cols[j]] for j in width if x[j])
-            if 1 <= n <= k - 1:
-                full = [0] * ncols
-                for j in width:
-                    full[cols[j]] = x[j] // denom
-                coef = [
-                    sum(Fraction(basis[i][1][ncols + j], basis[i][1][basis[i][0]]) for i in subset)
-                    for j in range(len(basis[0][1]) - ncols)
-                ]
-                return full, coef
+            for j in range(last + 1, len(order)):
+                spent = budget + pivn[order[j]]
+                if spent > k - 1:
+                    break  # rows are sorted by pivot count
+                stack.append((spent, j, [*chosen, j], partial + scaled[order[j]]))
     return None
 
 
