@@ -323,7 +323,7 @@ def scopes(parent):
         yield role_scope(parent, "manager", unit)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(org_trees(), st.integers(3, 10))
 def test_tree_rules_alone_leak_nothing_for_any_role(tree, k):
     parent, own = tree
@@ -337,7 +337,7 @@ def test_tree_rules_alone_leak_nothing_for_any_role(tree, k):
     assert audit(atoms, sorted(pooled, key=lambda v: v.name), k).ok
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(surveys())
 def test_released_views_with_filters_leak_nothing_for_any_role(case):
     parent, own, k = case

@@ -329,7 +329,7 @@ def exports(draw):
     return parent, k, rows
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(exports())
 def test_k_anonymize_property(case):
     parent, k, rows = case
