@@ -24,6 +24,9 @@ __all__ = [
 
 MISSING = "-"
 _ZERO = ord("0")
+# Byte -> value: digits to 0-9, everything else (the '-') to NaN, in one table lookup.
+_DECODE = np.full(256, np.nan)
+_DECODE[_ZERO : _ZERO + 10] = np.arange(10)
 
 
 def encode(items: Sequence[Item], answers: Mapping[str, object], problems: list[str]) -> str:
@@ -97,6 +100,4 @@ def decode_matrix(texts: Sequence[str], width: int) -> np.ndarray:
     if len(blob) != n * width:
         raise ValueError(f"texts: expected {n} strings of {width} characters")
     codes = np.frombuffer(blob, dtype=np.uint8).reshape(n, width)
-    values = codes.astype(float) - _ZERO
-    values[codes == ord(MISSING)] = np.nan
-    return values
+    return _DECODE[codes]
