@@ -7,6 +7,7 @@ Nothing is written to the database before the final send.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from typing import Any
 
@@ -108,7 +109,11 @@ def _progress(steps: list[str | Page], current: str | Page) -> dict[str, int]:
 
 
 def _context(state: RespondentState) -> tuple[Questionnaire, list[str | Page]]:
-    questionnaire = services.questionnaire(state.survey)
+    try:
+        questionnaire = services.questionnaire(state.survey)
+    except services.NotFound:
+        # The survey was removed while this respondent was answering.
+        raise SessionExpired from None
     return questionnaire, questionnaire.steps(state.consent)
 
 
@@ -152,7 +157,7 @@ def unit() -> Response | str:
     state = _state()
     if not state.open_link:
         return _redirect("respond.welcome")
-    questionnaire = services.questionnaire(state.survey)
+    questionnaire, _steps = _context(state)
     form = UnitForm(data={"unit": state.unit})
     units = sorted(services.units(), key=lambda u: u.name.casefold())
     form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, u.name) for u in units]
@@ -331,7 +336,10 @@ def send() -> Response | tuple[str, int]:
 @bp.get("/survey/thanks")
 def thanks() -> str:
     slug = session.get(_THANKED)
-    questionnaire = services.questionnaire(slug) if isinstance(slug, str) else None
+    questionnaire = None
+    if isinstance(slug, str):
+        with contextlib.suppress(services.NotFound):
+            questionnaire = services.questionnaire(slug)
     return render_template("respond/thanks.html", q=questionnaire)
 
 
