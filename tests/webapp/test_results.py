@@ -26,6 +26,7 @@ K = 5
 PLAN = {"W1": 6, "W2": 3, "ICU": 7, "HOSP": 2}
 SHOWN = {"HOSP", "SURG"}
 SECOND_WAVE = "2026-2"
+W_1 = HOSPITAL_WAVE
 ADMIN = UserInfo("admin@example.org", "admin", None, "s-admin")
 RESEARCHER = UserInfo("research@example.org", "researcher", None, "s-research")
 SURG_MANAGER = UserInfo("surg@example.org", "manager", "SURG", "s-surg")
@@ -260,3 +261,71 @@ def test_response_rate_of_open_wave_moves_in_steps_of_k(hospital_db):
     out = results.response_rate(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "ICU", ADMIN)
     assert out["rounded"] is True
     assert out["total"]["responses"] == 5
+
+
+MEASURES = (None, "belonging.membership", "bel_mem_1")
+
+
+def _served_cells(db, user) -> dict[str | None, set[tuple[str, str | None, str | None]]]:
+    """Every non-null n the service gave ``user``, per measure in MEASURES (None: response
+    counts), over every unit the caller can open, unfiltered and filtered by every gender
+    code, from results, heatmap and response rates."""
+    from webapp.results.data import load_survey
+
+    parent = load_survey(db, HOSPITAL_SLUG).parent
+    cells: dict[str | None, set] = {m: set() for m in MEASURES}
+
+    def note(block, question, value):
+        if block is None:
+            return
+        if block["n"] is not None:
+            cells[None].add((block["unit"], question, value))
+        for measure in MEASURES[1:]:
+            kind = "scales" if "." in measure else "items"
+            if kind in block and block[kind][measure]["n"] is not None:
+                cells[measure].add((block["unit"], question, value))
+            if "cells" in block and kind == "scales" and block["cells"][measure]["n"]:
+                cells[measure].add((block["unit"], question, value))
+
+    for unit in sorted(results.viewable_units(user, parent)):
+        for question, value in [(None, None)] + [("dem_gender", v) for v in "123"]:
+            filter = f"{question}:{value}" if question else None
+            out = get(db, unit, user, filter=filter)
+            for block in (out, out["parent"], out["organisation"], *out["children"]):
+                note(block, question, value)
+            heat = results.heatmap(db, HOSPITAL_SLUG, HOSPITAL_WAVE, unit, user, filter=filter)
+            for row in [heat["total"], *heat["rows"]]:
+                note(row, question, value)
+        rates = results.response_rate(db, HOSPITAL_SLUG, HOSPITAL_WAVE, unit, user)
+        for row in [rates["total"], *rates["rows"]]:
+            if row["responses"] is not None:
+                cells[None].add((row["unit"], None, None))
+    return cells
+
+
+# The service's logic does not depend on the backend (covered by the other tests): SQLite only.
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+def test_audit_finds_nothing_in_what_was_served(results_db):
+    """engine.audit over the cells every role was actually served (all roles pooled), for
+    the response counts, a scale and an item."""
+    from engine.audit import audit
+    from engine.audit_views import atoms_of, cell_views
+    from surveys.responses import load_answers
+    from webapp.results.data import WaveData, load_survey
+
+    survey = load_survey(results_db, HOSPITAL_SLUG)
+    data = WaveData(
+        survey, survey.wave(HOSPITAL_WAVE), load_answers(results_db, HOSPITAL_SLUG, W_1)
+    )
+    served: dict = {m: set() for m in MEASURES}
+    for user in (ADMIN, RESEARCHER, SURG_MANAGER, ICU_MANAGER):
+        for measure, cells in _served_cells(results_db, user).items():
+            served[measure] |= cells
+    for measure in MEASURES:
+        cells = served[measure]
+        assert ("HOSP", None, None) in cells  # the test sees something
+        assert any(question for _, question, _ in cells)  # and some filtered cells
+        own = data.own_profiles(data.measures[measure or ""].valid, ("dem_gender",))
+        views = cell_views(survey.parent, own, cells, ("dem_gender",))
+        result = audit(atoms_of(own), views, K)
+        assert result.ok, (measure, [finding.describe() for finding in result.findings])

@@ -121,6 +121,7 @@ class WaveData:
             count=self.matrix.n,
         )
         self._subtree: dict[str, np.ndarray] = {}
+        self._profile_cache: dict[tuple[str, ...], tuple[np.ndarray, list[tuple]]] = {}
 
     @property
     def n(self) -> int:
@@ -162,6 +163,11 @@ class WaveData:
         return out
 
     def _profiles(self, questions: tuple[str, ...]) -> tuple[np.ndarray, list[tuple]]:
+        if questions not in self._profile_cache:
+            self._profile_cache[questions] = self._make_profiles(questions)
+        return self._profile_cache[questions]
+
+    def _make_profiles(self, questions: tuple[str, ...]) -> tuple[np.ndarray, list[tuple]]:
         columns = [self.matrix.demographic_ids.index(q) for q in questions]
         block = self.matrix.demographics[:, columns] if columns else np.empty((self.n, 0))
         filled = np.where(np.isnan(block), -1.0, block)

@@ -66,6 +66,7 @@ class _Disclosure:
             else np.ones(data.n, dtype=bool)
         )
         self._releases: dict[str, Release] = {}
+        self._by_counts: dict[Any, Release] = {}
 
     def release(self, measure: Measure) -> Release:
         if measure.id not in self._releases:
@@ -73,16 +74,21 @@ class _Disclosure:
             own: Any
             if self.questions:
                 own = self.data.own_profiles(measure.valid, self.questions)
+                key: Any = (k, tuple((u, tuple(sorted(p.items()))) for u, p in own.items()))
             else:
                 own = self.data.own_counts(measure.valid)
-            self._releases[measure.id] = release(
-                self.parent,
-                own,
-                k,
-                self.questions,
-                scope=self.scope,
-                audited=bool(self.questions),
-            )
+                key = (k, tuple(own.items()))
+            # Measures with the same counts everywhere (items nobody skipped) share a pattern.
+            if key not in self._by_counts:
+                self._by_counts[key] = release(
+                    self.parent,
+                    own,
+                    k,
+                    self.questions,
+                    scope=self.scope,
+                    audited=bool(self.questions),
+                )
+            self._releases[measure.id] = self._by_counts[key]
         return self._releases[measure.id]
 
     def mask(self, unit: str) -> np.ndarray:
