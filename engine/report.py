@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,9 +44,9 @@ class ScaleSpec:
 
     id: str
     items: tuple[str, ...]
-    reverse: frozenset[str] = field(default_factory=frozenset)
-    low: float = 1.0
-    high: float = 5.0
+    reverse: frozenset[str]
+    low: float
+    high: float
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:

@@ -6,6 +6,7 @@ in :class:`engine.report_json.Notes` saying why.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -127,11 +128,10 @@ def reliability_stage(
 
     cronbach_alpha = _fn("engine.reliability", "cronbach_alpha")
     ordinal_alpha = _fn("engine.reliability", "ordinal_alpha")
-    try:
-        res = cronbach_alpha(items)
-    except _STAT_ERRORS as exc:
-        notes.add(f"{base}.alpha", f"not computed ({exc})")
-    else:
+    alpha_paths = [f"{base}.{key}" for key in ("alpha", "alpha_ci", "std_alpha", "sem")]
+    alpha_paths += [f"{base}.items.{item}" for item in spec.items]
+    res = _try(lambda: cronbach_alpha(items), alpha_paths, notes)
+    if res is not None:
         out.update(
             alpha=res.alpha,
             alpha_ci=list(res.ci),
@@ -169,24 +169,17 @@ def aggregation_stage(
         ("icc1", "icc2", "rwg_j_mean", "rwg_j_median", "rwg_j_groups")
     )
     # Both functions drop rows without a score (items) or a group themselves.
-    try:
-        res = icc(score, groups)
-    except _STAT_ERRORS as exc:
-        notes.add(f"{base}.icc1", f"not computed ({exc})")
-        notes.add(f"{base}.icc2", f"not computed ({exc})")
-    else:
+    res = _try(lambda: icc(score, groups), [f"{base}.icc1", f"{base}.icc2"], notes)
+    if res is not None:
         out.update(icc1=res.icc1, icc2=res.icc2)
         for key in ("icc1", "icc2"):
             notes.add(f"{base}.{key}", "undefined for these groups (e.g. no variance)")
     if spec.n_options < 2:
         notes.add(f"{base}.rwg_j_mean", "response range has a single option")
         return out
-    try:
-        rwg = rwg_j(items, groups, spec.n_options)
-    except _STAT_ERRORS as exc:
-        for key in ("rwg_j_mean", "rwg_j_median"):
-            notes.add(f"{base}.{key}", f"not computed ({exc})")
-    else:
+    rwg_paths = [f"{base}.{key}" for key in ("rwg_j_mean", "rwg_j_median", "rwg_j_groups")]
+    rwg = _try(lambda: rwg_j(items, groups, spec.n_options), rwg_paths, notes)
+    if rwg is not None:
         per_group = pd.Series(rwg.per_group).dropna()
         out.update(rwg_j_mean=rwg.mean, rwg_j_median=rwg.median, rwg_j_groups=int(per_group.size))
         for key in ("rwg_j_mean", "rwg_j_median"):
@@ -294,12 +287,29 @@ def _fn(module: str, name: str) -> Callable[..., Any]:
     return call
 
 
-def _try(compute: Callable[[], Any], path: str, notes: Notes) -> Any:
-    try:
-        return compute()
-    except _STAT_ERRORS as exc:
-        notes.add(path, f"not computed ({exc})")
-        return None
+def _try(compute: Callable[[], Any], paths: str | Sequence[str], notes: Notes) -> Any:
+    """``compute()``, or None with the reason as a hint for `paths` when it fails.
+
+    A RuntimeWarning (e.g. the square root of a negative variance in a Heywood case) is not
+    printed: it becomes the hint for `paths`, explaining the nulls it leads to. Other
+    warnings pass through.
+    """
+    keys = [paths] if isinstance(paths, str) else list(paths)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        try:
+            result = compute()
+        except _STAT_ERRORS as exc:
+            for key in keys:
+                notes.add(key, f"not computed ({exc})")
+            return None
+    problems = sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
+    for key in keys if problems else ():
+        notes.add(key, "numerical problem (" + "; ".join(problems) + ")")
+    for w in caught:
+        if not issubclass(w.category, RuntimeWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return result
 
 
 def _usable_columns(frame: pd.DataFrame) -> list[str]:

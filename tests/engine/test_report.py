@@ -232,11 +232,24 @@ def test_timings_are_reported_per_stage():
     [
         ({"scales": []}, "scales must name at least one scale"),
         (
-            {"scales": [ScaleSpec("a", ("s0_0", "s0_1")), ScaleSpec("a", ("s1_0",))]},
+            {
+                "scales": [
+                    ScaleSpec("a", ("s0_0", "s0_1"), frozenset(), 1, 5),
+                    ScaleSpec("a", ("s1_0",), frozenset(), 1, 5),
+                ]
+            },
             "repeat the id",
         ),
-        ({"scales": [ScaleSpec("a", ("s0_0", "s0_1")), ScaleSpec("b", ("s0_1",))]}, "in both"),
-        ({"scales": [ScaleSpec("a", ("s0_0", "nope"))]}, "no column(s) nope"),
+        (
+            {
+                "scales": [
+                    ScaleSpec("a", ("s0_0", "s0_1"), frozenset(), 1, 5),
+                    ScaleSpec("b", ("s0_1",), frozenset(), 1, 5),
+                ]
+            },
+            "in both",
+        ),
+        ({"scales": [ScaleSpec("a", ("s0_0", "nope"), frozenset(), 1, 5)]}, "no column(s) nope"),
         ({"group": ["x"] * 240}, "at least two different groups"),
         ({"group": ["x", "y"]}, "one value per respondent"),
         ({"min_share": 0}, "min_share"),
@@ -273,8 +286,8 @@ def test_scale_spec_validates(kwargs, message):
 
 
 def test_scale_spec_options():
-    assert ScaleSpec("s", ("a",), low=1, high=5).n_options == 5
-    assert ScaleSpec("s", ("a",), low=0, high=10).n_options == 11
+    assert ScaleSpec("s", ("a",), frozenset(), 1, 5).n_options == 5
+    assert ScaleSpec("s", ("a",), frozenset(), 0, 10).n_options == 11
 
 
 def test_sanitize_turns_nan_into_null_with_a_note():
@@ -397,3 +410,25 @@ def test_any_survey_gives_json_safe_report_with_every_null_explained(case):
     for path in _nulls({k: v for k, v in out.items() if k != "notes"}):
         assert any(path == p or path.startswith((p + ".", p + "[")) for p in noted), path
     assert set(out["scales"]) == {s.id for s in scales}
+
+
+def test_numerical_warnings_of_a_statistic_become_notes_not_errors():
+    import warnings
+
+    from engine.report_stages import _try
+
+    def heywood():
+        warnings.warn("invalid value encountered in sqrt", RuntimeWarning, stacklevel=1)
+        return float("nan")
+
+    notes = Notes()
+    value = _try(heywood, ["cfa.srmr", "cfa.cfi"], notes)  # no error under filterwarnings
+    assert math.isnan(value)
+    assert sanitize({"cfa": {"srmr": value}}, notes) == {"cfa": {"srmr": None}}
+    assert notes.as_list() == ["cfa.srmr: numerical problem (invalid value encountered in sqrt)"]
+
+    def broken():
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    assert _try(broken, "efa.kmo", notes) is None
+    assert notes.hints["efa.kmo"] == "not computed (Singular matrix)"
