@@ -330,7 +330,12 @@ def _check_ranges(path: Path, frame: pd.DataFrame, specs: Sequence[ScaleSpec]) -
     show_default=True,
     help="Output format.",
 )
-@click.option("--out", type=click.Path(path_type=Path), help="Write to FILE instead of stdout.")
+@click.option(
+    "--out",
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Write to FILE instead of stdout.",
+)
 @click.option(
     "--min-share",
     type=float,
@@ -352,6 +357,11 @@ def analyze(
 
     DATA.csv has a header row, one row per respondent and one column per item (comma or
     semicolon separated, UTF-8); an empty cell (or NA) is a missing answer.
+
+    \b
+    Examples:
+      samen analyze wave.csv --instrument belonging --group unit
+      samen analyze bfi.csv --range 1-6 --scale agree=-A1,A2,A3,A4,A5 --format html --out r.html
     """
     if bool(instrument_refs) == bool(scale_defs):
         _fail("give either --instrument or --scale (one of them, not both)")
