@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from flask import current_app
 
 from surveys.db import Database
+from surveys.definitions import get_survey
 from surveys.errors import (
     AlreadyAnswered,
     InputError,
@@ -18,8 +19,11 @@ from surveys.errors import (
     NotFound,
     WaveClosed,
 )
-from surveys.org import UnitInfo
-from surveys.privacy import PrivacySummary
+from surveys.invitations import lookup_invitation
+from surveys.openlink import submit_open_response
+from surveys.org import UnitInfo, list_units
+from surveys.privacy import PrivacySummary, privacy_summary
+from surveys.responses import submit_response
 from webapp.respond.draft import NOT_APPLICABLE, RespondentState
 from webapp.respond.questionnaire import Questionnaire
 
@@ -45,23 +49,16 @@ def database() -> Database:
 
 def questionnaire(slug: str) -> Questionnaire:
     """The questionnaire of survey ``slug`` (:class:`NotFound` when there is none)."""
-    from surveys.definitions import get_survey
-
     return Questionnaire.from_definition(get_survey(database(), slug))
 
 
 def privacy(slug: str) -> PrivacySummary:
     """The privacy statement of survey ``slug`` (:class:`NotFound` when there is none)."""
-    from surveys.definitions import get_survey
-    from surveys.privacy import privacy_summary
-
     return privacy_summary(get_survey(database(), slug))
 
 
 def units() -> list[UnitInfo]:
     """Every unit, for the open link's "pick your unit" page."""
-    from surveys.org import list_units
-
     return list_units(database())
 
 
@@ -71,8 +68,6 @@ def open_invitation(token: str) -> tuple[RespondentState, str | None]:
     Raises :class:`InvitationUnavailable` (unknown or used) or :class:`WaveClosed`. Looking an
     invitation up never uses it.
     """
-    from surveys.invitations import lookup_invitation
-
     found = lookup_invitation(database(), token)
     if found is None:
         raise InvitationUnavailable()
@@ -115,8 +110,6 @@ def submit(
     if language not in questionnaire_.languages:
         language = questionnaire_.languages[0]
     if state.open_link:
-        from surveys.openlink import submit_open_response
-
         if not client_key or state.unit is None:
             raise InputError("the open link needs a unit and a client key")
         submit_open_response(
@@ -129,8 +122,6 @@ def submit(
             comment=comment or None,
         )
         return
-    from surveys.responses import submit_response
-
     submit_response(
         database(),
         state.token,
