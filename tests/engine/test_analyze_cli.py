@@ -369,6 +369,10 @@ GOOD = "team,q1,q2,q3\na,1,2,3\na,2,2,3\nb,4,5,4\nb,5,4,4\n"
             "bad.yaml",
         ),
         (
+            lambda d: [_csv(d, "q1,q2,q3\n1,,\n2,,\n3,,\n"), "--scale", "s=q2,q3"],
+            "no answers at all",
+        ),
+        (
             lambda d: [_csv(d, "q1,q2\n3,3\n3,3\n3,3\n"), "--scale", "s=q1,q2"],
             "every answer is 3",
         ),

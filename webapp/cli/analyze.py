@@ -237,6 +237,8 @@ def _inline_specs(
     value_range: tuple[float, float] | None,
 ) -> list[ScaleSpec]:
     """Scales from ``--scale``: range from ``--range``, else the observed min/max."""
+    import numpy as np
+
     from engine.report import ScaleSpec
 
     specs = []
@@ -245,9 +247,9 @@ def _inline_specs(
             low, high = value_range
         else:
             values = frame[items].to_numpy()
-            if not (~_isnan(values)).any():
+            if np.isnan(values).all():
                 _fail(f"--scale {name}: no answers at all in its items")
-            low, high = float(_nanmin(values)), float(_nanmax(values))
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
             if not low < high:
                 _fail(
                     f"--scale {name}: every answer is {low:g}; give the response range with"
@@ -255,24 +257,6 @@ def _inline_specs(
                 )
         specs.append(ScaleSpec(name, tuple(items), frozenset(reverse), low, high))
     return specs
-
-
-def _isnan(values: Any) -> Any:
-    import numpy as np
-
-    return np.isnan(values)
-
-
-def _nanmin(values: Any) -> float:
-    import numpy as np
-
-    return float(np.nanmin(values))
-
-
-def _nanmax(values: Any) -> float:
-    import numpy as np
-
-    return float(np.nanmax(values))
 
 
 def _check_ranges(path: Path, frame: pd.DataFrame, specs: Sequence[ScaleSpec]) -> None:
