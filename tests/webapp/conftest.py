@@ -150,12 +150,24 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    """A fresh 360x740 browser context (own cookies) and a page in it."""
-    context = browser.new_context(viewport=PHONE, locale="nl-NL", java_script_enabled=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    """Open pages in fresh 360x740 browser contexts (own cookies, no cache): ``phone("en-GB")``.
+
+    Keyword ``javascript=False`` turns scripts off. Contexts are closed after the test.
+    """
+    contexts = []
+
+    def open_page(locale: str = "nl-NL", javascript: bool = True) -> Any:
+        context = browser.new_context(
+            viewport=PHONE, locale=locale, java_script_enabled=javascript
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def screenshot(page: Any, name: str) -> Path:

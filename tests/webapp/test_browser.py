@@ -44,11 +44,9 @@ def _checked(page: Any, item_id: str) -> str | None:
     )
 
 
-def test_answer_in_dutch_on_a_phone(browser, live_server, browser_survey):
+def test_answer_in_dutch_on_a_phone(phone, live_server, browser_survey):
     """Issue 4's "done when": open a link, answer in Dutch on a phone, submit, be counted."""
-    context = browser.new_context(viewport=PHONE, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = phone("en-GB")
     token = browser_survey.issue()[0]
     before = browser_survey.count()
 
@@ -92,13 +90,10 @@ def test_answer_in_dutch_on_a_phone(browser, live_server, browser_survey):
     page.goto(f"{live_server}/s/{token}")
     assert page.get_by_role("heading", name="Deze link werkt niet").is_visible()
     check_page(page, "nl-5-used-link")
-    context.close()
 
 
-def test_english_pages_keyboard_only_and_accessible(browser, live_server, browser_survey):
-    context = browser.new_context(viewport=PHONE, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def test_english_pages_keyboard_only_and_accessible(phone, live_server, browser_survey):
+    page = phone("en-GB")
     token = browser_survey.issue()[0]
     page.goto(f"{live_server}/s/{token}")
     check_page(page, "en-1-welcome")
@@ -137,13 +132,10 @@ def test_english_pages_keyboard_only_and_accessible(browser, live_server, browse
     check_page(page, "nl-6-privacy")
     page.goto(f"{live_server}/nowhere")
     check_page(page, "nl-7-not-found")
-    context.close()
 
 
-def test_works_without_javascript(browser, live_server, browser_survey):
-    context = browser.new_context(viewport=PHONE, locale="nl-NL", java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+def test_works_without_javascript(phone, live_server, browser_survey):
+    page = phone("nl-NL", javascript=False)
     token = browser_survey.issue()[0]
     before = browser_survey.count()
     page.goto(f"{live_server}/s/{token}")
@@ -156,4 +148,3 @@ def test_works_without_javascript(browser, live_server, browser_survey):
     page.get_by_role("button", name="Versturen").first.click()
     assert page.get_by_role("heading", name="Bedankt!").is_visible()
     assert browser_survey.count() == before + 1
-    context.close()
