@@ -238,3 +238,32 @@ def test_response_is_stored_in_the_language_answered(client, survey):
     client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})
     matrix = load_answers(survey.db, survey.slug, survey.wave)
     assert list(matrix.languages) == ["en"]
+
+
+def _row_counts(db) -> dict[str, int]:
+    from sqlalchemy import func, inspect, select, table
+
+    names = inspect(db.engine).get_table_names()
+    with db.engine.connect() as connection:
+        return {
+            name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
+            for name in names
+        }
+
+
+def test_drafts_never_reach_the_database(client, survey):
+    """Opening a link and saving pages writes nothing; only the final send does."""
+    questionnaire = _questionnaire(survey)
+    before = _row_counts(survey.db)
+    client.get(f"/s/{survey.tokens[0]}")
+    post_page(client, "/survey/consent", {}, nav="yes")
+    for page in questionnaire.pages:
+        post_page(client, f"/survey/q/{page.id}", {page.items[0].id: "1"})
+    post_page(client, "/survey/comment", {"comment": "Goed werk."})
+    assert _row_counts(survey.db) == before
+    review = client.get("/survey/review")
+    client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})
+    after = _row_counts(survey.db)
+    assert after["responses"] == before["responses"] + 1
+    assert after["comments"] == before["comments"] + 1
+    assert after["invitations"] == before["invitations"] - 1
