@@ -1,8 +1,10 @@
 """`samen analyze`: end-to-end against R, the three formats, and every input error.
 
-The reference is ``tests/reference/report_reference.json``, written by
-``tests/reference/report_reference.R`` (psych, lavaan, multilevel) on
-``tests/reference/data/report_bfi.csv``.
+The references are ``tests/reference/report_reference*.json``, written by
+``tests/reference/report_reference.R`` (psych, lavaan, multilevel) on the CSV files named in
+their headers: psych's bfi (6-point, reverse keys, education groups; run with ``--range``)
+and a synthetic team survey (4-point, teams of one, respondents without a team, missing
+answers; run without ``--range``, so the range is the observed one).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import math
 import subprocess
 import sys
+from functools import cache
 from itertools import permutations
 from pathlib import Path
 
@@ -20,25 +23,28 @@ from click.testing import CliRunner
 from webapp.cli import cli
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
-BFI = REFERENCE_DIR / "data" / "report_bfi.csv"
-REF = json.loads((REFERENCE_DIR / "report_reference.json").read_text(encoding="utf-8"))
+REFS = {
+    name: json.loads((REFERENCE_DIR / file).read_text(encoding="utf-8"))
+    for name, file in (
+        ("bfi", "report_reference.json"),
+        ("teams", "report_reference_teams.json"),
+    )
+}
+WITH_RANGE = {"bfi": True, "teams": False}
+REF = REFS["bfi"]
 
 
-def _keys_to_args(keys: dict[str, list[str]]) -> list[str]:
-    args = []
-    for name, items in keys.items():
-        args += ["--scale", f"{name}={','.join(items)}"]
+def _args(name: str) -> list[str]:
+    header = REFS[name]["header"]
+    args = [str(REFERENCE_DIR / header["csv"]), "--group", header["group"]]
+    for scale, keys in header["keys"].items():
+        args += ["--scale", f"{scale}={','.join(keys)}"]
+    if WITH_RANGE[name]:
+        args += ["--range", "{:g}-{:g}".format(*header["range"])]
     return args
 
 
-BFI_ARGS = [
-    str(BFI),
-    *_keys_to_args(REF["header"]["keys"]),
-    "--group",
-    "education",
-    "--range",
-    "{:g}-{:g}".format(*REF["header"]["range"]),
-]
+BFI_ARGS = _args("bfi")
 
 # Tolerances of the issue: 1e-3 for alpha, ICC (and the other descriptive numbers),
 # 2e-3 for omega and fit indices.
@@ -65,17 +71,27 @@ TOL_CFA = {
     "rmsea": 2e-3,
     "srmr": 2e-3,
 }
+SCALES = [(name, scale) for name, ref in REFS.items() for scale in ref["scales"]]
 
 
 def run(args: list[str]):
     return CliRunner().invoke(cli, ["analyze", *args], catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
-def ours() -> dict:
-    result = run([*BFI_ARGS, "--format", "json"])
+@cache
+def _report(name: str) -> str:
+    result = run([*_args(name), "--format", "json"])
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    return result.stdout
+
+
+def report_of(name: str) -> dict:
+    return json.loads(_report(name))
+
+
+@pytest.fixture
+def ours() -> dict:
+    return report_of("bfi")
 
 
 def close(a: float, b: float, tol: float) -> bool:
@@ -86,21 +102,33 @@ def close(a: float, b: float, tol: float) -> bool:
 # -- end to end against R ------------------------------------------------------------------
 
 
-def test_top_level_matches_r(ours):
-    assert ours["n"] == REF["n"]
-    assert set(ours["scales"]) == set(REF["scales"])
-    assert ours["notes"] == []
+@pytest.mark.parametrize("name", sorted(REFS))
+def test_top_level_matches_r(name):
+    got, want = report_of(name), REFS[name]
+    assert got["n"] == want["n"]
+    assert list(got["scales"]) == list(want["scales"])
+    assert got["notes"] == []
+    for scale in got["scales"].values():
+        assert scale["range"] == want["header"]["range"]
 
 
-@pytest.mark.parametrize("scale", sorted(REF["scales"]))
+def test_teams_reference_has_what_it_is_meant_to_test():
+    teams = report_of("teams")
+    assert teams["group"]["n_missing"] == 8
+    assert teams["group"]["n_groups"] == 50
+    assert all(s["rwg_j_groups"] < 50 for s in teams["scales"].values())  # teams of one
+
+
+@pytest.mark.parametrize(("name", "scale"), SCALES)
 @pytest.mark.parametrize("field", sorted(TOL_SCALE))
-def test_scale_fields_match_r(ours, scale, field):
-    assert close(ours["scales"][scale][field], REF["scales"][scale][field], TOL_SCALE[field])
+def test_scale_fields_match_r(name, scale, field):
+    got, want = report_of(name)["scales"][scale], REFS[name]["scales"][scale]
+    assert close(got[field], want[field], TOL_SCALE[field])
 
 
-@pytest.mark.parametrize("scale", sorted(REF["scales"]))
-def test_alpha_ci_and_items_match_r(ours, scale):
-    got, want = ours["scales"][scale], REF["scales"][scale]
+@pytest.mark.parametrize(("name", "scale"), SCALES)
+def test_alpha_ci_and_items_match_r(name, scale):
+    got, want = report_of(name)["scales"][scale], REFS[name]["scales"][scale]
     for a, b in zip(got["alpha_ci"], want["alpha_ci"], strict=True):
         assert close(a, b, 1e-3)
     assert list(got["items"]) == list(want["items"])
@@ -109,8 +137,9 @@ def test_alpha_ci_and_items_match_r(ours, scale):
             assert close(got["items"][item][key], row[key], tol), (item, key)
 
 
-def test_efa_matches_r(ours):
-    got, want = ours["efa"], REF["efa"]
+@pytest.mark.parametrize("name", sorted(REFS))
+def test_efa_matches_r(name):
+    got, want = report_of(name)["efa"], REFS[name]["efa"]
     assert close(got["kmo"], want["kmo"], 1e-3)
     for item, value in want["kmo_items"].items():
         assert close(got["kmo_items"][item], value, 1e-3)
@@ -118,7 +147,7 @@ def test_efa_matches_r(ours):
     assert close(got["bartlett"]["chisq"], want["bartlett"]["chisq"], 2e-3)
     assert close(got["bartlett"]["p"], want["bartlett"]["p"], 2e-3)
     assert got["parallel_n_factors"] == want["parallel_n_factors"]
-    assert got["n_factors"] == want["n_factors"] == len(REF["scales"])
+    assert got["n_factors"] == want["n_factors"] == len(REFS[name]["scales"])
 
 
 def _matrix(loadings: dict) -> tuple[list[str], list[str], list[list[float]]]:
@@ -127,9 +156,10 @@ def _matrix(loadings: dict) -> tuple[list[str], list[str], list[list[float]]]:
     return items, factors, [[loadings[i][f] for f in factors] for i in items]
 
 
-def test_efa_loadings_match_r_up_to_order_and_sign(ours):
-    items, r_factors, want = _matrix(REF["efa"]["loadings"])
-    _, our_factors, got = _matrix({i: ours["efa"]["loadings"][i] for i in items})
+@pytest.mark.parametrize("name", sorted(REFS))
+def test_efa_loadings_match_r_up_to_order_and_sign(name):
+    items, r_factors, want = _matrix(REFS[name]["efa"]["loadings"])
+    _, our_factors, got = _matrix({i: report_of(name)["efa"]["loadings"][i] for i in items})
     assert len(our_factors) == len(r_factors)
     best = math.inf
     for perm in permutations(range(len(our_factors))):
@@ -145,25 +175,30 @@ def test_efa_loadings_match_r_up_to_order_and_sign(ours):
     assert best <= 2e-3
 
 
+@pytest.mark.parametrize("name", sorted(REFS))
 @pytest.mark.parametrize("field", sorted(TOL_CFA))
-def test_cfa_fit_matches_r(ours, field):
-    assert close(ours["cfa"][field], REF["cfa"][field], TOL_CFA[field])
+def test_cfa_fit_matches_r(name, field):
+    assert close(report_of(name)["cfa"][field], REFS[name]["cfa"][field], TOL_CFA[field])
 
 
-def test_cfa_ci_and_loadings_match_r(ours):
-    for a, b in zip(ours["cfa"]["rmsea_ci"], REF["cfa"]["rmsea_ci"], strict=True):
+@pytest.mark.parametrize("name", sorted(REFS))
+def test_cfa_ci_and_loadings_match_r(name):
+    got, want = report_of(name)["cfa"], REFS[name]["cfa"]
+    for a, b in zip(got["rmsea_ci"], want["rmsea_ci"], strict=True):
         assert close(a, b, 2e-3)
-    assert set(ours["cfa"]["loadings"]) == set(REF["cfa"]["loadings"])
-    for item, row in REF["cfa"]["loadings"].items():
-        assert ours["cfa"]["loadings"][item].keys() == row.keys()
+    assert set(got["loadings"]) == set(want["loadings"])
+    for item, row in want["loadings"].items():
+        assert got["loadings"][item].keys() == row.keys()
         for factor, value in row.items():
-            assert close(ours["cfa"]["loadings"][item][factor], value, 2e-3)
+            assert close(got["loadings"][item][factor], value, 2e-3)
 
 
-def test_omega_matches_r(ours):
+@pytest.mark.parametrize("name", sorted(REFS))
+def test_omega_matches_r(name):
+    got, want = report_of(name)["omega"], REFS[name]["omega"]
     for key in ("hierarchical", "total"):
-        assert close(ours["omega"][key], REF["omega"][key], 2e-3), key
-    assert ours["omega"]["n_factors"] == REF["omega"]["n_factors"]
+        assert close(got[key], want[key], 2e-3), key
+    assert got["n_factors"] == want["n_factors"]
 
 
 # -- formats -------------------------------------------------------------------------------
