@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, current_app, render_template, url_for
 
 from webapp.i18n import remember_language_choice
 from webapp.public import bp
@@ -17,7 +17,8 @@ def _language_switch() -> None:
 
 @bp.get("/")
 def index() -> str:
-    return render_template("public/index.html")
+    login = url_for("auth.login") if "auth.login" in current_app.view_functions else None
+    return render_template("public/index.html", url_for_login=login)
 
 
 @bp.get("/privacy/<survey>")
