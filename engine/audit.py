@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AuditResult", "Finding", "View", "audit", "enforce"]
 
-SEARCH_BUDGET = 50_000
-"""Subsets tried per independent component before the audit reports "inconclusive"."""
+SEARCH_BUDGET = 200_000
+"""Search nodes per independent part before the audit reports "inconclusive"."""
 
 
 @dataclass(frozen=True)
@@ -200,10 +200,11 @@ def audit(atoms: Mapping[Hashable, int], views: Sequence[View], k: int) -> Audit
        vector in L is fixed by its values at L's pivots, which must be 0 or 1, and as every
        atom holds >= 1 response at most k-1 pivots are 1.
     4. RREF rows that share no column form independent parts: a 0/1 vector restricted to
-       one part is still derivable, so each part is searched alone, by subsets of its pivots
-       of growing size (smallest groups first), each tested exactly for 0/1 entries and
-       count. If a part needs more than ``SEARCH_BUDGET`` subsets the part is reported as
-       "inconclusive" (a failure, never a silent pass).
+       one part is still derivable, so each part is searched alone: depth first over
+       including or excluding each row, checking a column exactly (entry 0 or 1, running
+       count below k) as soon as its last row is decided. If a part needs more than
+       ``SEARCH_BUDGET`` nodes it is reported as "inconclusive" (a failure, never a silent
+       pass).
 
     When the views form a laminar family (unit subtrees) the parts are single rows, the
     *blocks* of :func:`engine.disclosure.suppress_tree`, and the audit reduces to its rule.
@@ -292,45 +293,67 @@ def audit(atoms: Mapping[Hashable, int], views: Sequence[View], k: int) -> Audit
 def _search(
     pivcols: list[int], rows: np.ndarray, cls_n: np.ndarray, k: int
 ) -> tuple[np.ndarray, list[int]] | Literal["budget"] | None:
-    """Smallest set of the part's RREF rows summing to a 0/1 vector with a count in 1..k-1.
+    """A set of the part's RREF rows summing to a 0/1 vector with a count in 1..k-1.
 
     ``rows`` holds the part's rows restricted to the atom-class columns; returns the 0/1
-    vector and the chosen row indices.
+    vector and the chosen row indices, None when there is no such set, or "budget".
+    Depth-first over include/exclude decisions, row by row: a column is checked as soon as
+    the last row touching it is decided (its entry must then be 0 or 1), the count of the
+    checked columns and the pivots chosen must stay below k.
     """
     import numpy as np
 
+    d = rows.shape[0]
     piv = [int(rows[i, c]) for i, c in enumerate(pivcols)]
     denom = math.lcm(*piv)
     cols = np.flatnonzero(np.any(rows != 0, axis=0))
     scale = np.array([denom // p for p in piv], dtype=object)
     scaled = rows[:, cols].astype(object) * scale[:, None]
-    if int(np.abs(scaled).max()) * (k + 1) < 2**62:
+    if int(np.abs(scaled).max()) * (d + 1) < 2**62:
         scaled = scaled.astype(np.int64)
-    weight = cls_n[cols]
+    weight = [int(w) for w in cls_n[cols]]
     pivn = [int(cls_n[c]) for c in pivcols]
-    order = sorted(range(len(piv)), key=lambda i: (pivn[i], i))
-    tried = 0
-    for size in range(1, min(len(order), k - 1) + 1):
-        stack = [(0, -1, [], np.zeros(len(cols), dtype=scaled.dtype))]
-        while stack:
-            budget, last, chosen, partial = stack.pop()
-            if len(chosen) == size:
-                tried += 1
-                if tried > SEARCH_BUDGET:
-                    return "budget"
-                hit = partial == denom
-                if np.all(hit | (partial == 0)):
-                    n = int(weight[hit].sum())
-                    if 1 <= n <= k - 1:
-                        x = np.zeros(rows.shape[1], dtype=np.int64)
-                        x[cols[hit]] = 1
-                        return x, [order[j] for j in chosen]
+    touched = scaled != 0
+    last = [int(np.flatnonzero(touched[:, j]).max()) for j in range(len(cols))]
+    closes: list[list[int]] = [[] for _ in range(d)]
+    for j, i in enumerate(last):
+        closes[i].append(j)
+    closes_arr = [np.array(c, dtype=np.intp) for c in closes]
+    weight_arr = np.array(weight, dtype=np.int64)
+    nodes = 0
+    # stack of (next row, partial sum, count of closed columns, pivots spent, chosen rows)
+    stack: list[tuple[int, np.ndarray, int, int, tuple[int, ...]]] = [
+        (0, np.zeros(len(cols), dtype=scaled.dtype), 0, 0, ())
+    ]
+    while stack:
+        i, partial, count, spent, chosen = stack.pop()
+        if i == d:
+            if count >= 1:
+                x = np.zeros(rows.shape[1], dtype=np.int64)
+                x[cols[partial == denom]] = 1
+                return x, list(chosen)
+            continue
+        nodes += 1
+        if nodes > SEARCH_BUDGET:
+            return "budget"
+        closing = closes_arr[i]
+        for take in (False, True):
+            if take:
+                if spent + pivn[i] > k - 1:
+                    continue
+                nxt = partial + scaled[i]
+            else:
+                nxt = partial
+            values = nxt[closing]
+            full = values == denom
+            if not np.all(full | (values == 0)):
                 continue
-            for j in range(last + 1, len(order)):
-                spent = budget + pivn[order[j]]
-                if spent > k - 1:
-                    break  # rows are sorted by pivot count
-                stack.append((spent, j, [*chosen, j], partial + scaled[order[j]]))
+            total = count + int(weight_arr[closing][full].sum())
+            if total > k - 1:
+                continue
+            stack.append(
+                (i + 1, nxt, total, spent + pivn[i] * take, (*chosen, i) if take else chosen)
+            )
     return None
 
 
