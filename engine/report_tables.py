@@ -94,6 +94,8 @@ def summary_lines(report: Mapping[str, Any], group: str | None = None) -> list[s
 def report_tables(report: Mapping[str, Any]) -> list[Table]:
     """Scales, items per scale, EFA loadings, fit and CFA loadings as :class:`Table` objects."""
     tables = [_scales_table(report)]
+    if "group" in report:
+        tables.append(_aggregation_table(report))
     for scale_id, scale in report["scales"].items():
         tables.append(_items_table(scale_id, scale))
     if report["efa"].get("loadings"):
@@ -148,24 +150,10 @@ def _fit_table(report: Mapping[str, Any]) -> Table:
 
 
 def _scales_table(report: Mapping[str, Any]) -> Table:
-    grouped = "group" in report
-    headers = [
-        "scale",
-        "items",
-        "n",
-        "mean",
-        "sd",
-        "alpha",
-        "95% CI",
-        "std alpha",
-        "omega total",
-        "ordinal alpha",
-    ]
-    if grouped:
-        headers += ["ICC(1)", "ICC(2)", "rwg(j) mean", "rwg(j) median"]
-    rows = []
-    for scale_id, s in report["scales"].items():
-        row = [
+    headers = ("scale", "items", "n", "mean", "sd", "alpha", "95% CI", "std alpha",
+               "SEM", "omega total", "ordinal alpha")  # fmt: skip
+    rows = tuple(
+        (
             scale_id,
             fmt(s["n_items"]),
             fmt(s["n"]),
@@ -174,14 +162,34 @@ def _scales_table(report: Mapping[str, Any]) -> Table:
             fmt(s["alpha"]),
             fmt_ci(s["alpha_ci"]),
             fmt(s["std_alpha"]),
+            fmt(s.get("sem")),
             fmt(s["omega_total"]),
             fmt(s["ordinal_alpha"]),
-        ]
-        if grouped:
-            row += [fmt(s["icc1"]), fmt(s["icc2"]), fmt(s["rwg_j_mean"]), fmt(s["rwg_j_median"])]
-        rows.append(tuple(row))
-    numeric = tuple(h not in ("scale",) for h in headers)
-    return Table("scales", "Scales", tuple(headers), tuple(rows), numeric)
+        )
+        for scale_id, s in report["scales"].items()
+    )
+    numeric = (False, *([True] * (len(headers) - 1)))
+    return Table("scales", "Scales: scores and reliability", headers, rows, numeric)
+
+
+def _aggregation_table(report: Mapping[str, Any]) -> Table:
+    headers = ("scale", "ICC(1)", "ICC(2)", "rwg(j) mean", "rwg(j) median", "groups with rwg(j)")
+    rows = tuple(
+        (
+            scale_id,
+            fmt(s["icc1"]),
+            fmt(s["icc2"]),
+            fmt(s["rwg_j_mean"]),
+            fmt(s["rwg_j_median"]),
+            fmt(s.get("rwg_j_groups")),
+        )
+        for scale_id, s in report["scales"].items()
+    )
+    caption = "ICC from the one-way ANOVA of scale scores on groups; rwg(j) with a uniform null"
+    return Table(
+        "aggregation", "Scales: team aggregation", headers, rows,
+        (False, True, True, True, True, True), caption,
+    )  # fmt: skip
 
 
 def _items_table(scale_id: str, scale: Mapping[str, Any]) -> Table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +31,10 @@ def render_text(
         The report, ending with a newline.
     """
     out = [title, "=" * len(title), ""]
-    out += summary_lines(report, group)
+    out += [
+        textwrap.fill(line, width=99, subsequent_indent="  ")
+        for line in summary_lines(report, group)
+    ]
     for table in report_tables(report):
         out += ["", *_table(table)]
     notes = report.get("notes") or []

@@ -209,9 +209,9 @@ def test_text_is_the_default_and_shows_the_numbers(ours):
     assert result.exit_code == 0
     text = result.stdout
     for scale, s in ours["scales"].items():
-        line = next(ln for ln in text.splitlines() if ln.startswith(scale + " "))
+        rows = " | ".join(ln for ln in text.splitlines() if ln.startswith(scale + " "))
         for key in ("alpha", "omega_total", "icc1", "icc2", "rwg_j_mean"):
-            assert f"{s[key]:.3f}" in line, (scale, key)
+            assert f"{s[key]:.3f}" in rows, (scale, key)
     assert f"{ours['efa']['kmo']:.3f}" in text
     assert f"{ours['cfa']['cfi']:.3f}" in text
     assert f"{ours['omega']['hierarchical']:.3f}" in text
@@ -233,7 +233,7 @@ def test_html_is_self_contained_with_the_same_numbers(ours, tmp_path):
     assert f"{ours['efa']['loadings']['E2']['MR1']:.3f}" in page or any(
         f"{v:.3f}" in page for v in ours["efa"]["loadings"]["E2"].values()
     )
-    assert page.count("<table>") == 1 + len(ours["scales"]) + 3  # scales, items, EFA, fit, CFA
+    assert page.count("<table>") == 2 + len(ours["scales"]) + 3  # scales x 2, items, EFA, fit, CFA
 
 
 def test_out_writes_json_file(tmp_path, ours):

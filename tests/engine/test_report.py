@@ -318,7 +318,7 @@ def test_text_renderer_shows_every_scale_number(report):
     text = render_text(report, title="T", group="team")
     assert text.startswith("T\n=")
     for sid, scale in report["scales"].items():
-        row = next(line for line in text.splitlines() if line.startswith(sid + " "))
+        row = " | ".join(line for line in text.splitlines() if line.startswith(sid + " "))
         for key in (
             "mean",
             "sd",
@@ -358,7 +358,7 @@ def test_html_renderer_is_self_contained_and_escapes(report):
     assert "http" not in page and "<script" not in page
     for sid, scale in tricky["scales"].items():
         assert f"{scale['alpha']:.3f}" in page and f"{scale['icc2']:.3f}" in page, sid
-    assert page.count("<table>") == 1 + 3 + 3
+    assert page.count("<table>") == 2 + 3 + 3
     assert 'class="num strong"' in page  # salient loadings stand out
 
 
