@@ -14,7 +14,7 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.disclosure import check_k
 
@@ -162,7 +162,7 @@ def _components(rows: np.ndarray) -> list[list[int]]:
     return list(groups.values())
 
 
-def audit(atoms: Mapping[Hashable, int], views: Sequence[View], k: int) -> AuditResult:
+def audit(atoms: Mapping[Any, int], views: Sequence[View], k: int) -> AuditResult:
     """Check that no group of 1 to k-1 respondents is derivable from the released views.
 
     Parameters
@@ -358,7 +358,7 @@ def _search(
 
 
 def enforce(
-    atoms: Mapping[Hashable, int], views: Sequence[View], k: int
+    atoms: Mapping[Any, int], views: Sequence[View], k: int
 ) -> tuple[list[View], list[View]]:
     """Withhold views until :func:`audit` finds nothing (audit-driven secondary suppression).
 

@@ -6,6 +6,7 @@ Pure function; see :func:`engine.disclosure.release_n` for the per-cell rule.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 from engine.audit import AuditResult, View, audit
 from engine.disclosure import check_k
@@ -14,7 +15,7 @@ __all__ = ["audit_snapshots"]
 
 
 def audit_snapshots(
-    snapshots: Sequence[tuple[Mapping[Hashable, int], Sequence[View]]], k: int
+    snapshots: Sequence[tuple[Mapping[Any, int], Sequence[View]]], k: int
 ) -> AuditResult:
     """Audit everything released during an open wave: each snapshot's views on its counts.
 
@@ -46,7 +47,7 @@ def audit_snapshots(
     k = check_k(k)
     atoms: dict[Hashable, int] = {}
     views: list[View] = []
-    before: Mapping[Hashable, int] = {}
+    before: Mapping[Any, int] = {}
     for t, (counts, released) in enumerate(snapshots):
         for atom, n in counts.items():
             grown = n - before.get(atom, 0)

@@ -60,11 +60,12 @@ def role_scope(
         return frozenset(parent)
     if role != "manager":
         raise ValueError(f"role must be 'admin', 'manager' or 'researcher', got {role!r}")
-    if unit not in parent:
+    if unit is None or unit not in parent:
         raise ValueError(f"unit: a manager needs a known unit, got {unit!r}")
     scope = {u for u, up in parent.items() if up is None}
-    if parent[unit] is not None:
-        scope.add(parent[unit])
+    above = parent[unit]
+    if above is not None:
+        scope.add(above)
     stack = [unit]
     while stack:
         u = stack.pop()
@@ -291,8 +292,9 @@ def _filter_tree(
         for unit in order:
             up = parent[unit]
             nearest[unit] = None if up is None else (up if up in layer else nearest[up])
-            if unit in layer and nearest[unit] is not None:
-                below[nearest[unit]].append(unit)
+            anc = nearest[unit]
+            if unit in layer and anc is not None:
+                below[anc].append(unit)
         for unit in sorted(explicit):
             inside = n_of(unit, group) - sum(n_of(d, group) for d in below[unit])
             outside = total[unit] - sum(total[d] for d in below[unit]) - inside

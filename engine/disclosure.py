@@ -146,8 +146,8 @@ def _remainders(
     for unit in order:
         up = parent[unit]
         nearest[unit] = None if up is None else (up if up in shown else nearest[up])
-        if unit in shown and nearest[unit] is not None:
-            anc = nearest[unit]
+        anc = nearest[unit]
+        if unit in shown and anc is not None:
             rest[anc] -= total[unit]
             below[anc].append(unit)
     return rest, below
