@@ -1,0 +1,13 @@
+"""Research pages: the psychometric report of a wave and item-level exports (download).
+
+For researchers and admins. The pages call :mod:`webapp.research_service` (export, report,
+audit); they compute and suppress nothing themselves.
+"""
+
+from flask import Blueprint
+
+__all__ = ["bp"]
+
+bp = Blueprint("research", __name__, url_prefix="/research")
+
+from webapp.research import routes  # noqa: E402, F401  (registers the views)

@@ -1,0 +1,283 @@
+"""The disclosure audit of a survey: every view a role can request, checked by the engine.
+
+:func:`audit_survey` is ``samen audit``. For each released wave, each measure (the response
+count, every scored scale, every item) and each unit in the role's scope, it asks which
+numbers the results service shows — unfiltered and for every filter (demographic question x
+category) — and builds from those cells the views of :func:`engine.audit_views.cell_views`
+over that measure's own atoms (a unit's direct members x their answers to the demographic
+questions; for an item only the answers other than "not applicable"). Then
+:func:`engine.audit.audit` decides with exact linear algebra whether any group of 1 to k-1
+respondents can be derived from them.
+
+Without ``as_email`` the scope is every unit: what admins and researchers see, which is also
+everything every manager sees pooled (a manager's views are a subset of the organisation-wide
+pattern), so one pass covers every role and every coalition of roles.
+
+Which cells are shown is decided by :func:`served_cells` with the rules the results service
+applies (:mod:`webapp.results.service`): :func:`engine.audit_views.release` per measure with
+the survey's k (the comment threshold for sensitive instruments), unit totals from the pass
+without filters, filter cells from the audited pass over every demographic question, and
+:func:`engine.disclosure.sensitive_module_allowed` for sensitive instruments. An open wave
+releases nothing (the service holds it back), so it is reported as not audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.audit import AuditResult, Finding
+
+if TYPE_CHECKING:
+    from surveys.db import Database
+    from webapp.results.data import Measure, WaveData
+
+__all__ = ["Cell", "SurveyAudit", "audit_survey", "audit_wave", "served_cells"]
+
+#: ``(unit, question, category)``; question and category None for a unit's own total.
+Cell = tuple[str, str | None, str | None]
+CellsOf = Callable[["WaveData", "Measure", frozenset[str], tuple[str, ...]], set[Cell]]
+
+
+@dataclass(frozen=True)
+class SurveyAudit(AuditResult):
+    """:class:`engine.audit.AuditResult` of a whole survey, with what was checked.
+
+    Attributes
+    ----------
+    views : int
+        Views audited (numbers a role can be shown), over every wave and measure.
+    groups : int
+        Nonempty atoms (a unit's own members with one combination of demographic answers)
+        per audited wave, summed.
+    waves : tuple of str
+        Waves audited; ``held`` the open waves, which release nothing yet.
+    role : str
+        Whose views: ``"every role"`` or the account given.
+    filters : bool
+        Whether the filtered views were audited.
+    contexts : tuple of str
+        Per finding, the wave and measure it is about (``"2026-1 item bel_mem_1"``).
+    """
+
+    views: int = 0
+    groups: int = 0
+    waves: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    role: str = "every role"
+    filters: bool = True
+    contexts: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        """One line per finding: the wave and measure, the group and its combination."""
+        contexts = self.contexts or ("",) * len(self.findings)
+        return [
+            f"{context}: {finding.describe()}" if context else finding.describe()
+            for context, finding in zip(contexts, self.findings, strict=True)
+        ]
+
+    def summary(self) -> str:
+        """The one line ``samen audit`` prints when nothing leaks."""
+        waves = ", ".join(self.waves) or "none"
+        line = (
+            f"checked {self.views} views over {self.groups} groups "
+            f"(waves: {waves}; {self.role}; k = {self.k}): "
+        )
+        if self.ok:
+            line += f"no group smaller than {self.k} can be derived"
+        else:
+            line += f"{len(self.findings)} finding(s)"
+        if self.held:
+            line += f"; not yet released: {', '.join(self.held)}"
+        if not self.filters:
+            line += "; filters not audited"
+        return line
+
+
+def _k_of(data: WaveData, measure: Measure) -> int:
+    definition = data.survey.definition
+    return max(definition.k, definition.comment_threshold) if measure.sensitive else definition.k
+
+
+def _count(data: WaveData, measure: Measure, cell: Cell) -> int:
+    import numpy as np
+
+    mask = measure.valid & data.in_subtree(cell[0])
+    if cell[1] is not None:
+        mask = mask & (data.demographic(cell[1]) == float(cell[2]))  # type: ignore[arg-type]
+    return int(np.count_nonzero(mask))
+
+
+def served_cells(
+    data: WaveData, measure: Measure, scope: frozenset[str], questions: tuple[str, ...]
+) -> set[Cell]:
+    """The cells of ``measure`` the results service shows to a role with ``scope``.
+
+    Unit totals come from :func:`engine.audit_views.release` without filters, filter cells
+    (``questions``: every demographic question, or none) from the audited release over all
+    of them at once, as :mod:`webapp.results.service` asks; sensitive instruments add
+    :func:`engine.disclosure.sensitive_module_allowed`.
+    """
+    from engine.audit_views import release
+    from engine.disclosure import sensitive_module_allowed
+
+    parent = data.survey.parent
+    k = _k_of(data, measure)
+    plain = release(parent, data.own_counts(measure.valid), k, (), scope=scope, audited=False)
+    cells: set[Cell] = {(unit, None, None) for unit in plain.units}
+    if questions:
+        own = data.own_profiles(measure.valid, questions)
+        filtered = release(parent, own, k, questions, scope=scope, audited=True)
+        cells |= set(filtered.filters)
+    if measure.sensitive:
+        threshold = data.survey.definition.comment_threshold
+        cells = {
+            cell
+            for cell in cells
+            if sensitive_module_allowed(
+                data.survey.root(cell[0]) == cell[0], _count(data, measure, cell), threshold
+            )
+        }
+    return cells
+
+
+def _measure_label(measure: Measure) -> str:
+    return {"responses": "responses", "scale": "scale", "item": "item"}[measure.kind] + (
+        f" {measure.id}" if measure.id else ""
+    )
+
+
+def audit_wave(
+    data: WaveData,
+    scope: Collection[str],
+    *,
+    filters: bool = True,
+    cells_of: CellsOf | None = None,
+) -> tuple[list[tuple[str, Finding]], int, int]:
+    """Audit one wave for one scope: findings, number of views, number of nonempty atoms.
+
+    ``cells_of`` (default :func:`served_cells`) says which cells are shown. Each finding
+    comes with its context, the wave and the measure (``"2026-1 scale belonging.membership"``).
+    """
+    from engine.audit import audit
+    from engine.audit_views import atoms_of, cell_views
+
+    cells_of = cells_of or served_cells
+    scope = frozenset(scope)
+    parent = data.survey.parent
+    questions = tuple(data.matrix.demographic_ids) if filters else ()
+    findings: list[tuple[str, Finding]] = []
+    n_views = 0
+    done: dict[Any, tuple[tuple[Finding, ...], int]] = {}
+    for measure in data.measures.values():
+        cells = cells_of(data, measure, scope, questions)
+        own: Any = (
+            data.own_profiles(measure.valid, questions)
+            if questions
+            else data.own_counts(measure.valid)
+        )
+        key = (_k_of(data, measure), _frozen(own), frozenset(cells))
+        if key not in done:  # measures with the same counts and cells give the same audit
+            views = cell_views(parent, own, cells, questions)
+            result = audit(atoms_of(own), views, key[0])
+            done[key] = (result.findings, len(views))
+        found, count = done[key]
+        n_views += count
+        context = f"{data.wave.label} {_measure_label(measure)}"
+        findings.extend((context, finding) for finding in found)
+    everyone = data.own_profiles(data.measures[""].valid, questions)
+    groups = sum(1 for n in atoms_of(everyone).values() if n > 0)
+    return findings, n_views, groups
+
+
+def _frozen(own: Any) -> frozenset[Any]:
+    return frozenset(
+        (unit, frozenset(value.items()) if isinstance(value, dict) else value)
+        for unit, value in own.items()
+    )
+
+
+def _waves(db: Database, slug: str, wave: str | None) -> Iterator[tuple[str, bool]]:
+    from webapp.results.data import load_survey
+
+    context = load_survey(db, slug)
+    infos = [context.wave(wave)] if wave is not None else context.waves
+    for info in sorted(infos, key=lambda w: (w.opened_on, w.label)):
+        yield info.label, info.is_open
+
+
+def audit_survey(
+    db: Database,
+    slug: str,
+    wave: str | None = None,
+    as_email: str | None = None,
+    *,
+    filters: bool = True,
+    cells_of: CellsOf | None = None,
+) -> SurveyAudit:
+    """Audit every view a role can request in a survey's released waves.
+
+    Parameters
+    ----------
+    db : Database
+    slug : str
+        The survey.
+    wave : str, optional
+        One wave (default: every wave).
+    as_email : str, optional
+        Audit what this staff account can see (default: every unit, i.e. every role pooled).
+    filters : bool
+        Include the filtered views (every demographic question x category), as the service
+        offers them. False audits unit totals only (faster; the summary says so).
+    cells_of : callable, optional
+        Which cells are shown (default :func:`served_cells`); tests pass unsuppressed cells
+        to see the audit fail.
+
+    Returns
+    -------
+    SurveyAudit
+        ``ok`` when no group of 1 to k-1 respondents can be derived; otherwise each finding
+        names the combination of views.
+
+    Raises
+    ------
+    surveys.errors.NotFound
+        Unknown survey, wave or account.
+    """
+    from surveys.users import get_user
+    from webapp.results.access import disclosure_scope
+    from webapp.results.data import load_survey, load_wave
+
+    context = load_survey(db, slug)
+    role = "every role"
+    scope = frozenset(context.parent)
+    if as_email is not None:
+        user = get_user(db, as_email)
+        scope = disclosure_scope(user, context.parent)
+        role = f"{user.email} ({user.role})"
+    findings: list[tuple[str, Finding]] = []
+    audited: list[str] = []
+    held: list[str] = []
+    n_views = n_groups = 0
+    for label, is_open in _waves(db, slug, wave):
+        if is_open:
+            held.append(label)
+            continue
+        data = load_wave(db, context, label)
+        found, views, groups = audit_wave(data, scope, filters=filters, cells_of=cells_of)
+        findings.extend(found)
+        n_views += views
+        n_groups += groups
+        audited.append(label)
+    return SurveyAudit(
+        findings=tuple(finding for _, finding in findings),
+        k=context.definition.k,
+        views=n_views,
+        groups=n_groups,
+        waves=tuple(audited),
+        held=tuple(held),
+        role=role,
+        filters=filters,
+        contexts=tuple(context for context, _ in findings),
+    )

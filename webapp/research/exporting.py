@@ -1,0 +1,201 @@
+"""Item-level exports of a wave: load, k-anonymise, shuffle, write (CSV, SPSS, Excel).
+
+:func:`export_wave` is what ``samen export`` and the research page's download call. The
+disclosure rules are :func:`engine.disclosure_export.k_anonymize`'s (DESIGN.md, anonymity
+point 4); this module only builds its input and hands the result to :mod:`webapp.exports`.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from surveys.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from surveys.db import Database
+    from webapp.results.data import SurveyContext
+
+__all__ = [
+    "FORMATS",
+    "QUASI_IDENTIFIERS",
+    "ExportFiles",
+    "export_frame",
+    "export_wave",
+    "export_zip",
+    "quasi_identifiers",
+]
+
+#: Formats a researcher can ask for.
+FORMATS = ("csv", "sav", "xlsx")
+#: Quasi-identifiers besides the demographic questions, most useful first: what a colleague
+#: could know about a respondent. Demographic questions follow ``language`` in survey order,
+#: so the last demographic question is the first to be blanked.
+QUASI_IDENTIFIERS = ("unit", "language")
+
+
+@dataclass(frozen=True)
+class ExportFiles:
+    """The files of one export and what disclosure control changed to write them."""
+
+    paths: tuple[Path, ...]
+    rows: int
+    k: int
+    rolled_up: dict[str, str]
+    merged: dict[str, tuple[Any, ...]]
+    blanked_rows: int
+
+
+def quasi_identifiers(context: SurveyContext) -> list[str]:
+    """``unit``, ``language`` and every demographic question, most useful first."""
+    return [*QUASI_IDENTIFIERS, *(item.id for item in context.definition.demographic_items)]
+
+
+def _released_wave(db: Database, slug: str, wave: str) -> tuple[SurveyContext, Any]:
+    """The survey and the wave's matrix; InputError for an open wave or fewer than k."""
+    from surveys.responses import load_answers
+    from webapp.results.data import load_survey
+
+    context = load_survey(db, slug)
+    info = context.wave(wave)
+    if info.is_open:
+        raise InputError(
+            f"wave {wave!r} of {slug!r} is still open: its data can be exported after it closes"
+        )
+    matrix = load_answers(db, slug, wave)
+    k = context.definition.k
+    if 0 < matrix.n < k:
+        raise InputError(
+            f"wave {wave!r} of {slug!r} has fewer than {k} responses: nothing can be exported"
+        )
+    return context, matrix
+
+
+def export_frame(
+    db: Database, slug: str, wave: str, *, seed: int | None = None
+) -> tuple[pd.DataFrame, Any, SurveyContext]:
+    """The k-anonymised rows of a wave (random order), the ``KAnonResult`` and the survey.
+
+    Columns: ``unit``, ``language``, the demographic questions and every answer item, one
+    row per response. ``seed`` fixes the row order (tests only).
+    """
+    import pandas as pd
+
+    from engine.disclosure_export import k_anonymize
+
+    context, matrix = _released_wave(db, slug, wave)
+    columns: dict[str, Any] = {
+        "unit": pd.Series(matrix.unit_codes, dtype=object),
+        "language": pd.Series(matrix.languages, dtype=object),
+    }
+    for j, question in enumerate(matrix.demographic_ids):
+        columns[question] = matrix.demographics[:, j]
+    for j, item in enumerate(matrix.item_ids):
+        columns[item] = matrix.values[:, j]
+    frame = pd.DataFrame(columns, index=range(matrix.n))
+    result = k_anonymize(
+        frame,
+        quasi_identifiers(context),
+        context.definition.k,
+        context.parent,
+        seed=seed,
+    )
+    return result.data, result, context
+
+
+def export_wave(
+    db: Database,
+    slug: str,
+    wave: str,
+    fmt: str,
+    out_dir: Path | str,
+    lang: str | None = None,
+    *,
+    seed: int | None = None,
+) -> ExportFiles:
+    """Write the k-anonymous item-level export of a closed wave into ``out_dir``.
+
+    Parameters
+    ----------
+    db : Database
+    slug, wave : str
+        The survey and the wave's label.
+    fmt : {"csv", "sav", "xlsx"}
+    out_dir : path
+        Created when missing.
+    lang : str, optional
+        Language of labels and of ``codebook.md`` (default: the survey's first language).
+    seed : int, optional
+        Fixes the random row order; tests only.
+
+    Returns
+    -------
+    ExportFiles
+        ``paths``: the data file, ``codebook.json``, ``codebook.md``, ``datapackage.json``.
+
+    Raises
+    ------
+    surveys.errors.NotFound
+        Unknown survey or wave.
+    surveys.errors.InputError
+        Unknown format or language, an open wave, or a wave of 1 to k-1 responses.
+
+    Notes
+    -----
+    Every combination of the quasi-identifiers (unit, language, demographic questions)
+    occurs at least k times in the file: :func:`engine.disclosure_export.k_anonymize` rolls
+    units below k up to their parent, merges rare categories into "other" and blanks what
+    is still rare; no row is dropped and no answer changed. Rows are shuffled twice (by
+    ``k_anonymize`` and by :func:`webapp.exports.shuffle_rows` from the system's random
+    source), so no order follows submission. An open wave is refused: two exports of a
+    wave that is still filling differ by the responses that came in between.
+    """
+    from webapp.exports import build_codebook, from_k_anonymized, shuffle_rows, write_export
+
+    if fmt not in FORMATS:
+        raise InputError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    data, result, context = export_frame(db, slug, wave, seed=seed)
+    definition = context.definition
+    if lang is not None and lang not in definition.languages:
+        raise InputError(
+            f"language {lang!r} is not one of the survey's: {', '.join(definition.languages)}"
+        )
+    data, changes = from_k_anonymized(result)
+    codebook = build_codebook(
+        definition.instruments,
+        survey=definition.slug,
+        wave=wave,
+        languages=definition.languages,
+        demographics_id=definition.demographics_id,
+        k=definition.k,
+        unit_names={code: info.name for code, info in context.units.items()},
+        **changes,
+    )
+    paths = write_export(shuffle_rows(data, seed=seed), codebook, fmt, out_dir, lang=lang)  # type: ignore[arg-type]
+    return ExportFiles(
+        paths=tuple(paths),
+        rows=len(data),
+        k=definition.k,
+        rolled_up=dict(result.rolled_up),
+        merged={column: tuple(sorted(map(str, v))) for column, v in result.merged.items()},
+        blanked_rows=int(result.blanked),
+    )
+
+
+def export_zip(
+    db: Database, slug: str, wave: str, fmt: str, lang: str | None = None
+) -> tuple[str, bytes]:
+    """The export as one zip archive (for a download): file name and bytes."""
+    with tempfile.TemporaryDirectory(prefix="samen-export-") as folder:
+        files = export_wave(db, slug, wave, fmt, folder, lang)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in files.paths:
+                archive.write(path, arcname=path.name)
+    return f"{slug}_{wave}_{fmt}.zip", buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Research routes (being written)."""
