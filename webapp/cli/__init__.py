@@ -26,6 +26,8 @@ _COMMANDS = [
     ("webapp.cli.admin", "invite"),
     ("webapp.cli.admin", "responses"),
     ("webapp.cli.admin", "purge"),
+    ("webapp.cli.research", "export"),
+    ("webapp.cli.research", "audit"),
 ]
 
 

@@ -1,0 +1,128 @@
+"""`samen export` and `samen audit`: the researcher's side of the command line.
+
+Both call :mod:`webapp.research_service` on the configured database (``SAMEN_DATABASE_URL`` or
+the instance folder's SQLite file). Errors exit with status 2 and one line; ``samen audit``
+exits 1 when it finds a group smaller than k that can be derived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from webapp.cli.instruments import CommandError
+
+if TYPE_CHECKING:
+    from surveys.db import Database
+
+__all__ = ["audit", "export"]
+
+T = TypeVar("T")
+FORMATS = ("csv", "sav", "xlsx")
+
+
+@contextmanager
+def _database() -> Iterator[Database]:
+    """The configured database; domain and connection errors become one-line CommandErrors."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from surveys.db import Database
+    from surveys.errors import SamenError
+
+    try:
+        db = Database()
+    except SamenError as exc:
+        raise CommandError(str(exc)) from None
+    try:
+        yield db
+    except SamenError as exc:
+        raise CommandError(str(exc)) from None
+    except (OperationalError, ProgrammingError) as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+        raise CommandError(f"database error ({reason}); has `samen init` been run?") from None
+    finally:
+        db.dispose()
+
+
+def _run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    with _database() as db:
+        return function(db, *args, **kwargs)
+
+
+@click.command()
+@click.argument("survey")
+@click.option("--wave", "wave", required=True, help="The wave's label, e.g. 2026-1.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="csv (UTF-8), sav (SPSS with labels) or xlsx.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write into (created when missing).",
+)
+@click.option("--lang", default=None, help="Language of labels (default: the survey's first).")
+def export(survey: str, wave: str, fmt: str, out: Path, lang: str | None) -> None:
+    """Write a closed wave's item-level data, k-anonymous, with codebook and datapackage.json.
+
+    Every combination of unit, language and demographic answers occurs at least k times:
+    small units roll up to their parent, rare categories merge into "other" or are blanked.
+    Rows are in random order.
+    """
+    from webapp.research_service import export_wave
+
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out: {out} is not a folder")
+    try:
+        files = _run(export_wave, survey, wave, fmt, out, lang)
+    except OSError as exc:
+        raise CommandError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {files.rows} responses ({files.k}-anonymous) to {out}:")
+    for path in files.paths:
+        click.echo(f"  {path.name}")
+    if files.rolled_up:
+        moved = ", ".join(f"{unit}->{up}" for unit, up in sorted(files.rolled_up.items()))
+        click.echo(f"units rolled up: {moved}")
+    for column, categories in sorted(files.merged.items()):
+        click.echo(f"merged in {column}: {', '.join(categories)}")
+    if files.blanked_rows:
+        click.echo(f"rows with a quasi-identifier blanked: {files.blanked_rows}")
+
+
+@click.command()
+@click.argument("survey")
+@click.option("--wave", "wave", default=None, help="One wave (default: every wave).")
+@click.option(
+    "--as",
+    "as_email",
+    default=None,
+    metavar="EMAIL",
+    help="Audit what this staff account can see (default: every role).",
+)
+def audit(survey: str, wave: str | None, as_email: str | None) -> None:
+    """Prove that no group smaller than k can be derived from the views a role can request.
+
+    Checks every unit in scope, every filter (demographic question x category), every scale
+    and item of each released wave, with exact linear algebra over the visible counts.
+    Exits 0 with a summary, or 1 printing each group found and the views that give it.
+    """
+    from webapp.research_service import audit_survey
+
+    result = _run(audit_survey, survey, wave, as_email)
+    if result.ok:
+        click.echo(result.summary())
+        return
+    for line in result.lines():
+        click.echo(line)
+    click.echo(result.summary(), err=True)
+    raise SystemExit(1)
