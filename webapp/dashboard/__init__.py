@@ -1,0 +1,14 @@
+"""Manager dashboard: a unit's climate in one wave, compared, over time, with Plotly charts.
+
+Pages draw only from :mod:`webapp.results` (the functions the JSON API uses), so the
+disclosure rules of the pages and the API cannot diverge. plotly.js is the copy bundled with
+the installed ``plotly`` package, served by this blueprint (no CDN).
+"""
+
+from flask import Blueprint
+
+__all__ = ["bp"]
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+from webapp.dashboard import routes  # noqa: E402, F401  (registers the views)

@@ -1,0 +1,157 @@
+"""Dashboard routes: form or query in, results-service calls, template out.
+
+- ``/dashboard/``: where a signed-in account starts (a manager: their own unit).
+- ``/dashboard/<survey>/``: the survey's latest released wave, the account's unit.
+- ``/dashboard/<survey>/<wave>/<unit>``: the page.
+- ``/static/dashboard/plotly.min.js``: plotly.js from the installed ``plotly`` package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from werkzeug.wrappers import Response
+
+from surveys.errors import InputError, NotFound
+from surveys.users import UserInfo
+from webapp import results
+from webapp.auth import current_staff, login_manager
+from webapp.dashboard import bp
+from webapp.dashboard.assets import plotly_css, plotly_js_path, plotly_version
+
+__all__: list[str] = []
+
+
+def _db() -> Any:
+    return current_app.extensions["samen_db"]
+
+
+def _staff() -> UserInfo:
+    user = current_staff()
+    if user is None:
+        abort(login_manager.unauthorized())
+    return user
+
+
+def _start(user: UserInfo, slug: str) -> tuple[str, str]:
+    """The wave and unit an account lands on: latest closed wave (else latest), own unit."""
+    from webapp.results.data import load_survey
+
+    context = load_survey(_db(), slug)
+    if not context.waves:
+        raise NotFound(f"survey {slug!r} has no waves yet")
+    waves = sorted(context.waves, key=lambda w: (w.opened_on, w.label))
+    closed = [w for w in waves if not w.is_open]
+    wave = (closed or waves)[-1].label
+    if user.role == "manager" and user.unit_code in context.units:
+        return wave, user.unit_code
+    roots = sorted(code for code, up in context.parent.items() if up is None)
+    if not roots:
+        raise NotFound("the organisation has no units yet")
+    return wave, roots[0]
+
+
+@bp.get("/")
+def index() -> Response | str:
+    """The surveys; with one survey, straight to the account's unit in it."""
+    from surveys.definitions import list_surveys
+
+    user = _staff()
+    surveys = list_surveys(_db())
+    if len(surveys) == 1:
+        return redirect(url_for("dashboard.survey", survey=surveys[0].slug))
+    return render_template("dashboard/index.html", surveys=surveys, user=user)
+
+
+@bp.get("/<survey>/")
+def survey(survey: str) -> Response:
+    user = _staff()
+    try:
+        wave, unit = _start(user, survey)
+    except NotFound:
+        abort(404)
+    return redirect(url_for("dashboard.unit", survey=survey, wave=wave, unit=unit))
+
+
+@bp.get("/<survey>/<wave>/<unit>")
+def unit(survey: str, wave: str, unit: str) -> str:
+    """One unit in one wave: every number from :mod:`webapp.results`."""
+    from surveys.definitions import get_survey
+    from webapp.dashboard.quality import scale_quality
+    from webapp.dashboard.view import build_page
+
+    user = _staff()
+    db = _db()
+    filter = request.args.get("filter") or None
+    try:
+        found = results.unit_results(db, survey, wave, unit, user, filter=filter)
+        heat = (
+            results.heatmap(db, survey, wave, unit, user, filter=filter)
+            if found["children"]
+            else None
+        )
+        over_time = results.trend(db, survey, unit, user, filter=filter)
+        rate = results.response_rate(db, survey, wave, unit, user) if not filter else None
+        quality = (
+            scale_quality(db, survey, wave, unit, found["scales"])
+            if found.get("released") and not filter
+            else {}
+        )
+        definition = get_survey(db, survey)
+    except results.AccessDenied:
+        abort(403)
+    except NotFound:
+        abort(404)
+    except InputError:
+        abort(400)
+    page = build_page(
+        definition,
+        found,
+        rate=rate,
+        heatmap=heat,
+        trend=over_time,
+        quality=quality,
+        unit_url=lambda code: url_for("dashboard.unit", survey=survey, wave=wave, unit=code),
+    )
+    waves = [
+        {
+            "label": w["wave"],
+            "url": url_for("dashboard.unit", survey=survey, wave=w["wave"], unit=unit),
+            "current": w["wave"] == wave,
+            "released": w["released"],
+        }
+        for w in over_time["waves"]
+    ]
+    return render_template("dashboard/unit.html", page=page, waves=waves, user=user)
+
+
+def plotly_js() -> Response:
+    """plotly.js under /static/ (so cacheable), for a year: the URL carries its version."""
+    return send_file(plotly_js_path(), mimetype="text/javascript", max_age=31_536_000)
+
+
+def plotly_stylesheet() -> Response:
+    """plotly.js's global rules as a style sheet (see :mod:`webapp.dashboard.assets`)."""
+    response = Response(plotly_css(), mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=31536000"
+    return response
+
+
+def _static_routes(state: Any) -> None:
+    state.app.add_url_rule("/static/dashboard/plotly.min.js", "dashboard_plotly_js", plotly_js)
+    state.app.add_url_rule(
+        "/static/dashboard/plotly.css", "dashboard_plotly_css", plotly_stylesheet
+    )
+
+
+bp.record_once(_static_routes)
+
+
+@bp.app_context_processor
+def _plotly_urls() -> dict[str, Any]:
+    def plotly_url(kind: str = "js") -> str:
+        endpoint = "dashboard_plotly_css" if kind == "css" else "dashboard_plotly_js"
+        return url_for(endpoint, v=plotly_version())
+
+    return {"plotly_url": plotly_url}

@@ -1,0 +1,358 @@
+"""The dashboard page's model: the results service's dicts, labelled and formatted.
+
+Nothing here decides what is shown: every number comes from :mod:`webapp.results` (a
+withheld number is None there and stays a "fewer than k" text here). This module only adds
+the survey's words (scale names, item texts, answer labels in the interface language),
+formats numbers for the locale, picks the strongest and weakest released items, and builds
+the Plotly figures with :mod:`webapp.dashboard.charts`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+
+from webapp.dashboard import charts
+from webapp.dashboard.quality import trust_words
+from webapp.i18n import current_language, localized
+
+__all__ = ["STARTERS", "build_page", "withheld_text"]
+
+#: How many strongest and weakest items the conversation starters show.
+STARTERS = 3
+
+
+def withheld_text(reason: str | None, k: int, short: bool = False) -> str:
+    """What a withheld number says instead of itself; never a count."""
+    if reason == "wave-open":
+        return _("open wave") if short else _("shown when the wave has closed")
+    if reason == "complementary":
+        return _("hidden") if short else _("hidden to protect a smaller group")
+    if reason == "scope":
+        return _("not in your view")
+    return _("fewer than %(k)s", k=k) if short else _("fewer than %(k)s responses", k=k)
+
+
+def _mean(value: float | None) -> str:
+    return "" if value is None else format_decimal(value, "0.00")
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else format_percent(value, "0%")
+
+
+def _coef(value: float) -> str:
+    """A coefficient as in APA style: ``.86`` (``,86`` in Dutch), ``-.12``, ``1.00``."""
+    text = format_decimal(value, "0.00")
+    return re.sub(r"^(-?)0(?=[.,])", r"\1", text)
+
+
+def _cell(cell: Mapping[str, Any] | None, k: int) -> dict[str, Any] | None:
+    """A results cell with its numbers formatted (or the withheld text)."""
+    if cell is None:
+        return None
+    if cell.get("suppressed") or cell.get("mean") is None:
+        return {"shown": False, "text": withheld_text(cell.get("reason"), k)}
+    ci = cell.get("ci")
+    return {
+        "shown": True,
+        "n": cell.get("n"),
+        "mean": _mean(cell.get("mean")),
+        "ci": f"{_mean(ci[0])} – {_mean(ci[1])}" if ci else "",
+        "favourable": _share(cell.get("favourable")),
+        "raw": cell,
+    }
+
+
+def _answer_labels(item: Any) -> list[tuple[str, str]]:
+    scale = item.response_scale
+    labels = localized(scale.labels)
+    return [(str(code), str(labels.get(code, code))) for code in scale.points]
+
+
+def _distribution_rows(items: list[Any], cells: Mapping[str, Any], k: int) -> list[dict]:
+    rows = []
+    for item in items:
+        cell = cells.get(item.id) or {}
+        shown = not cell.get("suppressed") and cell.get("distribution")
+        rows.append(
+            {
+                "id": item.id,
+                "label": localized(item.text),
+                "reverse": item.reverse,
+                "n": cell.get("n") if shown else None,
+                "distribution": cell.get("distribution") if shown else None,
+                "shares": {
+                    code: _share(share) for code, share in (cell.get("distribution") or {}).items()
+                }
+                if shown
+                else {},
+                "mean": _mean(cell.get("mean")) if shown else "",
+                "favourable": _share(cell.get("favourable")) if shown else "",
+                "withheld": None if shown else withheld_text(cell.get("reason"), k),
+            }
+        )
+    return rows
+
+
+def _starters(definition: Any, results: Mapping[str, Any]) -> dict[str, list[dict]]:
+    """The released items with the highest and lowest favourable share (scored scales)."""
+    items = results.get("items") or {}
+    org_items = (results.get("organisation") or {}).get("items") or {}
+    ranked = []
+    for instrument in definition.answer_instruments:
+        if instrument.sensitive:
+            continue
+        for scale in instrument.scales:
+            if not scale.scored:
+                continue
+            for item in scale.items:
+                cell = items.get(item.id) or {}
+                if cell.get("suppressed") or cell.get("favourable") is None:
+                    continue
+                org = org_items.get(item.id) or {}
+                ranked.append(
+                    {
+                        "text": localized(item.text),
+                        "scale": localized(scale.name),
+                        "favourable": cell["favourable"],
+                        "favourable_text": _share(cell["favourable"]),
+                        "organisation_text": _share(org.get("favourable"))
+                        if not org.get("suppressed")
+                        else "",
+                        "mean": cell.get("mean") or 0.0,
+                    }
+                )
+    ranked.sort(key=lambda r: (r["favourable"], r["mean"]), reverse=True)
+    strong = ranked[:STARTERS]
+    weak = [r for r in reversed(ranked[-STARTERS:]) if r not in strong]
+    return {"strong": strong, "weak": weak}
+
+
+def _value_range(definition: Any) -> tuple[float, float]:
+    for instrument in definition.answer_instruments:
+        for scale in instrument.scales:
+            if scale.scored and scale.items:
+                points = scale.items[0].response_scale.points
+                return float(min(points)), float(max(points))
+    return 1.0, 5.0
+
+
+def build_page(
+    definition: Any,
+    results: Mapping[str, Any],
+    *,
+    rate: Mapping[str, Any] | None,
+    heatmap: Mapping[str, Any] | None,
+    trend: Mapping[str, Any] | None,
+    quality: Mapping[str, Mapping[str, float | None]],
+    unit_url: Callable[[str], str],
+) -> dict[str, Any]:
+    """Everything the template shows, with the figures as dicts."""
+    k = int(results["k"])
+    separators = ",." if current_language() == "nl" else ".,"
+    value_range = _value_range(definition)
+    groups: list[tuple[str, dict[str, str]]] = []
+    series = {"unit": results.get("name") or results["unit"]}
+    if results.get("parent"):
+        series["parent"] = results["parent"].get("name") or results["parent"]["unit"]
+    series["organisation"] = _("Organisation")
+    instruments = []
+    for instrument in definition.answer_instruments:
+        scales = []
+        for scale in instrument.scales:
+            sid = f"{instrument.id}.{scale.id}"
+            if sid not in results["scales"]:
+                sid = scale.id
+            item_rows = _distribution_rows(list(scale.items), results.get("items") or {}, k)
+            answer_labels = _answer_labels(scale.items[0]) if scale.items else []
+            block: dict[str, Any] = {
+                "id": sid,
+                "name": localized(scale.name),
+                "scored": scale.scored and sid in results["scales"],
+                "items": item_rows,
+                "answer_labels": answer_labels,
+                "legend": [
+                    (label, f"ans-{len(answer_labels)}-{i}")
+                    for i, (_code, label) in enumerate(answer_labels)
+                ],
+                "distribution_figure": charts.distribution_figure(
+                    item_rows,
+                    answer_labels,
+                    withheld_text=withheld_text("fewer-than-k", k),
+                    separators=separators,
+                )
+                if item_rows
+                else None,
+            }
+            if block["scored"]:
+                block["unit"] = _cell(results["scales"].get(sid), k)
+                parent = results.get("parent")
+                block["parent"] = _cell(parent["scales"].get(sid), k) if parent else None
+                block["organisation"] = _cell(results["organisation"]["scales"].get(sid), k)
+                block["trust"] = trust_words(quality.get(sid), _, _coef)
+            scales.append(block)
+        scored = [s for s in scales if s["scored"]]
+        figure = None
+        if scored:
+            rows = [
+                {
+                    "label": s["name"],
+                    "unit": results["scales"].get(s["id"]),
+                    "parent": (results.get("parent") or {}).get("scales", {}).get(s["id"]),
+                    "organisation": results["organisation"]["scales"].get(s["id"]),
+                }
+                for s in scored
+            ]
+            figure = charts.scale_comparison_figure(
+                rows,
+                series,
+                value_range,
+                withheld_text=withheld_text("fewer-than-k", k),
+                separators=separators,
+            )
+        if scored:
+            groups.append((localized(instrument.title), {s["id"]: s["name"] for s in scored}))
+        instruments.append(
+            {
+                "id": instrument.id,
+                "title": localized(instrument.title),
+                "sensitive": instrument.sensitive,
+                "scales": scales,
+                "scored": scored,
+                "figure": figure,
+            }
+        )
+    page: dict[str, Any] = {
+        "k": k,
+        "unit": {"code": results["unit"], "name": results.get("name") or results["unit"]},
+        "survey": {"slug": definition.slug, "title": localized(definition.title)},
+        "wave": results["wave"],
+        "released": results.get("released", True),
+        "n": results.get("n"),
+        "n_text": withheld_text(results.get("reason"), k) if results.get("n") is None else "",
+        "series": series,
+        "instruments": instruments,
+        "starters": _starters(definition, results),
+        "value_range": value_range,
+        "children": [
+            {
+                "code": child["unit"],
+                "name": child.get("name") or child["unit"],
+                "url": unit_url(child["unit"]),
+                "n": child.get("n"),
+                "text": withheld_text(child.get("reason"), k) if child.get("n") is None else "",
+            }
+            for child in results.get("children") or []
+        ],
+        "rate": _rate(rate, k),
+        "heatmap": [
+            block
+            for title, names in groups
+            if (block := _heatmap(heatmap, title, names, k, value_range))
+        ],
+        "trend": [
+            block
+            for title, names in groups
+            if (block := _trend(trend, title, names, k, value_range, separators))
+        ],
+    }
+    return page
+
+
+def _rate(rate: Mapping[str, Any] | None, k: int) -> dict[str, Any] | None:
+    if not rate:
+        return None
+    total = rate["total"]
+    if total.get("suppressed"):
+        return {"shown": False, "text": withheld_text(total.get("reason"), k)}
+    return {
+        "shown": True,
+        "responses": total.get("responses"),
+        "invited": total.get("invited"),
+        "rate": _share(total.get("rate")) if total.get("rate") is not None else "",
+        "rounded": bool(rate.get("rounded")),
+    }
+
+
+def _heatmap(
+    heat: Mapping[str, Any] | None,
+    title: str,
+    names: Mapping[str, str],
+    k: int,
+    value_range: tuple[float, float],
+) -> dict[str, Any] | None:
+    if not heat or not heat.get("rows"):
+        return None
+    columns = [sid for sid in heat["scales"] if sid in names]
+    rows = []
+    for row in [heat["total"], *heat["rows"]]:
+        cells = []
+        for sid in columns:
+            cell = row["cells"].get(sid) or {}
+            shown = not cell.get("suppressed") and cell.get("mean") is not None
+            cells.append(
+                {
+                    "mean": cell["mean"] if shown else None,
+                    "text": _mean(cell["mean"]) if shown else withheld_text(cell.get("reason"), k),
+                    "short": "" if shown else withheld_text(cell.get("reason"), k, short=True),
+                    "shown": shown,
+                    "css": charts.heat_class(cell["mean"] if shown else None, value_range),
+                }
+            )
+        rows.append(
+            {
+                "label": row.get("name") or row["unit"],
+                "cells": cells,
+                "total": row is heat["total"],
+            }
+        )
+    return {
+        "title": title,
+        "columns": [names[sid] for sid in columns],
+        "rows": rows,
+    }
+
+
+def _trend(
+    trend: Mapping[str, Any] | None,
+    title: str,
+    names: Mapping[str, str],
+    k: int,
+    value_range: tuple[float, float],
+    separators: str,
+) -> dict[str, Any] | None:
+    if not trend or not trend.get("waves"):
+        return None
+    waves = trend["waves"]
+    labels = [w["wave"] for w in waves]
+    lines = []
+    table = []
+    for sid, name in names.items():
+        means: list[float | None] = []
+        cis: list[list[float] | None] = []
+        cells = []
+        for wave in waves:
+            cell = (wave.get("scales") or {}).get(sid) or {}
+            shown = not cell.get("suppressed") and cell.get("mean") is not None
+            means.append(cell["mean"] if shown else None)
+            cis.append(cell.get("ci") if shown else None)
+            cells.append(
+                _mean(cell["mean"]) if shown else withheld_text(cell.get("reason"), k, short=True)
+            )
+        lines.append({"label": name, "means": means, "ci": cis})
+        table.append({"label": name, "cells": cells})
+    shown_waves = sum(1 for w in waves if w.get("released"))
+    return {
+        "title": title,
+        "waves": labels,
+        "rows": table,
+        "figure": charts.trend_figure(labels, lines, value_range, separators=separators)
+        if shown_waves >= 1
+        else None,
+        "several": shown_waves >= 2,
+    }
