@@ -81,6 +81,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
 
     auth.init_app(app)
     app.register_blueprint(api_bp)
+    from webapp.research import bp as research_bp
+
+    app.register_blueprint(research_bp)
     from webapp.dashboard import bp as dashboard_bp
 
     app.register_blueprint(dashboard_bp)

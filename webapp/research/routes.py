@@ -1,1 +1,135 @@
-"""Research routes (being written)."""
+"""Research routes: form or URL in, :mod:`webapp.research_service` call, page or file out.
+
+- ``/research/``: the surveys.
+- ``/research/<survey>/``: its waves, with report links and the export form (POST: the
+  export as a zip download).
+- ``/research/<survey>/<wave>/report``: the psychometric report of a closed wave.
+
+Only researchers and admins: anyone else signed in gets 403, anyone not signed in the
+sign-in page.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, send_file, url_for
+from werkzeug.wrappers import Response
+
+from surveys.errors import InputError, NotFound
+from surveys.users import UserInfo
+from webapp.auth import current_staff, login_manager
+from webapp.research import bp
+from webapp.research.forms import ExportForm
+
+__all__: list[str] = []
+
+#: Roles that may use the research pages.
+ROLES = ("admin", "researcher")
+
+
+def _db() -> Any:
+    return current_app.extensions["samen_db"]
+
+
+def _researcher() -> UserInfo:
+    user = current_staff()
+    if user is None:
+        abort(login_manager.unauthorized())
+    if user.role not in ROLES:
+        abort(403)
+    return user
+
+
+def _survey(slug: str) -> Any:
+    from webapp.results.data import load_survey
+
+    try:
+        return load_survey(_db(), slug)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/")
+def index() -> Response | str:
+    """The surveys; with one survey, straight to it."""
+    from surveys.definitions import list_surveys
+
+    user = _researcher()
+    surveys = list_surveys(_db())
+    if len(surveys) == 1:
+        return redirect(url_for("research.survey", survey=surveys[0].slug))
+    return render_template("research/index.html", surveys=surveys, user=user)
+
+
+@bp.route("/<survey>/", methods=["GET", "POST"])
+def survey(survey: str) -> Response | str | tuple[str, int]:
+    """The survey's waves and the export form; a valid POST answers with the zip."""
+    from webapp.research_service import export_zip
+
+    user = _researcher()
+    context = _survey(survey)
+    waves = sorted(context.waves, key=lambda w: (w.opened_on, w.label), reverse=True)
+    closed = [w.label for w in waves if not w.is_open]
+    form = ExportForm()
+    form.wave.choices = [(label, label) for label in closed]
+    definition = context.definition
+    form.language.choices = [(lang, lang) for lang in definition.languages]
+    error = None
+    if form.validate_on_submit():
+        try:
+            name, payload = export_zip(
+                _db(), survey, form.wave.data, form.format.data, form.language.data
+            )
+        except (InputError, NotFound) as exc:
+            error = str(exc)
+        else:
+            return send_file(
+                io.BytesIO(payload),
+                mimetype="application/zip",
+                as_attachment=True,
+                download_name=name,
+            )
+    page = render_template(
+        "research/survey.html",
+        definition=definition,
+        waves=waves,
+        form=form,
+        error=error,
+        user=user,
+    )
+    return (page, 400) if error or form.errors else page
+
+
+@bp.get("/<survey>/<wave>/report")
+def report(survey: str, wave: str) -> str | tuple[str, int]:
+    """The psychometric report of one closed wave."""
+    from engine.report_tables import fmt, fmt_ci, fmt_p
+    from webapp.research_service import wave_report
+
+    user = _researcher()
+    context = _survey(survey)
+    try:
+        info = context.wave(wave)
+    except NotFound:
+        abort(404)
+    found: dict[str, Any] | None = None
+    problem = None
+    if not info.is_open:  # an open wave releases nothing: the page says so
+        try:
+            found = wave_report(_db(), survey, wave)
+        except InputError as exc:
+            problem = str(exc)
+    page = render_template(
+        "research/report.html",
+        definition=context.definition,
+        wave=info,
+        report=found,
+        problem=problem,
+        fmt=fmt,
+        fmt_ci=fmt_ci,
+        fmt_p=fmt_p,
+        user=user,
+    )
+    return (page, 409) if problem or info.is_open else page
