@@ -160,6 +160,70 @@ def _pair_thresholds(table: np.ndarray, total: float, correct: float):
     return padded, row_cuts, col_cuts, fixed
 
 
+def _category_codes(values: np.ndarray):
+    """Integer category codes of `values` (n, p) as int8, 0 = the smallest answer of any
+    column and -1 = missing, with each column's lowest and highest answer (NaN when it has
+    none) and the number of categories; codes None when nothing was answered.
+
+    Raises ValueError for non-integer answers or more than 8 categories (in that order).
+    """
+    lo = np.fmin.reduce(values, axis=0) if values.size else np.full(values.shape[1], np.nan)
+    hi = np.fmax.reduce(values, axis=0) if values.size else np.full(values.shape[1], np.nan)
+    if np.isnan(lo).all():
+        return None, lo, hi, 0
+    low, high = float(np.nanmin(lo)), float(np.nanmax(hi))
+    present = ~np.isnan(values)
+    codes = None
+    if high - low < 127 and low == np.round(low):
+        shifted = np.where(present, values - low, -1.0)
+        codes = shifted.astype(np.int8)
+        integer = bool((codes == shifted).all())
+    else:
+        observed = values[present]
+        integer = bool(np.all(observed == np.round(observed)))
+    if not integer:
+        raise ValueError("data must hold integer category codes")
+    n_values = int(high - low) + 1
+    if n_values > _MAX_CATEGORIES:
+        raise ValueError(
+            f"data has {n_values} categories; polychoric allows at most {_MAX_CATEGORIES}"
+        )
+    return codes, lo, hi, n_values
+
+
+_CHUNK_CELLS = 1 << 22  # cells per bincount block: bounded memory for a million rows
+
+
+def _tabulate(index: np.ndarray, levels: int) -> np.ndarray:
+    """Counts (k, levels) of the codes 0 .. levels - 1 in each column of `index` (n, k):
+    one ``bincount`` per block of rows over all columns, each column offset into its slot."""
+    k = index.shape[1]
+    offsets = np.arange(k, dtype=np.intp) * levels
+    counts = np.zeros(k * levels, dtype=np.intp)
+    step = max(1, _CHUNK_CELLS // max(k, 1))
+    for start in range(0, index.shape[0], step):
+        block = index[start : start + step] + offsets
+        counts += np.bincount(block.ravel(), minlength=k * levels)
+    return counts.reshape(k, levels)
+
+
+def _pair_tables(index: np.ndarray, first: np.ndarray, second: np.ndarray, size: int):
+    """Contingency tables (pairs, size, size) of the item pairs (first[k], second[k]) on
+    0-based codes with ``size`` = missing: one ``bincount`` per block of rows over all pairs
+    (the missing row and column, i.e. rows where either item is unanswered, are dropped)."""
+    levels = size + 1
+    pairs = first.size
+    offsets = np.arange(pairs, dtype=np.intp) * (levels * levels)
+    counts = np.zeros(pairs * levels * levels, dtype=np.intp)
+    step = max(1, _CHUNK_CELLS // max(pairs, 1))
+    for start in range(0, index.shape[0], step):
+        block = index[start : start + step]
+        cells = block[:, first] * levels + block[:, second] + offsets
+        counts += np.bincount(cells.ravel(), minlength=pairs * levels * levels)
+    tables = counts.reshape(pairs, levels, levels)[:, :size, :size]
+    return tables.astype(np.float64)
+
+
 def polychoric(data: pd.DataFrame, correct: float = 0.5, smooth: bool = True) -> PolychoricResult:
     """Polychoric correlations between ordinal items.
 
@@ -213,49 +277,36 @@ def polychoric(data: pd.DataFrame, correct: float = 0.5, smooth: bool = True) ->
         raise ValueError(f"correct must be a non-negative number, got {correct}")
     columns = list(frame.columns)
     values = frame.to_numpy()
-    observed = values[~np.isnan(values)]
-    if observed.size and not np.all(observed == np.round(observed)):
-        raise ValueError("data must hold integer category codes")
+    codes, lo, hi, n_values = _category_codes(values)
     nan_rho = pd.DataFrame(np.nan, index=columns, columns=columns)
-    if observed.size == 0:
+    if codes is None:
         return PolychoricResult(nan_rho, pd.DataFrame(index=columns), True, False, 0)
-    n_values = int(observed.max() - observed.min()) + 1
-    if n_values > _MAX_CATEGORIES:
-        raise ValueError(
-            f"data has {n_values} categories; polychoric allows at most {_MAX_CATEGORIES}"
-        )
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sds = frame.std(ddof=1).to_numpy()
-    good = np.flatnonzero(sds > 0)  # psych drops items without variance
+    good = np.flatnonzero(lo < hi)  # psych drops items without variance (one answer value)
     tau_columns = list(range(1, n_values))
     tau = pd.DataFrame(np.nan, index=columns, columns=tau_columns)
     if good.size == 0:
         return PolychoricResult(nan_rho, tau, True, False, 0)
-    x = values[:, good]
-    codes = x - np.nanmin(x) + 1  # categories 1..; psych shifts by the global minimum
-    item_max = np.nanmax(codes, axis=0)
+    # categories 1..; psych shifts by the global minimum (here: of the items that vary)
+    low = lo[good].min()
+    item_max = hi[good] - low + 1
     use_global = bool(item_max.min() == item_max.max())
     size = int(item_max.max())  # categories in the tables (psych: gmaxx)
+    index = codes[:, good].astype(np.intp)
+    index -= int(low - np.nanmin(lo))  # 0-based category of the varying items
+    index[index < 0] = size  # missing answers: one extra category, dropped below
 
-    present = ~np.isnan(codes)
-    index = np.where(present, codes - 1, 0).astype(np.int64)
+    p = good.size
     # item thresholds from each item's own answers (psych: tabulate with nbins = nvalues)
-    freq = np.stack(
-        [np.bincount(index[present[:, j], j], minlength=n_values) for j in range(x.shape[1])]
-    ).astype(float)
+    freq = np.zeros((p, n_values))
+    freq[:, :size] = _tabulate(index, size + 1)[:, :size]
     freq /= freq.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore"):
         item_tau = ndtri(np.minimum(np.cumsum(freq, axis=1), 1.0))[:, : n_values - 1]
     tau.iloc[good] = item_tau
 
-    p = good.size
     first, second = np.triu_indices(p, k=1)
-    tables = np.zeros((first.size, size, size))
-    for pair, (i, j) in enumerate(zip(first, second, strict=True)):
-        both = present[:, i] & present[:, j]
-        cell = index[both, i] * size + index[both, j]
-        tables[pair] = np.bincount(cell, minlength=size * size).reshape(size, size)
+    tables = _pair_tables(index, first, second, size)
 
     totals = tables.sum(axis=(1, 2))
     estimable = totals > 0

@@ -270,8 +270,11 @@ def ordinal_alpha(data: pd.DataFrame) -> float:
     p = frame.shape[1]
     if p < 2:
         return _NAN
-    sds = frame.std(ddof=1)
-    if not (sds > 0).all():
+    values = frame.to_numpy()
+    if len(values) < 2:
+        return _NAN
+    # an item varies (sd > 0) when it has two different answers; fmin/fmax skip NaN
+    if not (np.fmin.reduce(values, axis=0) < np.fmax.reduce(values, axis=0)).all():
         return _NAN
     rho = polychoric(frame).rho.to_numpy()
     if not np.isfinite(rho).all():
