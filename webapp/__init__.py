@@ -15,7 +15,8 @@ from werkzeug.wrappers import Response
 
 __all__ = ["SamenFlask", "create_app"]
 
-#: Headers on every response: no framing, no sniffing, no referrer, local resources only.
+#: Headers on every response: no framing, no sniffing, no referrer, local resources only, and
+#: no search engine indexing (pages behind invitation links are nobody's business).
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -24,6 +25,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
+    "X-Robots-Tag": "noindex, nofollow",
 }
 
 

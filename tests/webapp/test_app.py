@@ -62,6 +62,7 @@ def test_security_headers(client, db):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
     static = client.get("/static/samen.css")
     assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
     static.close()
