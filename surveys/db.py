@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,17 @@ BUSY_TIMEOUT_MS = 30_000
 ENGINE_LOGGER = "sqlalchemy.engine.Engine.samen"
 ENGINE_OPTIONS: dict[str, Any] = {"hide_parameters": True, "logging_name": "samen"}
 logging.getLogger(ENGINE_LOGGER).setLevel(logging.WARNING)
+
+
+VACUUM_WAIT = 30.0
+# Sessions running a transaction, or holding a snapshot, from before transaction :xid
+# committed. Any database counts: VACUUM's own snapshot starts at the oldest transaction
+# running anywhere in the cluster, and it keeps every row version that snapshot might see.
+OLDER_SNAPSHOTS = text(
+    "WITH mine AS (SELECT age((CAST(:xid AS bigint) % 4294967296)::text::xid) AS a) "
+    "SELECT count(*) FROM pg_stat_activity, mine WHERE pid <> pg_backend_pid() "
+    "AND (age(backend_xmin) >= mine.a OR age(backend_xid) >= mine.a)"
+)
 
 
 def instance_path() -> Path:
@@ -146,12 +158,22 @@ class Database:
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
-    def vacuum(self, tables: Sequence[str]) -> None:
+    def transaction_id(self, session: Session) -> int | None:
+        """PostgreSQL: the id of ``session``'s transaction, for :meth:`vacuum`; SQLite: None."""
+        if self.is_sqlite:
+            return None
+        return int(session.scalar(text("SELECT txid_current()")))
+
+    def vacuum(
+        self, tables: Sequence[str], after: int | None = None, wait: float | None = None
+    ) -> None:
         """Rewrite storage so deleted rows and old row versions are gone from the files.
 
         SQLite: ``VACUUM`` (pages were zeroed by ``secure_delete``) and a WAL checkpoint that
         truncates the log. PostgreSQL: ``VACUUM FULL`` of ``tables``, which writes new files
-        without dead row versions.
+        without dead row versions. It must keep row versions that a transaction older than
+        the deleting one (``after``, from :meth:`transaction_id`) might still read, so it
+        first waits, at most ``wait`` seconds, until no such transaction is left.
         """
         if self.is_sqlite:
             raw = self.engine.raw_connection()
@@ -164,6 +186,12 @@ class Database:
             return
         with self.engine.connect() as connection:
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            deadline = time.monotonic() + (VACUUM_WAIT if wait is None else wait)
+            while after is not None and time.monotonic() < deadline:
+                older = connection.execute(OLDER_SNAPSHOTS, {"xid": after}).scalar()
+                if not older:
+                    break
+                time.sleep(0.05)
             for table in tables:
                 connection.execute(text(f'VACUUM FULL "{table}"'))
 

@@ -65,7 +65,8 @@ def purge(db: Database, slug: str, before: dt.date | None = None) -> PurgeReport
         for wave in chosen:
             wave.purged_on = today()
         labels = tuple(w.label for w in chosen)
-    db.vacuum(REWRITTEN)
+        xid = db.transaction_id(session)
+    db.vacuum(REWRITTEN, after=xid)
     return PurgeReport(labels, open_wave_kept=open_label, **counts)
 
 

@@ -93,7 +93,8 @@ def close_wave(db: Database, slug: str, label: str) -> WaveInfo:
         wave.state = "closed"
         wave.closed_on = today()
         info = _info(survey, wave)
-    db.vacuum(REWRITTEN)
+        xid = db.transaction_id(session)
+    db.vacuum(REWRITTEN, after=xid)
     return info
 
 
