@@ -74,14 +74,56 @@ class RwgResult:
 
 
 def _group_codes(group: Any, n_rows: int) -> tuple[np.ndarray, pd.Index]:
+    """Codes 0..G-1 of the sorted distinct labels (-1 = missing label) and those labels."""
     if isinstance(group, pd.DataFrame):
         raise ValueError("group must be one-dimensional")
     array = group.to_numpy() if isinstance(group, pd.Series) else np.asarray(group)
     if array.ndim != 1 or len(array) != n_rows:
         raise ValueError(f"group has {len(array)} values but the data have {n_rows} rows")
+    fast = _small_integer_codes(array)
+    if fast is not None:
+        return fast
     labels = pd.Series(array)
     codes, uniques = pd.factorize(labels, sort=True, use_na_sentinel=True)
     return codes, pd.Index(uniques)
+
+
+def _small_integer_codes(array: np.ndarray) -> tuple[np.ndarray, pd.Index] | None:
+    """What ``pd.factorize(array, sort=True)`` gives, in linear time without hashing or
+    sorting, when the labels are already non-negative whole numbers not much larger than
+    their count (integer group codes, NaN = missing, as ``engine.report`` passes them);
+    None otherwise."""
+    if array.dtype.kind not in "iuf" or array.size == 0:
+        return None
+    if array.dtype.kind == "f":
+        valid = ~np.isnan(array)
+        top = np.fmax.reduce(array)
+        low = np.fmin.reduce(array)
+    else:
+        valid = None
+        top, low = array.max(), array.min()
+    if not (low >= 0 and top <= 4 * array.size + 1024):  # NaN (nothing valid) fails too
+        return None
+    ints = np.where(valid, array, -1).astype(np.intp) if valid is not None else array
+    ints = ints.astype(np.intp, copy=False)
+    if valid is not None and not (ints[valid] == array[valid]).all():
+        return None  # fractional labels
+    counts = np.bincount(ints[valid] if valid is not None else ints, minlength=int(top) + 1)
+    used = counts > 0
+    remap = np.cumsum(used) - 1
+    codes = remap[ints]
+    if valid is not None:
+        codes[~valid] = -1
+    return codes, pd.Index(np.flatnonzero(used).astype(array.dtype))
+
+
+def _renumber(codes: np.ndarray, n_labels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` for codes in 0..n_labels-1, in linear time:
+    the codes that occur, the codes renumbered 0..G-1 in that order, and the group sizes."""
+    counts = np.bincount(codes, minlength=n_labels)
+    used = counts > 0
+    remap = np.cumsum(used) - 1
+    return np.flatnonzero(used), remap[codes], counts[used]
 
 
 def icc(scores: Any, group: Any) -> ICCResult:
@@ -137,7 +179,7 @@ def icc(scores: Any, group: Any) -> ICCResult:
     keep = (codes >= 0) & ~np.isnan(values)
     x, codes = values[keep], codes[keep]
     # re-number the groups that still have a score
-    present, codes = np.unique(codes, return_inverse=True)
+    present, codes, counts = _renumber(codes, len(uniques))
     n, n_groups = int(x.size), int(present.size)
     mean_size = n / n_groups if n_groups else _NAN
     if n_groups < 2 or n <= n_groups:
@@ -145,7 +187,7 @@ def icc(scores: Any, group: Any) -> ICCResult:
 
     from scipy.special import fdtrc  # F upper tail; lighter to import than scipy.stats
 
-    sizes = np.bincount(codes, minlength=n_groups).astype("float64")
+    sizes = counts.astype("float64")
     grand = x.mean()
     centred = x - grand
     group_mean = np.bincount(codes, weights=centred, minlength=n_groups) / sizes
@@ -228,12 +270,12 @@ def rwg_j(data: pd.DataFrame, group: Any, n_options: int) -> RwgResult:
     values = frame.to_numpy()
     keep = (codes >= 0) & ~np.isnan(values).any(axis=1)
     values, codes = values[keep], codes[keep]
-    present, codes = np.unique(codes, return_inverse=True)
+    present, codes, counts = _renumber(codes, len(uniques))
     labels = uniques[present]
     n_groups = present.size
     ranvar = (n_options**2 - 1) / 12.0
 
-    sizes = np.bincount(codes, minlength=n_groups).astype("float64")
+    sizes = counts.astype("float64")
     variance_sum = np.zeros(n_groups)
     if values.size:
         centred = values - values.mean(axis=0)
