@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -61,8 +60,9 @@ def cookie_size() -> int:
     return len(serializer.dumps(dict(session)))
 
 
-def _redirect(endpoint: str, **values: Any) -> Response:
-    return redirect(url_for(endpoint, **values), code=303)
+def _redirect(endpoint: str) -> Response:
+    """303 See Other: after a POST the browser GETs the next page (POST/redirect/GET)."""
+    return redirect(url_for(endpoint), code=303)
 
 
 def _state() -> RespondentState:
