@@ -80,37 +80,70 @@ def _bvn_cdf(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def _cell_probabilities(rho: np.ndarray, row_cuts: np.ndarray, col_cuts: np.ndarray):
-    """Cell probabilities (pairs, K, K) from thresholds (pairs, K-1) and rho (pairs,)."""
-    pairs = row_cuts.shape[0]
-    inf = np.full((pairs, 1), np.inf)
-    rows = np.concatenate([-inf, row_cuts, inf], axis=1)  # (pairs, K+1)
-    cols = np.concatenate([-inf, col_cuts, inf], axis=1)
-    grid = _bvn_cdf(rows[:, :, None], cols[:, None, :], rho[:, None, None])
-    return np.diff(np.diff(grid, axis=1), axis=2)
+class _NegLogLik:
+    """Negative log-likelihood of every pair's table as a function of the pairs' rho.
 
+    The thresholds stay fixed during the search, so everything but the two Owen's T terms of
+    :func:`_bvn_cdf` is computed once here (the same operations in the same order, so the
+    values are those of ``_bvn_cdf``); each call then costs a dozen array operations.
+    """
 
-def _neg_loglik(rho: np.ndarray, tables: np.ndarray, row_cuts, col_cuts) -> np.ndarray:
-    probs = _cell_probabilities(rho, row_cuts, col_cuts)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logp = np.where(probs > 0, np.log(np.where(probs > 0, probs, 1.0)), 0.0)
-    return -(tables * logp).sum(axis=(1, 2))
+    def __init__(self, tables: np.ndarray, row_cuts: np.ndarray, col_cuts: np.ndarray):
+        from scipy.special import ndtr, owens_t
+
+        self._owens_t = owens_t
+        pairs = row_cuts.shape[0]
+        inf = np.full((pairs, 1), np.inf)
+        rows = np.concatenate([-inf, row_cuts, inf], axis=1)  # (pairs, K+1)
+        cols = np.concatenate([-inf, col_cuts, inf], axis=1)
+        h, k = np.broadcast_arrays(rows[:, :, None], cols[:, None, :])
+        finite = np.isfinite(h) & np.isfinite(k)
+        self._finite = finite
+        self._pair = np.broadcast_to(np.arange(pairs)[:, None, None], h.shape)[finite]
+        hf, kf = h[finite], k[finite]
+        # the formula divides by h and k: move exact zeros off the axis (the CDF is smooth)
+        self._h = np.where(hf == 0.0, 1e-13, hf)
+        self._k = np.where(kf == 0.0, 1e-13, kf)
+        self._base = 0.5 * (ndtr(self._h) + ndtr(self._k))
+        self._cross = 0.5 * ((self._h * self._k) < 0)
+        hi, ki = h[~finite], k[~finite]
+        edge = np.where(hi == np.inf, ndtr(ki), np.where(ki == np.inf, ndtr(hi), 0.0))
+        edge = np.where((hi == -np.inf) | (ki == -np.inf), 0.0, edge)
+        self._grid = np.empty(h.shape)
+        self._grid[~finite] = edge
+        self._tables = tables
+
+    def __call__(self, rho: np.ndarray) -> np.ndarray:
+        owens_t, hf, kf = self._owens_t, self._h, self._k
+        rf = rho[self._pair]
+        s = np.sqrt((1.0 - rf) * (1.0 + rf))
+        value = self._base - owens_t(hf, (kf - rf * hf) / (hf * s))
+        value -= owens_t(kf, (hf - rf * kf) / (kf * s))
+        value -= self._cross
+        grid = self._grid.copy()
+        grid[self._finite] = value
+        np.clip(grid, 0.0, 1.0, out=grid)
+        probs = np.diff(np.diff(grid, axis=1), axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logp = np.where(probs > 0, np.log(np.where(probs > 0, probs, 1.0)), 0.0)
+        return -(self._tables * logp).sum(axis=(1, 2))
 
 
 def _maximise(tables: np.ndarray, row_cuts: np.ndarray, col_cuts: np.ndarray) -> np.ndarray:
     """Golden-section search on (-1, 1) for every pair at once (as R's optimize)."""
     pairs = tables.shape[0]
+    neg_loglik = _NegLogLik(tables, row_cuts, col_cuts)
     lo, hi = np.full(pairs, -1.0), np.full(pairs, 1.0)
     a = lo + _GOLDEN * (hi - lo)
     b = hi - _GOLDEN * (hi - lo)
-    fa = _neg_loglik(a, tables, row_cuts, col_cuts)
-    fb = _neg_loglik(b, tables, row_cuts, col_cuts)
+    fa = neg_loglik(a)
+    fb = neg_loglik(b)
     for _ in range(45):  # 2 * 0.618^45 < 1e-9; flatness limits rho to ~1e-8 anyway
         left = fa <= fb  # minimum in [lo, b]
         hi = np.where(left, b, hi)
         lo = np.where(left, lo, a)
         new = np.where(left, lo + _GOLDEN * (hi - lo), hi - _GOLDEN * (hi - lo))
-        fnew = _neg_loglik(new, tables, row_cuts, col_cuts)
+        fnew = neg_loglik(new)
         a, b, fa, fb = (
             np.where(left, new, b),
             np.where(left, a, new),
