@@ -56,8 +56,11 @@ class TamperedForm(ValueError):
 def answer_choices(item: Item) -> list[tuple[str, str]]:
     """``(value, label)`` pairs for ``item``: its response codes, then ``na`` if it has one."""
     scale = item.response_scale
-    labels = localized(scale.labels) or {}
-    choices = [(str(point), labels.get(point, str(point))) for point in scale.points]
+    labels = localized(scale.labels)
+    choices = [
+        (str(point), labels.get(point, str(point)) if isinstance(labels, dict) else str(point))
+        for point in scale.points
+    ]
     if scale.not_applicable:
         choices.append((NOT_APPLICABLE, localized(scale.not_applicable)))
     return choices
