@@ -78,21 +78,19 @@ class SurveyAudit(AuditResult):
         ]
 
     def summary(self) -> str:
-        """The one line ``samen audit`` prints when nothing leaks."""
-        waves = ", ".join(self.waves) or "none"
-        line = (
-            f"checked {self.views} views over {self.groups} groups "
-            f"(waves: {waves}; {self.role}; k = {self.k}): "
-        )
+        """The one line ``samen audit`` prints, e.g. ``checked 3974 views over 33 groups: no
+        group smaller than 5 can be derived (waves: 2026-1; every role)``."""
+        line = f"checked {self.views} views over {self.groups} groups: "
         if self.ok:
             line += f"no group smaller than {self.k} can be derived"
         else:
-            line += f"{len(self.findings)} finding(s)"
+            line += f"{len(self.findings)} finding(s) of a group smaller than {self.k}"
+        details = [f"waves: {', '.join(self.waves) or 'none'}", self.role]
         if self.held:
-            line += f"; not yet released: {', '.join(self.held)}"
+            details.append(f"not yet released: {', '.join(self.held)}")
         if not self.filters:
-            line += "; filters not audited"
-        return line
+            details.append("filters not audited")
+        return f"{line} ({'; '.join(details)})"
 
 
 def _k_of(data: WaveData, measure: Measure) -> int:
