@@ -175,13 +175,15 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95) -> AlphaResult:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     if frame.shape[1] == 0:
         raise ValueError("data has no item columns")
-    values = np.ascontiguousarray(frame.to_numpy())
+    # Column-major: every statistic below sums down the item columns, which is many times
+    # faster on contiguous columns (the layout pandas keeps a float block in anyway).
+    values = np.asfortranarray(frame.to_numpy())
     present = ~np.isnan(values)
     row_count = present.sum(axis=1)
-    if not (row_count > 0).all():
-        keep = row_count > 0
-        values, present, row_count = values[keep], present[keep], row_count[keep]
-    n, p = values.shape
+    # Rows without any answer add nothing to any sum below; they only leave out of n and
+    # the scores (no copy of the data to drop them).
+    keep = row_count > 0
+    n, p = int(np.count_nonzero(keep)), values.shape[1]
 
     with np.errstate(invalid="ignore", divide="ignore"):
         filled = np.where(present, values, 0.0)
@@ -190,6 +192,8 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95) -> AlphaResult:
         centred = np.where(present, values - np.where(answered > 0, item_mean, 0.0), 0.0)
         item_sd = np.sqrt((centred**2).sum(axis=0) / (answered - 1))
         scores = filled.sum(axis=1) / row_count
+    if n < len(scores):
+        scores = scores[keep]
     answered = answered.astype("int64")
     mean = float(scores.mean()) if n else _NAN
     sd = float(scores.std(ddof=1)) if n > 1 else _NAN
