@@ -225,34 +225,69 @@ def _category_codes(values: np.ndarray):
 
 
 _CHUNK_CELLS = 1 << 22  # cells per bincount block: bounded memory for a million rows
+_MAX_PATTERNS = 1 << 18  # answer patterns of a scale counted at once (6^5 = 7,776 for 5 items)
 
 
-def _tabulate(index: np.ndarray, levels: int) -> np.ndarray:
+def _pattern_counts(index: np.ndarray, levels: int) -> np.ndarray | None:
+    """Counts of every answer pattern, shape (levels,) * p, from codes 0 .. levels - 1 in
+    `index` (n, p): one ``bincount`` of a mixed-radix code per row. Every item's and every
+    pair's table is a margin of it. None when there are too many patterns."""
+    p = index.shape[1]
+    if levels**p > _MAX_PATTERNS:
+        return None
+    code = np.zeros(index.shape[0], dtype=np.intp)
+    for j in range(p):  # item 0 is the most significant digit
+        code *= levels
+        code += index[:, j]
+    return np.bincount(code, minlength=levels**p).reshape((levels,) * p)
+
+
+def _margin(patterns: np.ndarray, keep: tuple[int, ...]) -> np.ndarray:
+    """Counts over the items `keep` (ascending) only: the other axes summed out."""
+    return patterns.sum(axis=tuple(a for a in range(patterns.ndim) if a not in keep))
+
+
+def _tabulate(index: np.ndarray, levels: int, patterns: np.ndarray | None = None) -> np.ndarray:
     """Counts (k, levels) of the codes 0 .. levels - 1 in each column of `index` (n, k):
-    one ``bincount`` per block of rows over all columns, each column offset into its slot."""
+    margins of `patterns` when given, else one ``bincount`` per block of rows over all
+    columns, each column offset into its own slot."""
     k = index.shape[1]
+    if patterns is not None:
+        return np.stack([_margin(patterns, (j,)) for j in range(k)]).reshape(k, levels)
     offsets = np.arange(k, dtype=np.intp) * levels
     counts = np.zeros(k * levels, dtype=np.intp)
     step = max(1, _CHUNK_CELLS // max(k, 1))
     for start in range(0, index.shape[0], step):
         block = index[start : start + step] + offsets
-        counts += np.bincount(block.ravel(), minlength=k * levels)
+        counts += np.bincount(block.ravel(order="K"), minlength=k * levels)
     return counts.reshape(k, levels)
 
 
-def _pair_tables(index: np.ndarray, first: np.ndarray, second: np.ndarray, size: int):
-    """Contingency tables (pairs, size, size) of the item pairs (first[k], second[k]) on
-    0-based codes with ``size`` = missing: one ``bincount`` per block of rows over all pairs
-    (the missing row and column, i.e. rows where either item is unanswered, are dropped)."""
+def _pair_tables(
+    index: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    size: int,
+    patterns: np.ndarray | None = None,
+) -> np.ndarray:
+    """Contingency tables (pairs, size, size) of the item pairs (first[k] < second[k]) on
+    0-based codes with ``size`` = missing; the missing row and column (rows where either
+    item is unanswered) are dropped. Margins of `patterns` when given, else one
+    ``bincount`` per block of rows over all pairs."""
     levels = size + 1
     pairs = first.size
+    if patterns is not None:
+        tables = np.zeros((pairs, levels, levels), dtype=np.intp)
+        for k, (i, j) in enumerate(zip(first, second, strict=True)):
+            tables[k] = _margin(patterns, (int(i), int(j)))
+        return tables[:, :size, :size].astype(np.float64)
     offsets = np.arange(pairs, dtype=np.intp) * (levels * levels)
     counts = np.zeros(pairs * levels * levels, dtype=np.intp)
     step = max(1, _CHUNK_CELLS // max(pairs, 1))
     for start in range(0, index.shape[0], step):
         block = index[start : start + step]
         cells = block[:, first] * levels + block[:, second] + offsets
-        counts += np.bincount(cells.ravel(), minlength=pairs * levels * levels)
+        counts += np.bincount(cells.ravel(order="K"), minlength=pairs * levels * levels)
     tables = counts.reshape(pairs, levels, levels)[:, :size, :size]
     return tables.astype(np.float64)
 
@@ -332,14 +367,15 @@ def polychoric(data: pd.DataFrame, correct: float = 0.5, smooth: bool = True) ->
     p = good.size
     # item thresholds from each item's own answers (psych: tabulate with nbins = nvalues)
     freq = np.zeros((p, n_values))
-    freq[:, :size] = _tabulate(index, size + 1)[:, :size]
+    patterns = _pattern_counts(index, size + 1)
+    freq[:, :size] = _tabulate(index, size + 1, patterns)[:, :size]
     freq /= freq.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore"):
         item_tau = ndtri(np.minimum(np.cumsum(freq, axis=1), 1.0))[:, : n_values - 1]
     tau.iloc[good] = item_tau
 
     first, second = np.triu_indices(p, k=1)
-    tables = _pair_tables(index, first, second, size)
+    tables = _pair_tables(index, first, second, size, patterns)
 
     totals = tables.sum(axis=(1, 2))
     estimable = totals > 0
