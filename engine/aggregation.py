@@ -267,9 +267,14 @@ def rwg_j(data: pd.DataFrame, group: Any, n_options: int) -> RwgResult:
     if n_items == 0:
         raise ValueError("data has no item columns")
     codes, uniques = _group_codes(group, len(frame))
-    values = frame.to_numpy()
+    values = np.asfortranarray(frame.to_numpy())  # column sums below: contiguous columns
     keep = (codes >= 0) & ~np.isnan(values).any(axis=1)
-    values, codes = values[keep], codes[keep]
+    if not keep.all():
+        codes = codes[keep]
+        kept = np.empty((int(keep.sum()), n_items), order="F")
+        for j in range(n_items):
+            kept[:, j] = values[:, j][keep]
+        values = kept
     present, codes, counts = _renumber(codes, len(uniques))
     labels = uniques[present]
     n_groups = present.size
@@ -278,7 +283,7 @@ def rwg_j(data: pd.DataFrame, group: Any, n_options: int) -> RwgResult:
     sizes = counts.astype("float64")
     variance_sum = np.zeros(n_groups)
     if values.size:
-        centred = values - values.mean(axis=0)
+        centred = np.asfortranarray(values - values.mean(axis=0))
         for j in range(n_items):
             column = centred[:, j]
             means = np.bincount(codes, weights=column, minlength=n_groups) / sizes

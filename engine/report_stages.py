@@ -106,12 +106,18 @@ def reliability_stage(
 ) -> dict[str, Any]:
     base = f"scales.{spec.id}"
     out: dict[str, Any] = dict.fromkeys(_RELIABILITY_KEYS)
-    means, sds = _column_mean_sd(items)
     out["items"] = {
-        item: {"mean": mean, "sd": sd, "r_drop": None, "alpha_if_dropped": None}
-        for item, mean, sd in zip(spec.items, means, sds, strict=True)
+        item: {"mean": None, "sd": None, "r_drop": None, "alpha_if_dropped": None}
+        for item in spec.items
     }
+
+    def plain_mean_sd() -> None:  # when alpha's item table does not give them
+        means, sds = _column_mean_sd(items)
+        for item, mean, sd in zip(spec.items, means, sds, strict=True):
+            out["items"][item].update(mean=mean, sd=sd)
+
     if len(spec.items) < 2:
+        plain_mean_sd()
         for key in _RELIABILITY_KEYS:
             notes.add(f"{base}.{key}", "single-item scale: reliability is undefined")
         only = spec.items[0]
@@ -121,6 +127,7 @@ def reliability_stage(
     varies = set(_usable_columns(items))
     constant = [c for c in items.columns if c not in varies]
     if constant:
+        plain_mean_sd()
         reason = f"constant item(s) {', '.join(map(str, constant))}: correlations undefined"
         for key in _RELIABILITY_KEYS:
             notes.add(f"{base}.{key}", reason)
@@ -131,6 +138,13 @@ def reliability_stage(
     alpha_paths = [f"{base}.{key}" for key in ("alpha", "alpha_ci", "std_alpha", "sem")]
     alpha_paths += [f"{base}.items.{item}" for item in spec.items]
     res = _try(lambda: cronbach_alpha(items), alpha_paths, notes)
+    table = getattr(res, "items", None)
+    if not (
+        isinstance(table, pd.DataFrame)
+        and {"mean", "sd"} <= set(table.columns)
+        and all(item in table.index for item in spec.items)
+    ):
+        plain_mean_sd()
     if res is not None:
         out.update(
             alpha=res.alpha,
