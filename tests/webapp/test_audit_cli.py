@@ -130,6 +130,8 @@ def test_unsuppressed_views_exit_1_with_each_finding(answered, monkeypatch):
     assert "finding(s) of a group smaller than 5" in result.stderr
 
 
+# Errors come before any statistics: SQLite is enough.
+@pytest.mark.parametrize("db_backend", ["sqlite"])
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -138,8 +140,8 @@ def test_unsuppressed_views_exit_1_with_each_finding(answered, monkeypatch):
         ([HOSPITAL_SLUG, "--as", "nobody@example.org"], "nobody@example.org"),
     ],
 )
-def test_errors_exit_2_with_one_line(answered, monkeypatch, args, message):
-    result = audit(answered, monkeypatch, *args)
+def test_errors_exit_2_with_one_line(hospital_db, monkeypatch, args, message):
+    result = audit(hospital_db, monkeypatch, *args)
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr

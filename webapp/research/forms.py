@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 __all__ = ["ExportForm"]
@@ -17,9 +18,9 @@ class ExportForm(FlaskForm):
     format = SelectField(
         _l("File format"),
         choices=[
-            ("csv", _l("CSV (text, UTF-8)")),
-            ("sav", _l("SPSS (.sav, with labels)")),
-            ("xlsx", _l("Excel (.xlsx)")),
+            SelectChoice("csv", _l("CSV (text, UTF-8)")),
+            SelectChoice("sav", _l("SPSS (.sav, with labels)")),
+            SelectChoice("xlsx", _l("Excel (.xlsx)")),
         ],
         default="csv",
         validators=[DataRequired()],

@@ -66,6 +66,9 @@ def index() -> Response | str:
 @bp.route("/<survey>/", methods=["GET", "POST"])
 def survey(survey: str) -> Response | str | tuple[str, int]:
     """The survey's waves and the export form; a valid POST answers with the zip."""
+    from wtforms.fields.choices import SelectChoice
+
+    from webapp.i18n import LANGUAGE_NAMES
     from webapp.research_service import export_zip
 
     user = _researcher()
@@ -73,9 +76,11 @@ def survey(survey: str) -> Response | str | tuple[str, int]:
     waves = sorted(context.waves, key=lambda w: (w.opened_on, w.label), reverse=True)
     closed = [w.label for w in waves if not w.is_open]
     form = ExportForm()
-    form.wave.choices = [(label, label) for label in closed]
+    form.wave.choices = [SelectChoice(label, label) for label in closed]
     definition = context.definition
-    form.language.choices = [(lang, lang) for lang in definition.languages]
+    form.language.choices = [
+        SelectChoice(lang, LANGUAGE_NAMES.get(lang, lang)) for lang in definition.languages
+    ]
     error = None
     if form.validate_on_submit():
         try:
