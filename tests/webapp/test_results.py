@@ -212,7 +212,10 @@ def test_filter_complement_rule(results_db):
                 assert out["n"] >= K
                 assert total["n"] - out["n"] >= K  # the complement within the unit
     # HOSP: 18 respondents, genders alternate 1, 2 within each unit: 3+2+4+1 = 10 women
-    assert get(results_db, "HOSP", filter="dem_gender:1")["n"] == 10
+    women = get(results_db, "HOSP", filter="dem_gender:1")
+    assert women["n"] == 10
+    assert women["scales"]["belonging.membership"]["mean"] is not None
+    assert all(c["reason"] == "filter" for c in women["items"].values())  # scales only
     assert get(results_db, "HOSP", filter="dem_gender:3")["n"] is None
     for bad in ("dem_gender", "nope:1", "dem_gender:9"):
         with pytest.raises(InputError):
@@ -324,7 +327,8 @@ def test_audit_finds_nothing_in_what_was_served(results_db):
     for measure in MEASURES:
         cells = served[measure]
         assert ("HOSP", None, None) in cells  # the test sees something
-        assert any(question for _, question, _ in cells)  # and some filtered cells
+        filtered = any(question for _, question, _ in cells)
+        assert filtered is (measure != "bel_mem_1")  # items are never shown filtered
         own = data.own_profiles(data.measures[measure or ""].valid, ("dem_gender",))
         views = cell_views(survey.parent, own, cells, ("dem_gender",))
         result = audit(atoms_of(own), views, K)

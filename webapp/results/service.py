@@ -20,7 +20,14 @@ from surveys.responses import count_by_unit
 from surveys.users import UserInfo
 from webapp.results.access import check_unit, disclosure_scope
 from webapp.results.cells import cell, withheld
-from webapp.results.data import Measure, SurveyContext, WaveData, load_survey, load_wave
+from webapp.results.data import (
+    Measure,
+    SurveyContext,
+    WaveData,
+    load_survey,
+    load_wave,
+    scale_id,
+)
 
 __all__ = ["heatmap", "parse_filter", "response_rate", "trend", "unit_results"]
 
@@ -57,9 +64,11 @@ class _Disclosure:
         definition = data.survey.definition
         self.k = definition.k
         self.threshold = max(definition.k, definition.comment_threshold)
-        # Filtered views are released together with every other filter the caller could ask
-        # for, so the audit sees them all at once.
-        self.questions = tuple(item.id for item in definition.demographic_items) if filter else ()
+        # The filter cells of one question are released (and audited) together. Auditing
+        # every demographic question at once makes nearly every respondent an atom of their
+        # own and takes minutes on a few hundred responses; combinations across questions are
+        # left to `samen audit`.
+        self.questions = (filter[0],) if filter else ()
         self.filter_mask = (
             data.demographic(filter[0]) == float(filter[1])
             if filter
@@ -74,7 +83,7 @@ class _Disclosure:
             own: Any
             if self.questions:
                 own = self.data.own_profiles(measure.valid, self.questions)
-                key: Any = (k, tuple((u, tuple(sorted(p.items()))) for u, p in own.items()))
+                key: Any = (k, tuple((u, tuple(p.items())) for u, p in own.items()))
             else:
                 own = self.data.own_counts(measure.valid)
                 key = (k, tuple(own.items()))
@@ -133,7 +142,11 @@ def _unit_block(
     if with_cells:
         measures = disclosure.data.measures.values()
         block["scales"] = {m.id: disclosure.cell(m, unit) for m in measures if m.kind == "scale"}
-        if items:
+        if items and disclosure.filter:
+            # Item distributions within a demographic group are not released: a filtered
+            # view shows scales only (and each scale cell passes the audit).
+            block["items"] = {m.id: withheld("filter") for m in measures if m.kind == "item"}
+        elif items:
             block["items"] = {m.id: disclosure.cell(m, unit) for m in measures if m.kind == "item"}
     return block
 
@@ -141,7 +154,6 @@ def _unit_block(
 def _held_block(survey: SurveyContext, unit: str, reason: str) -> dict[str, Any]:
     """A block of an unreleased wave: every number withheld, the shape unchanged."""
     definition = survey.definition
-    from webapp.results.data import scale_id
 
     scales = {
         scale_id(definition, inst.id, scale.id): withheld(reason)
