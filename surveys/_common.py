@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ __all__ = [
     "survey_row",
     "today",
     "unit_row",
+    "upsert",
     "wave_row",
 ]
 
@@ -35,6 +37,17 @@ def hash_token(token: str) -> str:
 def today() -> dt.date:
     """Today's date in UTC (wave dates and daily counters)."""
     return dt.datetime.now(dt.UTC).date()
+
+
+def upsert(dialect: str, entity: Any) -> Any:
+    """``INSERT`` with ``on_conflict_do_update`` for SQLite or PostgreSQL."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(entity)
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+    return postgresql_insert(entity)
 
 
 def survey_row(session: Session, slug: str) -> SurveyRow:

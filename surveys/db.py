@@ -179,8 +179,10 @@ class Database:
             raw = self.engine.raw_connection()
             try:
                 # isolation_level is None on our connections: no implicit BEGIN around VACUUM.
-                raw.driver_connection.execute("VACUUM")
-                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor = raw.cursor()
+                cursor.execute("VACUUM")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.close()
             finally:
                 raw.close()
             return

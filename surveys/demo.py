@@ -308,7 +308,9 @@ def _simulate(
     matrix = np.column_stack(columns)
     # A quarter skip the sensitive modules (no consent); a few answers are missing.
     sensitive_ids = {i.id for inst in definition.sensitive_instruments for i in inst.items}
-    sensitive = [i for i, item_id in enumerate(definition.item_ids) if item_id in sensitive_ids]
+    sensitive = np.array(
+        [i for i, item_id in enumerate(definition.item_ids) if item_id in sensitive_ids], dtype=int
+    )
     skip = rng.random(n) < 0.25
     matrix[np.ix_(skip, sensitive)] = -1
     matrix[rng.random(matrix.shape) < 0.02] = -1
@@ -357,8 +359,8 @@ def _unwanted(
                 experienced |= happened
             columns.append(codes)
         elif item.id.startswith("ub_src_"):
-            p = {"ub_src_colleague": 0.45, "ub_src_manager": 0.15, "ub_src_public": 0.5}
-            yes = rng.random(n) < p.get(item.id, 0.1)
+            shares = {"ub_src_colleague": 0.45, "ub_src_manager": 0.15, "ub_src_public": 0.5}
+            yes = rng.random(n) < shares.get(item.id, 0.1)
             columns.append(np.where(experienced, np.where(yes, 1, 2), -1))
         elif item.id == "ub_rep_reported":
             reported = experienced & (rng.random(n) < 0.3)

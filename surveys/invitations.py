@@ -154,14 +154,14 @@ def lookup_invitation(db: Database, token: str) -> InvitationInfo | None:
                 raise WaveClosed()
             return InvitationInfo(slug, label, unit_code, language)
         survey = session.scalar(select(SurveyRow).where(SurveyRow.open_token == token))
-        if survey is None or not secrets.compare_digest(survey.open_token or "", token):
+        if survey is None or not secrets.compare_digest(str(survey.open_token), token):
             return None
-        label = session.scalar(
+        open_label = session.scalar(
             select(Wave.label).where(Wave.survey_id == survey.id, Wave.state == "open")
         )
-        if label is None:
+        if open_label is None:
             raise WaveClosed()
-        return InvitationInfo(survey.slug, label, None, None, open_link=True)
+        return InvitationInfo(survey.slug, open_label, None, None, open_link=True)
 
 
 def open_link_token(db: Database, slug: str) -> str | None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveys._common import survey_row, unit_row
+from surveys._common import survey_row, unit_row, upsert
 from surveys.db import Database
 from surveys.definitions import get_survey
 from surveys.encoding import encode_response
@@ -83,13 +83,8 @@ def submit_open_response(
 
 def _bump(session: Session, db: Database, wave_id: int, key_hash: str) -> int:
     """Add one to the client's count (atomically on both databases) and return the new count."""
-    if db.is_sqlite:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    table = OpenClient.__table__
-    statement = upsert(table).values(wave_id=wave_id, key_hash=key_hash, count=1)
+    statement = upsert(db.dialect, OpenClient).values(wave_id=wave_id, key_hash=key_hash, count=1)
     statement = statement.on_conflict_do_update(
-        index_elements=["wave_id", "key_hash"], set_={"count": table.c["count"] + 1}
-    ).returning(table.c["count"])
+        index_elements=["wave_id", "key_hash"], set_={"count": OpenClient.count + 1}
+    ).returning(OpenClient.count)
     return int(session.scalar(statement))

@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from surveys._common import hash_token, new_key, survey_row, today, unit_row, wave_row
+from surveys._common import hash_token, new_key, survey_row, today, unit_row, upsert, wave_row
 from surveys.db import Database
 from surveys.definition import SurveyDefinition
 from surveys.definitions import get_survey
@@ -171,14 +171,11 @@ def store_response(
 
 
 def _count_today(session: Session, db: Database, wave_id: int, unit_id: int) -> None:
-    if db.is_sqlite:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    table = DailyCount.__table__
-    statement = upsert(table).values(wave_id=wave_id, unit_id=unit_id, day=today(), count=1)
+    statement = upsert(db.dialect, DailyCount).values(
+        wave_id=wave_id, unit_id=unit_id, day=today(), count=1
+    )
     statement = statement.on_conflict_do_update(
-        index_elements=["wave_id", "unit_id", "day"], set_={"count": table.c["count"] + 1}
+        index_elements=["wave_id", "unit_id", "day"], set_={"count": DailyCount.count + 1}
     )
     session.execute(statement)
 

@@ -14,8 +14,9 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from surveys._common import new_key, survey_row, today, wave_row
@@ -105,7 +106,7 @@ def rewrite_rows(session: Session, wave_id: int) -> None:
         (Response, ("unit_id", "language", "answers", "demographics")),
         (Comment, ("unit_id", "language", "text")),
     ):
-        table = model.__table__
+        table = cast(Table, model.__table__)
         selected = [table.c[name] for name in columns]
         rows = [
             tuple(r) for r in session.execute(select(*selected).where(table.c.wave_id == wave_id))

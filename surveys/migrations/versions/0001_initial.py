@@ -4,6 +4,8 @@ Revision ID: 0001
 Revises:
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -66,7 +68,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_invitations_wave_id", "invitations", ["wave_id"])
     for table in ("responses", "comments"):
-        columns = [
+        columns: list[sa.Column[Any]] = [
             sa.Column("id", sa.String(32), nullable=False),
             sa.Column("wave_id", sa.Integer(), nullable=False),
             sa.Column("unit_id", sa.Integer(), nullable=False),
