@@ -200,3 +200,33 @@ def test_import_reports_every_bad_cell_and_stores_nothing(hospital_db, tmp_path)
         import_responses(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, header)
     joined = "\n".join(info.value.problems)
     assert "no 'unit' column" in joined and "'colour' is not a question" in joined
+
+
+def test_open_link_limit_holds_under_parallel_posts(hospital_db, tmp_path):
+    import threading
+
+    db = hospital_db
+    path = tmp_path / "open.yaml"
+    path.write_text(OPEN, encoding="utf-8")  # open_link_limit: 2
+    create_survey(db, path)
+    open_wave(db, "open", "w1")
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def post() -> None:
+        barrier.wait()
+        try:
+            submit_open_response(db, "open", "W1", {"bel_mem_1": 3}, "nl", client_key="same")
+            outcomes.append("stored")
+        except AlreadyAnswered:
+            outcomes.append("refused")
+        except Exception as exc:
+            outcomes.append(f"error: {exc!r}")
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["refused"] * 4 + ["stored"] * 2
+    assert count_responses(db, "open", "w1") == 2
