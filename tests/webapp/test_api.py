@@ -169,3 +169,114 @@ def test_openapi_documents_every_route(api):
     assert routes == documented
     on_disk = Path(__file__).resolve().parents[2] / "webapp" / "openapi.yaml"
     assert yaml.safe_load(on_disk.read_text(encoding="utf-8")) == spec
+
+
+# --- the responses match the documented schemas ----------------------------------------------
+
+_TYPES = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def _check(value, schema, spec, path="$"):
+    """A small JSON Schema subset (type, required, properties, additionalProperties, items,
+    enum, allOf, oneOf, $ref): enough to hold the API to its OpenAPI description."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        return _check(value, spec["components"]["schemas"][name], spec, path)
+    for part in schema.get("allOf", []):
+        _check(value, part, spec, path)
+    if "oneOf" in schema:
+        passed = 0
+        for part in schema["oneOf"]:
+            try:
+                _check(value, part, spec, path)
+                passed += 1
+            except AssertionError:
+                pass
+        assert passed == 1, f"{path}: matches {passed} of oneOf"
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        ok = any(
+            isinstance(value, _TYPES[t]) and not (t in ("integer", "number") and value is True)
+            for t in types
+        )
+        assert ok, f"{path}: {value!r} is not {types}"
+    if "enum" in schema:
+        assert value in schema["enum"], f"{path}: {value!r} not in {schema['enum']}"
+    if isinstance(value, dict):
+        for key in schema.get("required", []):
+            assert key in value, f"{path}: missing {key!r}"
+        for key, sub in schema.get("properties", {}).items():
+            if key in value:
+                _check(value[key], sub, spec, f"{path}.{key}")
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            for key, item in value.items():
+                if key not in schema.get("properties", {}):
+                    _check(item, extra, spec, f"{path}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            _check(item, schema["items"], spec, f"{path}[{i}]")
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+def test_responses_match_the_openapi_schemas(api):
+    spec = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "webapp" / "openapi.yaml").read_text("utf-8")
+    )
+    client, tokens = api
+    cases = [
+        ("/me", "/me"),
+        (f"/surveys/{S}/waves/{W}/units/SURG/results", None),
+        (f"/surveys/{S}/waves/{W}/units/HOSP/results?filter=dem_gender:1", None),
+        (f"/surveys/{S}/waves/{SECOND_WAVE}/units/HOSP/results", None),
+        (f"/surveys/{S}/waves/{W}/units/HOSP/heatmap", None),
+        (f"/surveys/{S}/waves/{SECOND_WAVE}/units/HOSP/heatmap", None),
+        (f"/surveys/{S}/waves/{W}/units/HOSP/response-rate", None),
+        (f"/surveys/{S}/units/W1/trend", None),
+        (f"/surveys/{S}/waves/{W}/units/ICU/results?filter=dem_gender:9", "400"),
+        (f"/surveys/{S}/waves/{W}/units/NOPE/heatmap", "404"),
+    ]
+    for url, _ in cases:
+        response = _get(client, tokens, "admin", "/api/v1" + url)
+        template = url.split("?")[0]
+        for unit in ("SURG", "HOSP", "W1", "ICU", "NOPE"):
+            template = template.replace(f"/units/{unit}", "/units/{unit}")
+        template = (
+            template.replace(f"/surveys/{S}", "/surveys/{survey}")
+            .replace(f"/waves/{W}", "/waves/{wave}")
+            .replace(f"/waves/{SECOND_WAVE}", "/waves/{wave}")
+        )
+        documented = spec["paths"][template]["get"]["responses"][str(response.status_code)]
+        if "$ref" in documented:
+            documented = spec["components"]["responses"][documented["$ref"].rsplit("/", 1)[1]]
+        schema = documented["content"]["application/json"]["schema"]
+        _check(response.get_json(), schema, spec)
+
+
+def test_schema_checker_catches_drift():
+    spec = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "webapp" / "openapi.yaml").read_text("utf-8")
+    )
+    cell = {"$ref": "#/components/schemas/Cell"}
+    good = {
+        "n": None,
+        "suppressed": True,
+        "reason": "fewer-than-k",
+        "mean": None,
+        "sd": None,
+        "ci": None,
+        "favourable": None,
+        "distribution": None,
+    }
+    _check(good, cell, spec)
+    for bad in ({**good, "reason": "because"}, {**good, "n": "5"}, {"n": 5}):
+        with pytest.raises(AssertionError):
+            _check(bad, cell, spec)
