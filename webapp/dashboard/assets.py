@@ -4,7 +4,10 @@ plotly.js normally writes its few global CSS rules (modebar, notifier, cursors) 
 ``<style>`` element it creates, which the application's Content-Security-Policy
 (``style-src 'self'``) blocks. plotly.js skips that when the page already holds an element
 ``#plotly.js-style-global.no-inline-styles``; the dashboard links :func:`plotly_css` there,
-made from the very rules of the installed plotly.js, so the two never disagree.
+made from the very rules of the installed plotly.js, so the two never disagree. Bundled
+modules (maplibre's map styles) also add a ``<style>`` at load unless an element with their
+id exists; :func:`plotly_style_guards` gives those ids, and the page holds empty elements
+with them (the dashboard draws no maps).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["plotly_css", "plotly_js_path", "plotly_version"]
+__all__ = ["plotly_css", "plotly_js_path", "plotly_style_guards", "plotly_version"]
 
 _ENTRY = re.compile(
     r"""\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([A-Za-z_$][\w$]*))\s*:\s*"""
@@ -32,6 +35,16 @@ def plotly_version() -> str:
     import plotly
 
     return str(plotly.__version__)
+
+
+@lru_cache(maxsize=1)
+def plotly_style_guards() -> tuple[str, ...]:
+    """Ids whose presence stops plotly.min.js from inserting a ``<style>`` when it loads."""
+    text = plotly_js_path().read_text(encoding="utf-8")
+    found = re.findall(
+        r'getElementById\("([\w-]+)"\)\)\{var \w+=document\.createElement\("style"\)', text
+    )
+    return tuple(dict.fromkeys(found))
 
 
 @lru_cache(maxsize=1)

@@ -66,6 +66,12 @@ def _quiet(fn: Callable[[], Any]) -> Any:
             return None
 
 
+#: Computed figures per (database, survey, wave, unit, released scales): a closed wave's
+#: responses do not change, and omega costs tens of milliseconds per scale.
+_CACHE: dict[tuple, dict[str, dict[str, float | None]]] = {}
+_CACHE_SIZE = 512
+
+
 def scale_quality(
     db: Any, survey: str, wave: str, unit_code: str, released: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, dict[str, float | None]]:
@@ -79,6 +85,21 @@ def scale_quality(
         ``unit_results(...)["scales"]``: only scales with ``suppressed`` false get values.
         Everything else (and a wave that is not released) gives an empty dict.
     """
+    wanted = [sid for sid, c in released.items() if not c.get("suppressed") and c.get("n")]
+    if not wanted:
+        return {}
+    source = getattr(db, "url", None) or id(db)
+    key = (source, survey, wave, unit_code, tuple((sid, released[sid]["n"]) for sid in wanted))
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = _compute(db, survey, wave, unit_code, wanted)
+    return {sid: dict(values) for sid, values in _CACHE[key].items()}
+
+
+def _compute(
+    db: Any, survey: str, wave: str, unit_code: str, wanted: list[str]
+) -> dict[str, dict[str, float | None]]:
     import numpy as np
     import pandas as pd
 
@@ -87,9 +108,6 @@ def scale_quality(
     from engine.reliability import cronbach_alpha
     from webapp.results.data import load_survey, load_wave
 
-    wanted = [sid for sid, c in released.items() if not c.get("suppressed") and c.get("n")]
-    if not wanted:
-        return {}
     context = load_survey(db, survey)
     data = load_wave(db, context, wave)
     k = context.definition.k

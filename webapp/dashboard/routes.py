@@ -18,7 +18,12 @@ from surveys.users import UserInfo
 from webapp import results
 from webapp.auth import current_staff, login_manager
 from webapp.dashboard import bp
-from webapp.dashboard.assets import plotly_css, plotly_js_path, plotly_version
+from webapp.dashboard.assets import (
+    plotly_css,
+    plotly_js_path,
+    plotly_style_guards,
+    plotly_version,
+)
 
 __all__: list[str] = []
 
@@ -154,4 +159,4 @@ def _plotly_urls() -> dict[str, Any]:
         endpoint = "dashboard_plotly_css" if kind == "css" else "dashboard_plotly_js"
         return url_for(endpoint, v=plotly_version())
 
-    return {"plotly_url": plotly_url}
+    return {"plotly_url": plotly_url, "plotly_style_guards": plotly_style_guards}
