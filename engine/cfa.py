@@ -47,6 +47,9 @@ class CFAResult:
     baseline_df : int
     converged : bool
         Whether the optimiser converged; fit values are NaN when it did not.
+    negative_variances : tuple of str
+        Factors whose estimated variance is negative (a Heywood case); their std.all
+        loadings and correlations are NaN, as lavaan gives NA.
     """
 
     n: int
@@ -63,6 +66,7 @@ class CFAResult:
     baseline_chisq: float
     baseline_df: int
     converged: bool
+    negative_variances: tuple[str, ...] = ()
 
 
 def _validate(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> list[str]:
@@ -115,10 +119,11 @@ def _rmsea_ci(x2: float, df: int, n: int) -> tuple[float, float]:
     """lavaan's ``lav_fit_rmsea_ci``: noncentrality bounds by root finding on the
     noncentral chi-square distribution function, level 0.90."""
     from scipy.optimize import brentq
-    from scipy.stats import chi2, ncx2
+    from scipy.special import chdtr, chndtr  # what scipy.stats chi2.cdf / ncx2.cdf evaluate
 
     def cdf(lam: float) -> float:
-        return float(chi2.cdf(x2, df) if lam <= 0 else ncx2.cdf(x2, df, lam))
+        with np.errstate(over="ignore"):  # as ncx2.cdf (scipy gh-17432)
+            return float(chdtr(df, x2) if lam <= 0 else chndtr(x2, df, lam))
 
     if df < 1:
         return 0.0, 0.0
@@ -213,7 +218,7 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     ``lavaan::standardizedSolution(type = "std.all")``.
     """
     from scipy.optimize import minimize
-    from scipy.stats import chi2
+    from scipy.special import chdtrc  # chi2.sf without importing scipy.stats (~1 s)
 
     items = _validate(data, model)
     factors = [str(f) for f in model]
@@ -319,7 +324,7 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         a, b = x2_0 / df_0 - x2 / df, x2_0 / df_0 - 1.0
         tli = 1.0 if a < 0 and b < 0 else a / b
         rmsea = float(np.sqrt(max(x2 / n / df - 1.0 / n, 0.0)))
-        pval = float(chi2.sf(x2, df))
+        pval = float(chdtrc(df, x2))  # x2 >= 0
     else:
         # lavaan: a saturated model (df 0) has TLI 1 and RMSEA 0 (CI 0, 0); no p-value.
         tli, rmsea, pval = (1.0, 0.0, nan) if df == 0 else (nan, nan, nan)
@@ -327,9 +332,13 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     resid = (s - sigma) / np.outer(sd, sd)
     srmr = float(np.sqrt(np.mean(resid[np.tril_indices(p)] ** 2)))
 
-    sd_factor = np.sqrt(np.diag(phi))
-    std = lam * sd_factor / np.sqrt(np.diag(sigma))[:, None]
-    cor = phi / np.outer(sd_factor, sd_factor)
+    # A negative factor variance (Heywood case) has no standard deviation: its std.all
+    # loadings and correlations are NaN, quietly, as lavaan leaves them NA.
+    variances = np.diag(phi)
+    sd_factor = np.sqrt(np.where(variances >= 0, variances, np.nan))
+    with np.errstate(invalid="ignore"):
+        std = lam * sd_factor / np.sqrt(np.diag(sigma))[:, None]
+        cor = phi / np.outer(sd_factor, sd_factor)
     loadings = {
         f: {str(item): float(std[items.index(item), k]) for item in its}
         for k, (f, its) in enumerate(zip(factors, model.values(), strict=True))
@@ -352,4 +361,5 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         baseline_chisq=x2_0,
         baseline_df=df_0,
         converged=True,
+        negative_variances=tuple(f for f, v in zip(factors, variances, strict=True) if v < 0),
     )

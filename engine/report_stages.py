@@ -270,6 +270,10 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
         for item, value in row.items():
             by_item.setdefault(item, {})[factor] = value
     out["loadings"] = {item: by_item[item] for item in items if item in by_item}
+    for factor in getattr(res, "negative_variances", ()):
+        for item in model.get(factor, ()):
+            reason = f"factor {factor} has a negative variance (Heywood case)"
+            notes.add(f"cfa.loadings.{item}.{factor}", reason)
     return out
 
 

@@ -129,3 +129,28 @@ def test_rwg_j_in_unit_interval(seed, n_items):
     valid = result.per_group.dropna()
     assert ((valid >= 0) & (valid <= 1)).all()
     assert result.group_size.sum() == 60
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64", "int32"])
+def test_integer_group_codes_give_what_labels_give(dtype):
+    """Whole-number labels (the report's group codes, NaN = missing) take a linear route
+    without factorize or sort; it must agree with any other labelling of the same groups."""
+    rng = np.random.default_rng(8)
+    n = 400
+    codes = rng.choice([0, 2, 3, 7, 11], size=n)
+    scores = rng.standard_normal(n) + codes * 0.1
+    items = pd.DataFrame(rng.integers(1, 6, (n, 3)).astype(float))
+    items.iloc[::13, 1] = np.nan
+    numeric = codes.astype(dtype)
+    if dtype == "float64":
+        numeric[::29] = np.nan
+    labels = np.array([f"team {c:02d}" for c in codes], dtype=object)
+    if dtype == "float64":
+        labels[::29] = None
+    a, b = icc(scores, numeric), icc(scores, labels)
+    assert a == b
+    ra, rb = rwg_j(items, numeric, 5), rwg_j(items, labels, 5)
+    np.testing.assert_array_equal(ra.per_group.to_numpy(), rb.per_group.to_numpy())
+    np.testing.assert_array_equal(ra.group_size.to_numpy(), rb.group_size.to_numpy())
+    assert list(ra.per_group.index) == sorted(set(codes.tolist()))
+    assert (ra.mean, ra.median) == (rb.mean, rb.median)

@@ -160,3 +160,52 @@ def test_complete_case_covariance_in_chunks() -> None:
     n, s = _complete_case_covariance(x, chunk=7)
     assert n == len(complete)
     np.testing.assert_allclose(s, np.cov(complete, rowvar=False, bias=True), rtol=1e-10)
+
+
+def _heywood_data() -> pd.DataFrame:
+    """Two items of factor B that correlate negatively with each other but both positively
+    with factor A's items: the ML solution has a negative variance of B (Heywood case)."""
+    c = np.full((5, 5), 0.3)
+    c[:3, :3] = 0.5
+    c[3, 4] = c[4, 3] = -0.2
+    np.fill_diagonal(c, 1.0)
+    rng = np.random.default_rng(1)
+    x = rng.multivariate_normal(np.zeros(5), c, 500)
+    return pd.DataFrame(x, columns=["a1", "a2", "a3", "b1", "b2"])
+
+
+HEYWOOD_MODEL = {"A": ["a1", "a2", "a3"], "B": ["b1", "b2"]}
+
+
+@pytest.mark.filterwarnings("error")
+def test_negative_factor_variance_gives_nan_quietly() -> None:
+    res = cfa(_heywood_data(), HEYWOOD_MODEL)
+    assert res.converged
+    assert res.negative_variances == ("B",)
+    # lavaan: std.all of a factor with a negative variance is NA; the rest is estimated
+    assert all(np.isnan(v) for v in res.loadings["B"].values())
+    assert np.isnan(res.phi["A"]["B"]) and np.isnan(res.phi["B"]["B"])
+    assert all(np.isfinite(v) for v in res.loadings["A"].values())
+    assert res.phi["A"]["A"] == pytest.approx(1.0)
+    assert np.isfinite([res.chisq, res.cfi, res.tli, res.rmsea, res.srmr]).all()
+
+
+def test_chi_square_tails_match_scipy_stats() -> None:
+    """The fit's p-value and RMSEA interval use scipy.special's chdtrc/chdtr/chndtr (no
+    scipy.stats import at start-up); they are the functions scipy.stats evaluates."""
+    from scipy.stats import chi2, ncx2
+
+    from engine.cfa import _rmsea_ci
+
+    res = cfa(data("holzinger"), HS_MODEL)
+    assert res.p == chi2.sf(res.chisq, res.df)
+    x2, df, n = res.chisq, res.df, res.n
+
+    def cdf(lam: float) -> float:
+        return float(chi2.cdf(x2, df) if lam <= 0 else ncx2.cdf(x2, df, lam))
+
+    from scipy.optimize import brentq
+
+    lower = np.sqrt(brentq(lambda lam: cdf(lam) - 0.95, 0.0, x2) / (n * df))
+    upper = np.sqrt(brentq(lambda lam: cdf(lam) - 0.05, 0.0, max(n, 4 * x2)) / (n * df))
+    assert _rmsea_ci(x2, df, n) == (lower, upper)

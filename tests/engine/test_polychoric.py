@@ -113,3 +113,44 @@ def test_polychoric_recovers_latent_correlation(seed, r):
     assert result.rho.loc["a", "b"] == result.rho.loc["b", "a"]
     swapped = polychoric(data[["b", "a"]])
     assert swapped.rho.loc["a", "b"] == pytest.approx(result.rho.loc["a", "b"], abs=1e-6)
+
+
+def test_pattern_and_pairwise_tables_agree():
+    """Tables from the answer-pattern histogram equal those of one bincount per pair (the
+    route for scales with too many patterns), and both equal a direct count."""
+    from engine.polychoric import _pair_tables, _pattern_counts, _tabulate
+
+    rng = np.random.default_rng(3)
+    size = 4
+    index = rng.integers(0, size + 1, (500, 5))  # code `size` = missing
+    first, second = np.triu_indices(5, k=1)
+    patterns = _pattern_counts(index, size + 1)
+    via_patterns = _pair_tables(index, first, second, size, patterns)
+    via_pairs = _pair_tables(index, first, second, size)
+    np.testing.assert_array_equal(via_patterns, via_pairs)
+    for k, (i, j) in enumerate(zip(first, second, strict=True)):
+        direct = np.zeros((size, size))
+        for a, b in zip(index[:, i], index[:, j], strict=True):
+            if a < size and b < size:
+                direct[a, b] += 1
+        np.testing.assert_array_equal(via_pairs[k], direct)
+    np.testing.assert_array_equal(_tabulate(index, size + 1, patterns), _tabulate(index, size + 1))
+    assert _pattern_counts(rng.integers(0, 9, (10, 7)), 9) is None  # 9^7 patterns: pairwise
+
+
+def test_wide_scale_takes_the_pairwise_route_with_the_same_result():
+    from engine import polychoric as module
+
+    rng = np.random.default_rng(4)
+    latent = rng.standard_normal((400, 1)) + rng.standard_normal((400, 7))
+    answers = np.digitize(latent, [-1.0, 0.0, 1.0]) + 1.0
+    answers[rng.random(answers.shape) < 0.05] = np.nan
+    x = pd.DataFrame(answers)
+    a = module.polychoric(x)
+    old = module._MAX_PATTERNS
+    module._MAX_PATTERNS = 1
+    try:
+        b = module.polychoric(x)
+    finally:
+        module._MAX_PATTERNS = old
+    np.testing.assert_array_equal(a.rho.to_numpy(), b.rho.to_numpy())

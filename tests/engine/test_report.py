@@ -432,3 +432,18 @@ def test_numerical_warnings_of_a_statistic_become_notes_not_errors():
 
     assert _try(broken, "efa.kmo", notes) is None
     assert notes.hints["efa.kmo"] == "not computed (Singular matrix)"
+
+
+@pytest.mark.filterwarnings("error")
+def test_heywood_case_gives_null_cfa_loadings_with_a_reason():
+    from engine.report_stages import cfa_stage
+    from tests.engine.test_cfa import HEYWOOD_MODEL, _heywood_data
+
+    specs = [ScaleSpec(f, tuple(items), frozenset(), 1, 5) for f, items in HEYWOOD_MODEL.items()]
+    notes = Notes()
+    out = sanitize({"cfa": cfa_stage(_heywood_data(), specs, notes)}, notes)["cfa"]
+    assert out["converged"] and out["chisq"] is not None
+    assert out["loadings"]["b1"] == {"B": None} and out["loadings"]["b2"] == {"B": None}
+    assert out["loadings"]["a1"]["A"] is not None
+    assert "cfa.loadings.b1.B: factor B has a negative variance (Heywood case)" in notes.as_list()
+    assert not any("numerical problem" in note for note in notes.as_list())
