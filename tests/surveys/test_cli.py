@@ -120,3 +120,24 @@ def test_file_problems_one_line_each(run, tmp_path):
     assert len(lines) == 2
     assert "line 2" in lines[0] and "no name" in lines[0]
     assert "line 3" in lines[1] and "duplicates line 2" in lines[1]
+
+
+def test_invite_by_email(run, tmp_path, monkeypatch, smtp_server):
+    controller, handler = smtp_server
+    units = tmp_path / "units.csv"
+    units.write_text(UNITS, encoding="utf-8")
+    run("org", "import", str(units))
+    run("survey", "create", str(EXAMPLE))
+    run("wave", "open", "hospital-2026", "2026-1")
+    emails = tmp_path / "emails.csv"
+    emails.write_text("name,email\nAnn,ann@h.example\nBob,bob@h.example\n", encoding="utf-8")
+    monkeypatch.delenv("SAMEN_SMTP_HOST", raising=False)
+    result = run("invite", "hospital-2026", "--unit", "W1", "--emails", str(emails))
+    assert result.exit_code == 2 and "SAMEN_SMTP_HOST" in result.output
+    monkeypatch.setenv("SAMEN_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SAMEN_SMTP_PORT", str(controller.port))
+    monkeypatch.setenv("SAMEN_SMTP_FROM", "hr@h.example")
+    result = run("invite", "hospital-2026", "--unit", "W1", "--emails", str(emails))
+    assert result.exit_code == 0, result.output
+    assert "Sent 2 invitations" in result.output
+    assert sorted(r[0][0] for r in handler.messages) == ["ann@h.example", "bob@h.example"]

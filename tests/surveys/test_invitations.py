@@ -110,32 +110,6 @@ def test_smtp_settings_from_env():
     assert (settings.port, settings.tls, settings.sender) == (587, "starttls", "hr@x.nl")
 
 
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    class Collect:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((envelope.rcpt_tos, envelope.content))
-            return "250 OK"
-
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield controller, handler
-    finally:
-        controller.stop()
-
-
 def test_send_invitations_one_mail_each_and_no_address_stored(hospital_db, tmp_path, smtp_server):
     controller, handler = smtp_server
     addresses = tmp_path / "emails.txt"
