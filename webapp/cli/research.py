@@ -116,9 +116,22 @@ def audit(survey: str, wave: str | None, as_email: str | None) -> None:
     and item of each released wave, with exact linear algebra over the visible counts.
     Exits 0 with a summary, or 1 printing each group found and the views that give it.
     """
+    import sys
+
     from webapp.research_service import audit_survey
 
-    result = _run(audit_survey, survey, wave, as_email)
+    def progress(step: str) -> None:  # only on a terminal: a long audit shows it is alive
+        sys.stderr.write(f"\r\033[Kauditing {step}")
+        sys.stderr.flush()
+
+    terminal = sys.stderr.isatty()
+    try:
+        result = _run(
+            audit_survey, survey, wave, as_email, progress=progress if terminal else None
+        )
+    finally:
+        if terminal:
+            sys.stderr.write("\r\033[K")
     if result.ok:
         click.echo(result.summary())
         return

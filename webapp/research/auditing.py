@@ -152,11 +152,13 @@ def audit_wave(
     *,
     filters: bool = True,
     cells_of: CellsOf | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[list[tuple[str, Finding]], int, int]:
     """Audit one wave for one scope: findings, number of views, number of nonempty atoms.
 
     ``cells_of`` (default :func:`served_cells`) says which cells are shown. Each finding
     comes with its context, the wave and the measure (``"2026-1 scale belonging.membership"``).
+    ``progress`` is called with each measure's context before it is audited.
     """
     from engine.audit import audit
     from engine.audit_views import atoms_of, cell_views
@@ -168,7 +170,11 @@ def audit_wave(
     findings: list[tuple[str, Finding]] = []
     n_views = 0
     done: dict[Any, tuple[tuple[Finding, ...], int]] = {}
-    for measure in data.measures.values():
+    measures = list(data.measures.values())
+    for number, measure in enumerate(measures, start=1):
+        context = f"{data.wave.label} {_measure_label(measure)}"
+        if progress is not None:
+            progress(f"{context} ({number}/{len(measures)})")
         cells = cells_of(data, measure, scope, questions)
         own: Any = (
             data.own_profiles(measure.valid, questions)
@@ -182,7 +188,6 @@ def audit_wave(
             done[key] = (result.findings, len(views))
         found, count = done[key]
         n_views += count
-        context = f"{data.wave.label} {_measure_label(measure)}"
         findings.extend((context, finding) for finding in found)
     everyone = data.own_profiles(data.measures[""].valid, questions)
     groups = sum(1 for n in atoms_of(everyone).values() if n > 0)
@@ -213,6 +218,7 @@ def audit_survey(
     *,
     filters: bool = True,
     cells_of: CellsOf | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> SurveyAudit:
     """Audit every view a role can request in a survey's released waves.
 
@@ -231,6 +237,8 @@ def audit_survey(
     cells_of : callable, optional
         Which cells are shown (default :func:`served_cells`); tests pass unsuppressed cells
         to see the audit fail.
+    progress : callable, optional
+        Called with ``"<wave> <measure> (i/n)"`` before each measure (for a terminal).
 
     Returns
     -------
@@ -263,7 +271,9 @@ def audit_survey(
             held.append(label)
             continue
         data = load_wave(db, context, label)
-        found, views, groups = audit_wave(data, scope, filters=filters, cells_of=cells_of)
+        found, views, groups = audit_wave(
+            data, scope, filters=filters, cells_of=cells_of, progress=progress
+        )
         findings.extend(found)
         n_views += views
         n_groups += groups
