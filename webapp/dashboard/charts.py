@@ -153,7 +153,7 @@ def _withheld_mark(text: str, x: float, y: float) -> dict[str, Any]:
 
 
 _LINE = 18  # px per line of a label
-_LABEL_WIDTH = 40  # characters per label line
+_LABEL_WIDTH = 36  # characters per label line: fits 330 px at 14 px
 
 
 def scale_comparison_figure(
@@ -283,8 +283,8 @@ def distribution_figure(
     top = 0.0
     bar = 26.0
     for row in rows:
-        label = wrap(row["label"], _LABEL_WIDTH + 4)
-        annotations.append(_label(row["label"], top, _LABEL_WIDTH + 4))
+        label = wrap(row["label"], _LABEL_WIDTH + 2)
+        annotations.append(_label(row["label"], top, _LABEL_WIDTH + 2))
         centre = top + _LINE * (label.count("<br>") + 1) + 6 + bar / 2
         centres.append(centre)
         top = centre + bar / 2 + 16

@@ -158,8 +158,11 @@ def build_page(
     value_range = _value_range(definition)
     groups: list[tuple[str, dict[str, str]]] = []
     series = {"unit": results.get("name") or results["unit"]}
-    if results.get("parent"):
-        series["parent"] = results["parent"].get("name") or results["parent"]["unit"]
+    parent_block = results.get("parent")
+    if parent_block and parent_block["unit"] == results["organisation"]["unit"]:
+        parent_block = None  # the parent is the organisation: one series, not two
+    if parent_block:
+        series["parent"] = parent_block.get("name") or parent_block["unit"]
     series["organisation"] = _("Organisation")
     instruments = []
     for instrument in definition.answer_instruments:
@@ -191,8 +194,9 @@ def build_page(
             }
             if block["scored"]:
                 block["unit"] = _cell(results["scales"].get(sid), k)
-                parent = results.get("parent")
-                block["parent"] = _cell(parent["scales"].get(sid), k) if parent else None
+                block["parent"] = (
+                    _cell(parent_block["scales"].get(sid), k) if parent_block else None
+                )
                 block["organisation"] = _cell(results["organisation"]["scales"].get(sid), k)
                 block["trust"] = trust_words(quality.get(sid), _, _coef)
             scales.append(block)
@@ -203,7 +207,7 @@ def build_page(
                 {
                     "label": s["name"],
                     "unit": results["scales"].get(s["id"]),
-                    "parent": (results.get("parent") or {}).get("scales", {}).get(s["id"]),
+                    "parent": (parent_block or {}).get("scales", {}).get(s["id"]),
                     "organisation": results["organisation"]["scales"].get(s["id"]),
                 }
                 for s in scored
