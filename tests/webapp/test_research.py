@@ -133,6 +133,9 @@ def test_report_page_shows_the_engine_report(research_app):
     units = pd.Series(stored.unit_codes).value_counts()
     assert report["group"]["n_groups"] == int((units >= 5).sum())
     assert report["group"]["n_missing"] == int(units[units < 5].sum()) > 0
+    # ... without saying how many responses the small units hold (it may be fewer than k)
+    assert "at least 5 responses; smaller units are left out" in text
+    assert f" {report['group']['n_missing']} responses" not in text
 
 
 def test_report_page_in_dutch(research_app):
@@ -140,6 +143,7 @@ def test_report_page_in_dutch(research_app):
     text = client.get(f"/research/{DEMO}/{CLOSED}/report").get_data(as_text=True)
     assert "Psychometrisch rapport" in text
     assert "Betrouwbaarheid" in text
+    assert "alleen de afdelingen met minstens 5 antwoorden" in text
     assert "Reliability" not in text
 
 
