@@ -15,7 +15,7 @@ import pandas as pd
 
 from engine.scoring import as_numeric_frame
 
-__all__ = ["ICCResult", "RwgResult", "icc", "rwg_j"]
+__all__ = ["GroupCodes", "ICCResult", "RwgResult", "group_codes", "icc", "rwg_j"]
 
 _NAN = float("nan")
 
@@ -73,10 +73,52 @@ class RwgResult:
     group_size: pd.Series
 
 
+@dataclass(frozen=True, eq=False)
+class GroupCodes:
+    """Groups coded once, to be passed as `group` to :func:`icc` and :func:`rwg_j` for
+    several scales (see :func:`group_codes`).
+
+    Attributes
+    ----------
+    codes : ndarray of int
+        Per respondent the position of its label in `labels`, -1 for a missing label.
+    labels : Index
+        The distinct labels, sorted.
+    """
+
+    codes: np.ndarray
+    labels: pd.Index
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def group_codes(group: Any) -> GroupCodes:
+    """Code the group labels once (sorted, missing = -1) for several calls of :func:`icc`
+    and :func:`rwg_j`: each call then skips the linear pass (or the hash and sort) that
+    coding the labels takes.
+
+    Parameters
+    ----------
+    group : array_like or Series
+        Group label per respondent; missing labels (None, NaN) drop the row.
+
+    Returns
+    -------
+    GroupCodes
+    """
+    codes, labels = _group_codes(group, len(group))
+    return GroupCodes(codes, labels)
+
+
 def _group_codes(group: Any, n_rows: int) -> tuple[np.ndarray, pd.Index]:
     """Codes 0..G-1 of the sorted distinct labels (-1 = missing label) and those labels."""
     if isinstance(group, pd.DataFrame):
         raise ValueError("group must be one-dimensional")
+    if isinstance(group, GroupCodes):
+        if len(group) != n_rows:
+            raise ValueError(f"group has {len(group)} values but the data have {n_rows} rows")
+        return group.codes, group.labels
     array = group.to_numpy() if isinstance(group, pd.Series) else np.asarray(group)
     if array.ndim != 1 or len(array) != n_rows:
         raise ValueError(f"group has {len(array)} values but the data have {n_rows} rows")
@@ -133,9 +175,9 @@ def icc(scores: Any, group: Any) -> ICCResult:
     ----------
     scores : array_like or Series
         One scale score per respondent, NaN when missing.
-    group : array_like or Series
+    group : array_like, Series or GroupCodes
         Group label per respondent (same length, matched by position); missing labels
-        drop the row.
+        drop the row. :func:`group_codes` of it saves coding it again for each scale.
 
     Returns
     -------
@@ -219,8 +261,9 @@ def rwg_j(data: pd.DataFrame, group: Any, n_options: int) -> RwgResult:
     ----------
     data : DataFrame
         Respondents in rows, the scale's items in columns, missing answers NaN.
-    group : array_like or Series
-        Group label per respondent (same length, matched by position).
+    group : array_like, Series or GroupCodes
+        Group label per respondent (same length, matched by position); see
+        :func:`group_codes`.
     n_options : int
         Number of response options A of the items (e.g. 5 for a five-point scale); a
         whole float such as 5.0 is accepted.

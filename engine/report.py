@@ -129,6 +129,7 @@ def analyze(
     from engine.report_stages import (
         aggregation_stage,
         cfa_stage,
+        coded_groups,
         correlations,
         describe_scale,
         efa_stage,
@@ -158,10 +159,11 @@ def analyze(
         if groups is not None:
             with stage("aggregation"):
                 report["group"] = group_summary(groups)
+                coded = coded_groups(groups)  # once for every scale
                 for spec in specs:
                     report["scales"][spec.id].update(
                         aggregation_stage(
-                            spec, scores[spec.id], keyed[list(spec.items)], groups, notes
+                            spec, scores[spec.id], keyed[list(spec.items)], coded, notes
                         )
                     )
         with stage("efa"):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "aggregation_stage",
     "cfa_stage",
+    "coded_groups",
     "correlations",
     "describe_scale",
     "efa_stage",
@@ -174,8 +175,13 @@ def group_summary(groups: pd.Series) -> dict[str, Any]:
     return {"n_groups": int(groups.nunique(dropna=True)), "n_missing": int(groups.isna().sum())}
 
 
+def coded_groups(groups: pd.Series) -> Any:
+    """The groups coded once for every scale's ICC and rwg(j) (``engine.aggregation``)."""
+    return _fn("engine.aggregation", "group_codes")(groups)
+
+
 def aggregation_stage(
-    spec: ScaleSpec, score: pd.Series, items: pd.DataFrame, groups: pd.Series, notes: Notes
+    spec: ScaleSpec, score: pd.Series, items: pd.DataFrame, groups: Any, notes: Notes
 ) -> dict[str, Any]:
     icc, rwg_j = _fn("engine.aggregation", "icc"), _fn("engine.aggregation", "rwg_j")
     base = f"scales.{spec.id}"

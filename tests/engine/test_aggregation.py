@@ -154,3 +154,19 @@ def test_integer_group_codes_give_what_labels_give(dtype):
     np.testing.assert_array_equal(ra.group_size.to_numpy(), rb.group_size.to_numpy())
     assert list(ra.per_group.index) == sorted(set(codes.tolist()))
     assert (ra.mean, ra.median) == (rb.mean, rb.median)
+
+
+def test_group_codes_once_for_several_scales():
+    from engine.aggregation import GroupCodes, group_codes
+
+    rng = np.random.default_rng(9)
+    labels = pd.Series(rng.choice(["b", "a", "c", None], size=300))
+    scores = rng.standard_normal(300)
+    items = pd.DataFrame(rng.integers(1, 6, (300, 4)).astype(float))
+    coded = group_codes(labels)
+    assert isinstance(coded, GroupCodes) and list(coded.labels) == ["a", "b", "c"]
+    assert icc(scores, coded) == icc(scores, labels)
+    a, b = rwg_j(items, coded, 5), rwg_j(items, labels, 5)
+    pd.testing.assert_series_equal(a.per_group, b.per_group)
+    with pytest.raises(ValueError, match="300 values"):
+        icc(scores[:10], coded)
