@@ -324,6 +324,13 @@ def test_audit_finds_nothing_in_what_was_served(results_db):
     for user in (ADMIN, RESEARCHER, SURG_MANAGER, ICU_MANAGER):
         for measure, cells in _served_cells(results_db, user).items():
             served[measure] |= cells
+    # what the pages served is exactly the service's statement of what it releases
+    everything = frozenset(survey.parent)
+    for measure in MEASURES:
+        stated = results.released_cells(
+            data, data.measures[measure or ""], everything, ("dem_gender",)
+        )
+        assert served[measure] == stated, measure
     for measure in MEASURES:
         cells = served[measure]
         assert ("HOSP", None, None) in cells  # the test sees something

@@ -26,7 +26,9 @@ Rules applied here, in this order:
 """
 
 from webapp.results.access import AccessDenied, check_unit, disclosure_scope, viewable_units
-from webapp.results.service import heatmap, parse_filter, response_rate, trend, unit_results
+from webapp.results.rates import response_rate
+from webapp.results.release import parse_filter, released_cells
+from webapp.results.service import heatmap, trend, unit_results
 
 __all__ = [
     "AccessDenied",
@@ -34,6 +36,7 @@ __all__ = [
     "disclosure_scope",
     "heatmap",
     "parse_filter",
+    "released_cells",
     "response_rate",
     "trend",
     "unit_results",
