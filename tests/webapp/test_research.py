@@ -198,3 +198,27 @@ def test_export_needs_csrf(research_app):
     )
     assert response.status_code == 400
     assert response.mimetype == "text/html"
+
+
+def test_export_download_on_each_backend(hospital_db):
+    """The small hospital of tests/conftest.py (SQLite and PostgreSQL), signed in as admin."""
+    from surveys.users import add_user
+    from surveys.waves import close_wave
+    from tests.conftest import HOSPITAL_SLUG, HOSPITAL_WAVE
+    from tests.webapp.test_export_cli import fill
+
+    n = fill(hospital_db)
+    close_wave(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE)
+    add_user(hospital_db, ACCOUNTS["admin"][0], "admin", PASSWORD)
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": hospital_db})
+    client = signed_in(app, "admin")
+    page = client.get(f"/research/{HOSPITAL_SLUG}/").get_data(as_text=True)
+    data = {"wave": HOSPITAL_WAVE, "format": "xlsx", "language": "nl"}
+    response = client.post(
+        f"/research/{HOSPITAL_SLUG}/", data={**data, "csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    frame = pd.read_excel(archive.open(f"{HOSPITAL_SLUG}_{HOSPITAL_WAVE}.xlsx"), sheet_name=0)
+    assert len(frame) == n
+    assert_k_anonymous(frame, 5)
