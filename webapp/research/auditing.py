@@ -31,7 +31,7 @@ from engine.audit import AuditResult, Finding
 
 if TYPE_CHECKING:
     from surveys.db import Database
-    from webapp.results.data import Measure, WaveData
+    from webapp.results.data import Measure, SurveyContext, WaveData
 
 __all__ = ["Cell", "SurveyAudit", "audit_survey", "audit_wave", "served_cells"]
 
@@ -141,9 +141,8 @@ def served_cells(
 
 
 def _measure_label(measure: Measure) -> str:
-    return {"responses": "responses", "scale": "scale", "item": "item"}[measure.kind] + (
-        f" {measure.id}" if measure.id else ""
-    )
+    """``responses``, ``scale <id>`` or ``item <id>``."""
+    return f"{measure.kind} {measure.id}" if measure.id else measure.kind
 
 
 def audit_wave(
@@ -201,10 +200,7 @@ def _frozen(own: Any) -> frozenset[Any]:
     )
 
 
-def _waves(db: Database, slug: str, wave: str | None) -> Iterator[tuple[str, bool]]:
-    from webapp.results.data import load_survey
-
-    context = load_survey(db, slug)
+def _waves(context: SurveyContext, wave: str | None) -> Iterator[tuple[str, bool]]:
     infos = [context.wave(wave)] if wave is not None else context.waves
     for info in sorted(infos, key=lambda w: (w.opened_on, w.label)):
         yield info.label, info.is_open
@@ -266,7 +262,7 @@ def audit_survey(
     audited: list[str] = []
     held: list[str] = []
     n_views = n_groups = 0
-    for label, is_open in _waves(db, slug, wave):
+    for label, is_open in _waves(context, wave):
         if is_open:
             held.append(label)
             continue
