@@ -7,14 +7,16 @@ function, evaluated for all pairs in each step of a vectorised golden-section se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from engine.scoring import as_numeric_frame
 
-__all__ = ["PolychoricResult", "polychoric"]
+__all__ = ["PolychoricResult", "polychoric", "polychoric_many"]
 
 _MAX_CATEGORIES = 8  # psych::polychoric(max.cat = 8)
 _GOLDEN = (3.0 - np.sqrt(5.0)) / 2.0
@@ -338,6 +340,76 @@ def polychoric(data: pd.DataFrame, correct: float = 0.5, smooth: bool = True) ->
     coefficient. Psychometrika, 44, 443-460.
     Revelle, W. psych: ``polychoric``, ``cor.smooth``.
     """
+    return polychoric_many([data], correct, smooth)[0]
+
+
+_BATCH_ERRORS = (ValueError, ArithmeticError, np.linalg.LinAlgError)
+
+
+def polychoric_many(
+    frames: Sequence[pd.DataFrame],
+    correct: float = 0.5,
+    smooth: bool = True,
+    *,
+    return_exceptions: bool = False,
+) -> list[Any]:
+    """:func:`polychoric` of several item sets (e.g. every scale of a survey) at once.
+
+    Each result is exactly what ``polychoric(frame, correct, smooth)`` gives; the
+    maximum-likelihood searches of all frames with tables of the same size run as one
+    vectorised search (the searches' cost is per step, not per pair).
+
+    Parameters
+    ----------
+    frames : sequence of DataFrame
+        Item sets, each as `data` of :func:`polychoric`.
+    correct, smooth
+        As in :func:`polychoric`.
+    return_exceptions : bool
+        When True, a frame whose correlations cannot be computed (ValueError,
+        ArithmeticError, LinAlgError) gets that exception in the list instead of a result;
+        when False (default) the first such exception is raised.
+
+    Returns
+    -------
+    list of PolychoricResult (or exceptions)
+    """
+    results: list[Any] = [None] * len(frames)
+    waiting: dict[int, list[tuple[int, Any, tuple[np.ndarray, ...]]]] = {}
+    for at, frame in enumerate(frames):
+        steps = _polychoric_steps(frame, correct, smooth)
+        try:
+            problem = next(steps)
+        except StopIteration as done:
+            results[at] = done.value
+        except _BATCH_ERRORS as exc:
+            if not return_exceptions:
+                raise
+            results[at] = exc
+        else:
+            waiting.setdefault(problem[0].shape[1], []).append((at, steps, problem))
+    for group in waiting.values():
+        rho = _maximise(*(np.concatenate([g[2][k] for g in group]) for k in range(3)))
+        bounds = np.cumsum([0] + [g[2][0].shape[0] for g in group])
+        for (at, steps, _), lo, hi in zip(group, bounds[:-1], bounds[1:], strict=True):
+            try:
+                steps.send(rho[lo:hi])
+            except StopIteration as done:
+                results[at] = done.value
+            except _BATCH_ERRORS as exc:
+                if not return_exceptions:
+                    raise
+                results[at] = exc
+            else:  # pragma: no cover - the generator yields once
+                raise RuntimeError("polychoric steps yielded twice")
+    return results
+
+
+def _polychoric_steps(data: pd.DataFrame, correct: float, smooth: bool):
+    """:func:`polychoric` as a generator: it yields the search problem (tables scaled to
+    proportions, row and column thresholds of the estimable pairs), is sent their rho,
+    and returns the PolychoricResult (at once, without yielding, when nothing is to be
+    searched)."""
     from scipy.special import ndtri
 
     frame = as_numeric_frame(data)
@@ -400,9 +472,7 @@ def polychoric(data: pd.DataFrame, correct: float = 0.5, smooth: bool = True) ->
 
     rho_pairs = np.full(first.size, np.nan)
     if estimable.any():
-        rho_pairs[estimable] = _maximise(
-            scaled[estimable], row_cuts[estimable], col_cuts[estimable]
-        )
+        rho_pairs[estimable] = yield scaled[estimable], row_cuts[estimable], col_cuts[estimable]
     matrix = np.eye(p)
     matrix[first, second] = rho_pairs
     matrix[second, first] = rho_pairs

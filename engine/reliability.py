@@ -6,6 +6,7 @@ Omega (total, hierarchical) lives in ``engine.omega``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +14,13 @@ import pandas as pd
 
 from engine.scoring import as_numeric_frame
 
-__all__ = ["AlphaResult", "cronbach_alpha", "ordinal_alpha", "pairwise_covariance"]
+__all__ = [
+    "AlphaResult",
+    "cronbach_alpha",
+    "ordinal_alpha",
+    "ordinal_alphas",
+    "pairwise_covariance",
+]
 
 _NAN = float("nan")
 _ITEM_COLUMNS = ["n", "mean", "sd", "r_drop", "alpha_if_dropped"]
@@ -268,19 +275,52 @@ def ordinal_alpha(data: pd.DataFrame) -> float:
     alpha and theta for Likert rating scales. Journal of Modern Applied Statistical
     Methods, 6, 21-29.
     """
-    from engine.polychoric import polychoric
+    result = ordinal_alphas([data])[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
-    frame = as_numeric_frame(data)
-    p = frame.shape[1]
-    if p < 2:
-        return _NAN
-    values = frame.to_numpy()
-    if len(values) < 2:
-        return _NAN
-    # an item varies (sd > 0) when it has two different answers; fmin/fmax skip NaN
-    if not (np.fmin.reduce(values, axis=0) < np.fmax.reduce(values, axis=0)).all():
-        return _NAN
-    rho = polychoric(frame).rho.to_numpy()
-    if not np.isfinite(rho).all():
-        return _NAN
-    return float(p / (p - 1) * (1.0 - p / rho.sum()))
+
+def ordinal_alphas(frames: Sequence[pd.DataFrame]) -> list[float | Exception]:
+    """:func:`ordinal_alpha` of several scales, their polychoric searches run together.
+
+    Parameters
+    ----------
+    frames : sequence of DataFrame
+        One scale's items per frame, as `data` of :func:`ordinal_alpha`.
+
+    Returns
+    -------
+    list
+        Per frame the ordinal alpha, or the exception (ValueError, ArithmeticError,
+        LinAlgError) that :func:`ordinal_alpha` would raise for it.
+    """
+    from engine.polychoric import polychoric_many
+
+    out: list[float | Exception] = [_NAN] * len(frames)
+    todo: list[int] = []
+    checked: list[pd.DataFrame] = []
+    for at, data in enumerate(frames):
+        try:
+            frame = as_numeric_frame(data)
+        except ValueError as exc:
+            out[at] = exc
+            continue
+        values = frame.to_numpy()
+        if frame.shape[1] < 2 or len(values) < 2:
+            continue
+        # an item varies (sd > 0) when it has two different answers; fmin/fmax skip NaN
+        if not (np.fmin.reduce(values, axis=0) < np.fmax.reduce(values, axis=0)).all():
+            continue
+        todo.append(at)
+        checked.append(frame)
+    for at, frame, res in zip(
+        todo, checked, polychoric_many(checked, return_exceptions=True), strict=True
+    ):
+        if isinstance(res, Exception):
+            out[at] = res
+            continue
+        rho = res.rho.to_numpy()
+        p = frame.shape[1]
+        out[at] = float(p / (p - 1) * (1.0 - p / rho.sum())) if np.isfinite(rho).all() else _NAN
+    return out

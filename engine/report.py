@@ -135,6 +135,7 @@ def analyze(
         efa_stage,
         group_summary,
         omega_stage,
+        ordinal_stage,
         reliability_stage,
         reverse_keyed,
         scale_scores,
@@ -152,9 +153,16 @@ def analyze(
         with stage("correlation"):
             corr = correlations(keyed, notes)
         with stage("reliability"):
+            ordinal = ordinal_stage(keyed, specs, notes)
             for spec in specs:
                 report["scales"][spec.id].update(
-                    reliability_stage(spec, keyed[list(spec.items)], notes, corr)
+                    reliability_stage(
+                        spec,
+                        keyed[list(spec.items)],
+                        notes,
+                        corr,
+                        ordinal.get(spec.id),
+                    )
                 )
         if groups is not None:
             with stage("aggregation"):

@@ -27,6 +27,7 @@ __all__ = [
     "efa_stage",
     "group_summary",
     "omega_stage",
+    "ordinal_stage",
     "reliability_stage",
     "reverse_keyed",
     "scale_scores",
@@ -102,9 +103,42 @@ def _sub(corr: pd.DataFrame | None, items: Sequence[str]) -> pd.DataFrame | None
     return corr.loc[list(items), list(items)]
 
 
+_NOT_GIVEN: Any = object()
+
+
+def ordinal_stage(
+    keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes
+) -> dict[str, float | None]:
+    """Ordinal alpha of every scale that :func:`reliability_stage` gives one (two or more
+    items, none constant), with the polychoric searches of all scales run together."""
+    ordinal_alphas = _fn("engine.reliability", "ordinal_alphas")
+    eligible = [
+        spec
+        for spec in specs
+        if len(spec.items) >= 2
+        and len(_usable_columns(keyed[list(spec.items)])) == len(spec.items)
+    ]
+    paths = [f"scales.{spec.id}.ordinal_alpha" for spec in eligible]
+    frames = [keyed[list(spec.items)] for spec in eligible]
+    values = _try(lambda: ordinal_alphas(frames), paths, notes)
+    out: dict[str, float | None] = {}
+    for spec, path, value in zip(eligible, paths, values or [None] * len(eligible), strict=True):
+        if isinstance(value, _STAT_ERRORS):
+            notes.add(path, f"not computed ({value})")
+            value = None
+        out[spec.id] = value
+    return out
+
+
 def reliability_stage(
-    spec: ScaleSpec, items: pd.DataFrame, notes: Notes, corr: pd.DataFrame | None = None
+    spec: ScaleSpec,
+    items: pd.DataFrame,
+    notes: Notes,
+    corr: pd.DataFrame | None = None,
+    ordinal: Any = _NOT_GIVEN,
 ) -> dict[str, Any]:
+    """Alpha, its interval, item statistics, omega total and ordinal alpha of one scale;
+    `ordinal` is the scale's value from :func:`ordinal_stage` when computed there."""
     base = f"scales.{spec.id}"
     out: dict[str, Any] = dict.fromkeys(_RELIABILITY_KEYS)
     out["items"] = {
@@ -163,7 +197,9 @@ def reliability_stage(
                 notes.add(f"{base}.items.{item}.alpha_if_dropped", "one item would remain")
     sub = _sub(corr, spec.items)
     out["omega_total"] = _try(lambda: _omega(items, 1, sub).total, f"{base}.omega_total", notes)
-    out["ordinal_alpha"] = _try(lambda: ordinal_alpha(items), f"{base}.ordinal_alpha", notes)
+    if ordinal is _NOT_GIVEN:
+        ordinal = _try(lambda: ordinal_alpha(items), f"{base}.ordinal_alpha", notes)
+    out["ordinal_alpha"] = ordinal
     return out
 
 

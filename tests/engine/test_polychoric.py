@@ -154,3 +154,32 @@ def test_wide_scale_takes_the_pairwise_route_with_the_same_result():
     finally:
         module._MAX_PATTERNS = old
     np.testing.assert_array_equal(a.rho.to_numpy(), b.rho.to_numpy())
+
+
+def test_polychoric_many_equals_one_at_a_time():
+    """Batched searches (one per table size) give exactly the single-frame results, and a
+    frame that fails does not sink the others."""
+    from engine.polychoric import polychoric_many
+    from engine.reliability import ordinal_alphas
+
+    rng = np.random.default_rng(5)
+    latent = rng.standard_normal((300, 1)) + rng.standard_normal((300, 4))
+    five = pd.DataFrame(np.digitize(latent, [-1.5, -0.5, 0.5, 1.5]) + 1.0)
+    three = pd.DataFrame(np.digitize(latent[:, :3], [-0.5, 0.5]) + 1.0)
+    uneven = five.copy()
+    uneven[0] = np.minimum(uneven[0], 4.0)  # unequal categories: per-pair thresholds
+    bad = five + 0.5
+    frames = [five, three, uneven, bad, five.iloc[:, :1]]
+    many = polychoric_many(frames, return_exceptions=True)
+    for frame, res in zip(frames, many, strict=True):
+        if frame is bad:
+            assert isinstance(res, ValueError)
+            continue
+        single = polychoric(frame)
+        np.testing.assert_array_equal(res.rho.to_numpy(), single.rho.to_numpy())
+        assert res.global_thresholds == single.global_thresholds
+    with pytest.raises(ValueError, match="integer"):
+        polychoric_many(frames)
+    alphas = ordinal_alphas(frames)
+    assert alphas[0] == ordinal_alpha(five) and alphas[2] == ordinal_alpha(uneven)
+    assert isinstance(alphas[3], ValueError) and np.isnan(alphas[4])
