@@ -208,3 +208,15 @@ def test_a_wave_below_k_is_not_exported(hospital_db, tmp_path):
     with pytest.raises(InputError, match="fewer than 5"):
         export_wave(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "csv", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+def test_an_empty_wave_exports_the_header_only(hospital_db, tmp_path):
+    from surveys.waves import close_wave
+    from webapp.research_service import export_wave
+
+    close_wave(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE)
+    files = export_wave(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "csv", tmp_path / "out")
+    frame = pd.read_csv(files.paths[0])
+    assert files.rows == 0 and len(frame) == 0
+    assert list(frame.columns[:2]) == ["unit", "language"] and "bel_mem_1" in frame.columns
