@@ -321,6 +321,7 @@ def test_dutch_page(dash_client):
     html = dash_client.get(f"{URL}/SURG?lang=nl").get_data(as_text=True)
     assert '<html lang="nl">' in html
     assert "Om over te praten" in html and "minder dan 5 antwoorden" in html
+    assert "Toon alleen de antwoorden van" in html
     assert re.search(r"\d,\d\d", html)  # Dutch decimal comma
 
 
@@ -348,3 +349,26 @@ def test_scale_quality_matches_the_engine_on_the_released_cell(dash_db):
     # Withheld cells get nothing.
     w2 = results.unit_results(dash_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2", user)
     assert scale_quality(dash_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2", w2["scales"]) == {}
+
+
+def test_filter_goes_through_the_results_service(dash_db, dash_client):
+    """A demographic filter: the page shows what unit_results releases for it, nothing more."""
+    login(dash_client, "admin@example.org")
+    html = dash_client.get(f"{URL}/HOSP?lang=en&filter=dem_gender:1").get_data(as_text=True)
+    assert '<option value="dem_gender:1" selected>' in html
+    assert "Showing only: Woman" in html
+    found = results.unit_results(
+        dash_db,
+        HOSPITAL_SLUG,
+        HOSPITAL_WAVE,
+        "HOSP",
+        _user(dash_db, "admin@example.org"),
+        filter="dem_gender:1",
+    )
+    released = [c for c in found["scales"].values() if not c["suppressed"]]
+    withheld = [c for c in found["scales"].values() if c["suppressed"]]
+    assert len(re.findall(r'<span class="mean">', html)) >= len(released)
+    for cell in released:
+        assert f"{cell['mean']:.2f}" in html
+    if withheld:
+        assert "fewer than 5 responses" in html or "hidden to protect" in html

@@ -84,7 +84,7 @@ def unit(survey: str, wave: str, unit: str) -> str:
     """One unit in one wave: every number from :mod:`webapp.results`."""
     from surveys.definitions import get_survey
     from webapp.dashboard.quality import scale_quality
-    from webapp.dashboard.view import build_page
+    from webapp.dashboard.view import build_page, filter_choices
 
     user = _staff()
     db = _db()
@@ -122,13 +122,33 @@ def unit(survey: str, wave: str, unit: str) -> str:
     waves = [
         {
             "label": w["wave"],
-            "url": url_for("dashboard.unit", survey=survey, wave=w["wave"], unit=unit),
+            "url": url_for(
+                "dashboard.unit", survey=survey, wave=w["wave"], unit=unit, filter=filter
+            ),
             "current": w["wave"] == wave,
             "released": w["released"],
         }
         for w in over_time["waves"]
     ]
-    return render_template("dashboard/unit.html", page=page, waves=waves, user=user)
+    filters = filter_choices(definition, filter)
+    current = next(
+        (
+            {"question": group["question"], "label": option["label"]}
+            for group in filters
+            for option in group["options"]
+            if option["selected"]
+        ),
+        None,
+    )
+    return render_template(
+        "dashboard/unit.html",
+        page=page,
+        waves=waves,
+        user=user,
+        filters=filters,
+        current_filter=current,
+        page_url=url_for("dashboard.unit", survey=survey, wave=wave, unit=unit),
+    )
 
 
 def plotly_js() -> Response:

@@ -20,7 +20,7 @@ from webapp.dashboard import charts
 from webapp.dashboard.quality import trust_words
 from webapp.i18n import current_language, localized
 
-__all__ = ["STARTERS", "build_page", "withheld_text"]
+__all__ = ["STARTERS", "build_page", "filter_choices", "withheld_text"]
 
 #: How many strongest and weakest items the conversation starters show.
 STARTERS = 3
@@ -131,6 +131,23 @@ def _starters(definition: Any, results: Mapping[str, Any]) -> dict[str, list[dic
     strong = ranked[:STARTERS]
     weak = [r for r in reversed(ranked[-STARTERS:]) if r not in strong]
     return {"strong": strong, "weak": weak}
+
+
+def filter_choices(definition: Any, current: str | None) -> list[dict[str, Any]]:
+    """The demographic filters a page can ask the results service for, per question."""
+    groups = []
+    for item in definition.demographic_items:
+        labels = localized(item.response_scale.labels)
+        options = [
+            {
+                "value": f"{item.id}:{code}",
+                "label": str(labels.get(code, code)),
+                "selected": current == f"{item.id}:{code}",
+            }
+            for code in item.response_scale.points
+        ]
+        groups.append({"question": localized(item.text), "options": options})
+    return groups
 
 
 def _value_range(definition: Any) -> tuple[float, float]:
