@@ -48,7 +48,7 @@ def answered(hospital_db):
     return hospital_db
 
 
-def unsuppressed(data, measure, scope, questions):
+def unsuppressed(data, measure, scope, questions, cache=None):
     """Every cell in scope, each filter category answered there: no suppression at all."""
     cells = {(unit, None, None) for unit in scope}
     for question in questions:
@@ -65,11 +65,10 @@ def audit(db, monkeypatch: pytest.MonkeyPatch, *args: str):
     return CliRunner().invoke(cli, ["audit", *args], catch_exceptions=False)
 
 
-def test_demo_survey_passes_for_every_role_and_a_manager(demo_db):
+def test_demo_unit_totals_pass_for_every_role_and_a_manager(demo_db):
+    """Every measure's unit totals (the filtered views: next test) on the demo."""
     from webapp.research_service import audit_survey
 
-    # The filtered views of eight demographic questions are beyond the engine's release
-    # in test time (see the report of issue 5); unit totals of every measure are audited.
     steps: list[str] = []
     everyone = audit_survey(demo_db, DEMO, filters=False, progress=steps.append)
     assert everyone.ok, everyone.lines()[:5]
@@ -83,6 +82,33 @@ def test_demo_survey_passes_for_every_role_and_a_manager(demo_db):
     )
     assert manager.ok
     assert 0 < manager.views < everyone.views
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the results service releases filter cells one demographic question at a time; "
+    "on the demo, filters of two questions in one unit differ by 1 to 4 respondents "
+    "(e.g. unit:ANEST|dem_born_nl=2 - unit:ANEST|dem_lgbtiq=2). The rules must grow until "
+    "this passes.",
+)
+def test_demo_filtered_views_pass(demo_db):
+    """The response counts the service shows with every filter, audited over the answers to
+    all eight demographic questions at once (the full `samen audit` does this for every
+    measure: about 1.5 minutes on the demo)."""
+    from engine.audit import audit
+    from engine.audit_views import atoms_of, cell_views
+    from webapp.research.auditing import served_cells
+    from webapp.results.data import load_survey, load_wave
+
+    context = load_survey(demo_db, DEMO)
+    data = load_wave(demo_db, context, CLOSED)
+    questions = tuple(data.matrix.demographic_ids)
+    measure = data.measures[""]
+    cells = served_cells(data, measure, frozenset(context.parent), questions)
+    assert any(question for _, question, _ in cells)  # filter cells are shown
+    own = data.own_profiles(measure.valid, questions)
+    result = audit(atoms_of(own), cell_views(context.parent, own, cells, questions), 5)
+    assert result.ok, [finding.describe() for finding in result.findings[:3]]
 
 
 def test_demo_survey_fails_with_unsuppressed_views(demo_db):

@@ -13,12 +13,12 @@ Without ``as_email`` the scope is every unit: what admins and researchers see, w
 everything every manager sees pooled (a manager's views are a subset of the organisation-wide
 pattern), so one pass covers every role and every coalition of roles.
 
-Which cells are shown is decided by :func:`served_cells` with the rules the results service
-applies (:mod:`webapp.results.service`): :func:`engine.audit_views.release` per measure with
-the survey's k (the comment threshold for sensitive instruments), unit totals from the pass
-without filters, filter cells from the audited pass over every demographic question, and
-:func:`engine.disclosure.sensitive_module_allowed` for sensitive instruments. An open wave
-releases nothing (the service holds it back), so it is reported as not audited.
+Which cells are shown is the results service's own answer,
+:func:`webapp.results.released_cells` (via :func:`served_cells`). The service releases filter
+cells one demographic question at a time; the audit's atoms carry the answers to *every*
+demographic question, so leaks that combine filters of different questions (women in one
+unit minus under-30s in another...) are found here. An open wave releases nothing (the
+service holds it back), so it is reported as not audited.
 """
 
 from __future__ import annotations
@@ -98,46 +98,24 @@ def _k_of(data: WaveData, measure: Measure) -> int:
     return max(definition.k, definition.comment_threshold) if measure.sensitive else definition.k
 
 
-def _count(data: WaveData, measure: Measure, cell: Cell) -> int:
-    import numpy as np
-
-    mask = measure.valid & data.in_subtree(cell[0])
-    if cell[1] is not None:
-        mask = mask & (data.demographic(cell[1]) == float(cell[2]))  # type: ignore[arg-type]
-    return int(np.count_nonzero(mask))
-
-
 def served_cells(
-    data: WaveData, measure: Measure, scope: frozenset[str], questions: tuple[str, ...]
+    data: WaveData,
+    measure: Measure,
+    scope: frozenset[str],
+    questions: tuple[str, ...],
+    cache: dict[Any, Any] | None = None,
 ) -> set[Cell]:
     """The cells of ``measure`` the results service shows to a role with ``scope``.
 
-    Unit totals come from :func:`engine.audit_views.release` without filters, filter cells
-    (``questions``: every demographic question, or none) from the audited release over all
-    of them at once, as :mod:`webapp.results.service` asks; sensitive instruments add
-    :func:`engine.disclosure.sensitive_module_allowed`.
+    :func:`webapp.results.released_cells`, the service's one statement of what is shown:
+    unit totals after primary and organisation-wide secondary suppression, filter cells per
+    demographic question (scales and the response count only), and the comment threshold
+    for sensitive instruments. ``cache`` shares release patterns between measures with
+    equal counts (one cache per wave and scope).
     """
-    from engine.audit_views import release
-    from engine.disclosure import sensitive_module_allowed
+    from webapp.results import released_cells
 
-    parent = data.survey.parent
-    k = _k_of(data, measure)
-    plain = release(parent, data.own_counts(measure.valid), k, (), scope=scope, audited=False)
-    cells: set[Cell] = {(unit, None, None) for unit in plain.units}
-    if questions:
-        own = data.own_profiles(measure.valid, questions)
-        filtered = release(parent, own, k, questions, scope=scope, audited=True)
-        cells |= set(filtered.filters)
-    if measure.sensitive:
-        threshold = data.survey.definition.comment_threshold
-        cells = {
-            cell
-            for cell in cells
-            if sensitive_module_allowed(
-                data.survey.root(cell[0]) == cell[0], _count(data, measure, cell), threshold
-            )
-        }
-    return cells
+    return released_cells(data, measure, scope, questions, cache)
 
 
 def _measure_label(measure: Measure) -> str:
@@ -162,8 +140,14 @@ def audit_wave(
     from engine.audit import audit
     from engine.audit_views import atoms_of, cell_views
 
-    cells_of = cells_of or served_cells
     scope = frozenset(scope)
+    patterns: dict[Any, Any] = {}
+
+    def cells(data: WaveData, measure: Measure, scope: frozenset[str], questions: Any) -> Any:
+        if cells_of is not None:
+            return cells_of(data, measure, scope, questions)
+        return served_cells(data, measure, scope, questions, patterns)
+
     parent = data.survey.parent
     questions = tuple(data.matrix.demographic_ids) if filters else ()
     findings: list[tuple[str, Finding]] = []
@@ -174,15 +158,15 @@ def audit_wave(
         context = f"{data.wave.label} {_measure_label(measure)}"
         if progress is not None:
             progress(f"{context} ({number}/{len(measures)})")
-        cells = cells_of(data, measure, scope, questions)
+        shown = cells(data, measure, scope, questions)
         own: Any = (
             data.own_profiles(measure.valid, questions)
             if questions
             else data.own_counts(measure.valid)
         )
-        key = (_k_of(data, measure), _frozen(own), frozenset(cells))
+        key = (_k_of(data, measure), _frozen(own), frozenset(shown))
         if key not in done:  # measures with the same counts and cells give the same audit
-            views = cell_views(parent, own, cells, questions)
+            views = cell_views(parent, own, shown, questions)
             result = audit(atoms_of(own), views, key[0])
             done[key] = (result.findings, len(views))
         found, count = done[key]
