@@ -34,7 +34,7 @@ URL = f"/dashboard/{HOSPITAL_SLUG}/{HOSPITAL_WAVE}"
 
 
 def _contrast(a: str, b: str) -> float:
-    la, lb = charts._luminance(a), charts._luminance(b)
+    la, lb = charts.luminance(a), charts.luminance(b)
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 

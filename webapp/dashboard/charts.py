@@ -18,12 +18,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from webapp.dashboard.palette import (
+    COMPARISON_STYLE,
+    SUPPRESSED_FILL,
+    answer_colours,
+    heat_class,
+    luminance,
+)
+
 __all__ = [
     "COMPARISON_STYLE",
     "SUPPRESSED_FILL",
     "answer_colours",
     "distribution_figure",
     "heat_class",
+    "luminance",
     "scale_comparison_figure",
     "trend_figure",
     "wrap",
@@ -31,61 +40,8 @@ __all__ = [
 
 Figure = dict[str, Any]
 
-#: Series of the comparison and trend charts: (colour, marker symbol, dash).
-COMPARISON_STYLE = {
-    "unit": ("#0072B2", "circle", "solid"),
-    "parent": ("#B35A00", "diamond", "dash"),
-    "organisation": ("#333333", "square", "dot"),
-}
-#: Fill of a withheld cell in the heatmap.
-SUPPRESSED_FILL = "#d9d9d9"
 _FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", "size": 14}
 _TEXT = "#1b1b1b"
-
-# ColorBrewer PuOr, low answers orange, high answers purple; one list per number of points.
-_PUOR = {
-    2: ["#f1a340", "#998ec3"],
-    3: ["#f1a340", "#f7f7f7", "#998ec3"],
-    4: ["#e66101", "#fdb863", "#b2abd2", "#5e3c99"],
-    5: ["#e66101", "#fdb863", "#f7f7f7", "#b2abd2", "#5e3c99"],
-    6: ["#b35806", "#f1a340", "#fee0b6", "#d8daeb", "#998ec3", "#542788"],
-    7: ["#b35806", "#f1a340", "#fee0b6", "#f7f7f7", "#d8daeb", "#998ec3", "#542788"],
-}
-
-
-def _luminance(hex_colour: str) -> float:
-    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def _label_colour(fill: str) -> str:
-    """Black or white, whichever contrasts more with ``fill`` (WCAG relative luminance)."""
-    lum = _luminance(fill)
-    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
-
-
-def answer_colours(n_points: int) -> list[tuple[str, str]]:
-    """(fill, label colour) per answer code, lowest code first, for 2 to 7 points.
-
-    More points than 7 repeat the 7-point palette's ends (never happens with the built-in
-    instruments).
-    """
-    if n_points < 1:
-        return []
-    fills = _PUOR.get(n_points)
-    if fills is None:
-        fills = [_PUOR[7][min(i, 6)] for i in range(n_points)] if n_points > 7 else ["#998ec3"]
-    return [(fill, _label_colour(fill)) for fill in fills]
-
-
-def heat_class(mean: float | None, value_range: tuple[float, float], bins: int = 8) -> str:
-    """CSS class of a heatmap cell: ``heat-0`` (lowest) to ``heat-7``, ``heat-hidden``."""
-    if mean is None:
-        return "heat-hidden"
-    low, high = value_range
-    share = (mean - low) / (high - low) if high > low else 0.5
-    return f"heat-{min(bins - 1, max(0, int(share * bins)))}"
 
 
 def wrap(text: str, width: int = 32) -> str:
@@ -403,6 +359,11 @@ def trend_figure(
                 "hovertemplate": "%{x}: %{y:.2f}<extra>" + line["label"] + "</extra>",
             }
         )
+    # The y axis spans the data (half a point of room), within the response scale.
+    values = [v for line in lines for v in line["means"] if v is not None]
+    values += [c for line in lines for ci in (line.get("ci") or []) if ci for c in ci]
+    low = max(value_range[0], min(values, default=value_range[0]) - 0.5)
+    high = min(value_range[1], max(values, default=value_range[1]) + 0.5)
     return {
         "data": data,
         "layout": _layout(
@@ -411,11 +372,6 @@ def trend_figure(
             margin={"l": 40, "r": 10, "t": 10, "b": 40},
             legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top", "xanchor": "left"},
             xaxis={"type": "category", "fixedrange": True},
-            yaxis={
-                "range": [value_range[0] - 0.1, value_range[1] + 0.1],
-                "dtick": 1,
-                "fixedrange": True,
-                "gridcolor": "#d0d0d0",
-            },
+            yaxis={"range": [low, high], "fixedrange": True, "gridcolor": "#d0d0d0"},
         ),
     }

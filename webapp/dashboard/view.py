@@ -362,8 +362,13 @@ def _trend(
             shown = not cell.get("suppressed") and cell.get("mean") is not None
             means.append(cell["mean"] if shown else None)
             cis.append(cell.get("ci") if shown else None)
+            ci = cell.get("ci") if shown else None
             cells.append(
-                _mean(cell["mean"]) if shown else withheld_text(cell.get("reason"), k, short=True)
+                f"{_mean(cell['mean'])} ({_mean(ci[0])} – {_mean(ci[1])})"
+                if shown and ci
+                else _mean(cell["mean"])
+                if shown
+                else withheld_text(cell.get("reason"), k, short=True)
             )
         lines.append({"label": name, "means": means, "ci": cis})
         table.append({"label": name, "cells": cells})
