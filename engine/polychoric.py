@@ -207,14 +207,14 @@ def _category_codes(values: np.ndarray):
     if np.isnan(lo).all():
         return None, lo, hi, 0
     low, high = float(np.nanmin(lo)), float(np.nanmax(hi))
-    present = ~np.isnan(values)
     codes = None
     if high - low < 127 and low == np.round(low):
-        shifted = np.where(present, values - low, -1.0)
+        shifted = values - low
+        np.nan_to_num(shifted, copy=False, nan=-1.0)  # missing: -1 (answers are >= 0)
         codes = shifted.astype(np.int8)
-        integer = bool((codes == shifted).all())
+        integer = bool(np.array_equal(codes, shifted))
     else:
-        observed = values[present]
+        observed = values[~np.isnan(values)]
         integer = bool(np.all(observed == np.round(observed)))
     if not integer:
         raise ValueError("data must hold integer category codes")

@@ -55,13 +55,20 @@ def reverse_keyed(frame: pd.DataFrame, specs: Sequence[ScaleSpec]) -> pd.DataFra
 def scale_scores(
     keyed: pd.DataFrame, specs: Sequence[ScaleSpec], min_share: float
 ) -> pd.DataFrame:
-    """Scale scores from the reverse-keyed items (so no second reversal is needed)."""
-    from engine.scoring import score_scale
+    """Scale scores from the reverse-keyed items (so no second reversal is needed): what
+    ``engine.scoring.score_scale`` gives, on the validated float block without copying it
+    once per scale."""
+    from engine.scoring import mean_of_answered
 
-    return pd.DataFrame(
-        {spec.id: score_scale(keyed[list(spec.items)], min_share=min_share) for spec in specs},
-        index=keyed.index,
-    )
+    values = keyed.to_numpy(dtype=float)
+    position = {column: i for i, column in enumerate(keyed.columns)}
+    scores = {}
+    for spec in specs:
+        idx = [position[item] for item in spec.items]
+        consecutive = idx == list(range(idx[0], idx[0] + len(idx)))
+        block = values[:, idx[0] : idx[0] + len(idx)] if consecutive else values[:, idx]
+        scores[spec.id] = mean_of_answered(block, min_share)
+    return pd.DataFrame(scores, index=keyed.index)
 
 
 def describe_scale(spec: ScaleSpec, score: pd.Series, notes: Notes) -> dict[str, Any]:

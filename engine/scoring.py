@@ -12,7 +12,13 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_numeric_frame", "favourable_share", "reverse_code", "score_scale"]
+__all__ = [
+    "as_numeric_frame",
+    "favourable_share",
+    "mean_of_answered",
+    "reverse_code",
+    "score_scale",
+]
 
 _T = TypeVar("_T", np.ndarray, pd.DataFrame, pd.Series)
 
@@ -149,16 +155,22 @@ def score_scale(
             raise ValueError("low and high are required to reverse-key items")
         frame[reverse] = reverse_code(frame[reverse], low, high)
     values = frame.to_numpy()
-    n_items = values.shape[1]
-    if n_items == 0:
+    if values.shape[1] == 0:
         raise ValueError("data has no item columns")
+    return pd.Series(mean_of_answered(values, min_share), index=frame.index, name="score")
+
+
+def mean_of_answered(values: np.ndarray, min_share: float = 2 / 3) -> np.ndarray:
+    """The arithmetic of :func:`score_scale` on a float array (n, p) already reverse-keyed,
+    without validation or copies (for callers that validated once, as ``engine.report``):
+    the row mean of the non-NaN entries, NaN below `min_share` answered."""
+    n_items = values.shape[1]
     answered = ~np.isnan(values)
     count = answered.sum(axis=1)
     total = np.where(answered, values, 0.0).sum(axis=1)
     enough = count >= min_share * n_items - 1e-9
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(enough & (count > 0), total / count, np.nan)
-    return pd.Series(score, index=frame.index, name="score")
+        return np.where(enough & (count > 0), total / count, np.nan)
 
 
 def favourable_share(values: Any, high: float, top: int = 2) -> float:
