@@ -210,7 +210,7 @@ def _category_codes(values: np.ndarray):
     codes = None
     if high - low < 127 and low == np.round(low):
         shifted = values - low
-        np.nan_to_num(shifted, copy=False, nan=-1.0)  # missing: -1 (answers are >= 0)
+        np.copyto(shifted, -1.0, where=np.isnan(shifted))  # missing: -1 (answers are >= 0)
         codes = shifted.astype(np.int8)
         integer = bool(np.array_equal(codes, shifted))
     else:
