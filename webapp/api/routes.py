@@ -13,6 +13,7 @@ from surveys.users import UserInfo
 from webapp import results
 from webapp.api import bp
 from webapp.auth import current_staff
+from webapp.results.comments import unit_comments as comments_of
 
 __all__: list[str] = []
 
@@ -98,6 +99,13 @@ def trend(survey: str, unit: str) -> Response:
     user = _caller()
     filter = request.args.get("filter")
     return jsonify(results.trend(_db(), survey, unit, user, filter=filter))
+
+
+@bp.get("/surveys/<survey>/waves/<wave>/units/<unit>/comments")
+def unit_comments(survey: str, wave: str, unit: str) -> Response:
+    user = _caller()
+    filter = request.args.get("filter")
+    return jsonify(comments_of(_db(), survey, wave, unit, user, filter=filter))
 
 
 @bp.get("/openapi.yaml")

@@ -24,6 +24,8 @@ from webapp.dashboard.assets import (
     plotly_style_guards,
     plotly_version,
 )
+from webapp.results.comments import unit_comments
+from webapp.results.sensitive import unwanted_behaviour
 
 __all__: list[str] = []
 
@@ -104,6 +106,7 @@ def unit(survey: str, wave: str, unit: str) -> str:
             else {}
         )
         definition = get_survey(db, survey)
+        comments = unit_comments(db, survey, wave, unit, user, filter=filter)
     except results.AccessDenied:
         abort(403)
     except NotFound:
@@ -148,6 +151,8 @@ def unit(survey: str, wave: str, unit: str) -> str:
         filters=filters,
         current_filter=current,
         page_url=url_for("dashboard.unit", survey=survey, wave=wave, unit=unit),
+        comments=comments,
+        unwanted=unwanted_behaviour(definition, found),
     )
 
 

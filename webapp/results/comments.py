@@ -1,0 +1,129 @@
+"""Free-text comments of a unit, after disclosure control (DESIGN.md, anonymity point 4).
+
+Comments identify people by style and content far more easily than averages, so they have
+rules of their own, on top of the results' scope:
+
+1. **Scope**: the same as for results (:func:`webapp.results.access.check_unit`): admins
+   and researchers may request every unit, a manager their unit and the units below it.
+   Researchers get comments under exactly the rules an admin gets: the access module gives
+   them every unit, and the thresholds below hold for every role alike.
+2. **Only after the wave closes** (the results' release policy): a comment that appears the
+   day after someone says "I filled it in" is linked to them.
+3. **Comment threshold**: a unit's comments are shown only when its subtree holds at least
+   the survey's ``comment_threshold`` responses, and never under a demographic filter
+   (:func:`engine.disclosure.comments_allowed`). Withheld comments come without any count.
+4. **No differencing**: comments are sets of texts, so a parent's comments minus those of
+   its visible children *are* the comments of the rest. The units whose comments may be
+   shown follow the organisation-wide tree suppression of the response counts with the
+   comment threshold as k (:func:`engine.disclosure.suppress_scope`, restricted to the
+   caller's scope, like every other number): the rest of a shown parent holds 0 or at
+   least the threshold.
+5. **No context**: a comment is shown with its text and language only (the language is
+   visible in the text anyway, and marks it up for screen readers): never the sub-unit it
+   came from, never demographics, and in a fresh random order on every request, never in
+   storage order.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from engine.disclosure import comments_allowed, suppress_scope
+from surveys.db import Database
+from surveys.responses import count_by_unit, load_comments
+from surveys.users import UserInfo
+from webapp.results.access import disclosure_scope, subtree
+from webapp.results.data import SurveyContext
+from webapp.results.service import header, prepare
+
+__all__ = ["comment_units", "unit_comments"]
+
+
+def comment_units(
+    context: SurveyContext, own_responses: dict[str, int], user: UserInfo
+) -> frozenset[str]:
+    """Units whose comments ``user`` may be shown (filters aside): the tree rule, scoped.
+
+    ``own_responses`` counts each unit's own direct members' responses in the wave.
+    """
+    parent = context.parent
+    own = {code: int(own_responses.get(code, 0)) for code in parent}
+    scope = disclosure_scope(user, parent)
+    threshold = context.definition.comment_threshold
+    return suppress_scope(parent, own, threshold, scope).shown
+
+
+def _withheld(out: dict[str, Any], reason: str) -> dict[str, Any]:
+    out.update(shown=False, suppressed=True, reason=reason, comments=None)
+    return out
+
+
+def unit_comments(
+    db: Database,
+    survey: str,
+    wave: str,
+    unit_code: str,
+    user: UserInfo,
+    filter: str | None = None,
+) -> dict[str, Any]:
+    """The open comments of one unit (its subtree) in one wave, as the caller may see them.
+
+    Parameters
+    ----------
+    db : Database
+    survey, wave, unit_code : str
+        The survey's slug, the wave's label and the unit's code.
+    user : UserInfo
+        The caller; decides the scope.
+    filter : str, optional
+        ``QUESTION:VALUE``, validated as for results; any filter withholds the comments.
+
+    Returns
+    -------
+    dict
+        The results header (survey, wave, wave_state, released, k, filter) and ``"unit"``,
+        ``"name"``, ``"comment_threshold"``, ``"shown"``, ``"suppressed"``, ``"reason"``
+        and ``"comments"``: a list of ``{"text", "language"}`` in random order, or None
+        when withheld. Reasons: ``"off"`` (the survey asks for no comments),
+        ``"wave-open"``, ``"filter"``, ``"fewer-than-threshold"``, ``"complementary"``.
+
+    Raises
+    ------
+    surveys.errors.NotFound
+        Unknown survey, wave or unit.
+    webapp.results.access.AccessDenied
+        The unit is outside the caller's scope.
+    surveys.errors.InputError
+        A malformed filter.
+    """
+    context, parsed = prepare(db, survey, unit_code, user, filter)
+    info = context.wave(wave)
+    definition = context.definition
+    out = header(context, info, parsed)
+    out.update(
+        unit=unit_code,
+        name=context.units[unit_code].name,
+        comment_threshold=definition.comment_threshold,
+    )
+    if not definition.comments_enabled:
+        return _withheld(out, "off")
+    if info.is_open:
+        return _withheld(out, "wave-open")
+    if parsed is not None:
+        return _withheld(out, "filter")
+    own = count_by_unit(db, survey, wave)
+    members = subtree(context.parent, unit_code)
+    n = sum(own.get(code, 0) for code in members)
+    if not comments_allowed(n, definition.comment_threshold, filtered=False):
+        return _withheld(out, "fewer-than-threshold")
+    if unit_code not in comment_units(context, own, user):
+        return _withheld(out, "complementary")
+    comments = [
+        {"text": row.text, "language": row.language}
+        for row in load_comments(db, survey, wave)
+        if row.unit_code in members
+    ]
+    secrets.SystemRandom().shuffle(comments)
+    out.update(shown=True, suppressed=False, reason=None, comments=comments)
+    return out
