@@ -108,7 +108,8 @@ def pairwise_correlation(x: np.ndarray) -> np.ndarray:
     sxy = np.zeros((p, p))
     for start in range(0, x.shape[0], _BLOCK):  # bounded memory for a million rows
         chunk = x[start : start + _BLOCK] - centre
-        mask = ~np.isnan(chunk)
+        missing = np.isnan(chunk)
+        mask = ~missing
         if mask.all():
             ones = np.ones(chunk.shape[0])
             n += chunk.shape[0]
@@ -116,7 +117,8 @@ def pairwise_correlation(x: np.ndarray) -> np.ndarray:
             sxx += (ones @ chunk**2)[:, None]
             sxy += chunk.T @ chunk
             continue
-        xz = np.where(mask, chunk, 0.0)
+        xz = chunk  # a fresh array: zeros where missing, in place (faster than np.where)
+        np.copyto(xz, 0.0, where=missing)
         m = mask.astype(float)
         n += m.T @ m
         sx += xz.T @ m

@@ -185,7 +185,8 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95) -> AlphaResult:
     # Column-major: every statistic below sums down the item columns, which is many times
     # faster on contiguous columns (the layout pandas keeps a float block in anyway).
     values = np.asfortranarray(frame.to_numpy())
-    present = ~np.isnan(values)
+    missing = np.isnan(values)
+    present = ~missing
     row_count = present.sum(axis=1)
     # Rows without any answer add nothing to any sum below; they only leave out of n and
     # the scores (no copy of the data to drop them).
@@ -196,7 +197,9 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95) -> AlphaResult:
         filled = np.where(present, values, 0.0)
         answered = present.sum(axis=0)
         item_mean = filled.sum(axis=0) / answered
-        centred = np.where(present, values - np.where(answered > 0, item_mean, 0.0), 0.0)
+        # zeros where missing, via copyto: many times faster here than np.where
+        centred = values - np.where(answered > 0, item_mean, 0.0)
+        np.copyto(centred, 0.0, where=missing)
         item_sd = np.sqrt((centred**2).sum(axis=0) / (answered - 1))
         scores = filled.sum(axis=1) / row_count
     if n < len(scores):
