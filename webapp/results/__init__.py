@@ -20,20 +20,23 @@ Rules applied here, in this order:
    organisation and restricted to the caller's scope, so that different callers' views
    combined stay safe. Items and scales of sensitive instruments (unwanted behaviour) use
    the comment threshold instead of k.
-4. **Filters** (``QUESTION:VALUE`` on a demographic question): the filter cell must be
-   released by :func:`engine.audit_views.release` over every demographic question at once
-   (the complement rule, the tree rule per category, and the audit).
+4. **Filters** (``QUESTION:VALUE``): one demographic question per survey
+   (:func:`filter_question`), because filter cells of different questions combine into
+   groups below k. The filter cell must be released by the audited
+   :func:`engine.audit_views.release` over that question (complement rule, tree rule per
+   category, audit). A filtered view shows scales and counts, never items.
 """
 
 from webapp.results.access import AccessDenied, check_unit, disclosure_scope, viewable_units
 from webapp.results.rates import response_rate
-from webapp.results.release import parse_filter, released_cells
+from webapp.results.release import filter_question, parse_filter, released_cells
 from webapp.results.service import heatmap, trend, unit_results
 
 __all__ = [
     "AccessDenied",
     "check_unit",
     "disclosure_scope",
+    "filter_question",
     "heatmap",
     "parse_filter",
     "released_cells",

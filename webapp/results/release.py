@@ -12,19 +12,55 @@ import numpy as np
 
 from engine.audit_views import Release, release
 from engine.disclosure import sensitive_module_allowed
+from surveys.definition import SurveyDefinition
 from surveys.errors import InputError
 from surveys.users import UserInfo
 from webapp.results.access import disclosure_scope
 from webapp.results.cells import cell, withheld
 from webapp.results.data import Measure, SurveyContext, WaveData
 
-__all__ = ["Cell", "CellRelease", "Filter", "parse_filter", "released_cells"]
+__all__ = [
+    "DEFAULT_FILTER_QUESTION",
+    "Cell",
+    "CellRelease",
+    "Filter",
+    "filter_question",
+    "parse_filter",
+    "released_cells",
+]
 
 Filter = tuple[str, str]
 
 
+#: The demographic question offered as a filter when the survey names none.
+DEFAULT_FILTER_QUESTION = "dem_gender"
+
+
+def filter_question(definition: SurveyDefinition) -> str | None:
+    """The one demographic question a survey's results may be filtered by (None: no filters).
+
+    Notes
+    -----
+    One question, not all of them: filter cells of different questions combine into groups
+    below k even when each question's cells pass the audit on their own (unit total minus
+    "women" minus "under 30" is the men over 30 when no woman is under 30). On the demo
+    survey :func:`engine.audit.audit` finds 8 such groups when every demographic question
+    is offered, and withholding cells until the joint audit passes takes minutes, far too
+    slow for a page. With one question the audited release of that question is complete.
+    The question is the survey's ``filter_question`` when its definition has one, else
+    :data:`DEFAULT_FILTER_QUESTION` when asked, else the first demographic question.
+    """
+    ids = [item.id for item in definition.demographic_items]
+    chosen = getattr(definition, "filter_question", None)
+    if chosen in ids:
+        return chosen
+    if DEFAULT_FILTER_QUESTION in ids:
+        return DEFAULT_FILTER_QUESTION
+    return ids[0] if ids else None
+
+
 def parse_filter(survey: SurveyContext, text: str | None) -> Filter | None:
-    """``QUESTION:VALUE`` (a demographic question and one of its codes), or None.
+    """``QUESTION:VALUE`` (the survey's filter question and one of its codes), or None.
 
     Raises :class:`surveys.errors.InputError` for anything else.
     """
@@ -33,10 +69,12 @@ def parse_filter(survey: SurveyContext, text: str | None) -> Filter | None:
     question, sep, value = text.partition(":")
     if not sep:
         raise InputError("filter must be QUESTION:VALUE, e.g. dem_gender:2")
-    demographic = {item.id: item for item in survey.definition.demographic_items}
-    if question not in demographic:
-        raise InputError(f"filter: {question!r} is not a demographic question of this survey")
-    points = {str(p) for p in demographic[question].response_scale.points}
+    allowed = filter_question(survey.definition)
+    if question != allowed:
+        offered = f"only {allowed!r}" if allowed else "none"
+        raise InputError(f"filter: {question!r} is not a filter of this survey ({offered})")
+    item = survey.definition.item(question)
+    points = {str(p) for p in item.response_scale.points}
     if value not in points:
         raise InputError(f"filter: {value!r} is not an answer code of {question!r}")
     return question, value
@@ -89,11 +127,10 @@ def released_cells(
 
     - unit totals: :func:`engine.audit_views.release` without filters (primary and
       organisation-wide secondary suppression, restricted to ``scope``);
-    - filter cells, for scales and the response count (never items): for each question in
-      ``questions`` separately, the audited :func:`engine.audit_views.release` over that
-      question. Auditing every demographic question at once makes nearly every respondent
-      an atom of their own and takes minutes on a few hundred responses, too slow for a
-      page; combinations across questions are for ``samen audit`` to check;
+    - filter cells, for scales and the response count (never items): the audited
+      :func:`engine.audit_views.release` over each question in ``questions``. The service
+      passes only :func:`filter_question` (one question: see there why); with several
+      questions the cells of different questions are NOT audited together;
     - sensitive instruments: k is the comment threshold, and
       :func:`engine.disclosure.sensitive_module_allowed` on top.
     """

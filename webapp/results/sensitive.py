@@ -189,7 +189,7 @@ def unwanted_behaviour(
     filtered = results.get("filter") is not None
     organisation = results["organisation"]
     unit_is_org = organisation["unit"] == results["unit"]
-    options = {"threshold": threshold, "filtered": filtered}
+    options: dict[str, Any] = {"threshold": threshold, "filtered": filtered}
     return {
         "comment_threshold": threshold,
         "filtered": filtered,
