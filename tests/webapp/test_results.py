@@ -368,3 +368,14 @@ def test_filter_question_of_the_hospital_survey(results_db):
 
     definition = load_survey(results_db, HOSPITAL_SLUG).definition
     assert results.filter_question(definition) == "dem_gender"
+
+
+def test_closed_wave_is_cached_and_open_wave_is_not(results_db):
+    from webapp.results.data import load_survey, load_wave
+
+    survey = load_survey(results_db, HOSPITAL_SLUG)
+    first = load_wave(results_db, survey, HOSPITAL_WAVE)
+    again = load_wave(results_db, load_survey(results_db, HOSPITAL_SLUG), HOSPITAL_WAVE)
+    assert again.matrix is first.matrix and again.n == 18
+    open_first = load_wave(results_db, survey, SECOND_WAVE)
+    assert load_wave(results_db, survey, SECOND_WAVE).matrix is not open_first.matrix

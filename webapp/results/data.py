@@ -9,6 +9,8 @@ behind that very number).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -22,7 +24,7 @@ from surveys.definition import SurveyDefinition
 from surveys.definitions import get_survey
 from surveys.errors import NotFound
 from surveys.org import UnitInfo, list_units
-from surveys.responses import AnswerMatrix, load_answers
+from surveys.responses import AnswerMatrix, count_responses, load_answers
 from surveys.waves import WaveInfo, list_waves
 
 __all__ = ["MIN_SHARE", "Measure", "SurveyContext", "WaveData", "load_survey", "load_wave"]
@@ -122,6 +124,14 @@ class WaveData:
         )
         self._subtree: dict[str, np.ndarray] = {}
         self._profile_cache: dict[tuple[str, ...], tuple[np.ndarray, list[tuple]]] = {}
+
+    @classmethod
+    def reuse(cls, cached: WaveData, survey: SurveyContext) -> WaveData:
+        """``cached`` for a newly loaded ``survey`` context (unit names may have changed)."""
+        data = cls.__new__(cls)
+        data.__dict__.update(cached.__dict__)
+        data.survey = survey
+        return data
 
     @property
     def n(self) -> int:
@@ -230,7 +240,42 @@ class WaveData:
         return out
 
 
+#: Closed waves kept in memory (answers and computed measures), most recent last.
+CACHE_SIZE = 2
+_CACHE: OrderedDict[tuple, WaveData] = OrderedDict()
+_LOCK = threading.Lock()
+
+
 def load_wave(db: Database, survey: SurveyContext, label: str) -> WaveData:
-    """The responses of wave ``label`` (NotFound when the survey has no such wave)."""
+    """The responses of wave ``label`` (NotFound when the survey has no such wave).
+
+    A closed wave's responses change only by a purge or an import, so its data (with the
+    scale scores computed on first use) is kept for the next request of the same wave: the
+    key holds the wave's dates, its response count and the organisation tree, so any such
+    change loads afresh. Open waves are always loaded.
+    """
     wave = survey.wave(label)
-    return WaveData(survey, wave, load_answers(db, survey.definition.slug, label))
+    slug = survey.definition.slug
+    if wave.is_open:
+        return WaveData(survey, wave, load_answers(db, slug, label))
+    key = (
+        db.url,
+        slug,
+        label,
+        wave.closed_on,
+        wave.purged_on,
+        count_responses(db, slug, label),
+        tuple(sorted((c, u.parent_code) for c, u in survey.units.items())),
+    )
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+    if cached is not None and cached.survey.definition == survey.definition:
+        return WaveData.reuse(cached, survey)
+    data = WaveData(survey, wave, load_answers(db, slug, label))
+    with _LOCK:
+        _CACHE[key] = data
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return data
