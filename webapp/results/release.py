@@ -128,17 +128,18 @@ def released_cells(
     - unit totals: :func:`engine.audit_views.release` without filters (primary and
       organisation-wide secondary suppression, restricted to ``scope``);
     - filter cells, for scales and the response count (never items): the audited
-      :func:`engine.audit_views.release` over each question in ``questions``. The service
-      passes only :func:`filter_question` (one question: see there why); with several
-      questions the cells of different questions are NOT audited together;
+      :func:`engine.audit_views.release` over :func:`filter_question`, the one question
+      offered (see there why), when it is among ``questions``; other questions in
+      ``questions`` release nothing, as in the service;
     - sensitive instruments: k is the comment threshold, and
       :func:`engine.disclosure.sensitive_module_allowed` on top.
     """
     cells: set[Cell] = {
         (unit, None, None) for unit in _patterns(data, measure, scope, (), cache).units
     }
+    offered = filter_question(data.survey.definition)
     if measure.kind != "item":
-        for question in questions:
+        for question in (q for q in questions if q == offered):
             cells |= set(_patterns(data, measure, scope, (question,), cache).filters)
     if measure.sensitive:
         threshold = data.survey.definition.comment_threshold
