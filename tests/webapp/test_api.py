@@ -38,6 +38,7 @@ URLS = [
     "/api/v1/surveys/{s}/waves/{w}/units/{u}/heatmap",
     "/api/v1/surveys/{s}/waves/{w}/units/{u}/response-rate",
     "/api/v1/surveys/{s}/units/{u}/trend",
+    "/api/v1/surveys/{s}/waves/{w}/units/{u}/comments",
 ]
 
 
