@@ -84,13 +84,6 @@ def test_demo_unit_totals_pass_for_every_role_and_a_manager(demo_db):
     assert 0 < manager.views < everyone.views
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the results service releases filter cells one demographic question at a time; "
-    "on the demo, filters of two questions in one unit differ by 1 to 4 respondents "
-    "(e.g. unit:ANEST|dem_born_nl=2 - unit:ANEST|dem_lgbtiq=2). The rules must grow until "
-    "this passes.",
-)
 def test_demo_filtered_views_pass(demo_db):
     """The response counts the service shows with every filter, audited over the answers to
     all eight demographic questions at once (the full `samen audit` does this for every

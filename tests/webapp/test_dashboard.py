@@ -372,3 +372,12 @@ def test_filter_goes_through_the_results_service(dash_db, dash_client):
         assert f"{cell['mean']:.2f}" in html
     if withheld:
         assert "fewer than 5 responses" in html or "hidden to protect" in html
+
+
+def test_filter_menu_offers_only_the_survey_filter_question(dash_client):
+    """Filters of two questions combine into groups below k, so only one question is offered."""
+    login(dash_client, "admin@example.org")
+    html = dash_client.get(f"{URL}/HOSP?lang=en").get_data(as_text=True)
+    offered = set(re.findall(r'<option value="(dem_[a-z_]+):', html))
+    assert offered == {"dem_gender"}
+    assert dash_client.get(f"{URL}/HOSP?lang=en&filter=dem_age:1").status_code == 400

@@ -134,9 +134,18 @@ def _starters(definition: Any, results: Mapping[str, Any]) -> dict[str, list[dic
 
 
 def filter_choices(definition: Any, current: str | None) -> list[dict[str, Any]]:
-    """The demographic filters a page can ask the results service for, per question."""
+    """The demographic filter a page can ask the results service for.
+
+    One question only (:func:`webapp.results.filter_question`): filter cells of different
+    questions combine into groups smaller than k, so the results service refuses the others.
+    """
+    from webapp.results import filter_question
+
+    question = filter_question(definition)
     groups = []
     for item in definition.demographic_items:
+        if item.id != question:
+            continue
         labels = localized(item.response_scale.labels)
         options = [
             {
