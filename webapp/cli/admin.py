@@ -8,61 +8,14 @@ problem for files checked line by line; never a traceback.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from webapp.cli.database import database as _database
+from webapp.cli.database import run as _run
 from webapp.cli.instruments import CommandError
 
-if TYPE_CHECKING:
-    from surveys.db import Database
-
 __all__ = ["init", "invite", "org", "purge", "responses", "survey", "wave"]
-
-T = TypeVar("T")
-MAX_PROBLEMS = 50
-
-
-def _error(exc: Exception) -> CommandError:
-    """One line per problem (at most MAX_PROBLEMS), else the error's own line."""
-    from surveys.errors import InputError
-
-    if isinstance(exc, InputError) and len(exc.problems) > 1:
-        lines = exc.problems[:MAX_PROBLEMS]
-        if len(exc.problems) > MAX_PROBLEMS:
-            lines.append(f"... and {len(exc.problems) - MAX_PROBLEMS} more problems")
-        return CommandError("\n".join(lines))
-    return CommandError(str(exc))
-
-
-@contextmanager
-def _database() -> Iterator[Database]:
-    """The configured database; domain and connection errors become CommandError."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
-    from surveys.db import Database
-    from surveys.errors import SamenError
-
-    try:
-        db = Database()
-    except SamenError as exc:
-        raise _error(exc) from None
-    try:
-        yield db
-    except SamenError as exc:
-        raise _error(exc) from None
-    except (OperationalError, ProgrammingError) as exc:
-        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
-        raise CommandError(f"database error ({reason}); has `samen init` been run?") from None
-    finally:
-        db.dispose()
-
-
-def _run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    with _database() as db:
-        return function(db, *args, **kwargs)
 
 
 @click.command()

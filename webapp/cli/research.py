@@ -7,50 +7,16 @@ exits 1 when it finds a group smaller than k that can be derived.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from webapp.cli.database import run as _run
 from webapp.cli.instruments import CommandError
-
-if TYPE_CHECKING:
-    from surveys.db import Database
 
 __all__ = ["audit", "export"]
 
-T = TypeVar("T")
 FORMATS = ("csv", "sav", "xlsx")
-
-
-@contextmanager
-def _database() -> Iterator[Database]:
-    """The configured database; domain and connection errors become one-line CommandErrors."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
-    from surveys.db import Database
-    from surveys.errors import SamenError
-
-    try:
-        db = Database()
-    except SamenError as exc:
-        raise CommandError(str(exc)) from None
-    try:
-        yield db
-    except SamenError as exc:
-        raise CommandError(str(exc)) from None
-    except (OperationalError, ProgrammingError) as exc:
-        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
-        raise CommandError(f"database error ({reason}); has `samen init` been run?") from None
-    finally:
-        db.dispose()
-
-
-def _run(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    with _database() as db:
-        return function(db, *args, **kwargs)
 
 
 @click.command()
