@@ -27,6 +27,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/dashboard.py
 
 demo: $(STAMP)
 	$(BIN)/samen demo
