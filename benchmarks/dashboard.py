@@ -133,6 +133,13 @@ def build(db, n: int, seed: int = 1) -> tuple[str, str, str]:
     return slug, "D2P3", "ORG"
 
 
+def _reuse(db) -> tuple[str, str, str]:
+    """(survey slug, manager's unit, root unit) of a database :func:`build` filled before."""
+    from surveys.definitions import list_surveys
+
+    return list_surveys(db)[0].slug, "D2P3", "ORG"
+
+
 def _login(client, email: str) -> None:
     page = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -187,6 +194,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="warm runs per measurement")
     parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top entries")
+    parser.add_argument(
+        "--only", metavar="TEXT", help="measure only the views whose label contains TEXT"
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="FILE",
+        type=Path,
+        help="SQLite file to build once and reuse on later runs (default: a temporary one)",
+    )
     parser.add_argument("--top", type=int, default=30, help="cProfile entries to print")
     args = parser.parse_args(argv)
 
@@ -201,11 +217,15 @@ def main(argv: list[str] | None = None) -> int:
 
     users_module.HASHER = PasswordHasher.from_parameters(CHEAPEST)  # sign-in is not measured
     with tempfile.TemporaryDirectory() as folder:
-        url = args.postgres or f"sqlite:///{Path(folder) / 'bench.db'}"
-        db = Database(url)
-        db.upgrade()
+        path = args.keep or Path(folder) / "bench.db"
+        reuse = args.keep is not None and args.keep.exists() and not args.postgres
+        db = Database(args.postgres or f"sqlite:///{path}")
         started = time.perf_counter()
-        slug, unit, root = build(db, args.n)
+        if reuse:
+            slug, unit, root = _reuse(db)
+        else:
+            db.upgrade()
+            slug, unit, root = build(db, args.n)
         from surveys.responses import count_responses
 
         total = count_responses(db, slug, WAVE)
@@ -213,8 +233,9 @@ def main(argv: list[str] | None = None) -> int:
             f"built: {total:,} responses, {len(_units())} units, closed wave {WAVE} "
             f"({db.url.split(':')[0]}) in {time.perf_counter() - started:.1f} s"
         )
-        add_user(db, "manager@bench.example", "manager", PASSWORD, unit)
-        add_user(db, "admin@bench.example", "admin", PASSWORD)
+        if not reuse:
+            add_user(db, "manager@bench.example", "manager", PASSWORD, unit)
+            add_user(db, "admin@bench.example", "admin", PASSWORD)
         from surveys.definitions import get_survey
         from webapp.results.release import filter_question
 
@@ -245,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{'view':44} {'cold cpu':>9} {'cold wall':>10} {'warm cpu':>9} {'warm wall':>10}")
         worst = 0.0
         for label, get in views:
+            if args.only and args.only not in label:
+                continue
             _clear_caches()
             cold = _timed(get)
             warm = [_timed(get) for _ in range(args.repeat)]

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -124,6 +124,11 @@ class WaveData:
         )
         self._subtree: dict[str, np.ndarray] = {}
         self._profile_cache: dict[tuple[str, ...], tuple[np.ndarray, list[tuple]]] = {}
+        #: Results derived from this wave's responses alone (organisation-wide release
+        #: patterns, released cells, cell statistics), kept with the data: a closed wave's
+        #: data is cached (:func:`load_wave`), so they are computed once per wave, not per
+        #: request. Shared by :meth:`reuse`; see :mod:`webapp.results.release`.
+        self.derived: dict[tuple, Any] = {}
 
     @classmethod
     def reuse(cls, cached: WaveData, survey: SurveyContext) -> WaveData:

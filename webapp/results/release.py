@@ -95,9 +95,52 @@ def _patterns(
     measure: Measure,
     scope: frozenset[str],
     questions: tuple[str, ...],
-    cache: dict[Any, Release] | None = None,
 ) -> Release:
+    """:func:`engine.audit_views.release` of ``measure`` restricted to ``scope``.
+
+    The pattern is computed for the whole organisation (``scope=None``) once per wave and
+    measure, kept in ``data.derived``, and restricted here as
+    :func:`engine.audit_views.release` restricts it (its Notes: the pattern does not depend
+    on the scope), so every role gets exactly what ``release(..., scope=scope)`` gives.
+    """
+    whole = _org_pattern(data, measure, questions)
+    if scope >= whole.all_units:
+        return whole.release
+    found = whole.release
+    where = whole.where
+    return Release(
+        found.units & scope,
+        frozenset(c for c in found.filters if c[0] in scope),
+        tuple(v for v in found.views if where[v.name] in scope),
+        tuple(v for v in found.withheld if where[v.name] in scope),
+    )
+
+
+class _OrgPattern:
+    """An organisation-wide :class:`Release` and the unit of each of its views."""
+
+    __slots__ = ("all_units", "release", "where")
+
+    def __init__(self, found: Release, units: frozenset[str]) -> None:
+        self.release = found
+        self.all_units = units
+        # view names are "unit:<code>" or "unit:<code>|<question>=<category>"
+        self.where = {
+            v.name: v.name.removeprefix("unit:").split("|", 1)[0]
+            for v in (*found.views, *found.withheld)
+        }
+
+
+def _org_pattern(
+    data: WaveData,
+    measure: Measure,
+    questions: tuple[str, ...],
+) -> _OrgPattern:
     k = _k(data, measure)
+    slot = ("pattern", measure.id, k, questions)
+    found = data.derived.get(slot)
+    if found is not None:
+        return found
     own: Any
     if questions:
         own = data.own_profiles(measure.valid, questions)
@@ -105,13 +148,16 @@ def _patterns(
     else:
         own = data.own_counts(measure.valid)
         key = (k, questions, tuple(own.items()))
-    cache = {} if cache is None else cache
     # Measures with the same counts everywhere (items nobody skipped) share a pattern.
-    if key not in cache:
-        cache[key] = release(
-            data.survey.parent, own, k, questions, scope=scope, audited=bool(questions)
+    shared = data.derived.setdefault(("patterns by counts",), {})
+    if key not in shared:
+        shared[key] = _OrgPattern(
+            release(data.survey.parent, own, k, questions, scope=None, audited=bool(questions)),
+            frozenset(data.survey.parent),
         )
-    return cache[key]
+    found = shared[key]
+    data.derived[slot] = found
+    return found
 
 
 def released_cells(
@@ -133,14 +179,36 @@ def released_cells(
       ``questions`` release nothing, as in the service;
     - sensitive instruments: k is the comment threshold, and
       :func:`engine.disclosure.sensitive_module_allowed` on top.
+
+    Every rule above decides per cell for the whole organisation, and the scope only keeps
+    the cells of units inside it; so the organisation's cells are computed once per wave
+    (kept in ``data.derived``) and restricted to ``scope``. ``cache`` is not used any more
+    (``data.derived`` holds the patterns); it stays for callers that pass one.
     """
+    cells = _org_cells(data, measure, questions)
+    if scope >= frozenset(data.survey.parent):
+        return set(cells)
+    return {c for c in cells if c[0] in scope}
+
+
+def _org_cells(
+    data: WaveData,
+    measure: Measure,
+    questions: tuple[str, ...],
+) -> frozenset[Cell]:
+    """:func:`released_cells` for the whole organisation (cached in ``data.derived``)."""
+    slot = ("cells", measure.id, _k(data, measure), questions)
+    found = data.derived.get(slot)
+    if found is not None:
+        return found
+    everyone = frozenset(data.survey.parent)
     cells: set[Cell] = {
-        (unit, None, None) for unit in _patterns(data, measure, scope, (), cache).units
+        (unit, None, None) for unit in _patterns(data, measure, everyone, ()).units
     }
     offered = filter_question(data.survey.definition)
     if measure.kind != "item":
         for question in (q for q in questions if q == offered):
-            cells |= set(_patterns(data, measure, scope, (question,), cache).filters)
+            cells |= set(_patterns(data, measure, everyone, (question,)).filters)
     if measure.sensitive:
         threshold = data.survey.definition.comment_threshold
         cells = {
@@ -150,7 +218,9 @@ def released_cells(
                 data.survey.root(c[0]) == c[0], _count(data, measure, c), threshold
             )
         }
-    return cells
+    found = frozenset(cells)
+    data.derived[slot] = found
+    return found
 
 
 def _count(data: WaveData, measure: Measure, cell: Cell) -> int:
@@ -173,8 +243,7 @@ class CellRelease:
             if filter
             else np.ones(data.n, dtype=bool)
         )
-        self._cells: dict[str, set[Cell]] = {}
-        self._patterns: dict[Any, Release] = {}
+        self._cells: dict[str, frozenset[Cell]] = {}
 
     def mask(self, unit: str) -> np.ndarray:
         return self.data.in_subtree(unit) & self.filter_mask
@@ -186,22 +255,60 @@ class CellRelease:
         if self.filter and measure.kind == "item":
             return False, "filter"  # a filtered view shows scales only
         if measure.id not in self._cells:
-            self._cells[measure.id] = released_cells(
-                self.data, measure, self.scope, self.questions, self._patterns
-            )
+            # the organisation's cells: the unit is in scope, so restricting them to the
+            # scope (as :func:`released_cells` does) would not change the answer below
+            self._cells[measure.id] = _org_cells(self.data, measure, self.questions)
         key: Cell = (unit, *self.filter) if self.filter else (unit, None, None)
         if key in self._cells[measure.id]:
             return True, None
-        n = int(np.count_nonzero(measure.valid & self.mask(unit)))
+        n = self._n(measure, unit)
         return False, "fewer-than-k" if n < _k(self.data, measure) else "complementary"
+
+    def _n(self, measure: Measure, unit: str) -> int:
+        """Valid responses of ``measure`` in the unit's subtree (under the filter)."""
+        slot = ("n", measure.id, unit, self.filter)
+        n = self.data.derived.get(slot)
+        if n is None:
+            n = int(np.count_nonzero(measure.valid & self.mask(unit)))
+            _keep(self.data, slot, n)
+        return n
 
     def cell(self, measure: Measure, unit: str) -> dict[str, Any]:
         ok, reason = self.shown(measure, unit)
-        return cell(measure, self.mask(unit)) if ok else withheld(reason or "fewer-than-k")
+        if not ok:
+            return withheld(reason or "fewer-than-k")
+        # a released cell's statistics depend on the wave's data alone: computed once
+        slot = ("cell", measure.id, unit, self.filter)
+        found = self.data.derived.get(slot)
+        if found is None:
+            found = cell(measure, self.mask(unit))
+            _keep(self.data, slot, found)
+        return _copy(found)
 
     def count(self, unit: str) -> dict[str, Any]:
         """The unit's response count: ``{"n", "suppressed", "reason"}``."""
         measure = self.data.measures[""]
         ok, reason = self.shown(measure, unit)
-        n = int(np.count_nonzero(self.mask(unit))) if ok else None
+        n = self._n(measure, unit) if ok else None
         return {"n": n, "suppressed": not ok, "reason": reason}
+
+
+#: Most cell statistics and counts kept per wave (about 1 kB each; the patterns and released
+#: cells of every measure are always kept).
+MAX_KEPT = 50_000
+
+
+def _keep(data: WaveData, slot: tuple, value: Any) -> None:
+    """Remember ``value`` in ``data.derived`` while fewer than :data:`MAX_KEPT` are kept."""
+    if len(data.derived) < MAX_KEPT:
+        data.derived[slot] = value
+
+
+def _copy(found: dict[str, Any]) -> dict[str, Any]:
+    """A cell the caller may change without changing the cached one."""
+    out = dict(found)
+    if out.get("ci") is not None:
+        out["ci"] = list(out["ci"])
+    if out.get("distribution") is not None:
+        out["distribution"] = dict(out["distribution"])
+    return out
