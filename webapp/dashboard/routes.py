@@ -25,6 +25,7 @@ from webapp.dashboard.assets import (
     plotly_version,
 )
 from webapp.results.comments import unit_comments
+from webapp.results.data import request_memo
 from webapp.results.sensitive import unwanted_behaviour
 
 __all__: list[str] = []
@@ -84,6 +85,12 @@ def survey(survey: str) -> Response:
 @bp.get("/<survey>/<wave>/<unit>")
 def unit(survey: str, wave: str, unit: str) -> str:
     """One unit in one wave: every number from :mod:`webapp.results`."""
+    # the page asks the service five times: read the survey and organisation once
+    with request_memo():
+        return _unit_page(survey, wave, unit)
+
+
+def _unit_page(survey: str, wave: str, unit: str) -> str:
     from surveys.definitions import get_survey
     from webapp.dashboard.quality import scale_quality
     from webapp.dashboard.view import build_page, filter_choices

@@ -31,10 +31,10 @@ from typing import Any
 
 from engine.disclosure import comments_allowed, suppress_scope
 from surveys.db import Database
-from surveys.responses import count_by_unit, load_comments
+from surveys.responses import load_comments
 from surveys.users import UserInfo
 from webapp.results.access import disclosure_scope, subtree
-from webapp.results.data import SurveyContext
+from webapp.results.data import SurveyContext, responses_by_unit
 from webapp.results.service import header, prepare
 
 __all__ = ["comment_units", "unit_comments"]
@@ -112,7 +112,7 @@ def unit_comments(
         return _withheld(out, "wave-open")
     if parsed is not None:
         return _withheld(out, "filter")
-    own = count_by_unit(db, survey, wave)
+    own = responses_by_unit(db, context, wave)
     members = subtree(context.parent, unit_code)
     n = sum(own.get(code, 0) for code in members)
     if not comments_allowed(n, definition.comment_threshold, filtered=False):

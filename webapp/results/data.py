@@ -9,8 +9,11 @@ behind that very number).
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -24,10 +27,19 @@ from surveys.definition import SurveyDefinition
 from surveys.definitions import get_survey
 from surveys.errors import NotFound
 from surveys.org import UnitInfo, list_units
-from surveys.responses import AnswerMatrix, count_responses, load_answers
+from surveys.responses import AnswerMatrix, count_by_unit, count_responses, load_answers
 from surveys.waves import WaveInfo, list_waves
 
-__all__ = ["MIN_SHARE", "Measure", "SurveyContext", "WaveData", "load_survey", "load_wave"]
+__all__ = [
+    "MIN_SHARE",
+    "Measure",
+    "SurveyContext",
+    "WaveData",
+    "load_survey",
+    "load_wave",
+    "request_memo",
+    "responses_by_unit",
+]
 
 #: Share of a scale's items a respondent must answer for a scale score.
 MIN_SHARE = 2 / 3
@@ -91,11 +103,46 @@ class SurveyContext:
         return self.units[code]
 
 
+#: Per request (see :func:`request_memo`): loaded surveys and response counts.
+_MEMO: contextvars.ContextVar[dict[tuple, Any] | None] = contextvars.ContextVar(
+    "samen_results_memo", default=None
+)
+
+
+@contextmanager
+def request_memo() -> Iterator[None]:
+    """Within the block, load each survey and count each wave's responses once.
+
+    A page that asks the service for results, heatmap, trend, rates and comments of one
+    unit would otherwise read the survey, the organisation and the waves five times. Use
+    it around the service calls of one request only: changes made inside the block by
+    others are not seen until it ends.
+    """
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def load_survey(db: Database, slug: str) -> SurveyContext:
     """The survey ``slug`` with its waves and the organisation (NotFound when unknown)."""
-    definition = get_survey(db, slug)
-    units = {info.code: info for info in list_units(db)}
-    return SurveyContext(definition, units, list_waves(db, slug))
+
+    def load() -> SurveyContext:
+        definition = get_survey(db, slug)
+        units = {info.code: info for info in list_units(db)}
+        return SurveyContext(definition, units, list_waves(db, slug))
+
+    return _memo(("survey", db.url, slug), load)
 
 
 def scale_id(definition: SurveyDefinition, instrument_id: str, scale: str) -> str:
@@ -269,7 +316,7 @@ def load_wave(db: Database, survey: SurveyContext, label: str) -> WaveData:
         label,
         wave.closed_on,
         wave.purged_on,
-        count_responses(db, slug, label),
+        _memo(("count", db.url, slug, label), lambda: count_responses(db, slug, label)),
         tuple(sorted((c, u.parent_code) for c, u in survey.units.items())),
     )
     with _LOCK:
@@ -284,3 +331,16 @@ def load_wave(db: Database, survey: SurveyContext, label: str) -> WaveData:
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return data
+
+
+def responses_by_unit(db: Database, survey: SurveyContext, label: str) -> dict[str, int]:
+    """:func:`surveys.responses.count_by_unit`: from the cached data when the wave is closed."""
+    if survey.wave(label).is_open:
+        return count_by_unit(db, survey.definition.slug, label)
+    data = load_wave(db, survey, label)
+    found = data.derived.get(("responses by unit",))
+    if found is None:
+        everyone = np.ones(data.n, dtype=bool)
+        found = {code: n for code, n in data.own_counts(everyone).items() if n}
+        data.derived[("responses by unit",)] = found
+    return dict(found)

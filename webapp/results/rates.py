@@ -6,10 +6,10 @@ from typing import Any
 
 from engine.disclosure import suppress_scope
 from surveys.db import Database
-from surveys.invitations import count_unused_invitations
-from surveys.responses import count_by_unit
 from surveys.users import UserInfo
+from surveys.versions import count_unused_by_unit
 from webapp.results.access import disclosure_scope, subtree
+from webapp.results.data import responses_by_unit
 from webapp.results.service import header, prepare
 
 __all__ = ["response_rate"]
@@ -36,11 +36,9 @@ def response_rate(
     parent = context.parent
     scope = disclosure_scope(user, parent)
     own_responses = {code: 0 for code in parent}
-    own_responses.update(count_by_unit(db, survey, wave))
-    own_invited = {
-        code: own_responses[code] + count_unused_invitations(db, survey, wave, code)
-        for code in parent
-    }
+    own_responses.update(responses_by_unit(db, context, wave))
+    unused = count_unused_by_unit(db, survey, wave)
+    own_invited = {code: own_responses[code] + unused.get(code, 0) for code in parent}
     shown = suppress_scope(parent, own_responses, k, scope).shown
     if not definition.open_link:
         shown = shown & suppress_scope(parent, own_invited, k, scope).shown
