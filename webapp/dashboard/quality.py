@@ -66,12 +66,6 @@ def _quiet(fn: Callable[[], Any]) -> Any:
             return None
 
 
-#: Computed figures per (database, survey, wave, unit, released scales): a closed wave's
-#: responses do not change, and omega costs tens of milliseconds per scale.
-_CACHE: dict[tuple, dict[str, dict[str, float | None]]] = {}
-_CACHE_SIZE = 512
-
-
 def scale_quality(
     db: Any, survey: str, wave: str, unit_code: str, released: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, dict[str, float | None]]:
@@ -84,60 +78,80 @@ def scale_quality(
     released : mapping
         ``unit_results(...)["scales"]``: only scales with ``suppressed`` false get values.
         Everything else (and a wave that is not released) gives an empty dict.
+
+    Notes
+    -----
+    The figures are kept with the wave's cached data (``WaveData.derived``, see
+    :func:`webapp.results.data.load_wave`): per unit and scale (omega costs tens of
+    milliseconds per scale), and ICC(1), which describes the whole organisation, once per
+    scale and wave. A purge or new responses load the wave afresh, and the figures with it.
     """
+    from webapp.results.data import load_survey, load_wave
+
     wanted = [sid for sid, c in released.items() if not c.get("suppressed") and c.get("n")]
     if not wanted:
         return {}
-    source = getattr(db, "url", None) or id(db)
-    key = (source, survey, wave, unit_code, tuple((sid, released[sid]["n"]) for sid in wanted))
-    if key not in _CACHE:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _compute(db, survey, wave, unit_code, wanted)
-    return {sid: dict(values) for sid, values in _CACHE[key].items()}
+    context = load_survey(db, survey)
+    data = load_wave(db, context, wave)
+    out: dict[str, dict[str, float | None]] = {}
+    for sid in wanted:
+        slot = ("quality", sid, unit_code, context.definition.k)
+        found = data.derived.get(slot)
+        if found is None:
+            found = _compute(data, unit_code, sid)
+            if found is not None:
+                data.derived[slot] = found
+        if found is not None:
+            out[sid] = dict(found)
+    return out
 
 
-def _compute(
-    db: Any, survey: str, wave: str, unit_code: str, wanted: list[str]
-) -> dict[str, dict[str, float | None]]:
+def _compute(data: Any, unit_code: str, sid: str) -> dict[str, float | None] | None:
     import numpy as np
     import pandas as pd
 
-    from engine.aggregation import icc, rwg_j
+    from engine.aggregation import rwg_j
     from engine.omega import omega
     from engine.reliability import cronbach_alpha
-    from webapp.results.data import load_survey, load_wave
 
-    context = load_survey(db, survey)
-    data = load_wave(db, context, wave)
-    k = context.definition.k
-    in_unit = data.in_subtree(unit_code)
-    out: dict[str, dict[str, float | None]] = {}
-    for sid in wanted:
-        measure = data.measures.get(sid)
-        if measure is None or measure.answers is None or measure.scores is None:
-            continue
-        rows = measure.valid & in_unit
-        frame = pd.DataFrame(measure.answers[rows])
-        alpha = _quiet(lambda f=frame: cronbach_alpha(f).alpha) if frame.shape[1] > 1 else None
-        om = _quiet(lambda f=frame: omega(f, 1).total) if frame.shape[1] > 2 else None
-        rwg = _quiet(
-            lambda f=frame, m=measure: rwg_j(f, np.zeros(len(f)), len(m.points)).per_group.iloc[0]
-        )
-        own = data.unit_pos[measure.valid]
-        scores = measure.scores[measure.valid]
-        counts = np.bincount(own[own >= 0], minlength=len(data.codes))
-        keep = (own >= 0) & (counts[np.maximum(own, 0)] >= k)
-        icc1 = None
-        if np.count_nonzero(counts >= k) >= 2:
-            icc1 = _quiet(lambda s=scores[keep], g=own[keep]: icc(s, g).icc1)
-        out[sid] = {
-            "alpha": _finite(alpha) if alpha is not None else None,
-            "omega": _finite(om) if om is not None else None,
-            "rwg_j": _finite(rwg) if rwg is not None else None,
-            "icc1": _finite(icc1) if icc1 is not None else None,
-        }
-    return out
+    measure = data.measures.get(sid)
+    if measure is None or measure.answers is None or measure.scores is None:
+        return None
+    rows = measure.valid & data.in_subtree(unit_code)
+    frame = pd.DataFrame(measure.answers[rows])
+    alpha = _quiet(lambda f=frame: cronbach_alpha(f).alpha) if frame.shape[1] > 1 else None
+    om = _quiet(lambda f=frame: omega(f, 1).total) if frame.shape[1] > 2 else None
+    rwg = _quiet(
+        lambda f=frame, m=measure: rwg_j(f, np.zeros(len(f)), len(m.points)).per_group.iloc[0]
+    )
+    return {
+        "alpha": _finite(alpha) if alpha is not None else None,
+        "omega": _finite(om) if om is not None else None,
+        "rwg_j": _finite(rwg) if rwg is not None else None,
+        "icc1": _icc1(data, measure),
+    }
+
+
+def _icc1(data: Any, measure: Any) -> float | None:
+    """ICC(1) of a scale over the units with at least k scores (one number per wave)."""
+    import numpy as np
+
+    from engine.aggregation import icc
+
+    k = data.survey.definition.k
+    slot = ("icc1", measure.id, k)
+    if slot in data.derived:
+        return data.derived[slot]
+    own = data.unit_pos[measure.valid]
+    scores = measure.scores[measure.valid]
+    counts = np.bincount(own[own >= 0], minlength=len(data.codes))
+    keep = (own >= 0) & (counts[np.maximum(own, 0)] >= k)
+    icc1 = None
+    if np.count_nonzero(counts >= k) >= 2:
+        icc1 = _quiet(lambda s=scores[keep], g=own[keep]: icc(s, g).icc1)
+    value = _finite(icc1) if icc1 is not None else None
+    data.derived[slot] = value
+    return value
 
 
 def trust_words(
