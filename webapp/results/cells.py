@@ -14,7 +14,7 @@ import numpy as np
 from engine.scoring import favourable_share
 from webapp.results.data import Measure
 
-__all__ = ["DIGITS", "cell", "favourable_top", "withheld"]
+__all__ = ["DIGITS", "cell", "cell_at", "favourable_top", "withheld"]
 
 #: Decimals of released means, SDs, intervals and shares.
 DIGITS = 4
@@ -54,10 +54,20 @@ def cell(measure: Measure, mask: np.ndarray, confidence: float = 0.95) -> dict[s
     so favourable is always the agreeing end) of the respondents counted in n;
     ``distribution`` maps each response code to its share.
     """
+    return cell_at(measure, np.flatnonzero(mask), confidence)
+
+
+def cell_at(measure: Measure, rows: np.ndarray, confidence: float = 0.95) -> dict[str, Any]:
+    """:func:`cell` over the responses at positions ``rows`` (ascending).
+
+    The same numbers as ``cell(measure, mask)`` for ``rows = np.flatnonzero(mask)``: the
+    same responses in the same order, taken by position, so a small unit costs little in a
+    large wave.
+    """
     from scipy.special import stdtrit
 
-    selected = measure.valid & mask
-    n = int(np.count_nonzero(selected))
+    selected = rows[measure.valid[rows]]
+    n = int(selected.size)
     out: dict[str, Any] = {"n": n, "suppressed": False, "reason": None}
     answers = measure.answers[selected] if measure.answers is not None else np.empty((0, 0))
     pooled = answers[~np.isnan(answers)]

@@ -16,7 +16,7 @@ from surveys.definition import SurveyDefinition
 from surveys.errors import InputError
 from surveys.users import UserInfo
 from webapp.results.access import disclosure_scope
-from webapp.results.cells import cell, withheld
+from webapp.results.cells import cell_at, withheld
 from webapp.results.data import Measure, SurveyContext, WaveData
 
 __all__ = [
@@ -264,12 +264,21 @@ class CellRelease:
         n = self._n(measure, unit)
         return False, "fewer-than-k" if n < _k(self.data, measure) else "complementary"
 
+    def _rows(self, unit: str) -> np.ndarray:
+        """Positions of the responses in :meth:`mask` (kept per wave, unit and filter)."""
+        slot = ("rows", unit, self.filter)
+        rows = self.data.derived.get(slot)
+        if rows is None:
+            rows = np.flatnonzero(self.mask(unit))
+            _keep(self.data, slot, rows)
+        return rows
+
     def _n(self, measure: Measure, unit: str) -> int:
         """Valid responses of ``measure`` in the unit's subtree (under the filter)."""
         slot = ("n", measure.id, unit, self.filter)
         n = self.data.derived.get(slot)
         if n is None:
-            n = int(np.count_nonzero(measure.valid & self.mask(unit)))
+            n = int(np.count_nonzero(measure.valid[self._rows(unit)]))
             _keep(self.data, slot, n)
         return n
 
@@ -281,7 +290,7 @@ class CellRelease:
         slot = ("cell", measure.id, unit, self.filter)
         found = self.data.derived.get(slot)
         if found is None:
-            found = cell(measure, self.mask(unit))
+            found = cell_at(measure, self._rows(unit))
             _keep(self.data, slot, found)
         return _copy(found)
 
