@@ -9,15 +9,26 @@ from instruments import Instrument, Item
 __all__ = [
     "MODULES",
     "RELEASES",
+    "STEPS_REFUSED",
     "SurveyDefinition",
 ]
 
 #: Optional modules. demographics and unwanted_behaviour add an instrument (the built-in one,
 #: or a file); open_comments adds a free-text question at the end.
 MODULES = ("demographics", "unwanted_behaviour", "open_comments")
-#: "closed": results appear only after the wave closes; "steps": an open wave's results change
-#: only in steps of at least k new responses.
-RELEASES = ("closed", "steps")
+#: "closed": results appear only after the wave closes. The only policy offered: "steps" (an
+#: open wave's results changing in steps of at least k) is refused with :data:`STEPS_REFUSED`.
+RELEASES = ("closed",)
+#: Why ``release: steps`` is refused. Every cell shown while a wave is open differs from the
+#: final one by the responses that arrived after its last step; that group is below k in
+#: general, so the final figures would have to stay at the last step for good (and the
+#: database would keep which responses came last, a time trace DESIGN.md forbids) or be
+#: withheld. Until that trade-off is decided, results appear after the wave closes.
+STEPS_REFUSED = (
+    "'steps' is not offered: results shown while a wave is open, subtracted from the final "
+    "ones, would reveal the last fewer-than-k respondents; use 'closed' (results appear "
+    "after the wave closes)"
+)
 
 
 @dataclass(frozen=True)

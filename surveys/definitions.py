@@ -19,7 +19,7 @@ Format (surveys/examples/hospital.yaml is a complete example)::
     min_group_size: 5                  # k; default 5, never below 3
     comment_threshold: 10              # default 10, at least k
     retention_days: 730                # default 730
-    release: closed                    # closed (default) | steps
+    release: closed                    # closed (the only policy; 'steps' is refused)
     open_link: false                   # one shared link where respondents pick their unit
     open_link_limit: 1                 # submissions per browser through the open link
     privacy_contact: {nl: ..., en: ...}  # or one string for all languages
@@ -45,7 +45,7 @@ from instruments import (
     parse_instrument,
 )
 from surveys.db import Database
-from surveys.definition import MODULES, RELEASES, SurveyDefinition
+from surveys.definition import MODULES, RELEASES, STEPS_REFUSED, SurveyDefinition
 from surveys.errors import InputError, NotFound, SamenError
 from surveys.models import SurveyRow
 
@@ -267,7 +267,10 @@ def _build(
     retention = integer("retention_days", 730, 1, "keep responses at least a day")
     open_limit = integer("open_link_limit", 1, 1, "allow at least one submission")
     release = data.get("release", "closed")
-    if release not in RELEASES:
+    if release == "steps":
+        problem("release", STEPS_REFUSED)
+        release = "closed"
+    elif release not in RELEASES:
         problem("release", f"one of {', '.join(RELEASES)}, got {release!r}")
         release = "closed"
     open_link = data.get("open_link", False)

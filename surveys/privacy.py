@@ -173,13 +173,8 @@ def _statements(
     ]
     release = (
         "Uitkomsten verschijnen pas nadat de ronde is gesloten."
-        if nl and d.release == "closed"
-        else "Results appear only after the round has closed."
-        if d.release == "closed"
-        else f"Tijdens de ronde veranderen uitkomsten pas na telkens minstens {k} nieuwe "
-        "antwoorden."
         if nl
-        else f"While the round is open, results change only after at least {k} new answers."
+        else "Results appear only after the round has closed."
     )
     who_sees = [
         f"Niemand ziet individuele antwoorden. Managers, HR en {org} zien alleen uitkomsten "

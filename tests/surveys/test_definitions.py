@@ -68,7 +68,8 @@ def test_defaults(tmp_path):
     [
         ("min_group_size: 2\n", "min_group_size: 2 is below 3"),
         ("min_group_size: 7\ncomment_threshold: 5\n", "comment_threshold: 5 is below 7"),
-        ("release: sometimes\n", "release: one of closed, steps"),
+        ("release: sometimes\n", "release: one of closed, got 'sometimes'"),
+        ("release: steps\n", "release: 'steps' is not offered"),
         ("colour: blue\n", "colour: unknown setting"),
         ("modules: {video: true}\n", "modules.video: unknown module"),
         ("open_link: maybe\n", "open_link: true or false"),
