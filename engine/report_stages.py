@@ -95,9 +95,11 @@ def correlations(keyed: pd.DataFrame, notes: Notes) -> pd.DataFrame | None:
     """Pairwise-complete correlations of the items that vary, computed once for every stage
     (the only factor-analytic step whose cost grows with the number of respondents)."""
     usable = _usable_columns(keyed)
+    unanswered = set(_unanswered_columns(keyed))
     for column in keyed.columns:
         if column not in usable:
-            notes.add(f"efa.kmo_items.{column}", "constant item, left out of the factor analyses")
+            what = "item without any answer" if column in unanswered else "constant item"
+            notes.add(f"efa.kmo_items.{column}", f"{what}, left out of the factor analyses")
     if len(usable) < 2:
         return None
     correlation_matrix = _fn("engine.factors", "correlation_matrix")
@@ -170,7 +172,15 @@ def reliability_stage(
     constant = [c for c in items.columns if c not in varies]
     if constant:
         plain_mean_sd()
-        reason = f"constant item(s) {', '.join(map(str, constant))}: correlations undefined"
+        unanswered = set(_unanswered_columns(items[constant]))
+        parts = []
+        if unanswered:
+            names = ", ".join(str(c) for c in constant if c in unanswered)
+            parts.append(f"no answers to item(s) {names}")
+        if len(unanswered) < len(constant):
+            names = ", ".join(str(c) for c in constant if c not in unanswered)
+            parts.append(f"constant item(s) {names}")
+        reason = "; ".join(parts) + ": correlations undefined"
         for key in _RELIABILITY_KEYS:
             notes.add(f"{base}.{key}", reason)
         return out
@@ -311,8 +321,20 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     out.update({key: getattr(res, key, None) for key in keys})
     out["rmsea_ci"] = list(res.rmsea_ci)
     out["converged"] = bool(getattr(res, "converged", True))
-    if not out["converged"]:
-        notes.add("cfa", "the ML estimation did not converge")
+    if not out["converged"] and res.n <= len(items):
+        # engine.cfa fits nothing then: say why rather than "did not converge"
+        notes.add(
+            "cfa",
+            f"{res.n} respondent(s) answered every item of the model, {len(items) + 1} or more"
+            " are needed (listwise deletion, as lavaan)",
+        )
+    elif not out["converged"]:
+        varies = set(_usable_columns(keyed[items]))
+        constant = [item for item in items if item not in varies]
+        if constant:
+            notes.add("cfa", f"constant item(s) {', '.join(constant)}: no ML fit")
+        else:
+            notes.add("cfa", "the ML estimation did not converge")
     # engine.cfa gives {factor: {item: loading}}; the report reads item -> factor like the EFA
     by_item: dict[str, dict[str, Any]] = {}
     for factor, row in _loadings(res.loadings).items():
@@ -384,6 +406,12 @@ def _usable_columns(frame: pd.DataFrame) -> list[str]:
     values = frame.to_numpy(dtype=float)
     varies = np.fmax.reduce(values, axis=0) > np.fmin.reduce(values, axis=0)
     return [c for c, ok in zip(frame.columns, varies, strict=True) if ok]
+
+
+def _unanswered_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns without a single answer (all NaN)."""
+    empty = np.isnan(frame.to_numpy(dtype=float)).all(axis=0)
+    return [c for c, none in zip(frame.columns, empty, strict=True) if none]
 
 
 def _column_mean_sd(frame: pd.DataFrame) -> tuple[list[float | None], list[float | None]]:

@@ -38,6 +38,11 @@ def fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+def _bound(value: Any) -> str:
+    """A response-range bound as given (``1``, ``0.25``), not rounded; None as ``NA``."""
+    return MISSING if value is None else f"{value:g}"
+
+
 def fmt_p(value: Any) -> str:
     """A p-value: three decimals, or ``<0.001``."""
     if value is None:
@@ -206,7 +211,7 @@ def _items_table(scale_id: str, scale: Mapping[str, Any]) -> Table:
         for item, v in scale["items"].items()
     )
     low, high = scale.get("range", (None, None))
-    caption = f"response range {fmt(low, 0)}-{fmt(high, 0)}"
+    caption = f"response range {_bound(low)}-{_bound(high)}"
     if reverse:
         caption += "; '-' marks a reverse-keyed item (statistics after reversing)"
     return Table(

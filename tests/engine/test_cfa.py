@@ -77,6 +77,18 @@ def test_holzinger_swineford_published_values() -> None:
     assert round(res.srmr, 3) == 0.065
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_chisq_and_rmsea_use_n_not_n_minus_1(name: str) -> None:
+    """lavaan: chisq = N F_ML and RMSEA = sqrt(max(chisq/df - 1, 0) / N). semopy's N - 1
+    moves RMSEA by less than the 2e-3 contract tolerance, so check it tightly here."""
+    fit, res = REF[name]["cfa"]["fit"], cfa(data(name), REF[name]["model"])
+    n, x2, df = res.n, res.chisq, res.df
+    assert res.rmsea == pytest.approx(fit["rmsea"], abs=1e-8)
+    assert res.chisq == pytest.approx(fit["chisq"], rel=1e-8)  # (N - 1) F_ML is 1/N off
+    semopy = np.sqrt(max(x2 / df - 1, 0) / (n - 1))
+    assert abs(semopy - fit["rmsea"]) > 1e-6  # the tolerance above tells them apart
+
+
 def test_listwise_deletion_and_extra_columns() -> None:
     x = data("holzinger").assign(comment="free text")
     x.loc[:9, "x1"] = np.nan

@@ -171,6 +171,31 @@ def test_constant_item_gives_null_reliability_and_kmo_with_reasons():
     assert _is_number(out["efa"]["kmo"])
 
 
+def test_item_without_answers_is_named_as_such_and_the_cfa_says_why():
+    data, _ = survey()
+    data["s0_1"] = np.nan  # nobody answered it: listwise deletion leaves no CFA rows
+    out = analyze(data, specs())
+    reason = "scales.scale0.alpha: no answers to item(s) s0_1: correlations undefined"
+    assert reason in out["notes"]
+    assert (
+        "efa.kmo_items.s0_1: item without any answer, left out of the factor analyses"
+        in (out["notes"])
+    )
+    assert out["cfa"]["n"] == 0 and out["cfa"]["chisq"] is None
+    cfa_notes = [n for n in out["notes"] if n.startswith("cfa: ")]
+    assert cfa_notes == [
+        "cfa: 0 respondent(s) answered every item of the model, 13 or more are needed"
+        " (listwise deletion, as lavaan)"
+    ]
+
+
+def test_constant_item_in_the_cfa_is_named():
+    data, _ = survey()
+    data["s0_1"] = 3.0
+    out = analyze(data, specs())
+    assert "cfa: constant item(s) s0_1: no ML fit" in out["notes"]
+
+
 def test_every_null_has_a_note():
     data, team = survey(n=60, n_teams=30)
     data.loc[:, "s1_2"] = np.nan  # an item nobody answered
