@@ -177,12 +177,12 @@ def _clear_caches() -> None:
     """Forget every process-wide cache of the results service (a fresh worker)."""
     import importlib
 
-    for name in ("webapp.results.data", "webapp.results.release", "webapp.dashboard.quality"):
+    for name in ("webapp.results.data", "webapp.results.release"):
         module = importlib.import_module(name)
         clear = getattr(module, "clear_caches", None)
         if clear is not None:
             clear()
-        for attr in ("_CACHE", "_PATTERNS", "_QUALITY"):
+        for attr in ("_CACHE", "_PATTERNS"):
             cache = getattr(module, attr, None)
             if hasattr(cache, "clear"):
                 cache.clear()

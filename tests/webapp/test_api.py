@@ -123,6 +123,33 @@ def test_results_json_suppression(api):
     assert "NaN" not in surg.__repr__()
 
 
+def test_results_json_trust_only_for_released_scales(api):
+    """``trust`` beside each of the unit's own scales: figures when released, else null."""
+    client, tokens = api
+    base = f"/api/v1/surveys/{S}/waves/{W}/units"
+    surg = _get(client, tokens, "manager", f"{base}/SURG/results").get_json()
+    released = {sid: c for sid, c in surg["scales"].items() if not c["suppressed"]}
+    assert released
+    for cell in released.values():
+        assert set(cell["trust"]) == {
+            "alpha",
+            "omega",
+            "rwg_j",
+            "icc1",
+            "reliability",
+            "agreement",
+            "differences",
+        }
+    trust = surg["scales"]["belonging.membership"]["trust"]
+    assert trust["reliability"] in ("good", "acceptable", "weak")
+    assert trust["agreement"] in ("strong", "moderate", "weak")
+    assert all("trust" not in c for c in surg["parent"]["scales"].values())
+    w2 = _get(client, tokens, "manager", f"{base}/W2/results").get_json()
+    assert w2["scales"] and all(c["trust"] is None for c in w2["scales"].values())
+    filtered = _get(client, tokens, "admin", f"{base}/HOSP/results?filter=dem_gender:1")
+    assert all(c["trust"] is None for c in filtered.get_json()["scales"].values())
+
+
 def test_bad_filter_is_400(api):
     client, tokens = api
     url = f"/api/v1/surveys/{S}/waves/{W}/units/SURG/results?filter=dem_gender:9"

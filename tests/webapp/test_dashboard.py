@@ -11,7 +11,6 @@ import json
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
@@ -22,7 +21,6 @@ from tests.webapp.helpers import csrf_token
 from webapp import create_app, results
 from webapp.config import TestConfig
 from webapp.dashboard import charts
-from webapp.dashboard.quality import scale_quality, trust_words
 
 PLAN = {"W1": 6, "W2": 3, "ICU": 7, "HOSP": 2}
 SECOND = "2026-2"
@@ -113,34 +111,6 @@ def test_trend_figure_leaves_gaps_for_withheld_waves():
 
 def test_wrap_breaks_long_labels():
     assert charts.wrap("one two three four", 9) == "one two<br>three<br>four"
-
-
-# --- trust in words ---------------------------------------------------------------------------
-
-
-def _say(text, **values):
-    return text % values if values else text
-
-
-@pytest.mark.parametrize(
-    ("quality", "levels", "fragment"),
-    [
-        ({"alpha": 0.86, "omega": 0.87, "rwg_j": 0.82, "icc1": 0.12}, ["good"] * 3, "shared view"),
-        ({"alpha": 0.74, "omega": None, "rwg_j": 0.6, "icc1": 0.07}, ["fair"] * 3, "moderately"),
-        ({"alpha": 0.55, "omega": 0.6, "rwg_j": 0.3, "icc1": 0.01}, ["weak", "weak", "fair"], ""),
-    ],
-)
-def test_trust_words_follow_the_documented_thresholds(quality, levels, fragment):
-    words = trust_words(quality, _say, lambda v: f"{v:.2f}")
-    assert [w["level"] for w in words] == levels
-    assert f"alpha {quality['alpha']:.2f}" in words[0]["text"]
-    assert f"rwg {quality['rwg_j']:.2f}" in words[1]["text"]
-    assert fragment in words[1]["text"]
-
-
-def test_trust_words_without_figures():
-    assert trust_words({}, _say, str)[0]["level"] == "none"
-    assert trust_words(None, _say, str)[0]["level"] == "none"
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -325,30 +295,34 @@ def test_dutch_page(dash_client):
     assert re.search(r"\d,\d\d", html)  # Dutch decimal comma
 
 
-def test_scale_quality_matches_the_engine_on_the_released_cell(dash_db):
-    from engine.reliability import cronbach_alpha
-    from surveys.definitions import get_survey
-    from surveys.responses import load_answers
+def _apa(value: float) -> str:
+    """A coefficient as the English page writes it: ``.86``, ``-.12``."""
+    from babel.numbers import format_decimal
 
-    user = _user(dash_db, "surg@example.org")
-    found = results.unit_results(dash_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "SURG", user)
-    quality = scale_quality(dash_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "SURG", found["scales"])
-    assert set(quality) == {sid for sid, c in found["scales"].items() if not c["suppressed"]}
-    definition = get_survey(dash_db, HOSPITAL_SLUG)
-    scale = definition.instrument("belonging").scales[0]
-    ids = [item.id for item in scale.items]
-    matrix = load_answers(dash_db, HOSPITAL_SLUG, HOSPITAL_WAVE)
-    frame = pd.DataFrame(matrix.values, columns=matrix.item_ids)[ids]
-    for item in scale.items:
-        if item.reverse:
-            frame[item.id] = 6 - frame[item.id]
-    rows = frame[np.isin(matrix.unit_codes.astype(str), ["SURG", "W1", "W2"])]
-    rows = rows[rows.notna().sum(axis=1) >= len(ids) * 2 / 3]
-    expected = cronbach_alpha(rows.reset_index(drop=True)).alpha
-    assert quality["belonging.membership"]["alpha"] == pytest.approx(expected, abs=1e-3)
-    # Withheld cells get nothing.
-    w2 = results.unit_results(dash_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2", user)
-    assert scale_quality(dash_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2", w2["scales"]) == {}
+    return re.sub(r"^(-?)0(?=\.)", r"\1", format_decimal(value, "0.00", locale="en"))
+
+
+def test_trust_words_beside_each_scale_are_the_services_figures(dash_client):
+    """The page's trust words come from the figures the API returns: they cannot diverge."""
+    login(dash_client, "surg@example.org")
+    api = f"/api/v1/surveys/{HOSPITAL_SLUG}/waves/{HOSPITAL_WAVE}/units"
+    scales = dash_client.get(f"{api}/SURG/results").get_json()["scales"]
+    html = dash_client.get(f"{URL}/SURG?lang=en").get_data(as_text=True)
+    shown = [c["trust"] for c in scales.values() if c["trust"]]
+    assert shown
+    for trust in shown:
+        if trust["alpha"] is not None:
+            assert f"(alpha {_apa(trust['alpha'])}" in html
+        if trust["rwg_j"] is not None:
+            assert f"(rwg {_apa(trust['rwg_j'])})" in html
+        if trust["icc1"] is not None:
+            assert f"(ICC {_apa(trust['icc1'])})" in html
+    # W2 (fewer than k): no figures, neither in the API nor on the page
+    small = dash_client.get(f"{api}/W2/results").get_json()["scales"]
+    assert all(c["trust"] is None for c in small.values())
+    page = dash_client.get(f"{URL}/W2?lang=en").get_data(as_text=True)
+    assert "(alpha " not in page and "(rwg " not in page and "(ICC " not in page
+    assert "No reliability or agreement figures here." in page
 
 
 def test_filter_goes_through_the_results_service(dash_db, dash_client):

@@ -92,7 +92,6 @@ def unit(survey: str, wave: str, unit: str) -> str:
 
 def _unit_page(survey: str, wave: str, unit: str) -> str:
     from surveys.definitions import get_survey
-    from webapp.dashboard.quality import scale_quality
     from webapp.dashboard.view import build_page, filter_choices
 
     user = _staff()
@@ -107,11 +106,6 @@ def _unit_page(survey: str, wave: str, unit: str) -> str:
         )
         over_time = results.trend(db, survey, unit, user, filter=filter)
         rate = results.response_rate(db, survey, wave, unit, user) if not filter else None
-        quality = (
-            scale_quality(db, survey, wave, unit, found["scales"])
-            if found.get("released") and not filter
-            else {}
-        )
         definition = get_survey(db, survey)
         comments = unit_comments(db, survey, wave, unit, user, filter=filter)
     except results.AccessDenied:
@@ -126,7 +120,6 @@ def _unit_page(survey: str, wave: str, unit: str) -> str:
         rate=rate,
         heatmap=heat,
         trend=over_time,
-        quality=quality,
         unit_url=lambda code: url_for("dashboard.unit", survey=survey, wave=wave, unit=code),
     )
     waves = [

@@ -17,8 +17,8 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 
 from webapp.dashboard import charts
-from webapp.dashboard.quality import trust_words
 from webapp.i18n import current_language, localized
+from webapp.results.trust import trust_words
 
 __all__ = ["STARTERS", "build_page", "filter_choices", "withheld_text"]
 
@@ -175,10 +175,13 @@ def build_page(
     rate: Mapping[str, Any] | None,
     heatmap: Mapping[str, Any] | None,
     trend: Mapping[str, Any] | None,
-    quality: Mapping[str, Mapping[str, float | None]],
     unit_url: Callable[[str], str],
 ) -> dict[str, Any]:
-    """Everything the template shows, with the figures as dicts."""
+    """Everything the template shows, with the figures as dicts.
+
+    Beside each scale, the words of its trust figures (``results["scales"][id]["trust"]``
+    from the results service, None when withheld or filtered).
+    """
     k = int(results["k"])
     separators = ",." if current_language() == "nl" else ".,"
     value_range = _value_range(definition)
@@ -224,7 +227,8 @@ def build_page(
                     _cell(parent_block["scales"].get(sid), k) if parent_block else None
                 )
                 block["organisation"] = _cell(results["organisation"]["scales"].get(sid), k)
-                block["trust"] = trust_words(quality.get(sid), _, _coef)
+                trust = (results["scales"].get(sid) or {}).get("trust")
+                block["trust"] = trust_words(trust, _, _coef)
             scales.append(block)
         scored = [s for s in scales if s["scored"]]
         figure = None

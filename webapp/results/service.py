@@ -15,6 +15,7 @@ from webapp.results.access import check_unit
 from webapp.results.cells import withheld
 from webapp.results.data import SurveyContext, load_survey, load_wave, scale_id
 from webapp.results.release import CellRelease, Filter, parse_filter
+from webapp.results.trust import scale_trust
 
 __all__ = ["header", "heatmap", "prepare", "trend", "unit_results"]
 
@@ -104,7 +105,10 @@ def unit_results(
         ``{"unit", "name", "n", "suppressed", "reason", "scales", "items", "children",
         "parent", "organisation"}`` plus the header (survey, wave, wave_state, released,
         k, filter). Withheld numbers are None. While the wave is open nothing is released
-        (DESIGN.md, anonymity point 3: results appear after the wave closes).
+        (DESIGN.md, anonymity point 3: results appear after the wave closes). Each of the
+        unit's own scale cells also holds ``"trust"``: :func:`webapp.results.trust.scale_trust`
+        (reliability, agreement, team differences) for a released cell without a filter,
+        None otherwise; the parent and organisation blocks have no trust figures.
 
     Raises
     ------
@@ -122,6 +126,8 @@ def unit_results(
     root = context.root(unit_code)
     if info.is_open:
         out.update(_held_block(context, unit_code, "wave-open"))
+        for held in out["scales"].values():
+            held["trust"] = None
         out["children"] = [
             {
                 "unit": c,
@@ -138,6 +144,10 @@ def unit_results(
     data = load_wave(db, context, wave)
     disclosure = CellRelease(data, user, parsed)
     out.update(_unit_block(disclosure, unit_code))
+    for sid, found in out["scales"].items():
+        # trust figures of released, unfiltered cells only: never about a group below k
+        shown = parsed is None and not found["suppressed"] and found["n"]
+        found["trust"] = scale_trust(data, data.measures[sid], unit_code) if shown else None
     out["children"] = [
         _unit_block(disclosure, c, with_cells=False) for c in context.children[unit_code]
     ]
