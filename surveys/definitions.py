@@ -154,7 +154,9 @@ def _read(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InputError(f"{name}: not valid YAML{where}") from None
+        problem = getattr(exc, "problem", None)
+        detail = f": {problem}" if problem else ""
+        raise InputError(f"{name}: not valid YAML{where}{detail}") from None
     if not isinstance(data, dict):
         raise InputError(f"{name}: a survey file is a mapping of settings (id, title, ...)")
     problems: list[str] = []
@@ -186,7 +188,8 @@ def _read(
                 raise SamenError(f"{name}: instrument {ref!r} has no file")
             sources.append((role, ref, Path(instrument.path).read_text(encoding="utf-8")))
         except InstrumentError as exc:
-            problems += [f"{name}: instruments: {problem}" for problem in exc.problems]
+            key = "instruments" if role == "core" else f"modules.{role}"
+            problems += [f"{name}: {key}: {problem}" for problem in exc.problems]
     return dict(data, _file=name), sources, problems
 
 

@@ -78,8 +78,13 @@ def sniff_delimiter(text: str) -> str:
 
 def read_csv(
     path: str | os.PathLike[str],
-) -> tuple[str, list[str], list[tuple[int, dict[str, str]]]]:
-    """(delimiter, header, [(line, row)]) of a CSV file; header names lower-cased and stripped."""
+) -> tuple[str, list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+    """(delimiter, header, [(line, row)], [(line, problem)]) of a CSV file.
+
+    Header names are lower-cased and stripped. A line with more fields than the header is
+    left out of the rows and named in ``problems``, so the caller can report it together
+    with the problems of the other lines.
+    """
     name = os.fspath(path)
     try:
         raw = Path(path).read_bytes()
@@ -95,36 +100,52 @@ def read_csv(
     try:
         header = [column.strip().lower() for column in next(reader)]
         rows: list[tuple[int, dict[str, str]]] = []
+        problems: list[tuple[int, str]] = []
         for values in reader:
             if not any(value.strip() for value in values):
                 continue
             line = reader.line_num
             if len(values) > len(header):
-                message = (
-                    f"{name}: line {line}: {len(values)} fields, the header has {len(header)}"
+                problems.append(
+                    (
+                        line,
+                        f"{name}: line {line}: {len(values)} fields, the header has "
+                        f"{len(header)} (a value with a '{delimiter}' in it needs double quotes)",
+                    )
                 )
-                raise InputError(message, [message])
+                continue
             row = {column: value.strip() for column, value in zip(header, values, strict=False)}
             rows.append((line, row))
     except csv.Error as exc:
         message = f"{name}: line {reader.line_num}: {exc}"
         raise InputError(message, [message]) from None
-    return delimiter, header, rows
+    return delimiter, header, rows, problems
 
 
 def read_units_csv(path: str | os.PathLike[str]) -> tuple[str, list[tuple[int, UnitInfo]]]:
     """Parse and check an org CSV on its own; InputError lists problems per line."""
+    delimiter, units, _codes, problems = _parse_units(path)
+    if problems:
+        messages = _in_line_order(problems)
+        raise InputError(_summary(os.fspath(path), messages), messages)
+    return delimiter, units
+
+
+def _parse_units(
+    path: str | os.PathLike[str],
+) -> tuple[str, list[tuple[int, UnitInfo]], set[str], list[tuple[int, str]]]:
+    """(delimiter, valid units, every unit_id the file names, problems per line)."""
     name = os.fspath(path)
-    delimiter, header, rows = read_csv(path)
+    delimiter, header, rows, read_problems = read_csv(path)
     missing = [column for column in REQUIRED if column not in header]
     if missing:
         message = f"{name}: line 1: missing column(s) {', '.join(missing)}"
         message += f" (expected {','.join(REQUIRED)}[,manager_email])"
         raise InputError(message, [message])
-    problems: list[str] = []
+    problems = list(read_problems)
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if unknown:
-        problems.append(f"{name}: line 1: unknown column(s) {', '.join(unknown)}")
+        problems.append((1, f"{name}: line 1: unknown column(s) {', '.join(unknown)}"))
     units: list[tuple[int, UnitInfo]] = []
     seen: dict[str, int] = {}
     for line, row in rows:
@@ -135,27 +156,27 @@ def read_units_csv(path: str | os.PathLike[str]) -> tuple[str, list[tuple[int, U
         email = row.get("manager_email", "") or None
         if not CODE.fullmatch(code):
             problems.append(
-                f"{where}: unit_id {code!r} must be 1-64 letters, digits, '.', '-' or '_'"
+                (line, f"{where}: unit_id {code!r} must be 1-64 letters, digits, '.', '-' or '_'")
             )
             continue
         if code in seen:
-            problems.append(f"{where}: unit_id {code!r} duplicates line {seen[code]}")
+            problems.append((line, f"{where}: unit_id {code!r} duplicates line {seen[code]}"))
             continue
         seen[code] = line
+        before = len(problems)
         if not unit_name:
-            problems.append(f"{where}: unit {code!r} has no name")
+            problems.append((line, f"{where}: unit {code!r} has no name"))
         elif len(unit_name) > 200:
-            problems.append(f"{where}: the name of {code!r} is longer than 200 characters")
+            problems.append((line, f"{where}: the name of {code!r} is longer than 200 characters"))
         if parent == code:
-            problems.append(f"{where}: unit {code!r} is its own parent")
+            problems.append((line, f"{where}: unit {code!r} is its own parent"))
         if email is not None and not EMAIL.fullmatch(email):
-            problems.append(f"{where}: manager_email {email!r} is not an e-mail address")
-        units.append((line, UnitInfo(code, unit_name, parent, email)))
-    if not units and not problems:
-        problems.append(f"{name}: no units in the file")
-    if problems:
-        raise InputError(_summary(name, problems), problems)
-    return delimiter, units
+            problems.append((line, f"{where}: manager_email {email!r} is not an e-mail address"))
+        if len(problems) == before:
+            units.append((line, UnitInfo(code, unit_name, parent, email)))
+    if not seen and not problems:
+        problems.append((0, f"{name}: no units in the file"))
+    return delimiter, units, set(seen), problems
 
 
 def _summary(name: str, problems: list[str]) -> str:
@@ -174,23 +195,27 @@ def import_units(db: Database, path: str | os.PathLike[str]) -> ImportReport:
         empty names, unknown parents, cycles, bad e-mail addresses.
     """
     name = os.fspath(path)
-    delimiter, units = read_units_csv(path)
+    delimiter, units, named, line_problems = _parse_units(path)
     with db.session(write=True) as session:
         stored = {u.code: u for u in session.scalars(select(Unit)).all()}
         by_id = {u.id: u.code for u in stored.values()}
         parents = {code: by_id.get(u.parent_id) for code, u in stored.items() if u.parent_id}
         parents.update({u.code: u.parent_code for _, u in units})
-        known = set(stored) | {u.code for _, u in units}
-        problems: list[str] = []
+        known = set(stored) | named
+        tree_problems: list[tuple[int, str]] = []
         for line, unit in units:
             if unit.parent_code is not None and unit.parent_code not in known:
-                problems.append(
-                    f"{name}: line {line}: parent_id {unit.parent_code!r} of {unit.code!r} "
-                    "is not a unit in this file or the database"
+                tree_problems.append(
+                    (
+                        line,
+                        f"{name}: line {line}: parent_id {unit.parent_code!r} of {unit.code!r} "
+                        "is not a unit in this file or the database",
+                    )
                 )
-        if not problems:
-            problems += _cycles(name, units, parents)
-        if problems:
+        tree_problems += _cycles(name, units, parents)
+        if line_problems or tree_problems:
+            # One report for the whole file, in line order.
+            problems = _in_line_order(line_problems + tree_problems)
             raise InputError(_summary(name, problems), problems)
         created = updated = unchanged = 0
         for _, unit in units:
@@ -218,9 +243,14 @@ def import_units(db: Database, path: str | os.PathLike[str]) -> ImportReport:
     return ImportReport(created, updated, unchanged, not_in_file, delimiter)
 
 
+def _in_line_order(problems: list[tuple[int, str]]) -> list[str]:
+    """The messages of (line, message) pairs, by line (stable within a line)."""
+    return [message for _line, message in sorted(problems, key=lambda p: p[0])]
+
+
 def _cycles(
     name: str, units: list[tuple[int, UnitInfo]], parents: dict[str, str | None]
-) -> list[str]:
+) -> list[tuple[int, str]]:
     problems = []
     reported: set[str] = set()
     for line, unit in units:
@@ -232,7 +262,7 @@ def _cycles(
         if current == unit.code and unit.code not in reported:
             loop = [*chain, current]
             reported.update(loop)
-            problems.append(f"{name}: line {line}: cycle in the tree: {' -> '.join(loop)}")
+            problems.append((line, f"{name}: line {line}: cycle in the tree: {' -> '.join(loop)}"))
     return problems
 
 

@@ -137,19 +137,19 @@ def _statements(
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     k, c = d.min_group_size, d.comment_threshold
     nl = lang == "nl"
-    org = d.text(d.organisation, lang)
     stored = [
         "Je antwoorden, je afdeling, de ronde van het onderzoek en de taal waarin je antwoordde."
         if nl
         else "Your answers, your unit, the survey round and the language you answered in.",
     ]
     if d.demographics is not None:
+        # They are stored in the response itself (surveys.models.Response.demographics).
         stored.append(
-            "Je antwoorden op de vrijwillige vragen over jou, los van je andere antwoorden "
-            "bewaard."
+            "Je antwoorden op de vrijwillige vragen over jou, als je die beantwoordt. Ze staan "
+            "bij je andere antwoorden, nooit bij je opmerking."
             if nl
-            else "Your answers to the optional questions about you, stored apart from your "
-            "other answers."
+            else "Your answers to the optional questions about you, if you answer them. They "
+            "are kept with your other answers, never with your comment."
         )
     if d.comments_enabled:
         stored.append(
@@ -177,11 +177,15 @@ def _statements(
         else "Results appear only after the round has closed."
     )
     who_sees = [
-        f"Niemand ziet individuele antwoorden. Managers, HR en {org} zien alleen uitkomsten "
-        f"van groepen van minstens {k} personen; bij minder staat er 'minder dan {k}'."
+        "Niemand kan zien welke antwoorden van jou zijn, ook de organisatoren van dit "
+        "onderzoek niet."
         if nl
-        else f"Nobody sees individual answers. Managers, HR and {org} see only results of "
-        f"groups of at least {k} people; smaller groups show 'fewer than {k}'.",
+        else "Nobody can see which answers are yours, not even the people who run this survey.",
+        f"Managers, HR en de organisatoren zien alleen uitkomsten van groepen van minstens {k} "
+        f"personen; bij minder staat er 'minder dan {k}'."
+        if nl
+        else f"Managers, HR and the people who run this survey see only results of groups of "
+        f"at least {k} people; smaller groups show 'fewer than {k}'.",
         "Uitkomsten worden ook niet getoond als ze met andere uitkomsten een kleinere groep "
         "zouden verraden (bijvoorbeeld afdeling min subafdeling)."
         if nl

@@ -41,7 +41,7 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
     definition = get_survey(db, slug)
     with db.session() as session:
         wave_row(session, survey_row(session, slug), wave)  # NotFound before reading the file
-    _, header, rows = read_csv(path)
+    _, header, rows, read_problems = read_csv(path)
     item_ids = [i.id for i in definition.items] + [i.id for i in definition.demographic_items]
     known = set(item_ids)
     problems: list[str] = []
@@ -54,12 +54,15 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
         problems.append(f"{name}: line 1: survey {slug!r} asks no open comments")
     if problems:
         raise InputError(_summary(name, problems), problems)
-    if not rows:
+    if not rows and not read_problems:
         raise InputError(f"{name}: no responses in the file")
     with db.session() as session:
         units = dict(session.execute(select(Unit.code, Unit.id)).all())
     valid: list[tuple[int, str, str, str | None, str | None]] = []
+    # Lines with too many fields are reported in line order with the other rows' problems.
+    late = dict(read_problems)
     for line, row in rows:
+        problems += [late.pop(n) for n in sorted(late) if n < line]
         where = f"{name}: line {line}"
         row_problems: list[str] = []
         unit_id = units.get(row.get("unit", ""))
@@ -90,6 +93,7 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
             problems += row_problems
         elif unit_id is not None:
             valid.append((unit_id, language, answer_text, demographic_text, comment))
+    problems += [late[n] for n in sorted(late)]
     if problems:
         raise InputError(_summary(name, problems), problems)
     secrets.SystemRandom().shuffle(valid)

@@ -99,6 +99,7 @@ def test_full_round(run, db_url, tmp_path):
     [
         (("wave", "open", "nosuch", "1"), "no survey 'nosuch'"),
         (("invite", "nosuch", "--unit", "W1"), "either --count N"),
+        (("invite", "nosuch", "--unit", "W1", "--count", "2", "--emails", "x.txt"), "not both"),
         (("survey", "create", "missing.yaml"), "missing.yaml: file not found"),
         (("purge", "nosuch", "--yes", "--before", "2020-01-01", "--expired"), "not both"),
     ],
@@ -117,9 +118,10 @@ def test_file_problems_one_line_each(run, tmp_path):
     result = run("org", "import", str(bad))
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert "line 2" in lines[0] and "no name" in lines[0]
     assert "line 3" in lines[1] and "duplicates line 2" in lines[1]
+    assert "line 4" in lines[2] and "'NOPE'" in lines[2]
 
 
 def test_invite_by_email(run, tmp_path, monkeypatch, smtp_server):

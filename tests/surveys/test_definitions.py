@@ -73,6 +73,7 @@ def test_defaults(tmp_path):
         ("colour: blue\n", "colour: unknown setting"),
         ("modules: {video: true}\n", "modules.video: unknown module"),
         ("open_link: maybe\n", "open_link: true or false"),
+        ("modules: {demographics: maybe}\n", "modules.demographics: maybe: not a built-in"),
     ],
 )
 def test_invalid_settings_are_named(tmp_path, extra, message):
@@ -94,7 +95,7 @@ def test_unknown_instrument_and_missing_language(tmp_path):
 
 
 def test_not_yaml_and_missing_file(tmp_path):
-    with pytest.raises(InputError, match="not valid YAML"):
+    with pytest.raises(InputError, match=r"not valid YAML \(line 2\): expected ',' or ']'"):
         load_survey_file(write(tmp_path, "id: [unclosed\n"))
     with pytest.raises(InputError, match="file not found"):
         load_survey_file(tmp_path / "missing.yaml")

@@ -106,3 +106,35 @@ def test_cycle_through_stored_units(db, tmp_path):
     with pytest.raises(InputError, match="cycle"):
         import_units(db, write(tmp_path, "unit_id,parent_id,name\nORG,B,Organisation\n", "x.csv"))
     assert get_unit(db, "ORG").parent_code is None
+
+
+def test_a_line_with_too_many_fields_is_reported_with_the_others(tmp_path):
+    text = (
+        "unit_id,parent_id,name\n"
+        "ORG,,Organisation\n"
+        "A,ORG,Ward A, east wing\n"  # line 3: an unquoted comma
+        "B,ORG,\n"  # line 4: no name
+    )
+    found = problems_of(write(tmp_path, text))
+    assert len(found) == 2
+    assert "line 3: 4 fields, the header has 3" in found[0] and "double quotes" in found[0]
+    assert "line 4" in found[1] and "no name" in found[1]
+
+
+def test_import_reports_line_and_tree_problems_together_in_line_order(db, tmp_path):
+    text = (
+        "unit_id,parent_id,name\n"
+        "A,NOPE,Unit A\n"  # line 2: unknown parent
+        "B,ORG,\n"  # line 3: no name
+        "C,D,Unit C\n"  # line 4: cycle C -> D -> C
+        "D,C,Unit D\n"
+        "E,B,Unit E\n"  # parent B is in the file (with a problem of its own): no cascade
+    )
+    with pytest.raises(InputError) as info:
+        import_units(db, write(tmp_path, text))
+    found = info.value.problems
+    assert len(found) == 3, found
+    assert "line 2" in found[0] and "'NOPE'" in found[0]
+    assert "line 3" in found[1] and "no name" in found[1]
+    assert "line 4" in found[2] and "C -> D -> C" in found[2]
+    assert list_units(db) == []

@@ -38,6 +38,13 @@ def test_privacy_summary_follows_the_settings():
         who = " ".join(summary.who_sees[lang])
         assert "5" in who and "10" in who and "730" in who
     assert any("IP" in line for line in summary.not_stored["en"])
+    # Demographics are stored in the response row itself: the page must not say otherwise.
+    about_you = [line for line in summary.stored["en"] if line.startswith("Your answers to")]
+    assert about_you == [
+        "Your answers to the optional questions about you, if you answer them. They are kept "
+        "with your other answers, never with your comment."
+    ]
+    assert not any("los van je andere antwoorden" in line for line in summary.stored["nl"])
     assert any("tijdstip" in line for line in summary.not_stored["nl"])
     assert summary.minutes >= 10
 

@@ -194,6 +194,14 @@ def test_import_reports_every_bad_cell_and_stores_nothing(hospital_db, tmp_path)
     assert any("line 3, column unit" in p and "'XX'" in p for p in problems)
     assert any("line 4, column bel_mem_1" in p and "'abc'" in p for p in problems)
     assert count_responses(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE) == 0
+    wide = tmp_path / "wide.csv"
+    wide.write_text("unit,bel_mem_1\nW1,4,5\nXX,1\nW1,2\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        import_responses(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, wide)
+    first, second = info.value.problems
+    assert "line 2: 3 fields, the header has 2" in first
+    assert "line 3, column unit" in second and "'XX'" in second
+    assert count_responses(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE) == 0
     header = tmp_path / "header.csv"
     header.write_text("bel_mem_1,colour\n1,red\n", encoding="utf-8")
     with pytest.raises(InputError) as info:

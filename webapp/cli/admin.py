@@ -178,7 +178,9 @@ def invite(
     from surveys.invitations import invitation_link, issue_invitations, write_links_csv
     from surveys.mail import SmtpSettings, send_invitations
 
-    if (count is None) == (emails is None):
+    if count is None and emails is None:
+        raise CommandError("give either --count N (links) or --emails FILE (mail)")
+    if count is not None and emails is not None:
         raise CommandError("give either --count N (links) or --emails FILE (mail), not both")
     if emails is not None:
         if out is not None:
