@@ -7,6 +7,7 @@ where R's ``aov()`` with thousands of group levels takes minutes.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -299,10 +300,8 @@ def rwg_j(data: pd.DataFrame, group: Any, n_options: int) -> RwgResult:
     Bliese, P. D. multilevel: ``rwg.j``.
     """
     frame = as_numeric_frame(data)
-    try:
-        whole = float(n_options).is_integer() and not isinstance(n_options, bool)
-    except (TypeError, ValueError):
-        whole = False
+    whole = isinstance(n_options, numbers.Real) and not isinstance(n_options, bool)
+    whole = whole and float(n_options).is_integer()
     if not whole or n_options < 2:
         raise ValueError(f"n_options must be a whole number of at least 2, got {n_options!r}")
     n_options = int(n_options)

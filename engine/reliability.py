@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.scoring import as_numeric_frame
+from engine.scoring import as_number, as_numeric_frame
 
 __all__ = [
     "AlphaResult",
@@ -178,7 +178,7 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95) -> AlphaResult:
     Revelle, W. psych: ``alpha``, ``alpha.ci``.
     """
     frame = as_numeric_frame(data)
-    if not 0 < confidence < 1:
+    if not 0 < as_number(confidence, "confidence") < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     if frame.shape[1] == 0:
         raise ValueError("data has no item columns")

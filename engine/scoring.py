@@ -6,6 +6,7 @@ All functions take answers coded as numbers on a response scale ``low..high``; a
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Collection
 from typing import Any, TypeVar
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "as_number",
     "as_numeric_frame",
     "favourable_share",
     "mean_of_answered",
@@ -66,7 +68,15 @@ def _is_numeric(column: pd.Series) -> bool:
     return all(isinstance(v, int | float | np.integer | np.floating) for v in values)
 
 
+def as_number(value: Any, name: str) -> float:
+    """`value` as a float, or raise ValueError naming `name` (a bool or text is not a number)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
 def _check_range(low: float, high: float) -> None:
+    low, high = as_number(low, "low"), as_number(high, "high")
     if not (np.isfinite(low) and np.isfinite(high)):
         raise ValueError(f"low and high must be finite, got low={low}, high={high}")
     if not low < high:
@@ -100,16 +110,19 @@ def reverse_code(values: _T, low: float, high: float) -> _T:
     Research. R package, ``reverse.code``.
     """
     _check_range(low, high)
-    if isinstance(values, pd.DataFrame | pd.Series):
-        numeric = values.astype("float64")
-    else:
-        numeric = np.asarray(values, dtype="float64")
+    try:
+        if isinstance(values, pd.DataFrame | pd.Series):
+            numeric = values.astype("float64")
+        else:
+            numeric = np.asarray(values, dtype="float64")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"values must be numeric: {exc}") from exc
     return (low + high) - numeric
 
 
 def score_scale(
     data: pd.DataFrame,
-    reverse: Collection[str] = (),
+    reverse: Collection[str] | str = (),
     low: float | None = None,
     high: float | None = None,
     min_share: float = 2 / 3,
@@ -120,8 +133,9 @@ def score_scale(
     ----------
     data : DataFrame
         Respondents in rows, the scale's items in columns, missing answers NaN.
-    reverse : collection of str
-        Columns to reverse-key (``low + high - x``) before averaging.
+    reverse : collection of str, or str
+        Columns to reverse-key (``low + high - x``) before averaging; a single string is
+        one column's name.
     low, high : float, optional
         Response scale; required when `reverse` is not empty.
     min_share : float
@@ -144,9 +158,9 @@ def score_scale(
     Revelle, W. psych, ``scoreItems`` / ``alpha`` (``cumulative = FALSE``).
     """
     frame = as_numeric_frame(data)
-    if not 0 < min_share <= 1:
+    if not 0 < as_number(min_share, "min_share") <= 1:
         raise ValueError(f"min_share must be in (0, 1], got {min_share}")
-    reverse = list(reverse)
+    reverse = [reverse] if isinstance(reverse, str) else list(reverse)  # one item's name
     unknown = [item for item in reverse if item not in frame.columns]
     if unknown:
         raise ValueError(f"reverse names unknown column(s): {', '.join(map(str, unknown))}")
@@ -194,7 +208,7 @@ def favourable_share(values: Any, high: float, top: int = 2) -> float:
     """
     if not isinstance(top, int | np.integer) or isinstance(top, bool) or top < 1:
         raise ValueError(f"top must be a positive integer, got {top!r}")
-    if not np.isfinite(high):
+    if not np.isfinite(as_number(high, "high")):
         raise ValueError(f"high must be finite, got {high}")
     if isinstance(values, pd.DataFrame):
         array = as_numeric_frame(values, "values").to_numpy().ravel()

@@ -79,6 +79,9 @@ def test_rwg_j_invalid_input():
         rwg_j(data, ["g", "g"], n_options=1)
     with pytest.raises(ValueError, match="n_options"):
         rwg_j(data, ["g", "g"], n_options=4.5)
+    for wrong in ("5", None, True, float("inf")):
+        with pytest.raises(ValueError, match="n_options"):
+            rwg_j(data, ["g", "g"], n_options=wrong)
     assert rwg_j(data, ["g", "g"], n_options=5.0).per_group["g"] == pytest.approx(
         rwg_j(data, ["g", "g"], n_options=5).per_group["g"]
     )

@@ -76,6 +76,8 @@ def test_degenerate_scales_give_nan_not_errors():
 def test_invalid_input_names_the_argument():
     with pytest.raises(ValueError, match="confidence"):
         cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 1.0]}), confidence=1.5)
+    with pytest.raises(ValueError, match="confidence must be a number"):
+        cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 1.0]}), confidence="95%")
     with pytest.raises(ValueError, match="data"):
         cronbach_alpha(pd.DataFrame({"a": ["x", "y"], "b": [1.0, 2.0]}))
 

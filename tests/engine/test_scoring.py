@@ -76,6 +76,29 @@ def test_non_numeric_data_is_rejected():
         favourable_share(["agree", "no"], high=5)
 
 
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: reverse_code(pd.DataFrame({"a": ["x"]}), 1, 5), "values must be numeric"),
+        (lambda: reverse_code(np.array(["x"]), 1, 5), "values must be numeric"),
+        (lambda: reverse_code(np.array([1.0]), "1", 5), "low must be a number"),
+        (lambda: reverse_code(np.array([1.0]), 1, True), "high must be a number"),
+        (lambda: score_scale(pd.DataFrame({"a": [1.0]}), min_share="all"), "min_share"),
+        (lambda: favourable_share([1, 5], high="5"), "high must be a number"),
+    ],
+)
+def test_wrong_types_are_value_errors_naming_the_argument(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()
+
+
+def test_score_scale_reverse_may_be_one_name():
+    data = pd.DataFrame({"A1": [1.0, 2.0], "A2": [5.0, 4.0]})
+    np.testing.assert_array_equal(
+        score_scale(data, reverse="A1", low=1, high=5), score_scale(data, ["A1"], 1, 5)
+    )
+
+
 def test_favourable_share_edges():
     assert np.isnan(favourable_share([np.nan, np.nan], high=5))
     assert favourable_share([5, 4, 3, np.nan], high=5) == pytest.approx(2 / 3)
