@@ -72,3 +72,48 @@ def test_demo_secret_key_is_made_once(tmp_path):
     first = _secret_key(tmp_path)
     assert len(first) >= 32 and _secret_key(tmp_path) == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_serve_before_init_exits_2_with_one_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("SAMEN_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SAMEN_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("SAMEN_DATABASE_URL", f"sqlite:///{tmp_path / 'samen.db'}")
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "Error: the database has no tables yet; run `samen init` first"
+    ]
+
+
+def test_serve_on_an_old_schema_asks_for_init(monkeypatch, tmp_path):
+    from surveys.db import Database
+
+    url = f"sqlite:///{tmp_path / 'samen.db'}"
+    old = Database(url)
+    old.upgrade("0001")
+    old.dispose()
+    monkeypatch.setenv("SAMEN_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SAMEN_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("SAMEN_DATABASE_URL", url)
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert "run `samen init` to migrate it" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_demo_with_busy_port_keeps_the_old_demo(monkeypatch, tmp_path):
+    import socket
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "demo.db").write_bytes(b"the demo someone is still using")
+    monkeypatch.setenv("SAMEN_INSTANCE_PATH", str(instance))
+    monkeypatch.delenv("SAMEN_DATABASE_URL", raising=False)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["demo", "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert (instance / "demo.db").read_bytes() == b"the demo someone is still using"

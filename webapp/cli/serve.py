@@ -72,6 +72,30 @@ def _check_port(host: str, port: int) -> None:
         raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
+def _check_schema(app: Any) -> None:
+    """Fail with one line when the database is unreachable, empty or not migrated to head
+    (the app would otherwise serve error pages to every respondent)."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from surveys.db import MIGRATIONS
+
+    database = app.extensions["samen_db"]
+    try:
+        current = database.current_revision()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise CommandError(f"cannot open the database: {reason}") from None
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    if current is None:
+        raise CommandError("the database has no tables yet; run `samen init` first")
+    if current != head:
+        raise CommandError(
+            f"the database schema is at {current}, this Samen needs {head}; "
+            "run `samen init` to migrate it"
+        )
+
+
 def _run(app: Any, host: str, port: int) -> None:
     _check_port(host, port)
     try:
@@ -98,7 +122,10 @@ _port = click.option(
 @_port
 def serve(host: str, port: int) -> None:
     """Serve the web application (werkzeug; use gunicorn in production)."""
-    _run(_make_app(), host, port)
+    app = _make_app()
+    _check_port(host, port)
+    _check_schema(app)
+    _run(app, host, port)
 
 
 def _secret_key(instance: Path) -> str:
@@ -129,6 +156,8 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     from surveys.errors import SamenError
     from surveys.invitations import invitation_link
 
+    if not no_serve:
+        _check_port(host, port)  # before replacing the demo database, not after
     instance = instance_path()
     instance.mkdir(parents=True, exist_ok=True)
     key = _secret_key(instance)
