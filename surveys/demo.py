@@ -1,18 +1,19 @@
-"""A demo hospital: org tree, the example survey, two waves of synthetic responses.
+"""A demo hospital: org tree, the example survey, three waves of synthetic responses.
 
 :func:`build_demo` fills an empty (migrated) database with City Hospital ("Stadsziekenhuis"):
 three levels, 40 units of 3 to 60 people (some below k), the survey of
-``surveys/examples/hospital.yaml`` in Dutch and English, a closed first wave and an open second
-wave of responses drawn from a latent model with NumPy:
+``surveys/examples/hospital.yaml`` in Dutch and English, two closed waves (so the dashboard
+has a trend to show) and an open third wave of responses drawn from a latent model with NumPy:
 
 - every person has a general climate factor around their team's effect (teams differ: ICC
   about .15), every instrument a factor loading on it, every scale and item noise;
-- units whose managers followed the inclusive-leadership programme between the waves improve
-  on belonging and authenticity (+0.5 SD) and on inclusive leadership (+0.3 SD) in wave 2;
+- units whose managers followed the inclusive-leadership programme after the first wave
+  improve on belonging and authenticity (+0.5 SD) and on inclusive leadership (+0.3 SD) from
+  the second wave on;
 - unwanted behaviour is more frequent where the climate is worse; a quarter of respondents
   skip the sensitive modules; a few answers are missing or "not applicable".
 
-The second wave stays open with unused invitations left, and ``links`` fresh invitation tokens
+The last wave stays open with unused invitations left, and ``links`` fresh invitation tokens
 for the demo's printed links.
 """
 
@@ -43,7 +44,7 @@ from surveys.waves import close_wave, open_wave
 __all__ = ["DEMO_WAVES", "PROGRAMME_UNITS", "DemoAccount", "DemoInfo", "build_demo"]
 
 EXAMPLE = Path(__file__).resolve().parent / "examples" / "hospital.yaml"
-DEMO_WAVES = ("2026-1", "2026-2")
+DEMO_WAVES = ("2025-2", "2026-1", "2026-2")
 DOMAIN = "stadsziekenhuis.example"
 
 # (code, parent, name, headcount); headcount 0 for units with no staff of their own.
@@ -89,7 +90,7 @@ UNITS: tuple[tuple[str, str, str, int], ...] = (
     ("ONDERZ", "STAF", "Wetenschapsbureau", 7),
     ("OPL", "STAF", "Opleidingen", 5),
 )
-#: Units whose managers followed the inclusive-leadership programme between the waves.
+#: Units whose managers followed the inclusive-leadership programme after the first wave.
 PROGRAMME_UNITS = ("CHIR-B", "ORTHO", "INT-A", "GERI", "SEH", "LAB", "FAC")
 INTERNATIONAL = {"ICT": 0.35, "LAB": 0.3, "ONDERZ": 0.5, "IC": 0.15}
 LINK_UNIT = "CHIR-B"
@@ -100,10 +101,21 @@ COMMENTS = {
         "Ik zou graag vaker horen wat er met meldingen gebeurt.",
         "Onze leidinggevende luistert echt, dat merk je.",
         "Meer tijd voor overleg zou helpen.",
+        "In de nachtdienst voel ik me soms alleen staan.",
+        "Nieuwe collega's worden goed opgevangen.",
+        "Er wordt te veel over elkaar gepraat in plaats van met elkaar.",
+        "Ik durf fouten te melden zonder dat ik op mijn kop krijg.",
+        "Graag meer aandacht voor collega's met een andere achtergrond.",
+        "Het teamoverleg gaat vooral over roosters, niet over hoe het met ons gaat.",
+        "Bij agressie van bezoekers staan we er samen voor.",
+        "Ik mis waardering van hogerop.",
     ),
     "en": (
         "Great colleagues, but meetings are only in Dutch.",
         "I would like more feedback on reports.",
+        "People here help each other out when it gets busy.",
+        "It took months before I felt part of the team.",
+        "My manager asks for my opinion, and that matters to me.",
     ),
 }
 
@@ -161,8 +173,9 @@ def build_demo(db: Database, seed: int = 1, links: int = 3, accounts: bool = Tru
     }
     start = today()
     schedule = {
-        DEMO_WAVES[0]: (start - dt.timedelta(days=190), 21),
-        DEMO_WAVES[1]: (start - dt.timedelta(days=9), 10),
+        DEMO_WAVES[0]: (start - dt.timedelta(days=370), 21),
+        DEMO_WAVES[1]: (start - dt.timedelta(days=190), 21),
+        DEMO_WAVES[2]: (start - dt.timedelta(days=9), 10),
     }
     counts: dict[str, int] = {}
     for number, label in enumerate(DEMO_WAVES):
@@ -174,7 +187,7 @@ def build_demo(db: Database, seed: int = 1, links: int = 3, accounts: bool = Tru
         with db.session(write=True) as session:
             wave = _wave(session, slug, label)
             wave.opened_on = opened
-        if number == 0:
+        if label != DEMO_WAVES[-1]:
             close_wave(db, slug, label)
             with db.session(write=True) as session:
                 _wave(session, slug, label).closed_on = opened + dt.timedelta(days=days)

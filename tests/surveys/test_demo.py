@@ -49,15 +49,18 @@ def test_three_levels_about_forty_units_some_below_k(demo):
     assert max(counts.values()) <= 60
 
 
-def test_first_wave_closed_second_open_with_invitations_left(demo):
+def test_two_waves_closed_the_last_open_with_invitations_left(demo):
+    """Two closed waves give the dashboard a trend; the open one takes the demo's links."""
     db, info, _ = demo
     waves = list_waves(db, info.survey)
     assert [(w.label, w.state) for w in waves] == [
         (DEMO_WAVES[0], "closed"),
-        (DEMO_WAVES[1], "open"),
+        (DEMO_WAVES[1], "closed"),
+        (DEMO_WAVES[2], "open"),
     ]
     assert waves[0].closed_on < waves[1].opened_on
-    assert count_unused_invitations(db, info.survey, DEMO_WAVES[1]) > len(info.tokens)
+    assert waves[1].closed_on < waves[2].opened_on
+    assert count_unused_invitations(db, info.survey, DEMO_WAVES[2]) > len(info.tokens)
     assert all(info.responses[w] > 300 for w in DEMO_WAVES)
     assert len(info.tokens) == 3
 
@@ -66,10 +69,10 @@ def test_links_work_once(demo):
     db, info, _ = demo
     token = info.tokens[-1]
     found = lookup_invitation(db, token)
-    assert found is not None and found.wave == DEMO_WAVES[1] and found.unit_code == info.link_unit
-    before = count_by_unit(db, info.survey, DEMO_WAVES[1])[info.link_unit]
+    assert found is not None and found.wave == DEMO_WAVES[-1] and found.unit_code == info.link_unit
+    before = count_by_unit(db, info.survey, DEMO_WAVES[-1])[info.link_unit]
     submit_response(db, token, {"bel_mem_1": 4}, "nl")
-    assert count_by_unit(db, info.survey, DEMO_WAVES[1])[info.link_unit] == before + 1
+    assert count_by_unit(db, info.survey, DEMO_WAVES[-1])[info.link_unit] == before + 1
     assert lookup_invitation(db, token) is None
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.webapp.conftest import PHONE, screenshot
+from tests.webapp.conftest import PHONE, SHOTS, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -104,7 +104,7 @@ def test_desktop_admin_with_units_below(browser, demo):
     """1280x900, English, a unit with children (some withheld), charts drawn, axe clean."""
     info, base = demo
     context, page, problems = _open(browser, demo, "admin", DESKTOP)
-    page.goto(f"{base}/dashboard/{info.survey}/{info.waves[0]}/DIAG?lang=en")
+    page.goto(f"{base}/dashboard/{info.survey}/{info.waves[-2]}/DIAG?lang=en")
     page.wait_for_selector(".chart .main-svg")
     assert page.locator("h1").inner_text() == "Diagnostiek"
     # Charts outside a closed <details> are drawn at once, those inside when it opens.
@@ -157,11 +157,55 @@ def test_without_javascript_the_tables_hold_every_number(browser, demo):
     info, base = demo
     context, page, problems = _open(browser, demo, "manager", PHONE, js=False)
     manager = _account(info, "manager")
-    page.goto(f"{base}/dashboard/{info.survey}/{info.waves[0]}/{manager.unit}?lang=en")
+    page.goto(f"{base}/dashboard/{info.survey}/{info.waves[-2]}/{manager.unit}?lang=en")
     assert page.locator(".chart").first.is_hidden()
     means = page.locator("table.numbers td .mean")
     assert means.count() >= 27  # every scale of the hospital survey, for the unit at least
     assert page.locator("table.answers").count() > 0
     screenshot(page, "dashboard-phone-nojs-en")
+    assert problems == []
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("role", "viewport", "language", "where"),
+    [
+        ("admin", DESKTOP, "en", "dashboard"),
+        ("manager", PHONE, "nl", "dashboard"),
+        ("researcher", PHONE, "en", "research"),
+    ],
+)
+def test_staff_header_shows_the_account_and_signs_out(
+    browser, demo, role, viewport, language, where
+):
+    """The header names the account and its role and signs out (a POST form) at 1280 and
+    360 px; nothing wider than the screen. Screenshots: /tmp/samen-shots/staff-*.png."""
+    info, base = demo
+    context, page, problems = _open(browser, demo, role, viewport)
+    account = _account(info, role)
+    url = (
+        f"{base}/dashboard/{info.survey}/{info.waves[-2]}/{account.unit or 'DIAG'}"
+        if where == "dashboard"
+        else f"{base}/research/{info.survey}/"
+    )
+    page.goto(f"{url}?lang={language}")
+    header = page.locator("header.site-header")
+    assert header.locator(".account-email").inner_text() == account.email
+    button = header.get_by_role("button", name="Afmelden" if language == "nl" else "Sign out")
+    box = button.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    assert box["height"] >= 44  # a tap target
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"page is {width} px wide"
+    name = f"staff-{where}-{role}-{viewport['width']}-{language}"
+    page.screenshot(path=str(SHOTS / f"{name}.png"), clip={**viewport, "x": 0, "y": 0})
+    _axe(page, name)
+    button.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/auth/login")
+    assert page.locator(".flash-info").inner_text() in ("Je bent afgemeld.", "You are signed out.")
+    assert page.locator(".account-signout").count() == 0
+    page.goto(url)
+    assert "/auth/login" in page.url
     assert problems == []
     context.close()
