@@ -63,8 +63,13 @@ class SmtpSettings:
         )
 
 
+#: Header names of the address column (a spreadsheet's own header, English or Dutch).
+ADDRESS_HEADERS = frozenset({"email", "e-mail", "mail", "emailadres", "e-mailadres"})
+
+
 def read_addresses(path: str | os.PathLike[str]) -> list[str]:
-    """E-mail addresses from a file: one per line, or a CSV with an ``email`` column.
+    """E-mail addresses from a file: one per line (a first line ``email`` is a header), or a
+    CSV with an ``email`` (or ``e-mail``, ``emailadres``) column.
 
     Raises InputError naming each bad line; duplicates are an error too (one person, one
     invitation).
@@ -77,10 +82,15 @@ def read_addresses(path: str | os.PathLike[str]) -> list[str]:
     lines = decode_csv(raw, name).splitlines()
     column = None
     if lines and ("," in lines[0] or ";" in lines[0]):
-        header = [c.strip().lower() for c in lines[0].replace(";", ",").split(",")]
-        if "email" not in header:
+        header = [
+            c.strip().strip('"').strip().lower() for c in lines[0].replace(";", ",").split(",")
+        ]
+        found = [i for i, c in enumerate(header) if c in ADDRESS_HEADERS]
+        if not found:
             raise InputError(f"{name}: line 1: a CSV of addresses needs an 'email' column")
-        column = header.index("email")
+        column = found[0]
+    elif lines and lines[0].strip().strip('"').strip().lower() in ADDRESS_HEADERS:
+        column = 0  # one column with a header, as spreadsheets save it
     addresses: list[str] = []
     seen: dict[str, int] = {}
     problems: list[str] = []
@@ -89,7 +99,7 @@ def read_addresses(path: str | os.PathLike[str]) -> list[str]:
             if number == 1:
                 continue
             cells = line.replace(";", ",").split(",")
-            line = cells[column] if column < len(cells) else ""
+            line = cells[column].strip().strip('"') if column < len(cells) else ""
         address = line.strip()
         if not address or address.startswith("#"):
             continue

@@ -143,3 +143,24 @@ def test_invite_by_email(run, tmp_path, monkeypatch, smtp_server):
     assert result.exit_code == 0, result.output
     assert "Sent 2 invitations" in result.output
     assert sorted(r[0][0] for r in handler.messages) == ["ann@h.example", "bob@h.example"]
+
+
+def test_survey_with_an_open_link_prints_the_whole_link(run, db_url, tmp_path, monkeypatch):
+    from surveys.invitations import lookup_invitation
+
+    monkeypatch.setenv("SAMEN_BASE_URL", "https://s.example/")
+    path = tmp_path / "open.yaml"
+    path.write_text(
+        EXAMPLE.read_text(encoding="utf-8").replace("open_link: false", "open_link: true"),
+        encoding="utf-8",
+    )
+    result = run("survey", "create", str(path))
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if line.startswith("Open link")]
+    prefix = "Open link (works while a wave is open): https://s.example/o/"
+    assert line.startswith(prefix)
+    assert run("wave", "open", "hospital-2026", "2026-1").exit_code == 0
+    db = Database(db_url)
+    info = lookup_invitation(db, line.removeprefix(prefix))
+    assert info is not None and info.open_link
+    db.dispose()

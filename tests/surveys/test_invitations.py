@@ -93,6 +93,13 @@ def test_addresses_file(tmp_path):
     table = tmp_path / "a.csv"
     table.write_text("name;email\nAnn;ann@x.nl\nBob;bob@x.nl\n", encoding="utf-8")
     assert read_addresses(table) == ["ann@x.nl", "bob@x.nl"]
+    # A spreadsheet saved as CSV: its own header, Dutch or quoted, one column or several.
+    one_column = tmp_path / "one.csv"
+    one_column.write_text("E-mail\nann@x.nl\nbob@x.nl\n", encoding="utf-8")
+    assert read_addresses(one_column) == ["ann@x.nl", "bob@x.nl"]
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('"Naam";"E-mailadres"\n"Ann";"ann@x.nl"\n', encoding="utf-8")
+    assert read_addresses(quoted) == ["ann@x.nl"]
     bad = tmp_path / "bad.txt"
     bad.write_text("a@x.nl\nnot an address\nA@x.nl\n", encoding="utf-8")
     with pytest.raises(InputError) as info:

@@ -8,6 +8,7 @@ problem for files checked line by line; never a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import click
 
@@ -16,6 +17,9 @@ from webapp.cli.database import run as _run
 from webapp.cli.instruments import CommandError
 
 __all__ = ["init", "invite", "org", "purge", "responses", "survey", "wave"]
+
+#: Address of the web app in printed links, unless SAMEN_BASE_URL (or --base-url) says otherwise.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 @click.command()
@@ -90,7 +94,8 @@ def survey_create(file: str) -> None:
         f"{len(definition.items)} questions, k = {definition.min_group_size}."
     )
     if token:
-        click.echo("Open link (after `samen wave open`): /s/" + token)
+        base = os.environ.get("SAMEN_BASE_URL") or DEFAULT_BASE_URL
+        click.echo(f"Open link (works while a wave is open): {base.rstrip('/')}/o/{token}")
     click.echo(f"Next: samen wave open {slug} LABEL")
 
 
@@ -157,7 +162,7 @@ def wave_list(survey_slug: str) -> None:
 @click.option(
     "--base-url",
     envvar="SAMEN_BASE_URL",
-    default="http://127.0.0.1:5000",
+    default=DEFAULT_BASE_URL,
     show_default=True,
     help="Address of the web app in the links (env SAMEN_BASE_URL).",
 )
