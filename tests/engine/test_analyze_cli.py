@@ -273,6 +273,18 @@ def test_na_is_missing_like_an_empty_cell(tmp_path):
     assert report["scales"]["s"]["items"]["q3"]["mean"] == pytest.approx(11 / 3)
 
 
+@pytest.mark.parametrize("end", [",", ",,", ", "])
+def test_delimiter_at_the_end_of_every_row_shifts_no_column(tmp_path, end):
+    """pandas would read such a file with q1 as the index and every item from the column to
+    its right; an empty last field is no answer beyond the header."""
+    rows = ["q1,q2,q3", "1,2,3", "2,3,4", "3,3,3", "5,4,4"]
+    path = _csv(tmp_path, rows[0] + "\n" + "".join(r + end + "\n" for r in rows[1:]))
+    report = json.loads(run([path, "--scale", "s=q1,q3", "--format", "json"]).stdout)
+    items = report["scales"]["s"]["items"]
+    assert items["q1"]["mean"] == pytest.approx(11 / 4)
+    assert items["q3"]["mean"] == pytest.approx(14 / 4)
+
+
 def test_range_sets_reverse_keying(tmp_path):
     path = tmp_path / "a.csv"
     path.write_text("q1,q2,q3\n1,5,1\n2,4,2\n3,3,4\n4,2,4\n", encoding="utf-8")
@@ -401,6 +413,10 @@ GOOD = "team,q1,q2,q3\na,1,2,3\na,2,2,3\nb,4,5,4\nb,5,4,4\n"
         (lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--nonsense"], "--nonsense"),
         (lambda d: [_csv(d, "q1,q1\n1,2\n"), "--scale", "s=q1"], "appears twice in the header"),
         (lambda d: [_csv(d, ""), "--scale", "s=q1"], "empty file"),
+        (
+            lambda d: [_csv(d, "q1,q2,q3\n1,2,3\n2,3,4,5\n3,3,3\n"), "--scale", "s=q1,q3"],
+            "row 3 has 4 fields, the header 3",
+        ),
         (lambda d: [_csv(d, GOOD), "--scale", "s=q1,team"], "non-numeric answer 'a' in row 2"),
         (lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--group", "q1"], "also an item"),
         (

@@ -127,6 +127,7 @@ def load_csv(path: Path, items: Sequence[str], group: str | None) -> pd.DataFram
     if not path.is_file():
         _fail(f"{path}: no such file")
     header, delimiter = _sniff(path)
+    _check_row_lengths(path, len(header), delimiter)
     wanted = list(items) + ([group] if group else [])
     for name in wanted:
         if name not in header:
@@ -142,6 +143,10 @@ def load_csv(path: Path, items: Sequence[str], group: str | None) -> pd.DataFram
         na_values=["", "NA"],  # empty, or R's write.csv default
         skipinitialspace=True,
         decimal="," if delimiter == ";" else ".",
+        # Never take the first column as an index: pandas does that when the data rows have
+        # one field more than the header (a delimiter at the end of every row), and every
+        # item would then be read from its neighbour's column.
+        index_col=False,
     )
     try:
         frame = pd.read_csv(path, dtype=dtypes, **read)
@@ -153,6 +158,27 @@ def load_csv(path: Path, items: Sequence[str], group: str | None) -> pd.DataFram
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         _fail(f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})")
     return frame
+
+
+def _check_row_lengths(path: Path, width: int, delimiter: str) -> None:
+    """Fail on the first data row with an answer beyond the header's last column: its
+    fields cannot be matched to the columns (pandas would drop them, or shift the row).
+    Empty fields there (a delimiter at the end of the row) are harmless."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter, skipinitialspace=True)
+            next(reader, None)
+            for row in reader:
+                if len(row) > width and any(field.strip() for field in row[width:]):
+                    _fail(
+                        f"{path}: row {reader.line_num} has {len(row)} fields, the header {width}"
+                    )
+    except UnicodeDecodeError:
+        _fail(f"{path}: not UTF-8 text")
+    except csv.Error as exc:
+        _fail(f"{path}: not a readable CSV file ({exc})")
 
 
 def _first_non_numeric(path: Path, frame: pd.DataFrame, items: Sequence[str], dec: str) -> None:
