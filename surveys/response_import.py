@@ -5,6 +5,10 @@ question); optional ``language`` (default: the survey's first) and ``comment``. 
 ``na`` and ``-`` are missing. Rows go through the same validation as the web form; every
 problem is reported as ``FILE: line N, column C: ...`` and nothing is stored unless all rows
 are valid. Rows are stored in random order under random keys, without daily counters.
+
+Only an open wave takes imported responses. The results of a closed wave are final: adding a
+few answers afterwards would let anyone who saw the results before and after subtract them
+(DESIGN.md, "No differencing", across time), and a purged wave must stay empty.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ from surveys._common import survey_row, wave_row
 from surveys.db import Database
 from surveys.definitions import get_survey
 from surveys.encoding import encode_response
-from surveys.errors import InputError
+from surveys.errors import InputError, WaveClosed
 from surveys.models import Unit
 from surveys.org import read_csv
-from surveys.responses import MAX_COMMENT, store_response
+from surveys.responses import MAX_COMMENT, lock_open_wave, store_response
 
 __all__ = ["import_responses"]
 
@@ -36,11 +40,15 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
     ------
     InputError
         With one problem per bad cell or row (column and line named); nothing is stored.
+    WaveClosed
+        When the wave is closed (or purged): import paper responses before closing it.
     """
     name = os.fspath(path)
     definition = get_survey(db, slug)
     with db.session() as session:
-        wave_row(session, survey_row(session, slug), wave)  # NotFound before reading the file
+        # NotFound and WaveClosed before reading the file.
+        if wave_row(session, survey_row(session, slug), wave).state != "open":
+            raise _closed(slug, wave)
     _, header, rows, read_problems = read_csv(path)
     item_ids = [i.id for i in definition.items] + [i.id for i in definition.demographic_items]
     known = set(item_ids)
@@ -98,7 +106,10 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
         raise InputError(_summary(name, problems), problems)
     secrets.SystemRandom().shuffle(valid)
     with db.session(write=True) as session:
-        wave_id = wave_row(session, survey_row(session, slug), wave).id
+        try:
+            wave_id = lock_open_wave(session, slug, wave).id  # closed meanwhile: refuse
+        except WaveClosed:
+            raise _closed(slug, wave) from None
         for unit_id, language, answer_text, demographic_text, comment in valid:
             store_response(
                 session,
@@ -112,6 +123,13 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
                 count=False,
             )
     return len(valid)
+
+
+def _closed(slug: str, wave: str) -> WaveClosed:
+    return WaveClosed(
+        f"wave {wave!r} of {slug!r} is closed: its results are final, so responses can only "
+        "be imported while a wave is open"
+    )
 
 
 def _summary(name: str, problems: list[str]) -> str:

@@ -35,6 +35,7 @@ __all__ = [
     "daily_counts",
     "load_answers",
     "load_comments",
+    "lock_open_wave",
     "store_response",
     "submit_response",
 ]
@@ -111,7 +112,7 @@ def submit_response(
     answer_text, demographic_text = encode_response(definition, answers, language, demographics)
     text = clean_comment(definition, comment)
     with db.session(write=True) as session:
-        wave = _lock_open_wave(session, info.survey, info.wave)
+        wave = lock_open_wave(session, info.survey, info.wave)
         unit_id = session.scalar(
             delete(Invitation)
             .where(Invitation.token_hash == hash_token(token), Invitation.wave_id == wave.id)
@@ -124,7 +125,7 @@ def submit_response(
         )
 
 
-def _lock_open_wave(session: Session, slug: str, label: str) -> Wave:
+def lock_open_wave(session: Session, slug: str, label: str) -> Wave:
     """The wave, locked against a concurrent close; WaveClosed when it is not open."""
     survey = survey_row(session, slug)
     wave = session.scalar(

@@ -238,3 +238,18 @@ def test_open_link_limit_holds_under_parallel_posts(hospital_db, tmp_path):
         thread.join(timeout=60)
     assert sorted(outcomes) == ["refused"] * 4 + ["stored"] * 2
     assert count_responses(db, "open", "w1") == 2
+
+
+def test_import_into_a_closed_or_purged_wave_is_refused(hospital_db, tmp_path):
+    """A closed wave's results are final: a few imported answers could be subtracted."""
+    from surveys.purge import purge
+
+    path = tmp_path / "late.csv"
+    path.write_text("unit,bel_mem_1\nW1,4\n", encoding="utf-8")
+    close_wave(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE)
+    with pytest.raises(WaveClosed, match="is closed: its results are final"):
+        import_responses(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, path)
+    purge(hospital_db, HOSPITAL_SLUG)
+    with pytest.raises(WaveClosed):
+        import_responses(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, path)
+    assert count_responses(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE) == 0
