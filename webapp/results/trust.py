@@ -164,11 +164,9 @@ def _compute(data: WaveData, measure: Measure, unit: str, k: int) -> dict[str, A
     if np.count_nonzero(rows) < k:
         return None  # not a released cell: nothing about a group below k
     frame = pd.DataFrame(measure.answers[rows])  # type: ignore[index]
-    alpha = _quiet(lambda f=frame: cronbach_alpha(f).alpha) if frame.shape[1] > 1 else None
-    om = _quiet(lambda f=frame: omega(f, 1).total) if frame.shape[1] > 2 else None
-    rwg = _quiet(
-        lambda f=frame, m=measure: rwg_j(f, np.zeros(len(f)), len(m.points)).per_group.iloc[0]
-    )
+    alpha = _quiet(lambda: cronbach_alpha(frame).alpha) if frame.shape[1] > 1 else None
+    om = _quiet(lambda: omega(frame, 1).total) if frame.shape[1] > 2 else None
+    rwg = _quiet(lambda: rwg_j(frame, np.zeros(len(frame)), len(measure.points)).per_group.iloc[0])
     figures = {
         "alpha": _finite(alpha),
         "omega": _finite(om),
@@ -196,7 +194,7 @@ def _icc1(data: WaveData, measure: Measure, k: int) -> float | None:
     keep = (own >= 0) & (counts[np.maximum(own, 0)] >= k)
     icc1 = None
     if np.count_nonzero(counts >= k) >= 2:
-        icc1 = _quiet(lambda s=scores[keep], g=own[keep]: icc(s, g).icc1)
+        icc1 = _quiet(lambda: icc(scores[keep], own[keep]).icc1)
     value = _finite(icc1)
     data.derived[slot] = value
     return value
