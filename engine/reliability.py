@@ -2,6 +2,11 @@
 and ordinal alpha on polychoric correlations.
 
 Omega (total, hierarchical) lives in ``engine.omega``.
+
+Why not ``pingouin.cronbach_alpha``: it returns alpha and its interval only (no standardised
+alpha, corrected item-total correlations or alpha if an item is dropped, all of which come
+from the same covariance matrix here), and importing pingouin imports ``scipy.stats``,
+which ``samen analyze`` avoids at start-up.
 """
 
 from __future__ import annotations
