@@ -360,6 +360,58 @@ def test_xlsx_has_data_codebook_and_scales_sheets(codebook, tmp_path):
     workbook.close()
 
 
+TEXTS = ["north", None, "", "=1+1", 'a & b <c> "d"', "  padded ", "two\nlines", "Zoë 😀"]
+
+
+def test_xlsx_cells_equal_the_csv_cells(codebook, tmp_path):
+    """Every cell of the Excel data sheet is the CSV's: integers as integers, numbers as the
+    same floats, text as text (never a formula), missing as no value."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    data = make_data(codebook, n=40, seed=4)
+    data["site"] = [TEXTS[i % len(TEXTS)] for i in range(len(data))]
+    data.loc[[2, 9], "weight"] = np.nan
+    data.loc[3, "weight"] = 1e-7
+    data.loc[4, "weight"] = 0.1 + 0.2  # 17 significant digits
+    data.loc[5, "bel_mem_1"] = np.nan
+    csv_path = write_export(data, codebook, "csv", tmp_path / "csv")[0]
+    xlsx_path = write_export(data, codebook, "xlsx", tmp_path / "xlsx")[0]
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        expected = list(csv.reader(handle))
+    workbook = load_workbook(xlsx_path, read_only=True)
+    rows = [list(row) for row in workbook["data"].iter_rows()]
+    workbook.close()
+    assert [cell.value for cell in rows[0]] == expected[0] == list(codebook.names)
+    assert len(rows) == len(expected) == 1 + len(data)
+    kinds = {"integer": (int, "n"), "number": (float, "n"), "string": (str, "s")}
+    types = [kinds[codebook.column(name).type] for name in codebook.names]
+    missing = 0
+    for row, want in zip(rows[1:], expected[1:], strict=True):
+        assert len(row) == len(want) == len(types)
+        for cell, text, (kind, data_type) in zip(row, want, types, strict=True):
+            if text == "":
+                assert cell.value is None
+                missing += 1
+                continue
+            assert type(cell.value) is kind and cell.data_type == data_type
+            assert (repr(cell.value) if kind is float else str(cell.value)) == text
+    assert missing > len(data)  # blanked language, missing answers and texts were compared
+    column = codebook.names.index("site")
+    assert {row[column].value for row in rows[1:]} == set(TEXTS) - {None, ""} | {None}
+
+
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(codebook, tmp_path, monkeypatch):
+    from webapp.exports import writers
+
+    monkeypatch.setattr(writers, "XLSX_MAX_ROWS", 6)  # 5 rows besides the header
+    write_export(make_data(codebook, n=5), codebook, "xlsx", tmp_path / "five")
+    with pytest.raises(ValueError, match="at most 5 "):
+        write_export(make_data(codebook, n=6), codebook, "xlsx", tmp_path / "six")
+    assert not (tmp_path / "six").exists()
+
+
 @pytest.mark.parametrize("fmt", ["csv", "sav", "xlsx"])
 def test_datapackage_describes_every_column(codebook, tmp_path, fmt):
     paths = write_export(make_data(codebook, n=8), codebook, fmt, tmp_path, lang="en")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from webapp.exports.codebook_text import codebook_json, codebook_markdown
 from webapp.exports.datapackage import CSV_DIALECT, DATA_FORMATS, datapackage_json
 from webapp.exports.model import Codebook, Column, check_variable_name
+from webapp.exports.xlsx import MAX_ROWS as XLSX_MAX_ROWS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,15 +168,15 @@ def write_export(
     are exported as missing, not as a user-missing code. Nothing is written before ``data``
     has passed every check.
 
-    Speed: CSV and SPSS write 100,000 responses x 124 columns in a few seconds; XLSX
-    (openpyxl without lxml) manages about 40,000 cells a second, i.e. minutes for a wave
-    that size — offer CSV or SPSS for large waves.
+    Speed: see ``benchmarks/export.py``. XLSX is written by :mod:`webapp.exports.xlsx`
+    (strings as text, never formulas); a sheet holds at most 1,048,575 rows besides its
+    header.
 
     Raises
     ------
     ValueError
-        For an unknown ``fmt`` or ``lang``, and as :func:`prepare_data` does, naming the
-        column.
+        For an unknown ``fmt`` or ``lang``, for more rows than an Excel sheet holds
+        (``"xlsx"``), and as :func:`prepare_data` does, naming the column.
     """
     if fmt not in FORMATS:
         raise ValueError(f"fmt: {fmt!r} is not one of {list(FORMATS)}")
@@ -183,6 +184,11 @@ def write_export(
     if lang not in codebook.languages:
         raise ValueError(f"lang: {lang!r} is not one of {list(codebook.languages)}")
     frame = prepare_data(data, codebook)
+    if fmt == "xlsx" and len(frame) >= XLSX_MAX_ROWS:
+        raise ValueError(
+            f"data: {len(frame):,} rows; an Excel sheet holds at most {XLSX_MAX_ROWS - 1:,} "
+            "besides its header (export CSV or SPSS)"
+        )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data_path = out / f"{codebook.stem}.{fmt}"
@@ -283,60 +289,40 @@ def _codebook_rows(codebook: Codebook, lang: str) -> list[list[Any]]:
     return rows
 
 
-def _plain(value: Any, kind: str) -> Any:
-    """A cell value openpyxl writes as such: None, int, float or str."""
-    if value is None:
-        return None
-    if kind == "integer":
-        return int(value)
-    if kind == "number":
-        return float(value)
-    return str(value)
-
-
 def _write_xlsx(frame: pd.DataFrame, codebook: Codebook, path: Path, lang: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from webapp.exports.xlsx import Sheet, frame_rows, value_rows, write_xlsx
 
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def header(sheet: Any, names: list[Any]) -> None:
-        cells = []
-        for name in names:
-            cell = WriteOnlyCell(sheet, value=name)
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-
-    data = workbook.create_sheet("data")
-    data.freeze_panes = "A2"
-    header(data, list(frame.columns))
     kinds = [codebook.column(name).type for name in frame.columns]
-    values = frame.astype(object).where(frame.notna(), None)
-    for row in values.itertuples(index=False, name=None):
-        data.append([_plain(value, kind) for value, kind in zip(row, kinds, strict=True)])
-
-    sheet = workbook.create_sheet("codebook")
     rows = _codebook_rows(codebook, lang)
-    header(sheet, rows[0])
-    for row in rows[1:]:
-        sheet.append(row)
-
-    scales = workbook.create_sheet("scales")
-    header(scales, ["scale", "instrument", "version", "name", "scored", "items", "reverse"])
     versions = {inst.id: inst.version for inst in codebook.instruments}
-    for scale in codebook.scales:
-        scales.append(
-            [
-                scale.id,
-                scale.instrument,
-                versions[scale.instrument],
-                scale.name.get(lang, ""),
-                scale.scored,
-                ", ".join(scale.items),
-                ", ".join(scale.reverse_items),
-            ]
-        )
-    workbook.save(path)
+    scales = [
+        [
+            scale.id,
+            scale.instrument,
+            versions[scale.instrument],
+            scale.name.get(lang, ""),
+            scale.scored,
+            ", ".join(scale.items),
+            ", ".join(scale.reverse_items),
+        ]
+        for scale in codebook.scales
+    ]
+    write_xlsx(
+        path,
+        [
+            Sheet(
+                "data",
+                list(frame.columns),
+                frame_rows(frame, kinds),
+                len(frame),
+                freeze_header=True,
+            ),
+            Sheet("codebook", rows[0], value_rows(rows[1:]), len(rows) - 1),
+            Sheet(
+                "scales",
+                ["scale", "instrument", "version", "name", "scored", "items", "reverse"],
+                value_rows(scales),
+                len(scales),
+            ),
+        ],
+    )
