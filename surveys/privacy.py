@@ -30,6 +30,10 @@ CATEGORY_NAMES = {
 }
 
 
+#: Languages the statements below are written in.
+STATEMENT_LANGUAGES = ("nl", "en")
+
+
 @dataclass(frozen=True)
 class QuestionPrivacy:
     """A question with its text per language and its special category (None if ordinary)."""
@@ -111,7 +115,11 @@ def privacy_summary(definition: SurveyDefinition) -> PrivacySummary:
                 questions=questions,
             )
         )
-    texts = {lang: _statements(definition, lang) for lang in definition.languages}
+    # The statements in every language Samen writes them in, not only the survey's: a survey
+    # asked in Dutch alone still gets a whole English privacy page (for staff and officers who
+    # read English), instead of English headings over Dutch sentences.
+    languages = dict.fromkeys((*definition.languages, *STATEMENT_LANGUAGES))
+    texts = {lang: _statements(definition, lang) for lang in languages}
     return PrivacySummary(
         survey=definition.slug,
         title=dict(definition.title),

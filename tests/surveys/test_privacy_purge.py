@@ -92,3 +92,14 @@ def test_purge_expired_uses_retention(hospital_db):
     assert expired_before(db, HOSPITAL_SLUG, on=dt.date(2027, 1, 1)) == dt.date(2025, 1, 1)
     assert purge_expired(db, HOSPITAL_SLUG, on=closed + dt.timedelta(days=730)).responses == 0
     assert purge_expired(db, HOSPITAL_SLUG, on=closed + dt.timedelta(days=731)).responses == 2
+
+
+def test_statements_come_in_dutch_and_english_for_a_survey_in_one_language(tmp_path):
+    text_ = EXAMPLE.read_text(encoding="utf-8").replace("languages: [nl, en]", "languages: [nl]")
+    path = tmp_path / "nl.yaml"
+    path.write_text(text_, encoding="utf-8")
+    summary = privacy_summary(load_survey_file(path))
+    assert summary.languages == ("nl",)
+    for statements in (summary.stored, summary.not_stored, summary.who_sees):
+        assert set(statements) == {"nl", "en"}
+    assert "Your name, e-mail or IP address." in summary.not_stored["en"]

@@ -267,3 +267,30 @@ def test_drafts_never_reach_the_database(client, survey):
     assert after["responses"] == before["responses"] + 1
     assert after["comments"] == before["comments"] + 1
     assert after["invitations"] == before["invitations"] - 1
+
+
+def test_a_survey_in_one_language_asks_its_questions_in_that_language(client, db, tmp_path):
+    """An English interface on a Dutch-only survey still shows the Dutch questions, so the
+    language stored with the response is the language the questions were read in."""
+    from surveys.responses import load_answers
+    from tests.webapp.conftest import HOSPITAL, make_survey
+
+    path = tmp_path / "nl.yaml"
+    path.write_text(
+        HOSPITAL.read_text(encoding="utf-8").replace("languages: [nl, en]", "languages: [nl]"),
+        encoding="utf-8",
+    )
+    survey = make_survey(db, path)
+    english = {"Accept-Language": "en"}
+    client.get(f"/s/{survey.tokens[0]}", headers=english)
+    page = client.get("/survey/q/belonging", headers=english)
+    assert "In mijn team word ik gezien als een van ons." in page.text
+    assert "Helemaal mee eens" in page.text and "Niet van toepassing" in page.text
+    assert "Strongly agree" not in page.text and "seen as one of us" not in page.text
+    saved = post_page(client, "/survey/q/belonging", {"bel_mem_1": "4"})
+    assert saved.status_code == 303
+    review = client.get("/survey/review", headers=english)
+    assert "Mee eens" in review.text
+    send = client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})
+    assert send.location == "/survey/thanks"
+    assert list(load_answers(db, survey.slug, survey.wave).languages) == ["nl"]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TypeVar
 
-from instruments.model import Instrument, Item
+from instruments.model import Instrument, Item, ResponseScale
 from surveys.definition import SurveyDefinition
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "WELCOME",
     "Page",
     "Questionnaire",
+    "offered_only",
 ]
 
 WELCOME = "welcome"
@@ -31,6 +33,48 @@ REVIEW = "review"
 
 #: Seconds a respondent needs per closed question, on average, for the time estimate.
 SECONDS_PER_ITEM = 9
+
+
+T = TypeVar("T")
+
+
+def _only(texts: Mapping[str, T], languages: tuple[str, ...]) -> dict[str, T]:
+    """``texts`` in ``languages`` only (all of them when none is in ``languages``)."""
+    kept = {lang: text for lang, text in texts.items() if lang in languages}
+    return kept or dict(texts)
+
+
+def offered_only(instrument: Instrument, languages: tuple[str, ...]) -> Instrument:
+    """``instrument`` with its titles, questions and answer labels in ``languages`` only."""
+    if set(instrument.languages) <= set(languages):
+        return instrument
+    scales: dict[str, ResponseScale] = {
+        key: replace(
+            rs,
+            labels=_only(rs.labels, languages),
+            not_applicable=_only(rs.not_applicable, languages) if rs.not_applicable else None,
+        )
+        for key, rs in instrument.response_scales.items()
+    }
+    by_identity = {id(rs): scales[key] for key, rs in instrument.response_scales.items()}
+
+    def item(it: Item) -> Item:
+        rs = by_identity.get(id(it.response_scale)) or replace(
+            it.response_scale, labels=_only(it.response_scale.labels, languages)
+        )
+        return replace(it, text=_only(it.text, languages), response_scale=rs)
+
+    return replace(
+        instrument,
+        languages=tuple(lang for lang in instrument.languages if lang in languages),
+        title=_only(instrument.title, languages),
+        description=_only(instrument.description, languages),
+        response_scales=scales,
+        scales=tuple(
+            replace(sc, name=_only(sc.name, languages), items=tuple(item(i) for i in sc.items))
+            for sc in instrument.scales
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -76,11 +120,17 @@ class Questionnaire:
 
     @classmethod
     def from_definition(cls, definition: SurveyDefinition) -> Questionnaire:
-        """The questionnaire of a stored survey: its instruments in survey order."""
+        """The questionnaire of a stored survey: its instruments in survey order.
+
+        Respondents see the questions only in the survey's languages: an instrument's texts in
+        other languages are left out, so a survey asked in Dutch alone shows its questions in
+        Dutch whatever the interface language, and what is stored as the response's language
+        is the language the questions were read in.
+        """
         return cls.from_instruments(
             definition.slug,
             definition.title,
-            definition.instruments,
+            [offered_only(i, definition.languages) for i in definition.instruments],
             k=definition.k,
             comments=definition.comments_enabled,
             comment_threshold=definition.comment_threshold,
