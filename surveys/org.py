@@ -7,6 +7,7 @@ line number before anything is stored; a re-import updates units in place by ``u
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -50,7 +51,16 @@ class ImportReport:
 
 
 def decode_csv(raw: bytes, name: str) -> str:
-    """UTF-8 text of a CSV file (BOM removed), or InputError saying what the bytes look like."""
+    """UTF-8 text of a CSV file (BOM removed), or InputError saying what the bytes look like.
+
+    UTF-16 with a byte-order mark (Excel's "Unicode Text", tab-separated) is read as well.
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            message = f"{name}: not valid UTF-16 text (byte {exc.start}); save it as 'CSV UTF-8'"
+            raise InputError(message, [message]) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

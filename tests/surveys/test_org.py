@@ -55,6 +55,13 @@ def test_excel_semicolons_and_bom(db, tmp_path):
     assert get_unit(db, "A").name == "Afdeling Één"
 
 
+def test_excel_unicode_text_utf16_with_tabs(db, tmp_path):
+    text = "\ufeffunit_id\tparent_id\tname\nORG\t\tOrganisatie\nA\tORG\tAfdeling Één\n"
+    report = import_units(db, write(tmp_path, text, encoding="utf-16-le"))
+    assert report.delimiter == "\t"
+    assert get_unit(db, "A").name == "Afdeling Één"
+
+
 def test_cp1252_is_named(tmp_path):
     path = write(
         tmp_path, "unit_id,parent_id,name\nORG,,Organisatie\nA,ORG,Café\n", encoding="cp1252"
