@@ -91,9 +91,10 @@ def read_csv(
 ) -> tuple[str, list[str], list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
     """(delimiter, header, [(line, row)], [(line, problem)]) of a CSV file.
 
-    Header names are lower-cased and stripped. A line with more fields than the header is
-    left out of the rows and named in ``problems``, so the caller can report it together
-    with the problems of the other lines.
+    Header names are lower-cased and stripped; a name given twice is a problem (one value
+    would silently win). A line with more fields than the header is left out of the rows and
+    named in ``problems``, so the caller can report it together with the problems of the
+    other lines.
     """
     name = os.fspath(path)
     try:
@@ -110,7 +111,11 @@ def read_csv(
     try:
         header = [column.strip().lower() for column in next(reader)]
         rows: list[tuple[int, dict[str, str]]] = []
-        problems: list[tuple[int, str]] = []
+        problems: list[tuple[int, str]] = [
+            (1, f"{name}: line 1: column {column!r} appears {header.count(column)} times")
+            for column in dict.fromkeys(header)
+            if column and header.count(column) > 1
+        ]
         for values in reader:
             if not any(value.strip() for value in values):
                 continue

@@ -145,3 +145,8 @@ def test_import_reports_line_and_tree_problems_together_in_line_order(db, tmp_pa
     assert "line 3" in found[1] and "no name" in found[1]
     assert "line 4" in found[2] and "C -> D -> C" in found[2]
     assert list_units(db) == []
+
+
+def test_a_column_given_twice_is_a_problem(tmp_path):
+    found = problems_of(write(tmp_path, "unit_id,parent_id,name,Name\nA,,First\n"))
+    assert found == [f"{tmp_path / 'units.csv'}: line 1: column 'name' appears 2 times"]

@@ -194,6 +194,10 @@ def test_import_reports_every_bad_cell_and_stores_nothing(hospital_db, tmp_path)
     assert any("line 3, column unit" in p and "'XX'" in p for p in problems)
     assert any("line 4, column bel_mem_1" in p and "'abc'" in p for p in problems)
     assert count_responses(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE) == 0
+    twice = tmp_path / "twice.csv"
+    twice.write_text("unit,bel_mem_1,BEL_MEM_1\nW1,3,5\n", encoding="utf-8")
+    with pytest.raises(InputError, match="column 'bel_mem_1' appears 2 times"):
+        import_responses(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, twice)
     wide = tmp_path / "wide.csv"
     wide.write_text("unit,bel_mem_1\nW1,4,5\nXX,1\nW1,2\n", encoding="utf-8")
     with pytest.raises(InputError) as info:

@@ -221,7 +221,8 @@ def responses_import(file: str, survey_slug: str, wave_label: str) -> None:
     from surveys.response_import import import_responses
 
     n = _run(import_responses, survey_slug, wave_label, file)
-    click.echo(f"Imported {n} responses into {survey_slug} wave {wave_label}.")
+    noun = "response" if n == 1 else "responses"
+    click.echo(f"Imported {n} {noun} into {survey_slug} wave {wave_label}.")
 
 
 @click.command()
