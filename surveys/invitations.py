@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from surveys._common import hash_token, survey_row, unit_row, wave_row
 from surveys.db import Database
@@ -32,6 +32,7 @@ __all__ = [
     "issue_invitations",
     "lookup_invitation",
     "open_link_token",
+    "withdraw_invitations",
     "write_links_csv",
 ]
 
@@ -107,6 +108,18 @@ def issue_invitations(
         ]
         session.execute(insert(Invitation), values)
     return tokens
+
+
+def withdraw_invitations(db: Database, tokens: list[str]) -> int:
+    """Delete the unused invitations of ``tokens`` (e.g. mails that were never sent), so they
+    neither count as invited nor work; return how many were deleted."""
+    if not tokens:
+        return 0
+    with db.session(write=True) as session:
+        result = session.execute(
+            delete(Invitation).where(Invitation.token_hash.in_([hash_token(t) for t in tokens]))
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def write_links_csv(

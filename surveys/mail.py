@@ -21,7 +21,12 @@ from surveys.db import Database
 from surveys.definition import SurveyDefinition
 from surveys.definitions import get_survey
 from surveys.errors import InputError, SamenError
-from surveys.invitations import DEFAULT_BASE_URL, invitation_link, issue_invitations
+from surveys.invitations import (
+    DEFAULT_BASE_URL,
+    invitation_link,
+    issue_invitations,
+    withdraw_invitations,
+)
 from surveys.org import EMAIL, decode_csv
 
 __all__ = ["SmtpSettings", "read_addresses", "send_invitations"]
@@ -155,8 +160,9 @@ def send_invitations(
 ) -> int:
     """Issue one invitation per address in ``emails_path`` and mail it; return mails sent.
 
-    The addresses are never stored. When sending fails part-way, SamenError says how many
-    mails went out (the unsent invitations stay unused and reach nobody).
+    The addresses are never stored. When sending fails part-way, the invitations of the mails
+    not sent are withdrawn (they would otherwise count as invited, lowering the response
+    rate) and SamenError says how many went out and from which address to send again.
     """
     addresses = read_addresses(emails_path)
     definition = get_survey(db, slug)
@@ -185,8 +191,9 @@ def send_invitations(
                 sent += 1
     except (OSError, smtplib.SMTPException) as exc:
         reason = exc.__class__.__name__
+        withdraw_invitations(db, tokens[sent:])
         raise SamenError(
-            f"sending stopped after {sent} of {len(addresses)} mails ({reason}); "
-            "the rest got no invitation"
+            f"sending stopped after {sent} of {len(addresses)} mails ({reason}); the rest got "
+            f"no invitation: send again to the addresses from {addresses[sent]} on"
         ) from None
     return sent

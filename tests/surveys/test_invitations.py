@@ -151,5 +151,47 @@ def test_send_failure_is_one_line(hospital_db, tmp_path):
     addresses = tmp_path / "emails.txt"
     addresses.write_text("ann@hospital.example\n", encoding="utf-8")
     settings = SmtpSettings(host="127.0.0.1", port=1)
-    with pytest.raises(SamenError, match="sending stopped after 0 of 1"):
+    with pytest.raises(SamenError, match="sending stopped after 0 of 1") as info:
         send_invitations(hospital_db, HOSPITAL_SLUG, "W2", addresses, settings)
+    assert "send again to the addresses from ann@hospital.example on" in str(info.value)
+    # The unsent invitation is withdrawn: it must not count as invited.
+    assert count_unused_invitations(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2") == 0
+
+
+def test_send_stopping_part_way_withdraws_the_unsent_invitations(hospital_db, tmp_path):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class RefuseBob:
+        def __init__(self):
+            self.delivered = []
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.startswith("bob@"):
+                return "550 no such mailbox"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            self.delivered += envelope.rcpt_tos
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = RefuseBob()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        addresses = tmp_path / "emails.txt"
+        addresses.write_text("ann@h.example\nbob@h.example\ncarol@h.example\n", encoding="utf-8")
+        settings = SmtpSettings(host="127.0.0.1", port=port, sender="hr@h.example")
+        with pytest.raises(SamenError, match="after 1 of 3 mails") as info:
+            send_invitations(hospital_db, HOSPITAL_SLUG, "W2", addresses, settings)
+    finally:
+        controller.stop()
+    assert "from bob@h.example on" in str(info.value)
+    assert handler.delivered == ["ann@h.example"]
+    # Ann's invitation is live; Bob's and Carol's were withdrawn and do not count as invited.
+    assert count_unused_invitations(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2") == 1
