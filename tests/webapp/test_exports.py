@@ -412,6 +412,39 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(codebook, tmp_path, monkeypat
     assert not (tmp_path / "six").exists()
 
 
+@pytest.mark.parametrize(
+    ("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA")]
+)
+def test_xlsx_column_letters(index, letters):
+    from webapp.exports.xlsx import column_letter
+
+    assert column_letter(index) == letters
+    assert column_letter(16383) == "XFD"  # Excel's last column
+
+
+def test_xlsx_control_characters_become_excel_escapes(tmp_path):
+    from openpyxl import load_workbook
+
+    from webapp.exports.xlsx import Sheet, value_rows, write_xlsx
+
+    path = tmp_path / "x.xlsx"
+    write_xlsx(path, [Sheet("data", ["s"], value_rows([["a\x01b"], [float("nan")]]), 2)])
+    rows = list(load_workbook(path, read_only=True)["data"].iter_rows(values_only=True))
+    assert rows == [("s",), ("a_x0001_b",), (None,)]  # Excel reads _x0001_ back as \x01
+
+
+def test_xlsx_leaves_no_partial_file(tmp_path):
+    from webapp.exports.xlsx import Sheet, value_rows, write_xlsx
+
+    def rows():
+        yield from value_rows([[1, "a"]])
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_xlsx(tmp_path / "x.xlsx", [Sheet("data", ["n", "s"], rows(), 2)])
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("fmt", ["csv", "sav", "xlsx"])
 def test_datapackage_describes_every_column(codebook, tmp_path, fmt):
     paths = write_export(make_data(codebook, n=8), codebook, fmt, tmp_path, lang="en")

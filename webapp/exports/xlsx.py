@@ -1,11 +1,12 @@
-"""A small streaming XLSX writer for the export: inline strings, numbers, booleans, one bold style.
+"""A small streaming XLSX writer for the export: text, numbers, booleans, a bold header.
 
-openpyxl (write-only) builds an object per cell and manages about 40,000 cells a second;
-XlsxWriter (``constant_memory``) about 160,000 — still over a minute for a wave of 100,000
-responses x 124 columns. The export needs none of what they offer beyond plain cells, so
-this module writes SpreadsheetML itself: the cells of a data frame are built a block of rows
-at a time with vectorised string operations (one string per distinct value of a column,
-then per cell a concatenation with its reference) and streamed into the zip archive.
+openpyxl (write-only) builds an object per cell: about 2 minutes of CPU for a wave of
+100,000 responses x 118 columns (``benchmarks/export.py``); XlsxWriter's
+``constant_memory`` mode, about 160,000 cells a second, still over a minute. The export
+needs nothing of theirs beyond plain cells, so this module writes SpreadsheetML itself: a
+data frame's cells are built a block of rows at a time with vectorised string operations
+(each distinct value of a column formatted once, then per cell one concatenation with its
+reference) and streamed into the zip archive, about 10 s for that wave.
 
 What it writes is what openpyxl wrote for the export: one worksheet per sheet, a bold
 header row, optionally frozen; strings inline (``t="inlineStr"``), numbers as
@@ -17,6 +18,7 @@ as Excel's ``_xHHHH_`` escapes.
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -98,7 +100,7 @@ def _text(value: str) -> str:
 
 def _tail(value: Any) -> str | None:
     """What follows ``<c r="A1"`` for ``value`` (None, bool, int, float or str); None for
-    no cell."""
+    no cell (None, an empty string, NaN or an infinity)."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -106,7 +108,7 @@ def _tail(value: Any) -> str | None:
     if isinstance(value, int):
         return f"><v>{value}</v></c>"
     if isinstance(value, float):
-        return f"><v>{value!r}</v></c>"
+        return f"><v>{value!r}</v></c>" if math.isfinite(value) else None
     return f' t="inlineStr"><is>{_text(str(value))}</is></c>'
 
 
@@ -246,8 +248,19 @@ def write_xlsx(path: Path | str, sheets: Sequence[Sheet], *, compresslevel: int 
     Worksheets are streamed into the archive as their rows come, so memory stays at a few
     blocks of rows. Compression (zlib at ``compresslevel``; 6 is zlib's and openpyxl's
     default) runs in a second thread while the next block is built: zlib releases the GIL,
-    so on two cores it costs little time beyond building the XML.
+    so on two cores it costs little time beyond building the XML. The workbook is written
+    under a temporary name and renamed when complete: a failure leaves no partial file.
     """
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        _write_package(partial, sheets, compresslevel)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write_package(path: Path, sheets: Sequence[Sheet], compresslevel: int) -> None:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     names = [sheet.name for sheet in sheets]
@@ -265,11 +278,13 @@ def write_xlsx(path: Path | str, sheets: Sequence[Sheet], *, compresslevel: int 
             with archive.open(part, "w", force_zip64=large) as handle:
                 handle.write(_sheet_head(sheet, number == 1).encode("utf-8"))
                 pending: Future[int] | None = None
-                for rows in sheet.rows:
-                    data = rows.encode("utf-8")
+                try:
+                    for rows in sheet.rows:
+                        data = rows.encode("utf-8")
+                        if pending is not None:
+                            pending.result()  # one block at a time, in order
+                        pending = compressor.submit(handle.write, data)
+                finally:
                     if pending is not None:
-                        pending.result()  # one block at a time, in order
-                    pending = compressor.submit(handle.write, data)
-                if pending is not None:
-                    pending.result()
+                        pending.result()  # before the part is closed, even on an error
                 handle.write(_SHEET_TAIL.encode("utf-8"))
