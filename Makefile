@@ -28,6 +28,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/dashboard.py
+	$(BIN)/python benchmarks/export.py
 
 demo: $(STAMP)
 	$(BIN)/samen demo
