@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.polychoric import _bvn_cdf, polychoric
+from engine.polychoric import polychoric
+from engine.polychoric_likelihood import bvn_cdf as _bvn_cdf
 from engine.reliability import ordinal_alpha
 from tests.engine.conftest import case_id, load_dataset, load_reference
 
@@ -118,7 +119,9 @@ def test_polychoric_recovers_latent_correlation(seed, r):
 def test_pattern_and_pairwise_tables_agree():
     """Tables from the answer-pattern histogram equal those of one bincount per pair (the
     route for scales with too many patterns), and both equal a direct count."""
-    from engine.polychoric import _pair_tables, _pattern_counts, _tabulate
+    from engine.polychoric_tables import pair_tables as _pair_tables
+    from engine.polychoric_tables import pattern_counts as _pattern_counts
+    from engine.polychoric_tables import tabulate as _tabulate
 
     rng = np.random.default_rng(3)
     size = 4
