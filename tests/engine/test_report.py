@@ -440,7 +440,7 @@ def test_any_survey_gives_json_safe_report_with_every_null_explained(case):
 def test_numerical_warnings_of_a_statistic_become_notes_not_errors():
     import warnings
 
-    from engine.report_stages import _try
+    from engine.report_support import attempt as _try
 
     def heywood():
         warnings.warn("invalid value encountered in sqrt", RuntimeWarning, stacklevel=1)

@@ -1,0 +1,147 @@
+"""The factor-analytic stages of :func:`engine.report.analyze`: correlations, EFA, CFA, omega.
+
+Each stage calls the engine's statistics (``engine.factors``, ``engine.cfa``,
+``engine.omega``, imported when first called) and leaves, for any number it cannot give, a
+hint in :class:`engine.report_json.Notes` saying why. Re-exported by
+:mod:`engine.report_stages`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from engine.report_json import Notes
+from engine.report_support import (
+    attempt,
+    lazy,
+    loadings_by_row,
+    omega_of,
+    sub_matrix,
+    unanswered_columns,
+    usable_columns,
+)
+
+if TYPE_CHECKING:
+    from engine.report import ScaleSpec
+
+__all__ = ["cfa_stage", "correlations", "efa_stage", "omega_stage"]
+
+
+def correlations(keyed: pd.DataFrame, notes: Notes) -> pd.DataFrame | None:
+    """Pairwise-complete correlations of the items that vary, computed once for every stage
+    (the only factor-analytic step whose cost grows with the number of respondents)."""
+    usable = usable_columns(keyed)
+    unanswered = set(unanswered_columns(keyed))
+    for column in keyed.columns:
+        if column not in usable:
+            what = "item without any answer" if column in unanswered else "constant item"
+            notes.add(f"efa.kmo_items.{column}", f"{what}, left out of the factor analyses")
+    if len(usable) < 2:
+        return None
+    correlation_matrix = lazy("engine.factors", "correlation_matrix")
+    return attempt(lambda: correlation_matrix(keyed[usable]), "efa", notes)
+
+
+def efa_stage(
+    keyed: pd.DataFrame,
+    specs: Sequence[ScaleSpec],
+    notes: Notes,
+    corr: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    kmo, bartlett = lazy("engine.factors", "kmo"), lazy("engine.factors", "bartlett")
+    parallel_analysis = lazy("engine.factors", "parallel_analysis")
+    efa = lazy("engine.factors", "efa")
+    out: dict[str, Any] = {
+        "n_factors": None,
+        "kmo": None,
+        "kmo_items": dict.fromkeys(keyed.columns),
+        "bartlett": {"chisq": None, "df": None, "p": None},
+        "parallel_n_factors": None,
+        "loadings": None,
+    }
+    usable = usable_columns(keyed)
+    if len(usable) < 3:
+        reason = "needs at least three items that vary"
+        notes.add("efa", reason)
+        return out
+    data = keyed[usable]
+    corr = sub_matrix(corr, usable)
+    k = attempt(lambda: kmo(data, corr=corr), "efa.kmo", notes)
+    if k is not None:
+        out["kmo"] = k.overall
+        out["kmo_items"].update(dict(pd.Series(k.per_item, index=usable)))
+    b = attempt(lambda: bartlett(data, corr=corr), "efa.bartlett", notes)
+    if b is not None:
+        out["bartlett"] = {"chisq": b.chisq, "df": b.df, "p": b.p}
+    pa = attempt(lambda: parallel_analysis(data, corr=corr), "efa.parallel_n_factors", notes)
+    if pa is not None:
+        out["parallel_n_factors"] = pa.n_factors
+    # As many factors as scales (the structure the instrument claims); with one scale the
+    # number parallel analysis suggests, since one factor of one scale says nothing.
+    n_factors = len(specs) if len(specs) >= 2 else out["parallel_n_factors"] or 1
+    n_factors = min(n_factors, len(usable) - 1)
+    out["n_factors"] = n_factors
+    fit = attempt(lambda: efa(data, n_factors, corr=corr), "efa.loadings", notes)
+    if fit is not None:
+        out["loadings"] = loadings_by_row(fit.loadings)
+    return out
+
+
+def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> dict[str, Any]:
+    cfa = lazy("engine.cfa", "cfa")
+    keys = ("n", "chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci", "srmr")
+    out: dict[str, Any] = dict.fromkeys((*keys, "loadings", "converged"))
+    model = {s.id: list(s.items) for s in specs if len(s.items) >= 2}
+    out["left_out"] = [s.id for s in specs if len(s.items) < 2]  # single-item scales
+    if not model or (len(model) == 1 and len(next(iter(model.values()))) < 3):
+        notes.add("cfa", "needs a scale of at least three items, or two scales of two or more")
+        return out
+    items = [item for its in model.values() for item in its]
+    res = attempt(lambda: cfa(keyed[items], model), "cfa", notes)
+    if res is None:
+        return out
+    out.update({key: getattr(res, key, None) for key in keys})
+    out["rmsea_ci"] = list(res.rmsea_ci)
+    out["converged"] = bool(getattr(res, "converged", True))
+    if not out["converged"] and res.n <= len(items):
+        # engine.cfa fits nothing then: say why rather than "did not converge"
+        notes.add(
+            "cfa",
+            f"{res.n} respondent(s) answered every item of the model, {len(items) + 1} or more"
+            " are needed (listwise deletion, as lavaan)",
+        )
+    elif not out["converged"]:
+        varies = set(usable_columns(keyed[items]))
+        constant = [item for item in items if item not in varies]
+        if constant:
+            notes.add("cfa", f"constant item(s) {', '.join(constant)}: no ML fit")
+        else:
+            notes.add("cfa", "the ML estimation did not converge")
+    # engine.cfa gives {factor: {item: loading}}; the report reads item -> factor like the EFA
+    by_item: dict[str, dict[str, Any]] = {}
+    for factor, row in loadings_by_row(res.loadings).items():
+        for item, value in row.items():
+            by_item.setdefault(item, {})[factor] = value
+    out["loadings"] = {item: by_item[item] for item in items if item in by_item}
+    for factor in getattr(res, "negative_variances", ()):
+        for item in model.get(factor, ()):
+            reason = f"factor {factor} has a negative variance (Heywood case)"
+            notes.add(f"cfa.loadings.{item}.{factor}", reason)
+    return out
+
+
+def omega_stage(
+    keyed: pd.DataFrame,
+    specs: Sequence[ScaleSpec],
+    notes: Notes,
+    corr: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    usable = usable_columns(keyed)
+    sub = sub_matrix(corr, usable)
+    res = attempt(lambda: omega_of(keyed[usable], len(specs), sub), "omega", notes)
+    if res is None:
+        return {"hierarchical": None, "total": None, "n_factors": len(specs)}
+    return {"hierarchical": res.hierarchical, "total": res.total, "n_factors": res.n_factors}
