@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from engine.audit import View, enforce
-from engine.disclosure import _tree, check_k, subtree_n, suppress_filter, suppress_tree
+from engine.disclosure import check_k, subtree_n, suppress_filter, suppress_tree
+from engine.disclosure_tree import _tree
 
 __all__ = [
     "Release",

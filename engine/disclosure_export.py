@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.disclosure import _tree, check_k
+from engine.disclosure import check_k
+from engine.disclosure_tree import _tree
 
 if TYPE_CHECKING:
     import pandas as pd
