@@ -254,6 +254,18 @@ def test_page_and_api_agree(dash_db, dash_client):
     assert "n = 9" in html
 
 
+def test_the_organisation_is_not_compared_with_itself(dash_client):
+    """At the root the unit is the organisation: one column and one series, not two equal ones;
+    below the root the organisation column is there."""
+    login(dash_client, "admin@example.org")
+    root = dash_client.get(f"{URL}/HOSP?lang=en").get_data(as_text=True)
+    assert '<th scope="col">Organisation</th>' not in root
+    assert "favourable · organisation" not in root  # the conversation starters
+    below = dash_client.get(f"{URL}/SURG?lang=en").get_data(as_text=True)
+    assert '<th scope="col">Organisation</th>' in below
+    assert "favourable · organisation" in below
+
+
 def test_figures_are_embedded_as_json_and_plotly_is_local(dash_client):
     login(dash_client, "admin@example.org")
     html = dash_client.get(f"{URL}/HOSP?lang=en").get_data(as_text=True)

@@ -102,7 +102,9 @@ def _distribution_rows(items: list[Any], cells: Mapping[str, Any], k: int) -> li
 def _starters(definition: Any, results: Mapping[str, Any]) -> dict[str, list[dict]]:
     """The released items with the highest and lowest favourable share (scored scales)."""
     items = results.get("items") or {}
-    org_items = (results.get("organisation") or {}).get("items") or {}
+    organisation = results.get("organisation") or {}
+    at_root = organisation.get("unit") == results.get("unit")
+    org_items = {} if at_root else organisation.get("items") or {}
     ranked = []
     for instrument in definition.answer_instruments:
         if instrument.sensitive:
@@ -122,7 +124,7 @@ def _starters(definition: Any, results: Mapping[str, Any]) -> dict[str, list[dic
                         "favourable": cell["favourable"],
                         "favourable_text": _share(cell["favourable"]),
                         "organisation_text": _share(org.get("favourable"))
-                        if not org.get("suppressed")
+                        if org and not org.get("suppressed")
                         else "",
                         "mean": cell.get("mean") or 0.0,
                     }
@@ -192,7 +194,8 @@ def build_page(
         parent_block = None  # the parent is the organisation: one series, not two
     if parent_block:
         series["parent"] = parent_block.get("name") or parent_block["unit"]
-    series["organisation"] = _("Organisation")
+    if results["unit"] != results["organisation"]["unit"]:
+        series["organisation"] = _("Organisation")  # at the root: the unit is the organisation
     instruments = []
     for instrument in definition.answer_instruments:
         scales = []
