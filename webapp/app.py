@@ -62,6 +62,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     if config:
         app.config.from_mapping(config)
     app.config["SECRET_KEY"] = cfg.resolve_secret_key(app.config, app.instance_path)
+    proxies = int(app.config.get("SAMEN_TRUSTED_PROXIES") or 0)
+    if proxies:  # the client's address from X-Forwarded-For, for the sign-in throttle
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

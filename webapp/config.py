@@ -52,6 +52,10 @@ def default_config() -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SAMEN_DATABASE_URL": None,
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none). The
+        # sign-in throttle counts failures per client address; behind a proxy without this,
+        # every client has the proxy's address.
+        "SAMEN_TRUSTED_PROXIES": 0,
     }
 
 
@@ -69,6 +73,11 @@ def environment_config(environ: Mapping[str, str] | None = None) -> dict[str, An
             "true",
             "yes",
         )
+    if environ.get("SAMEN_TRUSTED_PROXIES"):
+        value = environ["SAMEN_TRUSTED_PROXIES"].strip()
+        if not value.isdigit():
+            raise ConfigError(f"SAMEN_TRUSTED_PROXIES must be a whole number, got {value!r}")
+        config["SAMEN_TRUSTED_PROXIES"] = int(value)
     return config
 
 

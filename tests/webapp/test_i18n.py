@@ -13,7 +13,8 @@ from babel.messages.pofile import read_po
 WEBAPP = Path(__file__).resolve().parents[2] / "webapp"
 TRANSLATIONS = WEBAPP / "translations"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-#: The respondent app's and the public pages' sources: every string in them is translated.
+#: The respondent app's, the public pages' and sign-in's sources: every string in them is
+#: translated.
 SOURCES = [
     *sorted((WEBAPP / "templates").glob("*.html")),
     *sorted((WEBAPP / "templates" / "respond").glob("*.html")),
@@ -21,6 +22,8 @@ SOURCES = [
     *sorted((WEBAPP / "templates" / "errors").glob("*.html")),
     *sorted((WEBAPP / "respond").glob("*.py")),
     *sorted((WEBAPP / "public").glob("*.py")),
+    *sorted((WEBAPP / "auth" / "templates" / "auth").glob("*.html")),
+    *sorted((WEBAPP / "auth").glob("*.py")),
 ]
 
 

@@ -7,11 +7,18 @@ fallback to the cookie); otherwise the signed-in session.
 Sessions end :data:`DEFAULT_SESSION_HOURS` after sign-in, and after
 :data:`DEFAULT_IDLE_MINUTES` without a request (``SAMEN_STAFF_SESSION_HOURS`` and
 ``SAMEN_STAFF_IDLE_MINUTES`` in the app config).
+
+Wrong passwords are counted per e-mail address and per client address, and too many pause
+sign-in for a while (:mod:`webapp.auth.throttle`; ``SAMEN_LOGIN_MAX_FAILURES_PER_ACCOUNT``,
+``SAMEN_LOGIN_MAX_FAILURES_PER_ADDRESS``, ``SAMEN_LOGIN_WINDOW_MINUTES``).
+
+Staff pages (the blueprints in :data:`STAFF_BLUEPRINTS`) show who is signed in and a sign-out
+button in the page header; respondent and public pages never do.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
 
 from webapp.auth.session import (
     DEFAULT_IDLE_MINUTES,
@@ -20,18 +27,38 @@ from webapp.auth.session import (
     current_staff,
     login_manager,
 )
+from webapp.auth.throttle import (
+    MAX_FAILURES_PER_ACCOUNT,
+    MAX_FAILURES_PER_ADDRESS,
+    WINDOW_MINUTES,
+    LoginThrottle,
+)
 
 __all__ = [
     "DEFAULT_IDLE_MINUTES",
     "DEFAULT_SESSION_HOURS",
+    "STAFF_BLUEPRINTS",
+    "LoginThrottle",
     "StaffUser",
     "bp",
     "current_staff",
     "init_app",
     "login_manager",
+    "login_throttle",
 ]
 
-bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
+#: Blueprints whose pages are for staff: their header shows the account and "Sign out".
+STAFF_BLUEPRINTS = frozenset({"dashboard", "research", "admin", "auth"})
+
+bp = Blueprint(
+    "auth", __name__, url_prefix="/auth", template_folder="templates", static_folder="static"
+)
+
+
+def login_throttle() -> LoginThrottle:
+    """The current app's :class:`LoginThrottle` (one per app and process)."""
+    return current_app.extensions["samen_login_throttle"]
+
 
 from webapp.auth import routes  # noqa: E402, F401  (registers the views)
 
@@ -40,5 +67,13 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Login to ``app`` and register the ``auth`` blueprint."""
     app.config.setdefault("SAMEN_STAFF_SESSION_HOURS", DEFAULT_SESSION_HOURS)
     app.config.setdefault("SAMEN_STAFF_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)
+    app.config.setdefault("SAMEN_LOGIN_MAX_FAILURES_PER_ACCOUNT", MAX_FAILURES_PER_ACCOUNT)
+    app.config.setdefault("SAMEN_LOGIN_MAX_FAILURES_PER_ADDRESS", MAX_FAILURES_PER_ADDRESS)
+    app.config.setdefault("SAMEN_LOGIN_WINDOW_MINUTES", WINDOW_MINUTES)
+    app.extensions["samen_login_throttle"] = LoginThrottle(
+        per_account=int(app.config["SAMEN_LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
+        per_address=int(app.config["SAMEN_LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+        window=float(app.config["SAMEN_LOGIN_WINDOW_MINUTES"]) * 60,
+    )
     login_manager.init_app(app)
     app.register_blueprint(bp)

@@ -1,22 +1,51 @@
-"""``/auth/login`` (GET form, POST sign-in, redirect) and ``/auth/logout`` (POST)."""
+"""``/auth/login`` (GET form, POST sign-in, redirect) and ``/auth/logout`` (POST).
+
+Also the staff header of every page: :func:`_staff_context` hands base.html the signed-in
+account (``staff_header``) on the pages of :data:`webapp.auth.STAFF_BLUEPRINTS` only.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
-from surveys.users import authenticate
-from webapp.auth import bp
+from surveys.users import UserInfo, authenticate
+from webapp.auth import STAFF_BLUEPRINTS, bp, login_throttle
 from webapp.auth.forms import LoginForm, LogoutForm
-from webapp.auth.session import StaffUser, current_staff, database, expire_session, start_session
+from webapp.auth.session import (
+    StaffUser,
+    bearer_token,
+    current_staff,
+    database,
+    expire_session,
+    start_session,
+)
+from webapp.i18n import SESSION_LANG
 
 __all__: list[str] = []
 
 bp.before_app_request(expire_session)
+
+#: How the header names each role.
+ROLE_LABELS = {
+    "admin": _l("survey owner"),
+    "manager": _l("manager"),
+    "researcher": _l("researcher"),
+}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -36,19 +65,47 @@ def _home() -> str:
     return "/"
 
 
+def _fresh_session() -> None:
+    """Empty the session (no fixation, no respondent state), keeping the chosen language."""
+    language = session.get(SESSION_LANG)
+    session.clear()
+    if language is not None:
+        session[SESSION_LANG] = language
+
+
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str | tuple[str, int]:
-    """Sign in with e-mail address and password (POST/redirect/GET)."""
+def login() -> Response | str | tuple[str, int, dict[str, str]]:
+    """Sign in with e-mail address and password (POST/redirect/GET).
+
+    Too many wrong passwords for an e-mail address or from a client address answer 429
+    (:mod:`webapp.auth.throttle`) without checking the password.
+    """
     form = LoginForm()
     if form.validate_on_submit():
-        info = authenticate(database(), form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        throttle = login_throttle()
+        wait = throttle.retry_after(email, request.remote_addr)
+        if wait is not None:
+            minutes = current_app.config["SAMEN_LOGIN_WINDOW_MINUTES"]
+            flash(
+                _(
+                    "Too many attempts to sign in. Wait %(minutes)s minutes, then try again.",
+                    minutes=minutes,
+                ),
+                "error",
+            )
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(wait)}
+        info = authenticate(database(), email, form.password.data or "")
         if info is not None:
-            session.clear()  # a fresh session: no fixation, no respondent state
+            throttle.succeeded(email)
+            _fresh_session()
             login_user(StaffUser(info))
             start_session()
             return redirect(_safe_next(request.args.get("next")) or _home())
+        throttle.failed(email, request.remote_addr)
         flash(_("The e-mail address or password is not right."), "error")
-        return render_template("auth/login.html", form=form), 200
+        return render_template("auth/login.html", form=form)
     return render_template("auth/login.html", form=form)
 
 
@@ -58,11 +115,34 @@ def logout() -> Response:
     form = LogoutForm()
     if form.validate_on_submit():
         logout_user()
-        session.clear()
+        _fresh_session()
         flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
+def _staff_header() -> dict[str, str] | None:
+    """Who is signed in with a cookie, on a staff page; None elsewhere."""
+    if not has_request_context() or request.blueprint not in STAFF_BLUEPRINTS:
+        return None
+    if bearer_token() is not None:  # a script with a token has no page header to sign out of
+        return None
+    info: UserInfo | None = current_staff()
+    if info is None:
+        return None
+    local, at, domain = info.email.rpartition("@")
+    return {
+        "email": info.email,
+        # a phone may break the address before the "@" (<wbr>), not inside a word
+        "email_local": local or domain,
+        "email_domain": domain if at else "",
+        "role": str(ROLE_LABELS.get(info.role, info.role)),
+    }
+
+
 @bp.app_context_processor
 def _staff_context() -> dict[str, object]:
-    return {"current_staff": current_staff, "logout_form": LogoutForm}
+    return {
+        "current_staff": current_staff,
+        "logout_form": LogoutForm,
+        "staff_header": _staff_header(),
+    }
