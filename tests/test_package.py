@@ -29,3 +29,29 @@ def test_dependency_direction():
             if pattern.search(path.read_text(encoding="utf-8")):
                 offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+def test_package_data_ships_every_data_file():
+    """Every non-Python file inside a package (templates, styles, translations, migrations,
+    instrument YAML) is matched by pyproject.toml's package-data, so a built wheel runs."""
+    import pathlib
+    import tomllib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    patterns = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]["package-data"]
+    missing = []
+    for package in ("instruments", "engine", "surveys", "webapp"):
+        base = root / package
+        shipped = {p for pattern in patterns.get(package, []) for p in base.glob(pattern)}
+        for path in base.rglob("*"):
+            if (
+                path.is_dir()
+                or path.suffix in (".py", ".pyc", ".md")
+                or "__pycache__" in path.parts
+            ):
+                continue
+            if path not in shipped:
+                missing.append(str(path.relative_to(root)))
+    assert missing == []
