@@ -99,6 +99,8 @@ def test_whole_flow_with_back_and_forward(client, survey):
     assert survey.count() == 1
     thanks = client.get("/survey/thanks", headers={"Accept-Language": "en"})
     assert "Thank you" in thanks.text
+    # the survey's only release policy: nothing before the round closes, never below k
+    assert "shared after this round closes, and only for groups of at least 5" in thanks.text
     assert _state(client) is None
     assert client.get(f"/s/{survey.tokens[1]}").status_code == 404
 
