@@ -54,7 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from surveys.db import instance_path
     from webapp import config as cfg
     from webapp.extensions import babel, csrf
-    from webapp.i18n import LANGUAGE_NAMES, current_language, localized, select_locale
+    from webapp.i18n import current_language, interface_languages, localized, select_locale
 
     app = SamenFlask(__name__, instance_path=str(instance_path()))
     app.config.from_mapping(cfg.default_config())
@@ -73,7 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     app.jinja_env.globals.update(
         localized=localized,
         current_language=current_language,
-        interface_languages=[(code, LANGUAGE_NAMES[code]) for code in app.config["LANGUAGES"]],
+        interface_languages=interface_languages,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_database(app)

@@ -2,7 +2,8 @@
 
 Order of preference: the language the respondent chose with the switch (``?lang=`` on any
 page, kept in the session), the language of their invitation, the browser's Accept-Language,
-and Dutch.
+and Dutch. On the respondent pages only the survey's own languages are offered (a survey asked
+in Dutch alone gets a Dutch interface, not English buttons around Dutch questions).
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 
 __all__ = [
     "LANGUAGE_NAMES",
     "SESSION_INVITATION_LANG",
     "SESSION_LANG",
+    "SESSION_SURVEY_LANGUAGES",
     "current_language",
+    "interface_languages",
     "localized",
+    "offered_languages",
     "remember_language_choice",
     "select_locale",
 ]
@@ -29,15 +33,37 @@ LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 SESSION_LANG = "lang"
 #: Session key of the language an invitation was issued in.
 SESSION_INVITATION_LANG = "invitation_lang"
+#: Session key of the languages of the survey a respondent is answering.
+SESSION_SURVEY_LANGUAGES = "survey_languages"
 
 
 def _languages() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
 
 
+def offered_languages() -> tuple[str, ...]:
+    """The interface languages this request may use.
+
+    On the respondent pages (blueprint ``respond``) the survey's languages among the
+    interface languages; elsewhere every interface language.
+    """
+    languages = _languages()
+    if has_request_context() and request.blueprint == "respond":
+        survey = session.get(SESSION_SURVEY_LANGUAGES) or ()
+        kept = tuple(lang for lang in languages if lang in survey)
+        if kept:
+            return kept
+    return languages
+
+
+def interface_languages() -> list[tuple[str, str]]:
+    """``(code, name)`` of each language the switch offers on this page."""
+    return [(code, LANGUAGE_NAMES[code]) for code in offered_languages()]
+
+
 def select_locale() -> str:
     """Flask-Babel's locale selector."""
-    languages = _languages()
+    languages = offered_languages()
     for key in (SESSION_LANG, SESSION_INVITATION_LANG):
         lang = session.get(key)
         if lang in languages:
@@ -48,7 +74,7 @@ def select_locale() -> str:
 def remember_language_choice() -> None:
     """Keep ``?lang=xx`` in the session when it names an interface language."""
     lang = request.args.get("lang")
-    if lang in _languages() and session.get(SESSION_LANG) != lang:
+    if lang in offered_languages() and session.get(SESSION_LANG) != lang:
         session[SESSION_LANG] = lang
 
 

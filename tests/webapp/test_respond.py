@@ -272,8 +272,9 @@ def test_drafts_never_reach_the_database(client, survey):
 
 
 def test_a_survey_in_one_language_asks_its_questions_in_that_language(client, db, tmp_path):
-    """An English interface on a Dutch-only survey still shows the Dutch questions, so the
-    language stored with the response is the language the questions were read in."""
+    """A Dutch-only survey is asked in Dutch, interface included, to a browser that prefers
+    English, so the language stored with the response is the language the questions were read
+    in."""
     from surveys.responses import load_answers
     from tests.webapp.conftest import HOSPITAL, make_survey
 
@@ -289,6 +290,9 @@ def test_a_survey_in_one_language_asks_its_questions_in_that_language(client, db
     assert "In mijn team word ik gezien als een van ons." in page.text
     assert "Helemaal mee eens" in page.text and "Niet van toepassing" in page.text
     assert "Strongly agree" not in page.text and "seen as one of us" not in page.text
+    # ... and the interface around them is Dutch too, with no switch to English
+    assert '<html lang="nl"' in page.text and 'hreflang="en"' not in page.text
+    assert '<html lang="nl"' in client.get("/survey/q/belonging?lang=en", headers=english).text
     saved = post_page(client, "/survey/q/belonging", {"bel_mem_1": "4"})
     assert saved.status_code == 303
     review = client.get("/survey/review", headers=english)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from webapp.i18n import SESSION_INVITATION_LANG, current_language
+from webapp.i18n import SESSION_INVITATION_LANG, SESSION_SURVEY_LANGUAGES, current_language
 from webapp.respond import bp, services
 from webapp.respond.draft import RespondentState, decode, encode
 from webapp.respond.forms import (
@@ -134,6 +134,8 @@ def invitation(token: str) -> Response | tuple[str, int]:
     session.clear()
     session.permanent = False
     _save(state)
+    questionnaire, _steps = _context(state)
+    session[SESSION_SURVEY_LANGUAGES] = list(questionnaire.languages)
     if language:
         session[SESSION_INVITATION_LANG] = language
     if not state.open_link:
