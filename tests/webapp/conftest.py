@@ -20,6 +20,23 @@ import pytest
 from webapp import create_app
 from webapp.config import TestConfig
 
+
+@pytest.fixture(autouse=True)
+def _results_cache_per_test() -> Iterator[None]:
+    """Start every test with an empty closed-wave cache of the results service.
+
+    The cache key holds the database URL, the wave's dates, its response count and the
+    organisation tree; PostgreSQL test databases are emptied and reused under the same URL,
+    so the next test's hospital (same names, same counts, other answers) would otherwise
+    be served the previous test's wave.
+    """
+    from webapp.results import data
+
+    with data._LOCK:
+        data._CACHE.clear()
+    yield
+
+
 HOSPITAL = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
