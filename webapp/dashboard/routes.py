@@ -178,6 +178,16 @@ def _static_routes(state: Any) -> None:
 bp.record_once(_static_routes)
 
 
+def _warm_results(state: Any) -> None:
+    """Fill the results caches in a background thread (:mod:`webapp.results.warm`)."""
+    from webapp.results.warm import start
+
+    start(state.app)
+
+
+bp.record_once(_warm_results)
+
+
 @bp.app_context_processor
 def _plotly_urls() -> dict[str, Any]:
     def plotly_url(kind: str = "js") -> str:

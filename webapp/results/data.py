@@ -10,6 +10,7 @@ behind that very number).
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -296,15 +297,47 @@ class WaveData:
 CACHE_SIZE = 2
 _CACHE: OrderedDict[tuple, WaveData] = OrderedDict()
 _LOCK = threading.Lock()
+#: A lock per cache key while its wave is being loaded: a second caller (a page request
+#: while :mod:`webapp.results.warm` loads the same wave) waits for the first's data instead
+#: of loading and scoring the wave a second time.
+_LOADING: dict[tuple, threading.Lock] = {}
+
+
+def _after_fork() -> None:
+    """In a forked child (gunicorn ``--preload``): locks held by a thread that did not fork."""
+    global _LOCK
+    _LOCK = threading.Lock()
+    _LOADING.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def _cached(key: tuple, survey: SurveyContext) -> WaveData | None:
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+    if cached is not None and cached.survey.definition == survey.definition:
+        return WaveData.reuse(cached, survey)
+    return None
 
 
 def load_wave(db: Database, survey: SurveyContext, label: str) -> WaveData:
     """The responses of wave ``label`` (NotFound when the survey has no such wave).
 
     A closed wave's responses change only by a purge or an import, so its data (with the
-    scale scores computed on first use) is kept for the next request of the same wave: the
-    key holds the wave's dates, its response count and the organisation tree, so any such
-    change loads afresh. Open waves are always loaded.
+    scale scores) is kept for the next request of the same wave: the key holds the wave's
+    dates, its response count and the organisation tree, so any such change loads afresh.
+    Open waves are always loaded.
+
+    Threads (a request while :func:`webapp.results.warm.warm` runs): the wave is loaded
+    once per key, a concurrent caller waits for it; it is published in the cache only
+    after its measures are scored, so every copy made by :meth:`WaveData.reuse` shares the
+    same measures and the same ``derived`` dict. Entries of ``derived`` are each computed
+    from the wave alone and written with a single assignment, so a concurrent reader sees
+    either nothing (and computes the same value) or the whole value.
     """
     wave = survey.wave(label)
     slug = survey.definition.slug
@@ -319,18 +352,27 @@ def load_wave(db: Database, survey: SurveyContext, label: str) -> WaveData:
         _memo(("count", db.url, slug, label), lambda: count_responses(db, slug, label)),
         tuple(sorted((c, u.parent_code) for c, u in survey.units.items())),
     )
+    found = _cached(key, survey)
+    if found is not None:
+        return found
     with _LOCK:
-        cached = _CACHE.get(key)
-        if cached is not None:
-            _CACHE.move_to_end(key)
-    if cached is not None and cached.survey.definition == survey.definition:
-        return WaveData.reuse(cached, survey)
-    data = WaveData(survey, wave, load_answers(db, slug, label))
-    with _LOCK:
-        _CACHE[key] = data
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return data
+        loading = _LOADING.setdefault(key, threading.Lock())
+    try:
+        with loading:
+            found = _cached(key, survey)  # loaded by another thread while this one waited
+            if found is not None:
+                return found
+            data = WaveData(survey, wave, load_answers(db, slug, label))
+            data.measures  # noqa: B018  (scored before it is shared: see above)
+            with _LOCK:
+                _CACHE[key] = data
+                while len(_CACHE) > CACHE_SIZE:
+                    _CACHE.popitem(last=False)
+            return data
+    finally:
+        with _LOCK:
+            if _LOADING.get(key) is loading:
+                del _LOADING[key]
 
 
 def responses_by_unit(db: Database, survey: SurveyContext, label: str) -> dict[str, int]:
