@@ -7,6 +7,7 @@ an open wave 2026-2; staff signed in with the login form (CSRF round trip).
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from pathlib import Path
@@ -126,7 +127,7 @@ def test_report_page_shows_the_engine_report(research_app):
         fmt(scale["icc1"]),
     ]
     assert scale["alpha"] is not None and scale["icc1"] is not None
-    for heading in ("Reliability", "Items", "Factor structure", "EFA loadings", "CFI", "SRMR"):
+    for heading in ("Reliability", "Items", "Factor structure per instrument", "CFI", "SRMR"):
         assert heading in text
     # aggregation statistics only over units of at least k responses
     stored = load_answers(research_app.extensions["samen_db"], DEMO, CLOSED)
@@ -138,6 +139,127 @@ def test_report_page_shows_the_engine_report(research_app):
     assert f" {report['group']['n_missing']} responses" not in text
 
 
+def _sections(text: str) -> dict[str, str]:
+    """Instrument id -> the HTML of its section on the report page."""
+    pattern = r'(<section class="instrument" id="instrument-(\w+)".*?</section>)'
+    return {found: html for html, found in re.findall(pattern, text, re.S)}
+
+
+def _cells(html: str) -> list[str]:
+    return re.findall(r"<td[^>]*>([^<]*)</td>", html)
+
+
+@pytest.fixture(scope="module")
+def demo_answers(research_app):
+    """The closed wave's answers as a frame, and the survey's scored scales per instrument."""
+    from surveys.responses import load_answers
+    from webapp.research.reporting import instrument_specs
+    from webapp.results.data import load_survey
+
+    database = research_app.extensions["samen_db"]
+    definition = load_survey(database, DEMO).definition
+    stored = load_answers(database, DEMO, CLOSED)
+    frame = pd.DataFrame(stored.values, columns=list(stored.item_ids))
+    return frame, definition, instrument_specs(definition)
+
+
+def test_report_has_a_factor_section_per_scored_instrument(research_app, demo_answers):
+    _, definition, by_instrument = demo_answers
+    client = signed_in(research_app, "researcher")
+    text = client.get(f"/research/{DEMO}/{CLOSED}/report").get_data(as_text=True)
+    sections = _sections(text)
+    scored = [instrument.id for instrument, _ in by_instrument]
+    assert list(sections) == scored
+    assert len(scored) == 6
+    # the unscored, sensitive module gets no factor analysis
+    assert "unwanted_behaviour" not in scored
+    assert any(i.id == "unwanted_behaviour" for i in definition.answer_instruments)
+    for instrument, specs in by_instrument:
+        section = sections[instrument.id]
+        heading = re.search(r"<h3[^>]*>([^<]*)</h3>", section)
+        assert heading is not None and heading.group(1) == instrument.title["en"]
+        assert section.count('class="scale-row"') == len(specs)
+    # belonging has two scales: two EFA factor columns
+    assert sections["belonging"].count('class="factor"') == 2
+    assert "In my team, I am seen as one of us." in sections["belonging"]
+    # no survey-wide factor analysis any more: every factor column is an instrument's
+    assert text.count('class="factor"') == sum(
+        section.count('class="factor"') for section in sections.values()
+    )
+
+
+def test_each_instrument_cfa_uses_its_own_complete_cases(research_app, demo_answers):
+    from webapp.research_service import wave_report
+
+    frame, _, by_instrument = demo_answers
+    report = wave_report(research_app.extensions["samen_db"], DEMO, CLOSED)
+    all_items = [item for _, specs in by_instrument for spec in specs for item in spec.items]
+    survey_wide = int(frame[all_items].notna().all(axis=1).sum())
+    instruments = {entry["id"]: entry for entry in report["instruments"]}
+    for instrument, specs in by_instrument:
+        cfa = instruments[instrument.id]["cfa"]
+        items = [item for spec in specs if len(spec.items) >= 2 for item in spec.items]
+        assert cfa["n"] == int(frame[items].notna().all(axis=1).sum())
+        assert cfa["n"] >= 2 * survey_wide, instrument.id
+        assert cfa["chisq"] is not None and math.isfinite(cfa["chisq"])
+        assert cfa["df"] > 0 and cfa["cfi"] is not None and cfa["rmsea"] is not None
+    assert instruments["belonging"]["efa"]["n_factors"] == 2
+    assert "efa" not in report and "cfa" not in report
+
+
+def test_instrument_numbers_are_the_engine_report_of_its_scales(research_app, demo_answers):
+    from engine.report import analyze
+    from engine.report_tables import fmt, fmt_ci, fmt_p
+
+    frame, _, by_instrument = demo_answers
+    client = signed_in(research_app, "researcher")
+    text = client.get(f"/research/{DEMO}/{CLOSED}/report").get_data(as_text=True)
+    sections = _sections(text)
+    for instrument, specs in by_instrument:
+        expected = analyze(frame, specs)
+        efa, cfa, omega = expected["efa"], expected["cfa"], expected.get("omega")
+        fit = re.search(r'<table class="report fit">.*?</table>', sections[instrument.id], re.S)
+        assert fit is not None
+        wanted = [
+            fmt(efa["kmo"]),
+            f"{fmt(efa['bartlett']['chisq'], 2)} ({fmt(efa['bartlett']['df'])}), "
+            f"{fmt_p(efa['bartlett']['p'])}".replace("<", "&lt;"),
+            fmt(efa["parallel_n_factors"]),
+            fmt(efa["n_factors"]),
+            fmt(cfa["n"]),
+            f"{fmt(cfa['chisq'], 2)} ({fmt(cfa['df'])}), {fmt_p(cfa['p'])}".replace("<", "&lt;"),
+            fmt(cfa["cfi"]),
+            fmt(cfa["tli"]),
+            f"{fmt(cfa['rmsea'])} {fmt_ci(cfa['rmsea_ci'])}",
+            fmt(cfa["srmr"]),
+        ]
+        if omega is not None:
+            wanted += [fmt(omega["hierarchical"]), fmt(omega["total"])]
+        assert _cells(fit.group(0)) == wanted, instrument.id
+        # every item's row: EFA loadings, its KMO, its CFA loading on its own scale
+        loadings = re.search(
+            r'<table class="report loadings[^"]*">.*?</table>', sections[instrument.id], re.S
+        )
+        assert loadings is not None
+        rows = re.findall(r'<span class="item-id">-?(\w+)</span>.*?</tr>', loadings.group(0), re.S)
+        assert rows == [item for spec in specs for item in spec.items]
+        factors = list(next(iter(efa["loadings"].values())))
+        assert len(factors) == efa["n_factors"]
+        for spec in specs:
+            for item in spec.items:
+                row = re.search(
+                    rf'<span class="item-id">-?{item}</span>.*?</th>(.*?)</tr>',
+                    loadings.group(0),
+                    re.S,
+                )
+                assert row is not None
+                assert _cells(row.group(1)) == [
+                    *(fmt(efa["loadings"][item][f]) for f in factors),
+                    fmt(efa["kmo_items"][item]),
+                    fmt(cfa["loadings"][item][spec.id]),
+                ]
+
+
 def test_report_page_in_dutch(research_app):
     client = signed_in(research_app, "admin", language="nl")
     text = client.get(f"/research/{DEMO}/{CLOSED}/report").get_data(as_text=True)
@@ -145,6 +267,11 @@ def test_report_page_in_dutch(research_app):
     assert "Betrouwbaarheid" in text
     assert "alleen de afdelingen met minstens 5 antwoorden" in text
     assert "Reliability" not in text
+    # one section per instrument, headed by its Dutch title
+    assert "Factorstructuur per instrument" in text
+    assert '<h3 id="instrument-belonging-h">Erbij horen</h3>' in text
+    assert "2 schalen, 8 vragen." in text
+    assert "Factor structure" not in text
 
 
 def test_open_wave_report_is_held_back(research_app):

@@ -1,9 +1,13 @@
 """The psychometric report of a wave: :func:`engine.report.analyze` on its scored scales.
 
-Reliability (alpha with CI, omega, ordinal alpha), item statistics, EFA, CFA and, over the
-units with at least k responses, aggregation statistics (ICC, rwg(j)). A closed wave's
-responses do not change, so reports are kept in a small in-process cache keyed by the
-database, survey, wave and number of responses.
+Per scale: reliability (alpha with CI, omega, ordinal alpha), item statistics and, over the
+units with at least k responses, aggregation statistics (ICC, rwg(j)). Per instrument (its
+scored scales only): KMO, Bartlett, parallel analysis, EFA, CFA and omega, since
+researchers validate each instrument on its own; a factor analysis of a whole survey
+extracts one factor per scale of every instrument and, with listwise deletion over every
+item, leaves the CFA few complete cases. A closed wave's responses do not change, so
+reports are kept in a small in-process cache keyed by the database, survey, wave and a
+digest of the responses.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from engine.report import ScaleSpec
+    from instruments import Instrument
     from surveys.db import Database
     from surveys.definition import SurveyDefinition
 
-__all__ = ["CACHE_SIZE", "scale_specs", "unit_groups", "wave_report"]
+__all__ = ["CACHE_SIZE", "instrument_specs", "scale_specs", "unit_groups", "wave_report"]
 
 #: Reports kept in memory (one per survey and wave).
 CACHE_SIZE = 8
@@ -35,11 +40,19 @@ def scale_specs(definition: SurveyDefinition) -> list[ScaleSpec]:
     Ids are the results service's (``<instrument>.<scale>`` when the survey combines
     instruments), so a scale has one name on the dashboard, in the API and in the report.
     """
+    return [spec for _, specs in instrument_specs(definition) for spec in specs]
+
+
+def instrument_specs(definition: SurveyDefinition) -> list[tuple[Instrument, list[ScaleSpec]]]:
+    """Each answer instrument with its scored ordinal scales (as :func:`scale_specs`), in
+    the survey's order; instruments without such scales (e.g. a sensitive module whose
+    scales are not scored) are left out."""
     from engine.report import ScaleSpec
     from webapp.results.data import scale_id
 
-    specs = []
+    out = []
     for instrument in definition.answer_instruments:
+        specs = []
         for scale in instrument.scales:
             if not scale.scored or not scale.items:
                 continue
@@ -55,7 +68,9 @@ def scale_specs(definition: SurveyDefinition) -> list[ScaleSpec]:
                     response_scale.maximum,
                 )
             )
-    return specs
+        if specs:
+            out.append((instrument, specs))
+    return out
 
 
 def unit_groups(unit_codes: Any, k: int) -> pd.Series | None:
@@ -77,12 +92,22 @@ def unit_groups(unit_codes: Any, k: int) -> pd.Series | None:
 def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
     """The psychometric report of a closed wave, with a header for the page.
 
+    :func:`engine.report.analyze` runs once per instrument on that instrument's scored
+    scales. A scale's statistics depend only on its own items (correlations are
+    pairwise-complete), so they are those of one analysis of every scale; the factor
+    analyses are the instrument's.
+
     Returns
     -------
     dict
-        :func:`engine.report.analyze`'s dict (``n``, ``scales``, ``efa``, ``cfa``,
-        ``omega``, ``group``, ``notes``) plus ``survey``, ``wave``, ``k`` and
-        ``groups_below_k`` (units left out of the aggregation statistics).
+        ``n``, ``min_share``, ``scales`` (every scored scale, as :func:`engine.report.analyze`
+        gives them), ``group`` (with aggregation statistics), ``notes`` (the scales' notes)
+        and ``instruments``: one dict per instrument with scored scales, ``{"id", "title":
+        {language: text}, "scales": [scale id], "efa", "cfa", "omega" (None with a single
+        scale), "notes": [str]}`` (``efa``, ``cfa``, ``omega`` and ``notes`` from
+        :func:`engine.report.analyze` on the instrument's scales); plus ``survey``,
+        ``wave``, ``k``, ``groups_below_k`` (units left out of the aggregation statistics),
+        ``scale_names`` and ``item_texts`` (id -> text per language).
 
     Raises
     ------
@@ -106,8 +131,8 @@ def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
     k = definition.k
     if matrix.n < max(k, 3):
         raise InputError(f"wave {wave!r} of {slug!r} has fewer than {max(k, 3)} responses")
-    specs = scale_specs(definition)
-    if not specs:
+    by_instrument = instrument_specs(definition)
+    if not by_instrument:
         raise InputError(f"survey {slug!r} has no scored scales to report on")
     key = (db.url, slug, wave, _fingerprint(matrix))
     with _lock:
@@ -120,7 +145,27 @@ def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
 
     frame = pd.DataFrame(matrix.values, columns=list(matrix.item_ids))
     groups = unit_groups(matrix.unit_codes, k)
-    report = analyze(frame, specs, groups)
+    report: dict[str, Any] = {"scales": {}, "notes": [], "instruments": []}
+    for instrument, specs in by_instrument:
+        part = analyze(frame, specs, groups)
+        report.update(n=part["n"], min_share=part["min_share"])
+        if "group" in part:
+            report["group"] = part["group"]
+        report["scales"].update(part["scales"])
+        # "scales.<id>..." notes belong to the scale tables, the rest to the instrument
+        scale_notes = [note for note in part["notes"] if note.startswith("scales.")]
+        report["notes"].extend(scale_notes)
+        report["instruments"].append(
+            {
+                "id": instrument.id,
+                "title": dict(instrument.title),
+                "scales": [spec.id for spec in specs],
+                "efa": part["efa"],
+                "cfa": part["cfa"],
+                "omega": part.get("omega"),
+                "notes": [note for note in part["notes"] if note not in scale_notes],
+            }
+        )
     units = pd.Series(matrix.unit_codes, dtype=object).value_counts()
     report.update(
         survey=slug,
@@ -128,6 +173,7 @@ def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
         k=k,
         groups_below_k=int((units < k).sum()) if groups is not None else len(units),
         scale_names=_scale_names(definition),
+        item_texts={item.id: dict(item.text) for item in definition.items},
     )
     with _lock:
         _cache[key] = report
