@@ -260,6 +260,29 @@ def test_instrument_numbers_are_the_engine_report_of_its_scales(research_app, de
                 ]
 
 
+def test_instrument_notes_explain_what_is_missing(research_app, monkeypatch):
+    """A number the engine cannot give shows as NA, with the instrument's note below."""
+    import copy
+
+    from webapp import research_service
+
+    report = copy.deepcopy(
+        research_service.wave_report(research_app.extensions["samen_db"], DEMO, CLOSED)
+    )
+    belonging = report["instruments"][0]
+    belonging["cfa"].update(chisq=None, p=None, cfi=None, tli=None, loadings=None)
+    belonging["notes"] = ["cfa: the ML estimation did not converge"]
+    monkeypatch.setattr(research_service, "wave_report", lambda *args: report)
+    client = signed_in(research_app, "researcher")
+    text = client.get(f"/research/{DEMO}/{CLOSED}/report").get_data(as_text=True)
+    sections = _sections(text)
+    assert "<li>cfa: the ML estimation did not converge</li>" in sections["belonging"]
+    fit = re.search(r'<table class="report fit">.*?</table>', sections["belonging"], re.S)
+    assert fit is not None
+    assert f"NA ({belonging['cfa']['df']}), NA" in _cells(fit.group(0))
+    assert '<ul class="notes"' not in sections["authenticity"]
+
+
 def test_report_page_in_dutch(research_app):
     client = signed_in(research_app, "admin", language="nl")
     text = client.get(f"/research/{DEMO}/{CLOSED}/report").get_data(as_text=True)
