@@ -7,8 +7,9 @@ functions; they decide nothing about disclosure themselves:
 - :func:`export_wave` loads a closed wave, makes it k-anonymous on its quasi-identifiers
   with :func:`engine.disclosure_export.k_anonymize`, shuffles and writes it with
   :mod:`webapp.exports` (:func:`export_zip` for a download);
-- :func:`wave_report` runs :func:`engine.report.analyze` on a closed wave's scored scales,
-  with aggregation statistics over the units of at least k responses;
+- :func:`wave_report` runs :func:`engine.report.analyze` on a closed wave's scored scales
+  once per instrument (reliability and aggregation per scale, with aggregation statistics
+  over the units of at least k responses; factor structure per instrument);
 - :func:`audit_survey` rebuilds every view a role can request from the results service's
   rules and has :func:`engine.audit.audit` check it.
 
