@@ -423,13 +423,12 @@ def test_xlsx_column_letters(index, letters):
 
 
 def test_xlsx_control_characters_become_excel_escapes(tmp_path):
-    from openpyxl import load_workbook
 
     from webapp.exports.xlsx import Sheet, value_rows, write_xlsx
 
     path = tmp_path / "x.xlsx"
     write_xlsx(path, [Sheet("data", ["s"], value_rows([["a\x01b"], [float("nan")]]), 2)])
-    rows = list(load_workbook(path, read_only=True)["data"].iter_rows(values_only=True))
+    rows = _sheet_rows(path)
     assert rows == [("s",), ("a_x0001_b",), (None,)]  # Excel reads _x0001_ back as \x01
 
 
@@ -696,7 +695,16 @@ def test_an_empty_wave_exports_headers_only(codebook, tmp_path, fmt):
         back, _ = pytest.importorskip("pyreadstat").read_sav(str(path))
         assert len(back) == 0 and list(back.columns) == list(codebook.names)
     else:
-        from openpyxl import load_workbook
+        assert _sheet_rows(path) == [tuple(codebook.names)]
 
-        rows = list(load_workbook(path, read_only=True)["data"].iter_rows(values_only=True))
-        assert rows == [tuple(codebook.names)]
+
+def _sheet_rows(path, sheet: str = "data") -> list[tuple]:
+    """The values of ``sheet``, read with openpyxl and the file closed again (read-only
+    workbooks keep it open until ``close``)."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return list(workbook[sheet].iter_rows(values_only=True))
+    finally:
+        workbook.close()
