@@ -16,8 +16,10 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,6 +76,21 @@ def postgres_template() -> Iterator[str]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+#: Every psycopg connection SQLAlchemy opened in this test session (weakly held).
+_OPENED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def _track_connections() -> None:
+    """Note each driver connection SQLAlchemy opens, so a test database can close them."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _opened(dbapi_connection: Any, _record: Any) -> None:
+        if type(dbapi_connection).__module__.startswith("psycopg"):
+            _OPENED.add(dbapi_connection)
+
+
 class _PostgresPool:
     """Databases copied from the template, truncated and reused between tests."""
 
@@ -94,7 +111,17 @@ class _PostgresPool:
         return name
 
     def give_back(self, name: str) -> None:
+        """Empty database ``name`` for the next test.
+
+        Connections left open by engines a test did not dispose (an app's own database, a
+        CLI command's) are closed first: otherwise the garbage collector finds them open
+        later and psycopg's ResourceWarning fails whichever test happens to be running.
+        """
         import psycopg
+
+        for connection in list(_OPENED):
+            if not connection.closed and connection.info.dbname == name:
+                connection.close()
 
         with _pg_admin() as admin:
             admin.execute(
@@ -128,6 +155,7 @@ class _PostgresPool:
 
 @pytest.fixture(scope="session")
 def postgres_pool(postgres_template: str) -> Iterator[_PostgresPool]:
+    _track_connections()
     pool = _PostgresPool(postgres_template)
     yield pool
     pool.drop_all()
