@@ -93,11 +93,6 @@ class SurveyAudit(AuditResult):
         return f"{line} ({'; '.join(details)})"
 
 
-def _k_of(data: WaveData, measure: Measure) -> int:
-    definition = data.survey.definition
-    return max(definition.k, definition.comment_threshold) if measure.sensitive else definition.k
-
-
 def served_cells(
     data: WaveData,
     measure: Measure,
@@ -139,6 +134,7 @@ def audit_wave(
     """
     from engine.audit import audit
     from engine.audit_views import atoms_of, cell_views
+    from webapp.results.release import measure_k
 
     scope = frozenset(scope)
     patterns: dict[Any, Any] = {}
@@ -164,7 +160,7 @@ def audit_wave(
             if questions
             else data.own_counts(measure.valid)
         )
-        key = (_k_of(data, measure), _frozen(own), frozenset(shown))
+        key = (measure_k(data, measure), _frozen(own), frozenset(shown))
         if key not in done:  # measures with the same counts and cells give the same audit
             views = cell_views(parent, own, shown, questions)
             result = audit(atoms_of(own), views, key[0])

@@ -25,6 +25,7 @@ __all__ = [
     "CellRelease",
     "Filter",
     "filter_question",
+    "measure_k",
     "parse_filter",
     "released_cells",
 ]
@@ -84,7 +85,7 @@ def parse_filter(survey: SurveyContext, text: str | None) -> Filter | None:
 Cell = tuple[str, str | None, str | None]
 
 
-def _k(data: WaveData, measure: Measure) -> int:
+def measure_k(data: WaveData, measure: Measure) -> int:
     """k of a measure: the survey's, or the comment threshold for sensitive instruments."""
     definition = data.survey.definition
     return max(definition.k, definition.comment_threshold) if measure.sensitive else definition.k
@@ -136,7 +137,7 @@ def _org_pattern(
     measure: Measure,
     questions: tuple[str, ...],
 ) -> _OrgPattern:
-    k = _k(data, measure)
+    k = measure_k(data, measure)
     slot = ("pattern", measure.id, k, questions)
     found = data.derived.get(slot)
     if found is not None:
@@ -197,7 +198,7 @@ def _org_cells(
     questions: tuple[str, ...],
 ) -> frozenset[Cell]:
     """:func:`released_cells` for the whole organisation (cached in ``data.derived``)."""
-    slot = ("cells", measure.id, _k(data, measure), questions)
+    slot = ("cells", measure.id, measure_k(data, measure), questions)
     found = data.derived.get(slot)
     if found is not None:
         return found
@@ -262,7 +263,7 @@ class CellRelease:
         if key in self._cells[measure.id]:
             return True, None
         n = self._n(measure, unit)
-        return False, "fewer-than-k" if n < _k(self.data, measure) else "complementary"
+        return False, "fewer-than-k" if n < measure_k(self.data, measure) else "complementary"
 
     def _rows(self, unit: str) -> np.ndarray:
         """Positions of the responses in :meth:`mask` (kept per wave, unit and filter)."""

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from webapp.results.data import Measure, WaveData
-from webapp.results.release import _k as measure_k
+from webapp.results.release import measure_k
 
 __all__ = [
     "ALPHA_GOOD",
