@@ -264,6 +264,8 @@ def test_the_organisation_is_not_compared_with_itself(dash_client):
     below = dash_client.get(f"{URL}/SURG?lang=en").get_data(as_text=True)
     assert '<th scope="col">Organisation</th>' in below
     assert "favourable · organisation" in below
+    for kind, title in (("strong", "Going well"), ("weak", "Worth a conversation")):
+        assert f'<div class="starter-list {kind}">\n        <h3>{title}</h3>' in below
 
 
 def test_figures_are_embedded_as_json_and_plotly_is_local(dash_client):
