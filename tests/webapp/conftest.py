@@ -192,6 +192,19 @@ def screenshot(page: Any, name: str) -> Path:
     /tmp/samen-shots/, for a person to look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    page.screenshot(path=str(SHOTS / f"{name}-full.png"), full_page=True)
+    _capture(page, path)
+    _capture(page, SHOTS / f"{name}-full.png", full_page=True)
     return path
+
+
+def _capture(page: Any, path: Path, full_page: bool = False) -> None:
+    """``page.screenshot``, once more after the page settles when Chromium refuses the first
+    capture ("Unable to capture screenshot" happens now and then on a busy machine; the
+    pictures are for people, the tests' assertions are elsewhere)."""
+    from playwright.sync_api import Error
+
+    try:
+        page.screenshot(path=str(path), full_page=full_page)
+    except Error:
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(path), full_page=full_page)

@@ -100,9 +100,19 @@ def test_warm_fills_the_cache_so_a_page_loads_and_computes_nothing(warm_db, coun
         warm_db, data_module.load_survey(warm_db, HOSPITAL_SLUG), SECOND
     )
     for measure in warmed.measures.values():
-        assert ("pattern", measure.id, release_module._k(warmed, measure), ()) in warmed.derived
+        assert (
+            "pattern",
+            measure.id,
+            release_module.measure_k(warmed, measure),
+            (),
+        ) in warmed.derived
         if measure.kind != "item":
-            slot = ("pattern", measure.id, release_module._k(warmed, measure), ("dem_gender",))
+            slot = (
+                "pattern",
+                measure.id,
+                release_module.measure_k(warmed, measure),
+                ("dem_gender",),
+            )
             assert slot in warmed.derived
 
     counted.update(loads=0, patterns=0, trust=0)
