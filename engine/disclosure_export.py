@@ -6,7 +6,7 @@ rows through :func:`k_anonymize` before writing CSV, SPSS or Excel files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from engine.disclosure_tree import _tree
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["KAnonResult", "k_anonymize"]
+__all__ = ["KAnonResult", "export_units", "k_anonymize"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,79 @@ def _roll_up(units: pd.Series, parent: Mapping[str, str | None], k: int) -> dict
     return {u: t for u, t in target.items() if t != u}
 
 
+def export_units(
+    parent: Mapping[str, str | None],
+    released: Collection[str],
+    own_n: Mapping[str, int],
+    k: int,
+) -> dict[str, str]:
+    """The unit each unit's rows carry in an export shown beside released tables.
+
+    Parameters
+    ----------
+    parent : mapping of str to str or None
+        The unit tree.
+    released : collection of str
+        Units whose numbers (of any measure, unfiltered or filtered) a role that gets the
+        export can also see; a unit's number describes its whole subtree.
+    own_n : mapping of str to int
+        Responses (rows) per unit, its own direct members only.
+    k : int
+        Minimum group size, in responses.
+
+    Returns
+    -------
+    dict of str to str
+        Every unit of ``parent`` -> the unit its rows are labelled with: itself when it is
+        released, else its nearest released ancestor (roots count as released). A label
+        that would hold 1 to k-1 rows is merged into the label of its nearest released
+        ancestor, repeatedly, so every label holds 0 or at least k rows.
+
+    Notes
+    -----
+    Global recoding, never local suppression: every row of a unit gets the same label, and
+    a released unit's subtree is the union of the labels inside it, so each released table
+    is a margin of the export and subtracting the export's rows from a table leaves nothing
+    the export does not show itself (Hundepool et al. 2012, 3.4: local suppression cannot be
+    released beside exact tables of the same data). A merge of a released unit's label
+    breaks that for the merged unit; :mod:`webapp.research.audit_export` checks the export
+    and the tables together and coarsens further where needed.
+    """
+    k = check_k(k)
+    _, order = _tree(parent)
+    unknown = set(released) - set(parent)
+    if unknown:
+        raise ValueError(f"released: units not in parent: {sorted(unknown)!r}")
+    open_units = set(released) | {u for u, up in parent.items() if up is None}
+    for unit, n in own_n.items():
+        if unit not in parent:
+            raise ValueError(f"own_n: unit {unit!r} is not in parent")
+        if int(n) < 0:
+            raise ValueError(f"own_n: negative count for unit {unit!r}")
+
+    def label_of(unit: str) -> str:
+        while unit not in open_units:
+            unit = parent[unit]  # type: ignore[assignment]  # roots are always open
+        return unit
+
+    while True:
+        target = {u: label_of(u) for u in parent}
+        size = dict.fromkeys(parent, 0)
+        for unit, label in target.items():
+            size[label] += int(own_n.get(unit, 0))
+        small = [u for u in order if 0 < size[u] < k]
+        if not small:
+            return target
+        victim = small[-1]  # the deepest first; its rows go one label up
+        if parent[victim] is None:  # a root: take in the smallest label directly below it
+            below = [u for u in open_units if parent[u] is not None]
+            below = [u for u in below if label_of(parent[u]) == victim]  # type: ignore[arg-type]
+            if not below:
+                return target  # the whole tree holds fewer than k rows: nothing to merge
+            victim = min(below, key=lambda u: (size[u], u))
+        open_units.discard(victim)
+
+
 def k_anonymize(
     records: pd.DataFrame | Sequence[Mapping[str, Any]],
     quasi_identifiers: Sequence[str],
@@ -71,6 +144,7 @@ def k_anonymize(
     unit_column: str = "unit",
     other: str = "other",
     seed: int | None = None,
+    fixed: Sequence[str] = (),
 ) -> KAnonResult:
     """Make every combination of quasi-identifiers occur at least k times, losing no row.
 
@@ -91,6 +165,12 @@ def k_anonymize(
         Label for merged rare categories.
     seed : int, optional
         Seed for the random row order (default: fresh entropy).
+    fixed : sequence of str
+        Quasi-identifiers that are only recoded globally, never blanked row by row: the
+        columns released tables break down by (unit, the dashboards' filter question).
+        ``unit_column`` among them is taken as labelled already (no roll-up; see
+        :func:`export_units`). After rare categories are merged, every combination of the
+        fixed columns must hold at least k rows.
 
     Returns
     -------
@@ -132,7 +212,10 @@ def k_anonymize(
         raise ValueError(f"quasi_identifiers: not columns of records: {missing!r}")
     if len(set(qis)) != len(qis):
         raise ValueError("quasi_identifiers: a column is listed twice")
-    if unit_column in qis and parent is None:
+    fixed = list(fixed)
+    if set(fixed) - set(qis):
+        raise ValueError(f"fixed: not among quasi_identifiers: {sorted(set(fixed) - set(qis))!r}")
+    if unit_column in qis and unit_column not in fixed and parent is None:
         raise ValueError(f"parent: needed to roll up the {unit_column!r} column")
     if 0 < len(data) < k:
         raise ValueError(f"records: {len(data)} rows cannot be {k}-anonymous without losing rows")
@@ -140,7 +223,7 @@ def k_anonymize(
     for col in qis:
         data[col] = data[col].astype(object).where(data[col].notna(), None)
     rolled: dict[str, str] = {}
-    if unit_column in qis and parent is not None:
+    if unit_column in qis and unit_column not in fixed and parent is not None:
         rolled = _roll_up(data[unit_column], parent, k)
         data[unit_column] = data[unit_column].map(lambda u: rolled.get(u, u))
     merged: dict[str, frozenset] = {}
@@ -154,9 +237,17 @@ def k_anonymize(
             label = other if pooled >= k else None
             data[col] = data[col].map(lambda v, rare=rare, label=label: label if v in rare else v)
             merged[col] = rare
+    if fixed and len(data):
+        sizes = data.groupby(fixed, dropna=False, sort=False)[fixed[0]].transform("size")
+        if (sizes < k).any():
+            raise ValueError(
+                f"fixed: a combination of {fixed!r} holds fewer than {k} rows; recode it "
+                "globally before (it cannot be blanked row by row)"
+            )
+    free = [c for c in qis if c not in fixed]
     blank = np.zeros(len(data), dtype=bool)
-    order = [c for c in reversed(qis) if c != unit_column]
-    order += [c for c in qis if c == unit_column]
+    order = [c for c in reversed(free) if c != unit_column]
+    order += [c for c in free if c == unit_column]
     for col in order:
         sizes = data.groupby(qis, dropna=False, sort=False)[qis[0]].transform("size")
         small = (sizes < k).to_numpy()
@@ -164,17 +255,28 @@ def k_anonymize(
             break
         data.loc[small, col] = None
         blank |= small
-    if qis and len(data):
-        empty = data[qis].isna().all(axis=1).to_numpy()
-        while 0 < empty.sum() < k:
+    if free and len(data):
+        # Within each class of the fixed columns (all of it when there are none), the rows
+        # whose free columns are all blank must be 0 or at least k.
+        cls = (
+            data.groupby(fixed, dropna=False, sort=False).ngroup().to_numpy()
+            if fixed
+            else np.zeros(len(data), dtype=np.int64)
+        )
+        while True:
+            empty = data[free].isna().all(axis=1).to_numpy()
+            per_class = np.bincount(cls[empty], minlength=cls.max() + 1)
+            short = np.flatnonzero((per_class > 0) & (per_class < k))
+            if not len(short):
+                break
+            in_class = cls == short[0]
             keys = data.groupby(qis, dropna=False, sort=False).ngroup().to_numpy()
             sizes = np.bincount(keys)
-            open_keys = np.unique(keys[~empty])
+            open_keys = np.unique(keys[in_class & ~empty])
             victim = open_keys[np.argmin(sizes[open_keys])]
             rows = keys == victim
-            data.loc[rows, qis] = None
+            data.loc[rows, free] = None
             blank |= rows
-            empty = data[qis].isna().all(axis=1).to_numpy()
     rng = np.random.default_rng(seed)
     data = data.iloc[rng.permutation(len(data))].reset_index(drop=True)
     return KAnonResult(data, rolled, merged, int(blank.sum()))

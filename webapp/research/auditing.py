@@ -31,6 +31,7 @@ from engine.audit import AuditResult, Finding
 
 if TYPE_CHECKING:
     from surveys.db import Database
+    from webapp.research.export_plan import ExportClasses
     from webapp.results.data import Measure, SurveyContext, WaveData
 
 __all__ = ["Cell", "SurveyAudit", "audit_survey", "audit_wave", "served_cells"]
@@ -125,12 +126,19 @@ def audit_wave(
     filters: bool = True,
     cells_of: CellsOf | None = None,
     progress: Callable[[str], None] | None = None,
+    export: ExportClasses | None = None,
 ) -> tuple[list[tuple[str, Finding]], int, int]:
     """Audit one wave for one scope: findings, number of views, number of nonempty atoms.
 
     ``cells_of`` (default :func:`served_cells`) says which cells are shown. Each finding
     comes with its context, the wave and the measure (``"2026-1 scale belonging.membership"``).
     ``progress`` is called with each measure's context before it is audited.
+
+    ``export``, the item-level export as classes of rows (rows alike on every
+    quasi-identifier, :mod:`webapp.research.export_plan`), adds the file to the views: each
+    class is a released group of rows whose every answer the holder sees, so per measure it
+    is one more view (its rows with a valid value), over atoms refined by class. A blanked
+    row that a table minus the file's labelled rows pins down is then a group below k.
     """
     from engine.audit import audit
     from engine.audit_views import atoms_of, cell_views
@@ -155,22 +163,104 @@ def audit_wave(
         if progress is not None:
             progress(f"{context} ({number}/{len(measures)})")
         shown = cells(data, measure, scope, questions)
-        own: Any = (
-            data.own_profiles(measure.valid, questions)
-            if questions
-            else data.own_counts(measure.valid)
-        )
+        own: Any
+        if export is not None:
+            own = _own_by_class(data, measure.valid, questions, export.ids)
+        elif questions:
+            own = data.own_profiles(measure.valid, questions)
+        else:
+            own = data.own_counts(measure.valid)
         key = (measure_k(data, measure), _frozen(own), frozenset(shown))
         if key not in done:  # measures with the same counts and cells give the same audit
-            views = cell_views(parent, own, shown, questions)
-            result = audit(atoms_of(own), views, key[0])
-            done[key] = (result.findings, len(views))
+            atoms = atoms_of(own)
+            if export is not None:
+                views = cell_views(parent, own, shown, (*questions, EXPORT_CLASS))
+                views += _export_views(atoms, export.names)
+            else:
+                views = cell_views(parent, own, shown, questions)
+            result = audit(atoms, views, key[0])
+            found = result.findings
+            if export is not None:
+                found = tuple(f for f in found if not _within_file(f, atoms))
+            done[key] = (found, len(views))
         found, count = done[key]
         n_views += count
         findings.extend((context, finding) for finding in found)
     everyone = data.own_profiles(data.measures[""].valid, questions)
     groups = sum(1 for n in atoms_of(everyone).values() if n > 0)
     return findings, n_views, groups
+
+
+#: The pseudo-question that refines atoms by export class in :func:`audit_wave`.
+EXPORT_CLASS = "<export class>"
+
+
+def _own_by_class(
+    data: WaveData, mask: Any, questions: tuple[str, ...], classes: Any
+) -> dict[str, dict[tuple[str | None, ...], int]]:
+    """Responses in ``mask`` per unit and (answers to ``questions``, export class)."""
+    import numpy as np
+
+    profile_ids, profiles = data._profiles(questions)
+    n_classes = int(classes.max()) + 1 if len(classes) else 1
+    keep = mask & (data.unit_pos >= 0)
+    width = len(profiles) * n_classes
+    key = data.unit_pos[keep] * width + profile_ids[keep] * n_classes + classes[keep]
+    counts = np.bincount(key, minlength=len(data.codes) * width).reshape(len(data.codes), -1)
+    out: dict[str, dict[tuple[str | None, ...], int]] = {}
+    for i, code in enumerate(data.codes):
+        row = counts[i]
+        out[code] = {
+            (*profiles[j // n_classes], str(j % n_classes)): int(row[j])
+            for j in np.flatnonzero(row)
+        }
+    return out
+
+
+def _within_file(finding: Finding, atoms: dict[Any, int]) -> bool:
+    """Whether a finding's group is whole export classes (what the file shows anyway).
+
+    Per scale or item, a class's rows with a valid value can be fewer than k (a class of
+    five rows of whom one answered "not applicable"): the file shows them row by row by
+    design, so a group made of whole classes is no leak. Only a group that splits a class
+    pins rows the file does not pin. (Such a benign group can stand in for a leak in the
+    same independent part of the search; the response-count measure, whose classes all
+    hold at least k rows, has no benign groups and is searched exactly.)
+    """
+    if finding.kind != "leak":
+        return False
+    classes = {atom[1][-1] for atom in finding.atoms}
+    whole = {a for a, n in atoms.items() if n > 0 and a[1][-1] in classes}
+    return whole == set(finding.atoms)
+
+
+def _export_views(atoms: dict[Any, int], names: tuple[str, ...]) -> list[Any]:
+    from engine.audit import View
+
+    members: dict[str, set[Any]] = {}
+    for atom in atoms:
+        members.setdefault(atom[1][-1], set()).add(atom)
+    ordered = sorted(members.items())
+    return [View(f"export:{names[int(c)]}", frozenset(group), 0) for c, group in ordered]
+
+
+#: Roles that can download the item-level export (webapp/research/routes.py).
+EXPORT_ROLES = ("admin", "researcher")
+
+
+def _export_classes(data: WaveData) -> ExportClasses | tuple[str, Finding]:
+    """The classes of the wave's export, or (context, finding) when none is safe."""
+    from webapp.research.export_plan import UnsafeExport, plan_export
+    from webapp.research.exporting import quasi_identifiers
+    from webapp.results.release import filter_question
+
+    survey = data.survey
+    try:
+        plan = plan_export(data, quasi_identifiers(survey), filter_question(survey.definition))
+    except UnsafeExport as exc:
+        reason = Finding("inconclusive", frozenset(), None, {str(exc): 1})
+        return f"{data.wave.label} export", reason
+    return plan.classes
 
 
 def _frozen(own: Any) -> frozenset[Any]:
@@ -234,10 +324,12 @@ def audit_survey(
     context = load_survey(db, slug)
     role = "every role"
     scope = frozenset(context.parent)
+    exports = True
     if as_email is not None:
         user = get_user(db, as_email)
         scope = disclosure_scope(user, context.parent)
         role = f"{user.email} ({user.role})"
+        exports = user.role in EXPORT_ROLES
     findings: list[tuple[str, Finding]] = []
     audited: list[str] = []
     held: list[str] = []
@@ -247,8 +339,12 @@ def audit_survey(
             held.append(label)
             continue
         data = load_wave(db, context, label)
+        export = _export_classes(data) if exports and filters and cells_of is None else None
+        if isinstance(export, tuple):  # no safe export: the plan's reason is the finding
+            findings.append(export)
+            export = None
         found, views, groups = audit_wave(
-            data, scope, filters=filters, cells_of=cells_of, progress=progress
+            data, scope, filters=filters, cells_of=cells_of, progress=progress, export=export
         )
         findings.extend(found)
         n_views += views

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,13 +20,15 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from surveys.db import Database
-    from webapp.results.data import SurveyContext
+    from webapp.research.export_plan import ExportPlan
+    from webapp.results.data import SurveyContext, WaveData
 
 __all__ = [
     "FORMATS",
     "QUASI_IDENTIFIERS",
     "ExportFiles",
     "export_frame",
+    "export_plan",
     "export_wave",
     "export_zip",
     "quasi_identifiers",
@@ -50,6 +52,7 @@ class ExportFiles:
     rolled_up: dict[str, str]
     merged: dict[str, tuple[Any, ...]]
     blanked_rows: int
+    withheld: tuple[str, ...] = ()
 
 
 def quasi_identifiers(context: SurveyContext) -> list[str]:
@@ -57,10 +60,9 @@ def quasi_identifiers(context: SurveyContext) -> list[str]:
     return [*QUASI_IDENTIFIERS, *(item.id for item in context.definition.demographic_items)]
 
 
-def _released_wave(db: Database, slug: str, wave: str) -> tuple[SurveyContext, Any]:
-    """The survey and the wave's matrix; InputError for an open wave or fewer than k."""
-    from surveys.responses import load_answers
-    from webapp.results.data import load_survey
+def _released_wave(db: Database, slug: str, wave: str) -> tuple[SurveyContext, WaveData]:
+    """The survey and the wave's data; InputError for an open wave or fewer than k."""
+    from webapp.results.data import load_survey, load_wave
 
     context = load_survey(db, slug)
     info = context.wave(wave)
@@ -68,13 +70,25 @@ def _released_wave(db: Database, slug: str, wave: str) -> tuple[SurveyContext, A
         raise InputError(
             f"wave {wave!r} of {slug!r} is still open: its data can be exported after it closes"
         )
-    matrix = load_answers(db, slug, wave)
+    data = load_wave(db, context, wave)
     k = context.definition.k
-    if 0 < matrix.n < k:
+    if 0 < data.n < k:
         raise InputError(
             f"wave {wave!r} of {slug!r} has fewer than {k} responses: nothing can be exported"
         )
-    return context, matrix
+    return data.survey, data
+
+
+def export_plan(db: Database, slug: str, wave: str, *, seed: int | None = None) -> ExportPlan:
+    """The export of a closed wave as :func:`webapp.research.export_plan.plan_export` builds
+    it: globally recoded, checked by the audit together with every released table."""
+    from webapp.research.export_plan import plan_export
+    from webapp.results.release import filter_question
+
+    context, data = _released_wave(db, slug, wave)
+    return plan_export(
+        data, quasi_identifiers(context), filter_question(context.definition), seed=seed
+    )
 
 
 def export_frame(
@@ -85,28 +99,13 @@ def export_frame(
     Columns: ``unit``, ``language``, the demographic questions and every answer item, one
     row per response. ``seed`` fixes the row order (tests only).
     """
-    import pandas as pd
+    from webapp.research.export_plan import ROW
+    from webapp.results.data import load_survey
 
-    from engine.disclosure_export import k_anonymize
-
-    context, matrix = _released_wave(db, slug, wave)
-    columns: dict[str, Any] = {
-        "unit": pd.Series(matrix.unit_codes, dtype=object),
-        "language": pd.Series(matrix.languages, dtype=object),
-    }
-    for j, question in enumerate(matrix.demographic_ids):
-        columns[question] = matrix.demographics[:, j]
-    for j, item in enumerate(matrix.item_ids):
-        columns[item] = matrix.values[:, j]
-    frame = pd.DataFrame(columns, index=range(matrix.n))
-    result = k_anonymize(
-        frame,
-        quasi_identifiers(context),
-        context.definition.k,
-        context.parent,
-        seed=seed,
-    )
-    return result.data, result, context
+    plan = export_plan(db, slug, wave, seed=seed)
+    result = plan.result
+    data = result.data.drop(columns=[ROW])
+    return data, replace(result, data=data), load_survey(db, slug)
 
 
 def export_wave(
@@ -149,9 +148,13 @@ def export_wave(
     Notes
     -----
     Every combination of the quasi-identifiers (unit, language, demographic questions)
-    occurs at least k times in the file: :func:`engine.disclosure_export.k_anonymize` rolls
-    units below k up to their parent, merges rare categories into "other" and blanks what
-    is still rare; no row is dropped and no answer changed. Rows are shuffled twice (by
+    occurs at least k times in the file, and the file together with every table a
+    researcher can see passes the disclosure audit (:mod:`webapp.research.export_plan`):
+    units and the dashboards' filter question are recoded globally (a unit is reported as
+    its nearest unit with released numbers; the filter question is withheld whole when a
+    unit has fewer than k in one of its categories), the other quasi-identifiers merge
+    rare categories into "other" and blank what is still rare; no row is dropped and no
+    answer changed. Rows are shuffled twice (by
     ``k_anonymize`` and by :func:`webapp.exports.shuffle_rows` from the system's random
     source), so no order follows submission. An open wave is refused: two exports of a
     wave that is still filling differ by the responses that came in between.
@@ -160,13 +163,21 @@ def export_wave(
 
     if fmt not in FORMATS:
         raise InputError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
-    data, result, context = export_frame(db, slug, wave, seed=seed)
+    from webapp.research.export_plan import ROW
+    from webapp.results.data import load_survey
+
+    plan = export_plan(db, slug, wave, seed=seed)
+    result = replace(plan.result, data=plan.result.data.drop(columns=[ROW]))
+    context = load_survey(db, slug)
     definition = context.definition
     if lang is not None and lang not in definition.languages:
         raise InputError(
             f"language {lang!r} is not one of the survey's: {', '.join(definition.languages)}"
         )
     data, changes = from_k_anonymized(result)
+    for column in plan.withheld:  # exported empty: every category of it is "blanked"
+        codes = sorted({int(v) for v in _demographic_codes(definition, column)})
+        changes["blanked_categories"][column] = tuple(codes)
     codebook = build_codebook(
         definition.instruments,
         survey=definition.slug,
@@ -185,7 +196,16 @@ def export_wave(
         rolled_up=dict(result.rolled_up),
         merged={column: tuple(sorted(map(str, v))) for column, v in result.merged.items()},
         blanked_rows=int(result.blanked),
+        withheld=plan.withheld,
     )
+
+
+def _demographic_codes(definition: Any, question: str) -> list[int]:
+    """The answer codes of demographic question ``question``."""
+    for item in definition.demographic_items:
+        if item.id == question:
+            return list(item.response_scale.points)
+    raise InputError(f"no demographic question {question!r}")
 
 
 def export_zip(
