@@ -392,3 +392,59 @@ def test_k_anonymize_validation(kwargs, match):
 def test_fewer_rows_than_k_cannot_be_anonymous():
     with pytest.raises(ValueError, match="records"):
         k_anonymize([{"language": "nl"}] * 4, ["language"], 5)
+
+
+# Issue 14, path 1: units of an export beside released tables (global recoding only)
+EXPORT_TREE = {"R": None, "A": "R", "A1": "A", "A2": "A", "B": "R", "B1": "B"}
+
+
+def test_export_units_label_each_unit_with_its_nearest_released_unit():
+    from engine.disclosure_export import export_units
+
+    own = {"R": 0, "A": 6, "A1": 2, "A2": 7, "B": 0, "B1": 9}
+    labels = export_units(EXPORT_TREE, {"R", "A", "A2", "B"}, own, 5)
+    # A1 is not released: its 2 rows carry A's label; B1 carries B
+    assert labels == {"R": "R", "A": "A", "A1": "A", "A2": "A2", "B": "B", "B1": "B"}
+
+
+def test_export_units_merge_a_small_label_upwards_and_a_small_root_takes_a_child():
+    from engine.disclosure_export import export_units
+
+    own = {"R": 2, "A": 1, "A1": 2, "A2": 7, "B": 0, "B1": 9}
+    labels = export_units(EXPORT_TREE, {"A", "A2", "B1"}, own, 5)
+    sizes: dict[str, int] = {}
+    for unit, label in labels.items():
+        sizes[label] = sizes.get(label, 0) + own[unit]
+    assert all(n == 0 or n >= 5 for n in sizes.values()), sizes
+    assert labels["A1"] == labels["A"] == "R"  # A's label (3 rows) went up into R
+    assert labels["A2"] == "A2" and labels["B1"] == "B1"
+
+
+def test_export_units_validation():
+    from engine.disclosure_export import export_units
+
+    with pytest.raises(ValueError, match="released"):
+        export_units(EXPORT_TREE, {"Z"}, {}, 5)
+    with pytest.raises(ValueError, match="own_n"):
+        export_units(EXPORT_TREE, set(), {"Z": 1}, 5)
+
+
+def test_k_anonymize_never_blanks_fixed_columns():
+    rows = pd.DataFrame(
+        {
+            "unit": ["A"] * 6 + ["B"] * 6,
+            "gender": ["w"] * 5 + ["m"] + ["w"] * 6,
+            "language": ["nl"] * 5 + ["en"] + ["nl"] * 6,
+        }
+    )
+    with pytest.raises(ValueError, match="fixed"):  # (A, m) holds 1 row: cannot be kept
+        k_anonymize(rows, ["unit", "gender", "language"], 5, fixed=["unit", "gender"])
+    result = k_anonymize(rows, ["unit", "language"], 5, fixed=["unit"], seed=1)
+    assert result.data["unit"].notna().all()
+    assert result.data.groupby(["unit", "language"], dropna=False).size().min() >= 5
+    # "en" (1 row) is blanked; within unit A the blank rows must reach k, so A's other
+    # rows lose their language too, while B's keep it
+    blank = result.data[result.data["language"].isna()]
+    assert len(blank) == 6 and set(blank["unit"]) == {"A"}
+    with pytest.raises(ValueError, match="not among"):
+        k_anonymize(rows, ["language"], 5, fixed=["unit"])

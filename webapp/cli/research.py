@@ -61,6 +61,11 @@ def export(survey: str, wave: str, fmt: str, out: Path, lang: str | None) -> Non
         click.echo(f"units rolled up: {moved}")
     for column, categories in sorted(files.merged.items()):
         click.echo(f"merged in {column}: {', '.join(categories)}")
+    for column in files.withheld:
+        click.echo(
+            f"withheld: {column} (the dashboards break results down by it, and a unit in the "
+            f"file has fewer than {files.k} responses in one of its categories)"
+        )
     if files.blanked_rows:
         click.echo(f"rows with a quasi-identifier blanked: {files.blanked_rows}")
 

@@ -259,7 +259,7 @@ def _export_classes(data: WaveData) -> ExportClasses | tuple[str, Finding]:
         plan = plan_export(data, quasi_identifiers(survey), filter_question(survey.definition))
     except UnsafeExport as exc:
         reason = Finding("inconclusive", frozenset(), None, {str(exc): 1})
-        return f"{data.wave.label} export", reason
+        return f"{data.wave.label} export (no safe export beside the tables: {exc})", reason
     return plan.classes
 
 
@@ -340,12 +340,17 @@ def audit_survey(
             continue
         data = load_wave(db, context, label)
         export = _export_classes(data) if exports and filters and cells_of is None else None
-        if isinstance(export, tuple):  # no safe export: the plan's reason is the finding
-            findings.append(export)
-            export = None
+        unsafe = export if isinstance(export, tuple) else None
         found, views, groups = audit_wave(
-            data, scope, filters=filters, cells_of=cells_of, progress=progress, export=export
+            data,
+            scope,
+            filters=filters,
+            cells_of=cells_of,
+            progress=progress,
+            export=None if unsafe else export,  # type: ignore[arg-type]
         )
+        if unsafe is not None and not found:  # the tables pass, but no export does
+            found = [unsafe]
         findings.extend(found)
         n_views += views
         n_groups += groups

@@ -25,7 +25,7 @@ finds a group below k (first the filter question, then the unit label named in a
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -199,6 +199,8 @@ def plan_export(
                 "in one of its categories and the dashboards show it per category"
             )
             continue
+        moved = {u: label for u, label in labels.items() if label != u and own_n.get(u, 0) > 0}
+        result = replace(result, rolled_up=moved)
         classes = export_classes(result.data, quasi, data.n)
         findings = audit(data, classes)
         if not findings:

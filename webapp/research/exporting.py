@@ -82,13 +82,18 @@ def _released_wave(db: Database, slug: str, wave: str) -> tuple[SurveyContext, W
 def export_plan(db: Database, slug: str, wave: str, *, seed: int | None = None) -> ExportPlan:
     """The export of a closed wave as :func:`webapp.research.export_plan.plan_export` builds
     it: globally recoded, checked by the audit together with every released table."""
-    from webapp.research.export_plan import plan_export
+    from webapp.research.export_plan import UnsafeExport, plan_export
     from webapp.results.release import filter_question
 
     context, data = _released_wave(db, slug, wave)
-    return plan_export(
-        data, quasi_identifiers(context), filter_question(context.definition), seed=seed
-    )
+    try:
+        return plan_export(
+            data, quasi_identifiers(context), filter_question(context.definition), seed=seed
+        )
+    except UnsafeExport as exc:
+        raise InputError(
+            f"wave {wave!r} of {slug!r} cannot be exported safely beside its dashboards ({exc})"
+        ) from None
 
 
 def export_frame(

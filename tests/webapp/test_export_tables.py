@@ -1,0 +1,144 @@
+"""Issue 14, path 1: the item-level export beside the dashboards' tables.
+
+The attack: a researcher holds the export and every unit's dashboard. When the export blanks a
+rare person's unit (local suppression), the unit's n and distributions on the dashboard minus
+the export rows labelled with that unit are the blanked rows' answers, and the answers find
+their row. The export now recodes globally (every released table is a union of the file's
+units) and the disclosure audit checks the file together with the tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.webapp.test_export_cli import CLOSED, DEMO, demo_copy
+
+K = 5  # the demo survey's minimum group size, in responses
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):
+    from surveys.db import Database
+
+    database = Database(demo_copy(tmp_path_factory, sqlite_template))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="module")
+def wave(demo_db):
+    from webapp.results.data import load_survey, load_wave
+
+    return load_wave(demo_db, load_survey(demo_db, DEMO), CLOSED)
+
+
+def _legacy_classes(wave):
+    """The export as it was built before: roll-up, then blanks row by row (any column)."""
+    from engine.disclosure_export import k_anonymize
+    from webapp.research.export_plan import _frame, export_classes
+    from webapp.research.exporting import quasi_identifiers
+
+    quasi = quasi_identifiers(wave.survey)
+    frame = _frame(wave, {}, ())
+    result = k_anonymize(frame, quasi, K, wave.survey.parent, seed=1)
+    return export_classes(result.data, quasi, wave.n), result
+
+
+def test_the_audit_finds_the_blanked_rows_of_the_old_export(wave):
+    from webapp.research.auditing import audit_wave
+
+    classes, result = _legacy_classes(wave)
+    assert result.data["unit"].isna().any()  # the old export blanked units of some rows
+    findings, _, _ = audit_wave(wave, frozenset(wave.survey.parent), export=classes)
+    assert findings, "the audit must see the export against the tables"
+    combos = [f.combination for _, f in findings if f.kind == "leak"]
+    # a table minus the file: some finding combines a released unit with export classes
+    assert any(
+        any(name.startswith("unit:") for name in c) and any(n.startswith("export:") for n in c)
+        for c in combos
+    )
+    assert all(1 <= f.n < K for _, f in findings if f.kind == "leak")
+
+
+def test_the_attack_on_the_old_export_pins_rows(wave):
+    """Reproduce the attack: table n of a unit minus the file's rows labelled with it."""
+    from webapp.research.export_plan import released_units
+
+    _, result = _legacy_classes(wave)
+    data = result.data
+    units = released_units(wave, tuple(wave.matrix.demographic_ids))
+    pinned = 0
+    for unit in units:
+        inside = {u for u in wave.survey.parent if _under(wave, u, unit)}
+        table_n = int(wave.in_subtree(unit).sum())
+        labelled = int(data["unit"].isin(inside).sum())
+        pinned += table_n - labelled  # rows of the unit hidden among the blanks
+    assert pinned > 0
+
+
+def _under(wave, unit: str, top: str) -> bool:
+    parent = wave.survey.parent
+    while unit is not None:
+        if unit == top:
+            return True
+        unit = parent[unit]
+    return False
+
+
+@pytest.fixture(scope="module")
+def plan(demo_db):
+    from webapp.research.exporting import export_plan
+
+    return export_plan(demo_db, DEMO, CLOSED, seed=1)
+
+
+def test_every_released_table_is_a_margin_of_the_new_export(wave, plan):
+    from webapp.research.export_plan import ROW, released_units
+
+    data = plan.result.data
+    assert not data["unit"].isna().any()  # the unit is never blanked row by row
+    assert len(data) == wave.n and sorted(data[ROW]) == list(range(wave.n))  # no row lost
+    for unit in released_units(wave, tuple(wave.matrix.demographic_ids)):
+        inside = {u for u in wave.survey.parent if _under(wave, u, unit)}
+        # the dashboard's n of the unit equals the file's rows labelled inside it: nothing
+        # is left over to match against blanked rows
+        assert int(wave.in_subtree(unit).sum()) == int(data["unit"].isin(inside).sum()), unit
+    # labels hold 0 or at least k rows
+    assert data["unit"].value_counts().min() >= K
+
+
+def test_the_filter_question_is_never_blanked_row_by_row(wave, plan):
+    from webapp.results.release import filter_question
+
+    question = filter_question(wave.survey.definition)
+    column = plan.result.data[question]
+    answered = ~np.isnan(wave.demographic(question))
+    if question in plan.withheld:
+        assert column.isna().all()
+        assert any(question in note for note in plan.notes)
+    else:  # kept: every answer is in the file (merged categories aside)
+        assert int(column.notna().sum()) == int(answered.sum())
+
+
+def test_the_new_export_passes_the_audit_with_the_tables(wave, plan):
+    from webapp.research.auditing import audit_wave
+
+    findings, views, _ = audit_wave(wave, frozenset(wave.survey.parent), export=plan.classes)
+    assert views > 0
+    assert findings == []
+
+
+def test_samen_audit_takes_the_export_as_a_view(demo_db, monkeypatch):
+    import webapp.research.auditing as auditing
+    from webapp.research_service import audit_survey
+
+    result = audit_survey(demo_db, DEMO, CLOSED)
+    assert result.ok, result.lines()
+    # the same audit with the old export's classes finds the leak: the export is a view
+    monkeypatch.setattr(auditing, "_export_classes", lambda data: _legacy_classes(data)[0])
+    old = audit_survey(demo_db, DEMO, CLOSED)
+    assert not old.ok
+    assert any("export:" in line for line in old.lines())
