@@ -206,14 +206,12 @@ def _own_by_class(
     keep = mask & (data.unit_pos >= 0)
     width = len(profiles) * n_classes
     key = data.unit_pos[keep] * width + profile_ids[keep] * n_classes + classes[keep]
-    counts = np.bincount(key, minlength=len(data.codes) * width).reshape(len(data.codes), -1)
-    out: dict[str, dict[tuple[str | None, ...], int]] = {}
-    for i, code in enumerate(data.codes):
-        row = counts[i]
-        out[code] = {
-            (*profiles[j // n_classes], str(j % n_classes)): int(row[j])
-            for j in np.flatnonzero(row)
-        }
+    found, counts = np.unique(key, return_counts=True)  # sparse: most combinations are empty
+    out: dict[str, dict[tuple[str | None, ...], int]] = {code: {} for code in data.codes}
+    for value, n in zip(found.tolist(), counts.tolist(), strict=True):
+        unit, rest = divmod(value, width)
+        profile, cls = divmod(rest, n_classes)
+        out[data.codes[unit]][(*profiles[profile], str(cls))] = n
     return out
 
 

@@ -178,6 +178,8 @@ def released_cells(
       :func:`engine.audit_views.release` over :func:`filter_question`, the one question
       offered (see there why), when it is among ``questions``; other questions in
       ``questions`` release nothing, as in the service;
+    - scales and items only where the response count is shown (the same unit, or the same
+      unit and filter category), so no measure shows a unit the others hide;
     - sensitive instruments: k is the comment threshold, and
       :func:`engine.disclosure.sensitive_module_allowed` on top.
 
@@ -210,6 +212,12 @@ def _org_cells(
     if measure.kind != "item":
         for question in (q for q in questions if q == offered):
             cells |= set(_patterns(data, measure, everyone, (question,)).filters)
+    if measure.kind != "responses":
+        # Nested in the response count's cells: a scale or item of a unit (or filter
+        # category) is shown only where the unit's n is, so every released number is a sum
+        # over the same released units and the item-level export, whose units follow the
+        # response count's pattern, has every table as its margin (issue 14, path 1).
+        cells &= _org_cells(data, data.measures[""], questions)
     if measure.sensitive:
         threshold = data.survey.definition.comment_threshold
         cells = {
