@@ -119,6 +119,30 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
 
+    #: Truncate SQLite's log after each start and each stored response (tests of the log set
+    #: this False on their instance to read the log as it would be without it).
+    truncate_after_use: bool = True
+
+    def truncate_log(self) -> None:
+        """SQLite: checkpoint the WAL and truncate it to zero bytes; PostgreSQL: nothing.
+
+        Called right after the commit that starts an invitation and the one that stores a
+        response, so a copy of the database files holds at most the last such commit (and no
+        older log frames: a WAL that is only reset keeps them past its new end). While a
+        reader holds an old snapshot the checkpoint cannot finish; the log then keeps the
+        last few commits until the next truncation.
+        """
+        if not self.is_sqlite or not self.truncate_after_use:
+            return
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.fetchall()
+            cursor.close()
+        finally:
+            raw.close()
+
     @property
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
