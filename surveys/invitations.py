@@ -367,10 +367,27 @@ def count_unused_invitations(
         return int(session.scalar(unused) or 0) + max(waiting, 0)
 
 
-def issue_counts(db: Database, slug: str, wave: str, unit_code: str | None = None) -> IssueCounts:
-    """How wave ``wave``'s invitations were issued: mailed, handed out as links, started."""
+def issue_counts(
+    db: Database, slug: str, wave: str | None = None, unit_code: str | None = None
+) -> IssueCounts | None:
+    """How a wave's invitations were issued: mailed, handed out as links, started.
+
+    ``wave`` defaults to the open wave, else the most recently opened one; None when the
+    survey has no wave yet.
+    """
     with db.session() as session:
-        row = wave_row(session, survey_row(session, slug), wave)
+        survey = survey_row(session, slug)
+        if wave is not None:
+            row: Wave | None = wave_row(session, survey, wave)
+        else:
+            row = session.scalar(
+                select(Wave)
+                .where(Wave.survey_id == survey.id)
+                .order_by((Wave.state == "open").desc(), Wave.opened_on.desc(), Wave.id.desc())
+                .limit(1)
+            )
+        if row is None:
+            return None
         table = InvitationCount.__table__.c
         query = select(
             func.coalesce(func.sum(table.mailed), 0),

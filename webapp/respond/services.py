@@ -19,7 +19,7 @@ from surveys.errors import (
     NotFound,
     WaveClosed,
 )
-from surveys.invitations import lookup_open_link, start_invitation
+from surveys.invitations import issue_counts, lookup_open_link, start_invitation
 from surveys.openlink import submit_open_response
 from surveys.org import UnitInfo, list_units
 from surveys.privacy import PrivacySummary, privacy_summary
@@ -55,7 +55,8 @@ def questionnaire(slug: str) -> Questionnaire:
 
 def privacy(slug: str) -> PrivacySummary:
     """The privacy statement of survey ``slug`` (:class:`NotFound` when there is none)."""
-    return privacy_summary(get_survey(database(), slug))
+    definition = get_survey(database(), slug)
+    return privacy_summary(definition, issue_counts(database(), slug))
 
 
 def units() -> list[UnitInfo]:
