@@ -51,6 +51,7 @@ def test_a_tampered_or_foreign_cookie_opens_no_session(client, app, survey):
     client.set_cookie("session", flipped)
     ended = client.get("/survey", headers={"Accept-Language": "en"})
     assert ended.status_code == 400 and "Your session has ended" in ended.text
+    assert "works only in the browser where you opened it, for 3 hours" in ended.text
     # Sealed under another secret key: not a session either.
     other = create_app({**TestConfig.as_dict(), "SECRET_KEY": "another", "SAMEN_DATABASE": 0})
     with other.test_request_context("/"):

@@ -396,4 +396,4 @@ def thanks() -> str:
 
 @bp.app_errorhandler(SessionExpired)
 def session_expired(_error: SessionExpired) -> tuple[str, int]:
-    return render_template("respond/expired.html"), 400
+    return render_template("respond/expired.html", hours=_session_hours()), 400
