@@ -342,3 +342,26 @@ def test_a_survey_in_one_language_asks_its_questions_in_that_language(client, db
     send = client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})
     assert send.location == "/survey/thanks"
     assert list(load_answers(db, survey.slug, survey.wave).languages) == ["nl"]
+
+
+def test_the_open_link_also_starts_from_an_s_address(client, app, db, tmp_path):
+    """``/s/<open link>`` shows the landing page too; its button goes to the unit choice and
+    uses nothing up (the open link is shared by everyone). ``/o/`` never opens an invitation,
+    whatever its state, so it cannot tell used from unused either."""
+    from surveys.invitations import count_unused_invitations, open_link_token
+    from tests.webapp.conftest import HOSPITAL, make_survey
+
+    path = tmp_path / "open.yaml"
+    path.write_text(
+        HOSPITAL.read_text(encoding="utf-8").replace("open_link: false", "open_link: true"),
+        encoding="utf-8",
+    )
+    survey = make_survey(db, path)
+    token = open_link_token(db, survey.slug)
+    for browser in (client, app.test_client()):
+        response = start(browser, token)
+        assert response.status_code == 303 and response.location == "/survey/unit"
+    invitation = survey.tokens[0]
+    assert app.test_client().get(f"/o/{invitation}").status_code == 404
+    assert app.test_client().get(f"/o/{'Q' * len(invitation)}").status_code == 404
+    assert count_unused_invitations(db, survey.slug, survey.wave) == len(survey.tokens)
