@@ -148,11 +148,13 @@ def start(token: str) -> Response | tuple[str, int]:
         abort(400)
     try:
         state, language = services.start(token)
-    except (services.InvitationUnavailable, services.WaveClosed):
+    except services.InvitationUnavailable:
         held = RespondentState.from_session(session.get(RespondentState.SESSION_KEY))
         if held is not None and not held.open_link:
             return _redirect("respond.welcome")
         return render_template("respond/unavailable.html"), 404
+    except services.WaveClosed:  # only the survey's open link, which is public anyway
+        return render_template("respond/closed.html"), 410
     return _begin(state, language)
 
 
