@@ -27,6 +27,7 @@ __all__ = ["Database", "default_url", "instance_path", "normalise_url"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
+CHECKPOINT_WAIT_MS = 500
 
 
 # SQL logging would put answers, unit codes and token hashes (statement parameters and result
@@ -118,6 +119,35 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
+
+    #: Truncate SQLite's log after each start and each stored response (tests of the log set
+    #: this False on their instance to read the log as it would be without it).
+    truncate_after_use: bool = True
+
+    def truncate_log(self) -> None:
+        """SQLite: checkpoint the WAL and truncate it to zero bytes; PostgreSQL: nothing.
+
+        Called right after the commit that starts an invitation and the one that stores a
+        response, so a copy of the database files holds at most the last such commit (and no
+        older log frames: a WAL that is only reset keeps them past its new end). While a
+        reader holds an old snapshot for longer than ``CHECKPOINT_WAIT_MS`` the checkpoint
+        gives up; the log then keeps the last few commits until the next truncation.
+        """
+        if not self.is_sqlite or not self.truncate_after_use:
+            return
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            # Wait for readers briefly, not the full busy timeout: a respondent is waiting.
+            cursor.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.fetchall()
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                cursor.close()
+        finally:
+            raw.close()
 
     @property
     def is_sqlite(self) -> bool:

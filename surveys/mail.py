@@ -134,16 +134,16 @@ def _message(definition: SurveyDefinition, link: str, language: str | None) -> t
             parts.append(
                 f'Beste collega,\n\n{org} nodigt je uit voor het onderzoek "{title}".\n'
                 f"Je persoonlijke link:\n\n{link}\n\nDe link werkt één keer. Je antwoorden zijn "
-                "anoniem: je link wordt na gebruik gewist en niets verbindt hem met je "
-                f"antwoorden. Uitkomsten worden alleen getoond voor groepen van minstens "
-                f"{definition.min_group_size} personen.\n"
+                "anoniem: je link wordt gewist zodra je de vragenlijst opent en niets verbindt "
+                "hem met je antwoorden. Uitkomsten worden alleen getoond voor groepen van "
+                f"minstens {definition.min_group_size} personen.\n"
             )
         else:
             parts.append(
                 f'Dear colleague,\n\n{org} invites you to the survey "{title}".\n'
                 f"Your personal link:\n\n{link}\n\nThe link works once. Your answers are "
-                "anonymous: the link is erased once used and nothing connects it to your "
-                "answers. Results are only shown for groups of at least "
+                "anonymous: the link is erased when you open the survey and nothing connects "
+                "it to your answers. Results are only shown for groups of at least "
                 f"{definition.min_group_size} people.\n"
             )
     return subject, "\n-----\n\n".join(parts)
@@ -166,7 +166,7 @@ def send_invitations(
     """
     addresses = read_addresses(emails_path)
     definition = get_survey(db, slug)
-    tokens = issue_invitations(db, slug, unit_code, len(addresses), language)
+    tokens = issue_invitations(db, slug, unit_code, len(addresses), language, mode="mail")
     sent = 0
     try:
         client: smtplib.SMTP
@@ -191,7 +191,7 @@ def send_invitations(
                 sent += 1
     except (OSError, smtplib.SMTPException) as exc:
         reason = exc.__class__.__name__
-        withdraw_invitations(db, tokens[sent:])
+        withdraw_invitations(db, tokens[sent:], mode="mail")
         raise SamenError(
             f"sending stopped after {sent} of {len(addresses)} mails ({reason}); the rest got "
             f"no invitation: send again to the addresses from {addresses[sent]} on"

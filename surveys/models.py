@@ -6,8 +6,11 @@ What is deliberately absent (DESIGN.md, "What no link means on disk"):
   only waves carry dates, and progress lives in ``daily_counts`` per unit and day.
 - ``responses`` has no auto-increment key: its key is random (``secrets``), and on SQLite the
   table is ``WITHOUT ROWID`` so there is no hidden rowid following submission order either.
-- No column or foreign key links a response (or a comment) to an invitation. A used invitation
-  is deleted, so no "used" flag is written in the same transaction as the response.
+- No column or foreign key links a response (or a comment) to an invitation. An invitation is
+  deleted when its respondent presses Start, in a transaction of its own; the response is
+  stored later, in another, with a fresh random right to submit (``spent_rights``) that
+  nothing in the first transaction knows. No commit holds both, so neither does a copy of
+  the transaction log (SQLite's WAL, PostgreSQL's WAL and their backups).
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ __all__ = [
     "Comment",
     "DailyCount",
     "Invitation",
+    "InvitationCount",
     "OpenClient",
     "Response",
+    "SpentRight",
     "SurveyRow",
     "Unit",
     "Wave",
@@ -101,6 +106,40 @@ class Invitation(Base):
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     language: Mapped[str | None] = mapped_column(String(8))
+
+
+class InvitationCount(Base):
+    """How a unit's invitations of a wave were issued and how many were started: counts only.
+
+    ``mailed`` were sent by Samen (``samen invite --emails``: nobody holds the links);
+    ``handed_out`` were written to a link file for a mail-merge (whoever holds that file can
+    try the links); ``started`` were exchanged for a right to submit. Nothing here refers to
+    a single invitation.
+    """
+
+    __tablename__ = "invitation_counts"
+
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    mailed: Mapped[int] = mapped_column(Integer, default=0)
+    handed_out: Mapped[int] = mapped_column(Integer, default=0)
+    started: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpentRight(Base):
+    """A right to submit that was used: the SHA-256 of its random nonce, so it is used once.
+
+    The nonce was made when the respondent started, kept only in their encrypted session
+    cookie, and is written here in the transaction that stores the response. It is not
+    derived from the invitation and the start's transaction never saw it.
+    """
+
+    __tablename__ = "spent_rights"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
 
 
 class Response(Base):

@@ -9,9 +9,10 @@ language of the survey.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from surveys.definition import SurveyDefinition
+from surveys.invitations import IssueCounts
 
 __all__ = ["InstrumentPrivacy", "PrivacySummary", "QuestionPrivacy", "privacy_summary"]
 
@@ -80,6 +81,8 @@ class PrivacySummary:
     stored: dict[str, tuple[str, ...]]
     not_stored: dict[str, tuple[str, ...]]
     who_sees: dict[str, tuple[str, ...]]
+    #: How invitation links reach people, and what a holder of a list of links can do.
+    invitations: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def special_category_questions(self) -> tuple[QuestionPrivacy, ...]:
@@ -92,8 +95,11 @@ class PrivacySummary:
         return max(2, round(n / 8))
 
 
-def privacy_summary(definition: SurveyDefinition) -> PrivacySummary:
-    """The privacy statement of ``definition``."""
+def privacy_summary(
+    definition: SurveyDefinition, issued: IssueCounts | None = None
+) -> PrivacySummary:
+    """The privacy statement of ``definition``; ``issued`` (how the current round's
+    invitations went out, :func:`surveys.invitations.issue_counts`) adds those numbers."""
     instruments = []
     for instrument in definition.instruments:
         questions = tuple(
@@ -137,7 +143,40 @@ def privacy_summary(definition: SurveyDefinition) -> PrivacySummary:
         stored={lang: t[0] for lang, t in texts.items()},
         not_stored={lang: t[1] for lang, t in texts.items()},
         who_sees={lang: t[2] for lang, t in texts.items()},
+        invitations={lang: _invitation_statements(issued, lang) for lang in languages},
     )
+
+
+def _invitation_statements(issued: IssueCounts | None, lang: str) -> tuple[str, ...]:
+    """Issue 14, path 4, in plain words: what a list of links lets its holder do."""
+    nl = lang == "nl"
+    lines = [
+        "Stuurt Samen de uitnodigingen zelf per e-mail, dan bewaart niemand de links: het "
+        "e-mailadres wordt niet opgeslagen."
+        if nl
+        else "When Samen mails the invitations itself, nobody keeps the links: the e-mail "
+        "address is not stored.",
+        "Worden de links als lijst uitgedeeld (bijvoorbeeld voor een mail-merge), dan kan wie "
+        "die lijst heeft zien wie al heeft geantwoord, door links te proberen. Die persoon kan "
+        "ook ongebruikte links zelf invullen en zo een afdeling aanvullen met nepantwoorden, "
+        "om daarna jouw antwoorden uit de uitkomsten af te leiden. Samen kan dat niet "
+        "voorkomen; uitnodigen per e-mail door Samen (`samen invite --emails`) wel."
+        if nl
+        else "When the links are handed out as a list (for example for a mail-merge), whoever "
+        "holds that list can see who has answered by trying links. They could also answer "
+        "unused links themselves, padding a unit with fake answers, and then work out your "
+        "answers from the results. Samen cannot prevent that; invitations mailed by Samen "
+        "(`samen invite --emails`) can.",
+    ]
+    if issued is not None and issued.issued:
+        lines.append(
+            f"In deze ronde: {issued.mailed} uitnodigingen door Samen gemaild, "
+            f"{issued.handed_out} als lijst van links uitgedeeld."
+            if nl
+            else f"In this round: {issued.mailed} invitations mailed by Samen, "
+            f"{issued.handed_out} handed out as a list of links."
+        )
+    return tuple(lines)
 
 
 def _statements(
@@ -170,13 +209,22 @@ def _statements(
         if nl
         else "Per unit per day the number of completed questionnaires (to show progress)."
     )
+    stored.append(
+        "Bij je antwoorden een willekeurige code die alleen in je browser bestond, zodat ze "
+        "maar één keer verstuurd kunnen worden; hij is niet van je link afgeleid. Per afdeling "
+        "het aantal uitnodigingen (per e-mail of als lijst) en hoeveel er zijn geopend."
+        if nl
+        else "With your answers, a random code that existed only in your browser, so they can "
+        "be sent only once; it is not derived from your link. Per unit, the number of "
+        "invitations (mailed or as a list) and how many were opened."
+    )
     not_stored = [
         "Je naam, e-mailadres of IP-adres." if nl else "Your name, e-mail or IP address.",
-        "Je uitnodigingslink: na gebruik wordt die gewist, en niets verbindt hem met je "
-        "antwoorden."
+        "Je uitnodigingslink: die wordt gewist zodra je de vragenlijst opent, en niets verbindt "
+        "hem met je antwoorden."
         if nl
-        else "Your invitation link: it is erased once used, and nothing connects it to your "
-        "answers.",
+        else "Your invitation link: it is erased when you open the survey, and nothing "
+        "connects it to your answers.",
         "Het tijdstip waarop je antwoordde." if nl else "The time you answered.",
     ]
     release = (

@@ -16,7 +16,15 @@ from sqlalchemy import delete, func, select
 from surveys._common import survey_row, today
 from surveys.db import Database
 from surveys.definitions import get_survey
-from surveys.models import Comment, DailyCount, Invitation, OpenClient, Response, Wave
+from surveys.models import (
+    Comment,
+    DailyCount,
+    Invitation,
+    OpenClient,
+    Response,
+    SpentRight,
+    Wave,
+)
 from surveys.waves import REWRITTEN
 
 __all__ = ["PurgeReport", "expired_before", "purge", "purge_expired"]
@@ -62,6 +70,7 @@ def purge(db: Database, slug: str, before: dt.date | None = None) -> PurgeReport
             )
             session.execute(delete(model).where(column.in_(ids)))
         session.execute(delete(OpenClient).where(OpenClient.wave_id.in_(ids)))
+        session.execute(delete(SpentRight).where(SpentRight.wave_id.in_(ids)))
         for wave in chosen:
             wave.purged_on = today()
         labels = tuple(w.label for w in chosen)

@@ -1,10 +1,14 @@
-"""Responses: submit one (consuming its invitation), count them, load a wave as a matrix.
+"""Responses: submit one with a right to submit, count them, load a wave as a matrix.
 
-:func:`submit_response` validates the answers, then in ONE transaction deletes the invitation
-(``DELETE ... RETURNING``: of ten parallel posts with one token exactly one finds the row),
-inserts the response under a random key, stores an optional comment apart from it and adds one
-to the unit's counter for the day. Nothing in the response refers to the invitation or to a
-time, and nothing is logged.
+An invitation is used when its respondent presses Start
+(:func:`surveys.invitations.start_invitation`, a transaction of its own), which hands back a
+random right to submit kept only in the respondent's encrypted session. :func:`submit_with_right`
+validates the answers, then in ONE transaction records the right as spent (its SHA-256 is the
+key of ``spent_rights``: of ten parallel posts with one right exactly one stores), inserts the
+response under a random key, stores an optional comment apart from it and adds one to the
+unit's counter for the day. Nothing in that transaction refers to the invitation -- no hash,
+no shared key, nothing derived from the token -- or to a time, and nothing is logged. On
+SQLite the log is truncated after both commits.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveys._common import hash_token, new_key, survey_row, today, unit_row, upsert, wave_row
@@ -22,9 +27,9 @@ from surveys.db import Database
 from surveys.definition import SurveyDefinition
 from surveys.definitions import get_survey
 from surveys.encoding import decode_matrix, encode_response
-from surveys.errors import InputError, InvitationUnavailable, NotFound, WaveClosed
-from surveys.invitations import lookup_invitation
-from surveys.models import Comment, DailyCount, Invitation, Response, Unit, Wave
+from surveys.errors import AlreadyAnswered, InputError, InvitationUnavailable, NotFound, WaveClosed
+from surveys.invitations import MAX_TOKEN_LENGTH, lookup_invitation, start_invitation
+from surveys.models import Comment, DailyCount, Response, SpentRight, Unit, Wave
 
 __all__ = [
     "MAX_COMMENT",
@@ -38,6 +43,7 @@ __all__ = [
     "lock_open_wave",
     "store_response",
     "submit_response",
+    "submit_with_right",
 ]
 
 MAX_COMMENT = 4000
@@ -94,7 +100,12 @@ def submit_response(
     demographics: Mapping[str, int | None] | None = None,
     comment: str | None = None,
 ) -> None:
-    """Store one response with the invitation ``token``, consuming the invitation.
+    """Start invitation ``token`` and store one response with its right: two transactions.
+
+    For scripts and tests that play a respondent in one call. The two commits follow each
+    other at once here, so the log's order pairs them; the web app separates them by the
+    respondent's own time (Start, then answering). The answers are checked before the
+    invitation is used.
 
     Raises
     ------
@@ -109,20 +120,78 @@ def submit_response(
     if info is None or info.open_link:
         raise InvitationUnavailable()
     definition = get_survey(db, info.survey)
+    encode_response(definition, answers, language, demographics)
+    clean_comment(definition, comment)
+    started = start_invitation(db, token)
+    try:
+        submit_with_right(
+            db,
+            started.right,
+            started.survey,
+            started.wave,
+            started.unit_code,
+            answers,
+            language=language,
+            demographics=demographics,
+            comment=comment,
+        )
+    except AlreadyAnswered:  # a fresh right cannot have been spent
+        raise InvitationUnavailable() from None
+
+
+def submit_with_right(
+    db: Database,
+    right: str,
+    slug: str,
+    wave: str,
+    unit_code: str,
+    answers: Mapping[str, int | None],
+    language: str,
+    demographics: Mapping[str, int | None] | None = None,
+    comment: str | None = None,
+) -> None:
+    """Store one response of unit ``unit_code`` with the right to submit ``right``, once.
+
+    ``right`` comes from :func:`surveys.invitations.start_invitation` by way of the
+    respondent's encrypted session, which also vouches for survey, wave and unit. Spending it
+    and storing the response are one transaction; nothing from the start is in it.
+
+    Raises
+    ------
+    AlreadyAnswered
+        When ``right`` was spent already (a replayed cookie, a double click).
+    WaveClosed
+        When the wave is closed.
+    InputError
+        When answers, language or comment are invalid (the right stays unspent), or the
+        right or unit is malformed.
+    """
+    if not isinstance(right, str) or not 16 <= len(right) <= MAX_TOKEN_LENGTH:
+        raise InputError("right: a right to submit from start_invitation is needed")
+    definition = get_survey(db, slug)
     answer_text, demographic_text = encode_response(definition, answers, language, demographics)
     text = clean_comment(definition, comment)
-    with db.session(write=True) as session:
-        wave = lock_open_wave(session, info.survey, info.wave)
-        unit_id = session.scalar(
-            delete(Invitation)
-            .where(Invitation.token_hash == hash_token(token), Invitation.wave_id == wave.id)
-            .returning(Invitation.unit_id)
-        )
-        if unit_id is None:
-            raise InvitationUnavailable()
-        store_response(
-            session, db, wave.id, unit_id, language, answer_text, demographic_text, text
-        )
+    try:
+        with db.session(write=True) as session:
+            wave_ = lock_open_wave(session, slug, wave)
+            try:
+                unit = unit_row(session, unit_code)
+            except NotFound:
+                raise InputError(f"unknown unit {str(unit_code)[:64]!r}") from None
+            spent = session.scalar(
+                select(SpentRight.nonce_hash).where(SpentRight.nonce_hash == hash_token(right))
+            )
+            if spent is not None:
+                raise AlreadyAnswered()
+            session.execute(
+                insert(SpentRight).values(nonce_hash=hash_token(right), wave_id=wave_.id)
+            )
+            store_response(
+                session, db, wave_.id, unit.id, language, answer_text, demographic_text, text
+            )
+    except IntegrityError:  # a parallel post spent the right first (its insert won)
+        raise AlreadyAnswered() from None
+    db.truncate_log()
 
 
 def lock_open_wave(session: Session, slug: str, label: str) -> Wave:

@@ -62,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     if config:
         app.config.from_mapping(config)
     app.config["SECRET_KEY"] = cfg.resolve_secret_key(app.config, app.instance_path)
+    from webapp.sessions import EncryptedSessionInterface
+
+    app.session_interface = EncryptedSessionInterface()
     proxies = int(app.config.get("SAMEN_TRUSTED_PROXIES") or 0)
     if proxies:  # the client's address from X-Forwarded-For, for the sign-in throttle
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -292,7 +292,7 @@ def test_purge_leaves_no_trace(hospital_db, db_backend):
     assert count_responses(db, HOSPITAL_SLUG, HOSPITAL_WAVE) == 0
     assert daily_counts(db, HOSPITAL_SLUG, HOSPITAL_WAVE) == {}
     with db.engine.connect() as connection:
-        for table in ("responses", "comments", "daily_counts", "invitations"):
+        for table in ("responses", "comments", "daily_counts", "invitations", "spent_rights"):
             assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
     if before is not None:
         files = _files(db, db_backend)  # VACUUM FULL writes new files on PostgreSQL

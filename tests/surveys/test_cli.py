@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from surveys.db import Database
+from surveys.invitations import LINK_FILE_WARNING, issue_counts
 from surveys.responses import count_responses, submit_response
 from webapp.cli import cli
 
@@ -70,12 +71,19 @@ def test_full_round(run, db_url, tmp_path):
         "https://s.example",
     )
     assert result.exit_code == 0, result.output
+    # Issue 14, path 4: one line warns what the holder of a link file can do.
+    assert result.stderr.strip().splitlines() == [LINK_FILE_WARNING]
+    assert "can see who has answered" in LINK_FILE_WARNING and "--emails" in LINK_FILE_WARNING
     with out.open(encoding="utf-8") as handle:
         links = [row["link"] for row in csv.DictReader(handle)]
     assert len(links) == 3 and all(link.startswith("https://s.example/s/") for link in links)
-    stdout = run("invite", "hospital-2026", "--unit", "W1", "--count", "2").output.splitlines()
+    printed = run("invite", "hospital-2026", "--unit", "W1", "--count", "2")
+    stdout = printed.stdout.splitlines()
     assert stdout[0] == "link,unit" and len(stdout) == 3
+    assert printed.stderr.strip() == LINK_FILE_WARNING
     db = Database(db_url)
+    counts = issue_counts(db, "hospital-2026", "2026-1")
+    assert (counts.mailed, counts.handed_out, counts.started) == (0, 5, 0)
     submit_response(db, links[0].rsplit("/", 1)[1], {"bel_mem_1": 5}, "nl")
     paper = tmp_path / "paper.csv"
     paper.write_text("unit,bel_mem_1\nW1,3\nW1,4\n", encoding="utf-8")

@@ -13,6 +13,7 @@ from surveys.errors import InputError, NotFound, SamenError, WaveClosed
 from surveys.invitations import (
     count_unused_invitations,
     invitation_link,
+    issue_counts,
     issue_invitations,
     lookup_invitation,
     write_links_csv,
@@ -139,8 +140,11 @@ def test_send_invitations_one_mail_each_and_no_address_stored(hospital_db, tmp_p
     tokens = [link.rsplit("/", 1)[1] for link in links]
     assert len(set(tokens)) == 2
     assert all(lookup_invitation(hospital_db, t).unit_code == "W2" for t in tokens)
+    # Counted as mailed by Samen (nobody holds these links), not as a link file.
+    counts = issue_counts(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2")
+    assert (counts.mailed, counts.handed_out) == (2, 0)
     with hospital_db.session() as session:
-        for table in ("invitations", "units", "surveys", "waves"):
+        for table in ("invitations", "invitation_counts", "units", "surveys", "waves"):
             dump = " ".join(
                 str(v) for row in session.execute(text(f"SELECT * FROM {table}")) for v in row
             )
@@ -154,8 +158,9 @@ def test_send_failure_is_one_line(hospital_db, tmp_path):
     with pytest.raises(SamenError, match="sending stopped after 0 of 1") as info:
         send_invitations(hospital_db, HOSPITAL_SLUG, "W2", addresses, settings)
     assert "send again to the addresses from ann@hospital.example on" in str(info.value)
-    # The unsent invitation is withdrawn: it must not count as invited.
+    # The unsent invitation is withdrawn: it must not count as invited, nor as mailed.
     assert count_unused_invitations(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2") == 0
+    assert issue_counts(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE).issued == 0
 
 
 def test_send_stopping_part_way_withdraws_the_unsent_invitations(hospital_db, tmp_path):

@@ -26,3 +26,15 @@ def post_page(client: Any, url: str, data: dict[str, str], nav: str = "next") ->
 def first_choice_answers(questionnaire: Any) -> dict[str, str]:
     """Every item answered with the first point of its response scale."""
     return {item.id: str(item.response_scale.points[0]) for item in questionnaire.items}
+
+
+def start(client: Any, token: str, headers: dict[str, str] | None = None) -> Any:
+    """Open invitation link ``token`` as a respondent: GET the landing page, press its button.
+
+    Returns the response to the button's POST (a 303 to the survey when the link started).
+    """
+    landing = client.get(f"/s/{token}", headers=headers)
+    assert landing.status_code == 200
+    return client.post(
+        f"/s/{token}", data={"csrf_token": csrf_token(landing.text)}, headers=headers
+    )

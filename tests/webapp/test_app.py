@@ -8,6 +8,7 @@ from urllib.error import HTTPError
 
 import pytest
 
+from tests.webapp.helpers import csrf_token
 from webapp import create_app
 from webapp.config import DEV_SECRET_KEY, ConfigError, TestConfig, environment_config
 from webapp.logs import redact
@@ -110,12 +111,14 @@ def test_unhandled_error_log_has_no_token(app, survey, caplog, monkeypatch):
     def explode(token):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(services, "open_invitation", explode)
+    monkeypatch.setattr(services, "start", explode)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     token = survey.tokens[0]
+    client = app.test_client()
     with caplog.at_level(logging.ERROR):
-        response = app.test_client().get(f"/s/{token}")
+        landing = client.get(f"/s/{token}")
+        response = client.post(f"/s/{token}", data={"csrf_token": csrf_token(landing.text)})
     assert response.status_code == 500
     assert "database on fire" not in response.text
-    assert "Exception on /s/<token> [GET]" in caplog.text
+    assert "Exception on /s/<token> [POST]" in caplog.text
     assert token not in caplog.text

@@ -6,6 +6,7 @@ import re
 
 from click.testing import CliRunner
 
+from tests.webapp.helpers import start
 from webapp import create_app
 from webapp.cli import cli
 from webapp.config import TestConfig
@@ -31,7 +32,7 @@ def test_demo_builds_and_prints_working_links(monkeypatch, tmp_path):
 
     app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE_URL": url})
     client = app.test_client()
-    response = client.get(links[0])
+    response = start(client, links[0].removeprefix("/s/"))
     assert response.status_code == 303 and response.location == "/survey"
     welcome = client.get("/survey", headers={"Accept-Language": "nl"})
     assert welcome.status_code == 200 and "Stadsziekenhuis" in welcome.text

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from instruments import list_builtin, load_builtin
-from tests.webapp.helpers import csrf_token
+from tests.webapp.helpers import csrf_token, start
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.respond.draft import RespondentState, decode, encode
@@ -53,10 +53,14 @@ def test_decode_refuses_bad_drafts(draft):
 
 
 def test_state_from_session_refuses_other_shapes():
-    state = RespondentState(token="t", survey="s", wave="w")
+    state = RespondentState(right="r", survey="s", wave="w")
     assert RespondentState.from_session(state.to_session()) == state
     assert RespondentState.from_session(None) is None
-    assert RespondentState.from_session({"token": "t"}) is None
+    assert RespondentState.from_session({"right": "r"}) is None
+    # A session of the earlier shape (the invitation token itself) is not a state any more.
+    old = {**state.to_session(), "token": "t"}
+    del old["right"]
+    assert RespondentState.from_session(old) is None
     assert RespondentState.from_session({**state.to_session(), "extra": 1}) is None
 
 
@@ -78,7 +82,7 @@ def test_largest_builtin_survey_fits_in_the_cookie():
         )
     )
     state = RespondentState(
-        token="T" * 32,  # 192-bit token, URL-safe base64
+        right="T" * 32,  # 192-bit right to submit, URL-safe base64
         survey="s" * 64,
         wave="w" * 64,
         unit="u" * 64,
@@ -103,7 +107,7 @@ def test_largest_builtin_survey_fits_in_the_cookie():
 
 
 def test_comment_too_long_for_the_cookie_is_refused_kindly(client, survey):
-    client.get(f"/s/{survey.tokens[0]}")
+    start(client, survey.tokens[0])
     page = client.get("/survey/comment", headers={"Accept-Language": "en"})
     emoji = "\U0001f600\u2764\ufe0f\U0001f44d" * (COMMENT_MAX_CHARS // 4)
     # Characters that neither compress nor encode compactly: random CJK ideographs.

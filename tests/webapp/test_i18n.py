@@ -10,6 +10,8 @@ from babel.messages.extract import extract_from_file
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from tests.webapp.helpers import start
+
 WEBAPP = Path(__file__).resolve().parents[2] / "webapp"
 TRANSLATIONS = WEBAPP / "translations"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -81,7 +83,7 @@ def test_committed_mo_matches_po(lang):
 
 
 def test_pages_speak_the_chosen_language(client, survey):
-    client.get(f"/s/{survey.tokens[0]}")
+    start(client, survey.tokens[0])
     nl = client.get("/survey?lang=nl").text
     en = client.get("/survey?lang=en").text
     assert "Je antwoorden zijn anoniem" in nl and "Your answers are anonymous" not in nl

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import abort
 
-from tests.webapp.helpers import csrf_token
+from tests.webapp.helpers import csrf_token, start
 
 
 def test_privacy_page_follows_the_survey_settings(client, survey):
@@ -45,7 +45,7 @@ def test_language_choice(client, db, headers, query, expected):
 
 def test_language_switch_is_remembered_and_beats_the_invitation(client, survey):
     token = survey.issue(language="en")[0]
-    client.get(f"/s/{token}", headers={"Accept-Language": "nl"})
+    start(client, token, headers={"Accept-Language": "nl"})
     assert '<html lang="en">' in client.get("/survey", headers={"Accept-Language": "nl"}).text
     client.get("/survey?lang=nl")
     assert '<html lang="nl">' in client.get("/survey/review").text

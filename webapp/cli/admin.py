@@ -180,7 +180,12 @@ def invite(
     Links are shown once: only their hashes are stored. E-mail addresses are never stored;
     SMTP settings come from SAMEN_SMTP_HOST/PORT/USER/PASSWORD/FROM (and SAMEN_SMTP_TLS).
     """
-    from surveys.invitations import invitation_link, issue_invitations, write_links_csv
+    from surveys.invitations import (
+        LINK_FILE_WARNING,
+        invitation_link,
+        issue_invitations,
+        write_links_csv,
+    )
     from surveys.mail import SmtpSettings, send_invitations
 
     if count is None and emails is None:
@@ -198,6 +203,7 @@ def invite(
         click.echo(f"Sent {sent} invitations to unit {unit_code}; the addresses were not stored.")
         return
     tokens = _run(issue_invitations, survey_slug, unit_code, count or 0, language)
+    click.echo(LINK_FILE_WARNING, err=True)
     if out is None:
         click.echo("link,unit")
         for token in tokens:

@@ -1,4 +1,4 @@
-"""A respondent's draft: answers so far, kept only in the signed session cookie.
+"""A respondent's draft: answers so far, kept only in the encrypted session cookie.
 
 Browsers cap a cookie at 4 KB, so answers are encoded one character per item, in survey item
 order: ``'0'``-``'9'`` for a response code, ``'n'`` for "not applicable" and ``'-'`` for no
@@ -68,15 +68,17 @@ def decode(draft: str, item_ids: Sequence[str]) -> dict[str, str]:
 
 @dataclass
 class RespondentState:
-    """What the respondent app remembers between requests, in the signed session cookie.
+    """What the respondent app remembers between requests, in the encrypted session cookie.
 
-    ``token`` is the invitation token (or, with ``open_link`` set, the open link's token);
-    ``survey``/``wave``/``unit`` are names, not database ids; ``draft`` is the encoded answers;
+    ``right`` is the random right to submit that Start gave for the invitation (the
+    invitation itself is gone by then; with ``open_link`` set, the open link's token, which is
+    public); ``survey``/``wave``/``unit`` are names, not database ids; ``draft`` is the
+    encoded answers;
     ``consent`` is None until the respondent chose whether to see the special-category pages;
     ``comment`` is the open comment so far.
     """
 
-    token: str
+    right: str
     survey: str
     wave: str
     unit: str | None = None

@@ -34,6 +34,7 @@ __all__ = [
     "NAV_FIELD",
     "CommentForm",
     "ConsentForm",
+    "StartForm",
     "SubmitForm",
     "TamperedForm",
     "UnitForm",
@@ -111,6 +112,13 @@ class UnitForm(FlaskForm):
         _l("Your team or department"),
         validators=[InputRequired(_l("Choose your team or department."))],
     )
+
+
+class StartForm(FlaskForm):
+    """The invitation link's button: exchange the link for a right to answer (POST only).
+
+    A GET of the link (a mail scanner, a link preview, a curious list holder) uses nothing.
+    """
 
 
 class SubmitForm(FlaskForm):

@@ -1,8 +1,15 @@
 """Respondent pages: invitation link, welcome, consent, one page per instrument, review, thanks.
 
-Every step that keeps answers is a POST with CSRF that saves to the signed session and
+The GET of an invitation link shows the same landing page for every link -- unused, used,
+unknown, of a closed wave -- and reads nothing from the database: mail scanners and link
+previews fetch links, and whoever holds a mail-merge list could otherwise try them. Its Start
+button (a POST with CSRF) uses the invitation up, in a transaction of its own, for a random
+right to submit kept in the encrypted session cookie; Send spends that right in the
+transaction that stores the response.
+
+Every step that keeps answers is a POST with CSRF that saves to the encrypted session and
 redirects (303) to the next step, so back, forward and reload never lose or resend anything.
-Nothing is written to the database before the final send.
+Nothing but the Start is written to the database before the final send.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from webapp.respond.forms import (
     NAV_FIELD,
     CommentForm,
     ConsentForm,
+    StartForm,
     SubmitForm,
     TamperedForm,
     UnitForm,
@@ -118,21 +126,61 @@ def _context(state: RespondentState) -> tuple[Questionnaire, list[str | Page]]:
 
 
 @bp.get("/s/<token>")
-@bp.get("/o/<token>")
-def invitation(token: str) -> Response | tuple[str, int]:
-    """Exchange the invitation token for a session and take it out of the address bar.
+def invitation(token: str) -> str:
+    """The landing page of every invitation link: the same page whatever the link.
 
-    ``/o/<token>`` is the survey's open link (``/s/`` accepts it too): the respondent then
-    picks their unit, and a random key in a long-lived cookie limits repeat submissions.
+    Nothing is looked up or used: the token is not even read, so the page (and its status)
+    cannot tell an unused link from a used or unknown one.
     """
+    del token
+    return render_template("respond/landing.html", form=StartForm(), hours=_session_hours())
+
+
+@bp.post("/s/<token>")
+def start(token: str) -> Response | tuple[str, int]:
+    """Start: use the invitation up for a right to submit, kept in the encrypted session.
+
+    A link that does not start (unknown, used, closed) gets one page; in a browser that
+    already holds a right (the respondent pressed Start twice, or opened the link again) the
+    respondent goes back to their answers instead.
+    """
+    if not StartForm().validate_on_submit():
+        abort(400)
     try:
-        state, language = services.open_invitation(token)
+        state, language = services.start(token)
+    except services.InvitationUnavailable:
+        held = RespondentState.from_session(session.get(RespondentState.SESSION_KEY))
+        if held is not None and not held.open_link:
+            return _redirect("respond.welcome")
+        return render_template("respond/unavailable.html"), 404
+    except services.WaveClosed:  # only the survey's open link, which is public anyway
+        return render_template("respond/closed.html"), 410
+    return _begin(state, language)
+
+
+@bp.get("/o/<token>")
+def open_link(token: str) -> Response | tuple[str, int]:
+    """The survey's open link: pick your unit; a random key in a long-lived cookie limits
+    repeat submissions. Nothing is used up, so a GET may start it."""
+    try:
+        state = services.open_link(token)
     except services.InvitationUnavailable:
         return render_template("respond/unavailable.html"), 404
     except services.WaveClosed:
         return render_template("respond/closed.html"), 410
+    return _begin(state, None)
+
+
+def _session_hours() -> int:
+    """The session lifetime in whole hours (at least 1), for the pages that promise it."""
+    return max(int(current_app.permanent_session_lifetime.total_seconds() // 3600), 1)
+
+
+def _begin(state: RespondentState, language: str | None) -> Response:
+    """A fresh respondent session for ``state``, then the first step."""
     session.clear()
-    session.permanent = False
+    # A permanent cookie: a closed browser resumes, until the lifetime after the last save.
+    session.permanent = True
     _save(state)
     questionnaire, _steps = _context(state)
     session[SESSION_SURVEY_LANGUAGES] = list(questionnaire.languages)
@@ -180,6 +228,7 @@ def welcome() -> Response | str:
         "respond/welcome.html",
         q=questionnaire,
         next_url=_step_url(steps[1]),
+        open_link=state.open_link,
         **_progress(steps, WELCOME),
     )
 
@@ -327,6 +376,8 @@ def send() -> Response | tuple[str, int]:
         session.pop(RespondentState.SESSION_KEY, None)
         return render_template("respond/closed.html"), 410
     except services.AlreadyAnswered:
+        if not state.open_link:  # the right was spent: this cookie cannot send again
+            session.pop(RespondentState.SESSION_KEY, None)
         return render_template("respond/already.html"), 409
     except services.InputError:
         abort(400)
@@ -347,4 +398,4 @@ def thanks() -> str:
 
 @bp.app_errorhandler(SessionExpired)
 def session_expired(_error: SessionExpired) -> tuple[str, int]:
-    return render_template("respond/expired.html"), 400
+    return render_template("respond/expired.html", hours=_session_hours()), 400

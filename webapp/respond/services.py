@@ -19,11 +19,11 @@ from surveys.errors import (
     NotFound,
     WaveClosed,
 )
-from surveys.invitations import lookup_invitation
+from surveys.invitations import issue_counts, lookup_open_link, start_invitation
 from surveys.openlink import submit_open_response
 from surveys.org import UnitInfo, list_units
 from surveys.privacy import PrivacySummary, privacy_summary
-from surveys.responses import submit_response
+from surveys.responses import submit_with_right
 from webapp.respond.draft import NOT_APPLICABLE, RespondentState
 from webapp.respond.questionnaire import Questionnaire
 
@@ -34,9 +34,10 @@ __all__ = [
     "NotFound",
     "WaveClosed",
     "database",
-    "open_invitation",
+    "open_link",
     "privacy",
     "questionnaire",
+    "start",
     "submit",
     "units",
 ]
@@ -54,7 +55,8 @@ def questionnaire(slug: str) -> Questionnaire:
 
 def privacy(slug: str) -> PrivacySummary:
     """The privacy statement of survey ``slug`` (:class:`NotFound` when there is none)."""
-    return privacy_summary(get_survey(database(), slug))
+    definition = get_survey(database(), slug)
+    return privacy_summary(definition, issue_counts(database(), slug))
 
 
 def units() -> list[UnitInfo]:
@@ -62,23 +64,40 @@ def units() -> list[UnitInfo]:
     return list_units(database())
 
 
-def open_invitation(token: str) -> tuple[RespondentState, str | None]:
-    """The fresh respondent state for ``token`` and the invitation's language.
+def start(token: str) -> tuple[RespondentState, str | None]:
+    """Exchange ``token`` for a fresh respondent state holding a right to submit.
 
-    Raises :class:`InvitationUnavailable` (unknown or used) or :class:`WaveClosed`. Looking an
-    invitation up never uses it.
+    An invitation is used up here (its own transaction); the survey's open link (``/s/``
+    accepts it too) is only looked up. Returns the state and the invitation's language.
+    Raises :class:`InvitationUnavailable` (unknown, used, or its wave closed: one answer) or
+    :class:`WaveClosed` (the open link while no wave is open).
     """
-    found = lookup_invitation(database(), token)
+    found = lookup_open_link(database(), token)
+    if found is not None:
+        return _open_link_state(token, found.survey, found.wave), None
+    started = start_invitation(database(), token)
+    state = RespondentState(
+        right=started.right,
+        survey=started.survey,
+        wave=started.wave,
+        unit=started.unit_code,
+    )
+    return state, started.language
+
+
+def open_link(token: str) -> RespondentState:
+    """The fresh respondent state of survey open link ``token`` (nothing is used up).
+
+    Raises :class:`InvitationUnavailable` (not an open link) or :class:`WaveClosed`.
+    """
+    found = lookup_open_link(database(), token)
     if found is None:
         raise InvitationUnavailable()
-    state = RespondentState(
-        token=token,
-        survey=found.survey,
-        wave=found.wave,
-        unit=found.unit_code,
-        open_link=found.open_link,
-    )
-    return state, found.language
+    return _open_link_state(token, found.survey, found.wave)
+
+
+def _open_link_state(token: str, survey: str, wave: str) -> RespondentState:
+    return RespondentState(right=token, survey=survey, wave=wave, open_link=True)
 
 
 def _codes(answers: Mapping[str, str]) -> dict[str, int | None]:
@@ -97,11 +116,13 @@ def submit(
     language: str,
     client_key: str | None = None,
 ) -> None:
-    """Store the response and use the invitation, in one transaction of the storage layer.
+    """Store the response and spend the right to submit, in one transaction of the storage
+    layer (the invitation was used up at Start, in another).
 
     Through the open link (``state.open_link``) the response goes to the unit the respondent
     picked, and ``client_key`` (a random value kept in the browser) limits repeat submissions:
-    :class:`AlreadyAnswered` when this browser reached the survey's limit.
+    :class:`AlreadyAnswered` when this browser reached the survey's limit. Through an
+    invitation, :class:`AlreadyAnswered` means the right was spent already (a replayed cookie).
 
     ``language`` is the interface language; a survey not offered in it is stored under its own
     first language. Raises :class:`InvitationUnavailable`, :class:`WaveClosed` or
@@ -122,9 +143,14 @@ def submit(
             comment=comment or None,
         )
         return
-    submit_response(
+    if state.unit is None:
+        raise InputError("the respondent state has no unit")
+    submit_with_right(
         database(),
-        state.token,
+        state.right,
+        state.survey,
+        state.wave,
+        state.unit,
         _codes(answers),
         language=language,
         comment=comment or None,

@@ -1,0 +1,96 @@
+"""The session cookie is encrypted: at a shared computer nobody reads the right to submit, the
+unit, the draft answers or the comment from it; it cannot be forged; it expires."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+from itsdangerous import BadSignature
+
+from tests.webapp.helpers import csrf_token, post_page, start
+from webapp import create_app
+from webapp.config import TestConfig
+from webapp.respond.draft import RespondentState
+from webapp.sessions import SessionSealer
+
+
+def _cookie(client) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_cookie_reveals_nothing_of_the_respondent(client, survey):
+    response = start(client, survey.tokens[0])
+    assert "Expires=" in response.headers["Set-Cookie"]  # a closed browser can resume
+    post_page(client, "/survey/q/belonging", {"bel_mem_1": "4"})
+    comment = "Mijn teamleider luistert nooit naar ons."
+    post_page(client, "/survey/comment", {"comment": comment})
+    with client.session_transaction() as session:
+        state = RespondentState.from_session(session[RespondentState.SESSION_KEY])
+    assert state is not None and state.comment == comment  # the app reads it back
+    value = _cookie(client)
+    # Flask's signed cookie is "<base64 payload>.<time>.<signature>": readable by anyone.
+    assert "." not in value
+    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    for secret in (state.right, survey.slug, "ward-a", comment, state.draft):
+        assert secret.encode() not in raw
+        assert secret not in value
+    import zlib
+
+    with pytest.raises(zlib.error):
+        zlib.decompress(raw)
+
+
+def test_a_tampered_or_foreign_cookie_opens_no_session(client, app, survey):
+    start(client, survey.tokens[0])
+    value = _cookie(client)
+    flipped = value[:20] + ("A" if value[20] != "A" else "B") + value[21:]
+    client.set_cookie("session", flipped)
+    ended = client.get("/survey", headers={"Accept-Language": "en"})
+    assert ended.status_code == 400 and "Your session has ended" in ended.text
+    assert "works only in the browser where you opened it, for 3 hours" in ended.text
+    # Sealed under another secret key: not a session either.
+    other = create_app({**TestConfig.as_dict(), "SECRET_KEY": "another", "SAMEN_DATABASE": 0})
+    with other.test_request_context("/"):
+        sealed = other.session_interface.get_signing_serializer(other).dumps(
+            {RespondentState.SESSION_KEY: {"right": "x"}}
+        )
+    client.set_cookie("session", sealed)
+    assert client.get("/survey").status_code == 400
+    # The right cookie still works.
+    client.set_cookie("session", value)
+    assert client.get("/survey").status_code == 200
+
+
+def test_sealer_round_trip_fallback_keys_and_expiry(monkeypatch):
+    old = SessionSealer(["old-key"])
+    value = old.dumps({"a": 1, "t": (1, 2)})
+    assert old.loads(value) == {"a": 1, "t": (1, 2)}
+    rotated = SessionSealer(["old-key", "new-key"])  # fallbacks first, current key last
+    assert rotated.loads(value) == {"a": 1, "t": (1, 2)}
+    assert SessionSealer(["new-key"]).loads(rotated.dumps({"b": 2})) == {"b": 2}
+    with pytest.raises(BadSignature):
+        SessionSealer(["new-key"]).loads(value)
+    for garbage in ("", "!!!", "AAAA", value[:-2]):
+        with pytest.raises(BadSignature):
+            old.loads(garbage)
+    later = time.time() + 3 * 3600 + 5
+    monkeypatch.setattr("webapp.sessions.time.time", lambda: later)
+    with pytest.raises(BadSignature, match="expired"):
+        old.loads(value, max_age=3 * 3600)
+    with pytest.raises(ValueError, match="keys"):
+        SessionSealer([])
+
+
+def test_an_expired_session_cannot_send(client, app, survey, monkeypatch):
+    start(client, survey.tokens[0])
+    review = client.get("/survey/review")
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    later = time.time() + lifetime + 5
+    monkeypatch.setattr("webapp.sessions.time.time", lambda: later)
+    sent = client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})
+    assert sent.status_code == 400
+    assert survey.count() == 0

@@ -1,0 +1,108 @@
+"""The session cookie, encrypted: a signed cookie is readable by anyone at a shared computer.
+
+Flask's default cookie is signed, not encrypted: its payload (a respondent's right to submit,
+survey, unit, draft answers and comment) is base64 that anyone holding the browser can read.
+:class:`EncryptedSessionInterface` keeps Flask's cookie handling and replaces only the
+serializer: the payload is compressed, stamped with the time it was written and sealed with
+AES-256-GCM under a key derived from ``SECRET_KEY`` (a fresh 96-bit nonce per cookie). A
+cookie that does not decrypt, or is older than the session lifetime, opens an empty session,
+as a bad signature does with Flask's own cookie.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import struct
+import time
+import zlib
+from typing import Any
+
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface, session_json_serializer
+from itsdangerous import BadSignature
+
+__all__ = ["EncryptedSessionInterface", "SessionSealer"]
+
+#: Associated data of every sealed cookie, so a value sealed for another purpose never opens.
+_CONTEXT = b"samen-session-v1"
+_NONCE_BYTES = 12
+_STAMP = struct.Struct(">Q")
+_RAW, _ZLIB = b"r", b"z"
+
+
+def _derive_key(secret: str | bytes) -> bytes:
+    """A 256-bit AES key for the session cookie, derived from ``secret`` (HMAC-SHA-256)."""
+    raw = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    return hmac.new(raw, b"samen session cookie encryption", hashlib.sha256).digest()
+
+
+class SessionSealer:
+    """Seal and open session payloads; ``dumps``/``loads`` like Flask's signing serializer.
+
+    ``keys`` are the secret keys, the current one last (fallbacks first, as Flask passes
+    them): cookies are sealed under the current key and opened under any.
+    """
+
+    def __init__(self, keys: list[str | bytes]) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        if not keys:
+            raise ValueError("keys: at least one secret key is needed")
+        self._ciphers = [AESGCM(_derive_key(key)) for key in reversed(keys)]
+
+    def dumps(self, data: dict[str, Any]) -> str:
+        """The sealed, URL-safe cookie value of ``data``."""
+        plain = session_json_serializer.dumps(data).encode("utf-8")
+        packed = zlib.compress(plain, 9)
+        body = _ZLIB + packed if len(packed) < len(plain) else _RAW + plain
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._ciphers[0].encrypt(nonce, _STAMP.pack(int(time.time())) + body, _CONTEXT)
+        return base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
+
+    def loads(self, value: str | bytes, max_age: int | None = None) -> dict[str, Any]:
+        """The data sealed in ``value``; :class:`itsdangerous.BadSignature` when it does not
+        open under any key or is older than ``max_age`` seconds."""
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            text = value.decode("ascii") if isinstance(value, bytes) else value
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except (ValueError, UnicodeDecodeError):
+            raise BadSignature("not a sealed session") from None
+        nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+        if len(nonce) != _NONCE_BYTES or len(sealed) < _STAMP.size + 1 + 16:
+            raise BadSignature("not a sealed session")
+        for cipher in self._ciphers:
+            try:
+                plain = cipher.decrypt(nonce, sealed, _CONTEXT)
+            except InvalidTag:
+                continue
+            break
+        else:
+            raise BadSignature("the session does not open under the secret key")
+        (stamp,) = _STAMP.unpack(plain[: _STAMP.size])
+        if max_age is not None and time.time() - stamp > max_age:
+            raise BadSignature("the session has expired")
+        kind, body = plain[_STAMP.size : _STAMP.size + 1], plain[_STAMP.size + 1 :]
+        try:
+            text_body = (zlib.decompress(body) if kind == _ZLIB else body).decode("utf-8")
+            data = session_json_serializer.loads(text_body)
+        except (zlib.error, UnicodeDecodeError, ValueError):
+            raise BadSignature("the session payload is damaged") from None
+        if not isinstance(data, dict):
+            raise BadSignature("the session payload is not a mapping")
+        return data
+
+
+class EncryptedSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session with the payload encrypted and authenticated (AES-256-GCM)."""
+
+    def get_signing_serializer(self, app: Flask) -> SessionSealer | None:  # type: ignore[override]
+        if not app.secret_key:
+            return None
+        keys: list[str | bytes] = list(app.config.get("SECRET_KEY_FALLBACKS") or [])
+        keys.append(app.secret_key)
+        return SessionSealer(keys)
