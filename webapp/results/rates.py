@@ -10,6 +10,8 @@ from surveys.users import UserInfo
 from surveys.versions import count_unused_by_unit
 from webapp.results.access import disclosure_scope, subtree
 from webapp.results.data import responses_by_unit
+from webapp.results.openlink import REASON as OPEN_LINK
+from webapp.results.openlink import response_units as open_link_units
 from webapp.results.service import header, prepare
 
 __all__ = ["response_rate"]
@@ -42,6 +44,8 @@ def response_rate(
     shown = suppress_scope(parent, own_responses, k, scope).shown
     if not definition.open_link:
         shown = shown & suppress_scope(parent, own_invited, k, scope).shown
+    else:  # anyone can add answers: coarse units at open_link_k (webapp.results.openlink)
+        shown = open_link_units(context, own_responses, scope)
     out = header(context, info, None)
     out["rounded"] = info.is_open
 
@@ -62,12 +66,13 @@ def response_rate(
             )
         else:
             small = total(own_responses, unit) < k
+            withheld_reason = "fewer-than-k" if small else "complementary"
             row.update(
                 responses=None,
                 invited=None,
                 rate=None,
                 suppressed=True,
-                reason="fewer-than-k" if small else "complementary",
+                reason=OPEN_LINK if definition.open_link else withheld_reason,
             )
         rows.append(row)
     out["total"] = rows[0]

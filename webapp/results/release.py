@@ -18,6 +18,9 @@ from surveys.users import UserInfo
 from webapp.results.access import disclosure_scope
 from webapp.results.cells import cell_at, withheld
 from webapp.results.data import Measure, SurveyContext, WaveData
+from webapp.results.openlink import REASON as OPEN_LINK
+from webapp.results.openlink import applies as open_link_rule
+from webapp.results.openlink import coarse_units, open_link_cells, open_link_k
 
 __all__ = [
     "DEFAULT_FILTER_QUESTION",
@@ -50,7 +53,11 @@ def filter_question(definition: SurveyDefinition) -> str | None:
     slow for a page. With one question the audited release of that question is complete.
     The question is the survey's ``filter_question`` when its definition has one, else
     :data:`DEFAULT_FILTER_QUESTION` when asked, else the first demographic question.
+    A survey with an open link offers none (:mod:`webapp.results.openlink`): anyone can add
+    answers in the category of their choice.
     """
+    if open_link_rule(definition):
+        return None
     ids = [item.id for item in definition.demographic_items]
     chosen = getattr(definition, "filter_question", None)
     if chosen in ids:
@@ -86,9 +93,14 @@ Cell = tuple[str, str | None, str | None]
 
 
 def measure_k(data: WaveData, measure: Measure) -> int:
-    """k of a measure: the survey's, or the comment threshold for sensitive instruments."""
+    """k of a measure: the survey's, or the comment threshold for sensitive instruments.
+
+    For a survey with an open link, never below its ``open_link_k``
+    (:func:`webapp.results.openlink.open_link_k`). The unit is responses.
+    """
     definition = data.survey.definition
-    return max(definition.k, definition.comment_threshold) if measure.sensitive else definition.k
+    base = max(definition.k, definition.comment_threshold) if measure.sensitive else definition.k
+    return open_link_k(definition, base) if open_link_rule(definition) else base
 
 
 def _patterns(
@@ -179,7 +191,9 @@ def released_cells(
       offered (see there why), when it is among ``questions``; other questions in
       ``questions`` release nothing, as in the service;
     - sensitive instruments: k is the comment threshold, and
-      :func:`engine.disclosure.sensitive_module_allowed` on top.
+      :func:`engine.disclosure.sensitive_module_allowed` on top;
+    - a survey with an open link: :func:`webapp.results.openlink.open_link_cells` instead
+      (coarse units at ``open_link_k``, no filters, no sensitive measures).
 
     Every rule above decides per cell for the whole organisation, and the scope only keeps
     the cells of units inside it; so the organisation's cells are computed once per wave
@@ -201,6 +215,10 @@ def _org_cells(
     slot = ("cells", measure.id, measure_k(data, measure), questions)
     found = data.derived.get(slot)
     if found is not None:
+        return found
+    if open_link_rule(data.survey.definition):
+        found = open_link_cells(data, measure, measure_k(data, measure))
+        data.derived[slot] = found
         return found
     everyone = frozenset(data.survey.parent)
     cells: set[Cell] = {
@@ -245,6 +263,8 @@ class CellRelease:
             else np.ones(data.n, dtype=bool)
         )
         self._cells: dict[str, frozenset[Cell]] = {}
+        self.open_link = open_link_rule(data.survey.definition)
+        self._coarse = coarse_units(data.survey) if self.open_link else frozenset()
 
     def mask(self, unit: str) -> np.ndarray:
         return self.data.in_subtree(unit) & self.filter_mask
@@ -263,6 +283,10 @@ class CellRelease:
         if key in self._cells[measure.id]:
             return True, None
         n = self._n(measure, unit)
+        if self.open_link:
+            coarse = unit in self._coarse and not measure.sensitive
+            ok = coarse and n >= measure_k(self.data, measure)
+            return False, "complementary" if ok else OPEN_LINK
         return False, "fewer-than-k" if n < measure_k(self.data, measure) else "complementary"
 
     def _rows(self, unit: str) -> np.ndarray:
