@@ -33,11 +33,9 @@ from engine.disclosure import comments_allowed, suppress_scope
 from surveys.db import Database
 from surveys.responses import load_comments
 from surveys.users import UserInfo
+from webapp.results import openlink
 from webapp.results.access import disclosure_scope, subtree
 from webapp.results.data import SurveyContext, responses_by_unit
-from webapp.results.openlink import REASON as OPEN_LINK
-from webapp.results.openlink import applies as open_link_rule
-from webapp.results.openlink import comment_units as open_link_comment_units
 from webapp.results.service import header, prepare
 
 __all__ = ["comment_units", "unit_comments"]
@@ -120,8 +118,9 @@ def unit_comments(
     own = responses_by_unit(db, context, wave)
     members = subtree(context.parent, unit_code)
     n = sum(own.get(code, 0) for code in members)
-    if open_link_rule(definition) and unit_code not in open_link_comment_units(context, own, user):
-        return _withheld(out, OPEN_LINK)
+    open_link = openlink.applies(definition)  # anyone can add answers: coarse units only
+    if open_link and unit_code not in openlink.comment_units(context, own, user):
+        return _withheld(out, openlink.REASON)
     if not comments_allowed(n, definition.comment_threshold, filtered=False):
         return _withheld(out, "fewer-than-threshold")
     if unit_code not in comment_units(context, own, user):

@@ -8,10 +8,9 @@ from engine.disclosure import suppress_scope
 from surveys.db import Database
 from surveys.users import UserInfo
 from surveys.versions import count_unused_by_unit
+from webapp.results import openlink
 from webapp.results.access import disclosure_scope, subtree
 from webapp.results.data import responses_by_unit
-from webapp.results.openlink import REASON as OPEN_LINK
-from webapp.results.openlink import response_units as open_link_units
 from webapp.results.service import header, prepare
 
 __all__ = ["response_rate"]
@@ -42,10 +41,10 @@ def response_rate(
     unused = count_unused_by_unit(db, survey, wave)
     own_invited = {code: own_responses[code] + unused.get(code, 0) for code in parent}
     shown = suppress_scope(parent, own_responses, k, scope).shown
-    if not definition.open_link:
+    if openlink.applies(definition):  # anyone can add answers: coarse units at open_link_k
+        shown = openlink.response_units(context, own_responses, scope)
+    elif not definition.open_link:
         shown = shown & suppress_scope(parent, own_invited, k, scope).shown
-    else:  # anyone can add answers: coarse units at open_link_k (webapp.results.openlink)
-        shown = open_link_units(context, own_responses, scope)
     out = header(context, info, None)
     out["rounded"] = info.is_open
 
@@ -72,7 +71,7 @@ def response_rate(
                 invited=None,
                 rate=None,
                 suppressed=True,
-                reason=OPEN_LINK if definition.open_link else withheld_reason,
+                reason=openlink.REASON if openlink.applies(definition) else withheld_reason,
             )
         rows.append(row)
     out["total"] = rows[0]

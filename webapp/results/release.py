@@ -15,12 +15,10 @@ from engine.disclosure import sensitive_module_allowed
 from surveys.definition import SurveyDefinition
 from surveys.errors import InputError
 from surveys.users import UserInfo
+from webapp.results import openlink
 from webapp.results.access import disclosure_scope
 from webapp.results.cells import cell_at, withheld
 from webapp.results.data import Measure, SurveyContext, WaveData
-from webapp.results.openlink import REASON as OPEN_LINK
-from webapp.results.openlink import applies as open_link_rule
-from webapp.results.openlink import coarse_units, open_link_cells, open_link_k
 
 __all__ = [
     "DEFAULT_FILTER_QUESTION",
@@ -56,7 +54,7 @@ def filter_question(definition: SurveyDefinition) -> str | None:
     A survey with an open link offers none (:mod:`webapp.results.openlink`): anyone can add
     answers in the category of their choice.
     """
-    if open_link_rule(definition):
+    if openlink.applies(definition):
         return None
     ids = [item.id for item in definition.demographic_items]
     chosen = getattr(definition, "filter_question", None)
@@ -100,7 +98,7 @@ def measure_k(data: WaveData, measure: Measure) -> int:
     """
     definition = data.survey.definition
     base = max(definition.k, definition.comment_threshold) if measure.sensitive else definition.k
-    return open_link_k(definition, base) if open_link_rule(definition) else base
+    return openlink.open_link_k(definition, base) if openlink.applies(definition) else base
 
 
 def _patterns(
@@ -216,8 +214,8 @@ def _org_cells(
     found = data.derived.get(slot)
     if found is not None:
         return found
-    if open_link_rule(data.survey.definition):
-        found = open_link_cells(data, measure, measure_k(data, measure))
+    if openlink.applies(data.survey.definition):
+        found = openlink.open_link_cells(data, measure, measure_k(data, measure))
         data.derived[slot] = found
         return found
     everyone = frozenset(data.survey.parent)
@@ -263,8 +261,8 @@ class CellRelease:
             else np.ones(data.n, dtype=bool)
         )
         self._cells: dict[str, frozenset[Cell]] = {}
-        self.open_link = open_link_rule(data.survey.definition)
-        self._coarse = coarse_units(data.survey) if self.open_link else frozenset()
+        self.open_link = openlink.applies(data.survey.definition)
+        self._coarse = openlink.coarse_units(data.survey) if self.open_link else frozenset()
 
     def mask(self, unit: str) -> np.ndarray:
         return self.data.in_subtree(unit) & self.filter_mask
@@ -286,7 +284,7 @@ class CellRelease:
         if self.open_link:
             coarse = unit in self._coarse and not measure.sensitive
             ok = coarse and n >= measure_k(self.data, measure)
-            return False, "complementary" if ok else OPEN_LINK
+            return False, "complementary" if ok else openlink.REASON
         return False, "fewer-than-k" if n < measure_k(self.data, measure) else "complementary"
 
     def _rows(self, unit: str) -> np.ndarray:
