@@ -407,3 +407,32 @@ def test_a_survey_without_open_link_keeps_the_ordinary_rule(hospital_db):
     found = results.unit_results(hospital_db, S, W, "W1", ADMIN)
     assert found["n"] == 6 and found["open_link_k"] is None
     assert results.filter_question(results.data.load_survey(hospital_db, S).definition)
+
+
+def test_the_export_gives_coarse_units_and_no_context(padded):
+    """The researcher's export of the padded wave: no row says W2 (or any unit below a
+    division), language and demographics are blank, every unit has >= open_link_k rows."""
+    from webapp.research.exporting import export_frame
+
+    app, _tokens = padded
+    frame, _result, context = export_frame(app.extensions["samen_db"], S, W, seed=1)
+    assert len(frame) == BACKGROUND["W1"] + BACKGROUND["ICU"] + 1 + PADDING
+    counts = frame["unit"].value_counts(dropna=False).to_dict()
+    assert counts == {"SURG": BACKGROUND["W1"] + 1 + PADDING, "ICU": BACKGROUND["ICU"]}
+    assert frame["language"].isna().all()
+    for item in context.definition.demographic_items:
+        assert frame[item.id].isna().all()
+
+
+def test_a_small_open_link_wave_is_not_exported(db, tmp_path):
+    from surveys.errors import InputError
+    from surveys.waves import close_wave
+    from webapp.research.exporting import export_frame
+
+    token = open_link_survey(db, tmp_path)
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": db})
+    for i in range(6):  # >= k (5) but below open_link_k (10)
+        assert _send_empty(app, token, f"203.0.113.{i}").location == "/survey/thanks"
+    close_wave(db, S, W)
+    with pytest.raises(InputError, match="fewer than 10 responses"):
+        export_frame(db, S, W)

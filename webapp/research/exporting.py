@@ -88,6 +88,7 @@ def export_frame(
     import pandas as pd
 
     from engine.disclosure_export import k_anonymize
+    from webapp.results import openlink
 
     context, matrix = _released_wave(db, slug, wave)
     columns: dict[str, Any] = {
@@ -99,13 +100,10 @@ def export_frame(
     for j, item in enumerate(matrix.item_ids):
         columns[item] = matrix.values[:, j]
     frame = pd.DataFrame(columns, index=range(matrix.n))
-    result = k_anonymize(
-        frame,
-        quasi_identifiers(context),
-        context.definition.k,
-        context.parent,
-        seed=seed,
-    )
+    identifiers, k, parent = quasi_identifiers(context), context.definition.k, context.parent
+    if openlink.applies(context.definition):  # anyone can add rows: coarse units, no context
+        frame, identifiers, k, parent = openlink.export_input(frame, context)
+    result = k_anonymize(frame, identifiers, k, parent, seed=seed)
     return result.data, result, context
 
 

@@ -26,6 +26,10 @@ through the link: no response records how it arrived, and none should):
 5. **Comments** only for coarse units whose subtree holds at least
    ``max(comment_threshold, open_link_k)`` responses, with the tree rule at that threshold
    (:func:`comment_units`).
+6. **Exports** (:func:`export_input`): the unit column holds the coarse unit, k is
+   ``open_link_k``, and language and demographics are blank for every row: a padder would
+   otherwise add rows with the target's language and demographics until their combination
+   reaches k and then remove their own rows.
 
 ``samen audit`` follows: it audits :func:`webapp.results.released_cells` with
 :func:`webapp.results.release.measure_k`, and both apply this rule. What this cannot promise
@@ -36,13 +40,18 @@ devices and addresses) is said on the privacy page and in the README's threat mo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from engine.audit_views import release
 from engine.disclosure import suppress_scope
 from surveys.definition import SurveyDefinition
+from surveys.errors import InputError
 from surveys.users import UserInfo
 from webapp.results.access import disclosure_scope
 from webapp.results.data import Measure, SurveyContext, WaveData
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "OPEN_LINK_DEPTH",
@@ -51,6 +60,7 @@ __all__ = [
     "coarse_units",
     "comment_threshold",
     "comment_units",
+    "export_input",
     "open_link_cells",
     "open_link_k",
     "response_units",
@@ -170,3 +180,52 @@ def comment_units(
     parent, rolled = roll_up(context.parent, own, coarse_units(context))
     scope = disclosure_scope(user, context.parent) & frozenset(parent)
     return suppress_scope(parent, rolled, comment_threshold(context.definition), scope).shown
+
+
+def export_input(
+    frame: pd.DataFrame, context: SurveyContext
+) -> tuple[pd.DataFrame, list[str], int, dict[str, str | None]]:
+    """The export's rows, quasi-identifiers, k and tree under the open-link rule.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per response with ``unit``, ``language``, the demographic questions and
+        the answers (:func:`webapp.research.exporting.export_frame`).
+    context : SurveyContext
+        The survey and its tree.
+
+    Returns
+    -------
+    (frame, quasi_identifiers, k, parent)
+        A copy of ``frame`` whose ``unit`` is each row's coarse unit and whose language
+        and demographic columns are blank; ``["unit"]``; :func:`open_link_k` (responses);
+        the tree of the coarse units, for :func:`engine.disclosure_export.k_anonymize`.
+
+    Raises
+    ------
+    surveys.errors.InputError
+        When the wave holds 1 to ``open_link_k - 1`` responses.
+    """
+    keep = coarse_units(context)
+    parent = {unit: context.parent[unit] for unit in keep}
+
+    def coarse(unit: object) -> object:
+        code = unit
+        while code is not None and code not in keep:
+            code = context.parent.get(str(code))
+        return code
+
+    out = frame.copy()
+    out["unit"] = out["unit"].map(coarse).astype(object)
+    out["language"] = None
+    for item in context.definition.demographic_items:
+        if item.id in out.columns:
+            out[item.id] = float("nan")
+    k = open_link_k(context.definition, context.definition.k)
+    if 0 < len(frame) < k:
+        raise InputError(
+            f"the wave has fewer than {k} responses (open_link_k: anyone with the open link "
+            f"can add answers): nothing can be exported"
+        )
+    return out, ["unit"], k, parent
