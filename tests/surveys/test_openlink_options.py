@@ -57,3 +57,29 @@ def test_bad_open_link_k_names_the_field(tmp_path, extra, message):
 def test_open_link_k_is_kept_with_the_stored_survey(db, tmp_path):
     slug = create_survey(db, write(tmp_path, "open_link_k: 14\n"))
     assert get_survey(db, slug).open_link_k == 14
+
+
+def _summary(tmp_path, text: str):
+    from surveys.privacy import privacy_summary
+
+    path = tmp_path / "survey.yaml"
+    path.write_text(text, encoding="utf-8")
+    return privacy_summary(load_survey_file(path))
+
+
+def test_privacy_page_says_what_the_open_link_cannot_promise(tmp_path):
+    summary = _summary(tmp_path, MINIMAL + "open_link_k: 12\nmodules: {open_comments: true}\n")
+    en = " ".join(summary.who_sees["en"])
+    assert "anyone who has the link can add answers" in en
+    assert "groups of at least 12 completed questionnaires" in en
+    assert "What the open link cannot promise" in en
+    assert "Comments are shown only for groups of at least 12 people" in en
+    assert "combination of unit and background characteristics" not in en
+    nl = " ".join(summary.who_sees["nl"])
+    assert "iedereen die de link heeft, kan antwoorden toevoegen" in nl
+    assert "minstens 12 ingevulde vragenlijsten" in nl
+    assert "IP address is only counted in memory" in " ".join(summary.not_stored["en"])
+    # Without an open link none of it is said.
+    plain = _summary(tmp_path, MINIMAL.replace("open_link: true", "open_link: false"))
+    assert "open link" not in " ".join(plain.who_sees["en"] + plain.not_stored["en"])
+    assert "combination of unit and background characteristics" in " ".join(plain.who_sees["en"])

@@ -436,3 +436,26 @@ def test_a_small_open_link_wave_is_not_exported(db, tmp_path):
     close_wave(db, S, W)
     with pytest.raises(InputError, match="fewer than 10 responses"):
         export_frame(db, S, W)
+
+
+def test_open_link_rate_from_the_environment():
+    from webapp.config import ConfigError, environment_config
+
+    env = {"SAMEN_OPEN_LINK_MAX_PER_ADDRESS": "200"}
+    assert environment_config(env)["SAMEN_OPEN_LINK_MAX_PER_ADDRESS"] == 200
+    for bad in ("0", "many", "-3"):
+        with pytest.raises(ConfigError, match="SAMEN_OPEN_LINK_MAX_PER_ADDRESS"):
+            environment_config({"SAMEN_OPEN_LINK_MAX_PER_ADDRESS": bad})
+
+
+def test_privacy_page_of_an_open_link_survey(db, tmp_path):
+    open_link_survey(db, tmp_path, extra="open_link_k: 15\n")
+    client = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": db}).test_client()
+    en = client.get(f"/privacy/{S}", headers={"Accept-Language": "en"})
+    assert en.status_code == 200
+    assert "Anyone with the open link can add answers" in en.text
+    assert "for groups of at least 15 people" in en.text
+    assert "What the open link cannot promise" in en.text
+    nl = client.get(f"/privacy/{S}", headers={"Accept-Language": "nl"})
+    assert "Via de open link kan iedereen antwoorden toevoegen" in nl.text
+    assert "minstens 15 personen" in nl.text

@@ -4,8 +4,10 @@ The open link's own limit (``open_link_limit`` per browser) is a cookie: a fresh
 private window or a cleared cookie gets a fresh allowance. This adds a second limit that a
 padder cannot reset as easily: at most :data:`MAX_PER_ADDRESS` submissions through the open
 link from one client address within :data:`WINDOW_MINUTES` minutes
-(``SAMEN_OPEN_LINK_MAX_PER_ADDRESS`` and ``SAMEN_OPEN_LINK_WINDOW_MINUTES`` in the app
-config). Beyond it the send step answers 429 with a friendly page, and nothing is stored.
+(``SAMEN_OPEN_LINK_MAX_PER_ADDRESS``, also from the environment, and
+``SAMEN_OPEN_LINK_WINDOW_MINUTES`` in the app config). Beyond it the send step answers 429
+with a friendly page, and nothing is stored. Every send through the open link that gets this
+far counts, whether or not the response is then stored.
 
 The default is generous on purpose: the open link is for staff without e-mail, who often
 answer on a ward computer or the staff Wi-Fi, behind one shared address. It does not make
@@ -35,7 +37,7 @@ from flask import current_app
 __all__ = ["MAX_PER_ADDRESS", "WINDOW_MINUTES", "OpenLinkRate", "open_link_rate"]
 
 #: Submissions through the open link from one client address within the window.
-MAX_PER_ADDRESS = 30
+MAX_PER_ADDRESS = 60
 #: The window in which submissions count, in minutes.
 WINDOW_MINUTES = 60
 #: Addresses kept at most; beyond this the ones with no recent submission are dropped first.
