@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from surveys import users as users_module
 from tests.conftest import HOSPITAL_SLUG, HOSPITAL_UNITS, HOSPITAL_WAVE
@@ -459,3 +461,46 @@ def test_privacy_page_of_an_open_link_survey(db, tmp_path):
     nl = client.get(f"/privacy/{S}", headers={"Accept-Language": "nl"})
     assert "Via de open link kan iedereen antwoorden toevoegen" in nl.text
     assert "minstens 15 personen" in nl.text
+
+
+# --- a property over random organisations ----------------------------------------------------
+
+
+@st.composite
+def organisations(draw: Any) -> tuple[dict[str, str | None], dict[str, int]]:
+    """A random tree of 2-14 units, up to four levels deep, with own response counts."""
+    parent: dict[str, str | None] = {"U0": None}
+    for i in range(1, draw(st.integers(2, 14))):
+        candidates = [u for u in parent if u.count("/") < 3]
+        up = draw(st.sampled_from(candidates))
+        parent[f"{up}/U{i}"] = up
+    own = {unit: draw(st.integers(0, 14)) for unit in parent}
+    return parent, own
+
+
+@settings(max_examples=60, deadline=None)
+@given(organisations(), st.integers(5, 7))
+def test_open_link_release_is_coarse_and_audited(org, k):
+    """Over random trees: only the organisation and its divisions are shown, each with at
+    least open_link_k responses, and the audit derives no group below open_link_k from them."""
+    from types import SimpleNamespace
+
+    from engine.audit import audit
+    from engine.audit_views import atoms_of, cell_views
+    from surveys.org import UnitInfo
+    from webapp.results.data import SurveyContext
+
+    parent, own = org
+    definition = SimpleNamespace(k=k, open_link_k=max(2 * k, 10), comment_threshold=10)
+    units = {code: UnitInfo(code, code, up) for code, up in parent.items()}
+    context = SurveyContext(definition, units, [])  # type: ignore[arg-type]
+    shown = openlink.response_units(context, own, frozenset(parent))
+    open_k = definition.open_link_k
+
+    def subtree(unit: str) -> int:
+        return sum(n for u, n in own.items() if u == unit or u.startswith(unit + "/"))
+
+    assert all(u.count("/") <= 1 for u in shown)
+    assert all(subtree(u) >= open_k for u in shown)
+    views = cell_views(parent, own, {(u, None, None) for u in shown})
+    assert audit(atoms_of(own), views, open_k).ok
