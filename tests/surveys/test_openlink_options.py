@@ -83,3 +83,16 @@ def test_privacy_page_says_what_the_open_link_cannot_promise(tmp_path):
     plain = _summary(tmp_path, MINIMAL.replace("open_link: true", "open_link: false"))
     assert "open link" not in " ".join(plain.who_sees["en"] + plain.not_stored["en"])
     assert "combination of unit and background characteristics" in " ".join(plain.who_sees["en"])
+
+
+def test_survey_create_says_what_the_open_link_means(db_url, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from webapp.cli import cli
+
+    monkeypatch.setenv("SAMEN_DATABASE_URL", db_url)
+    path = write(tmp_path, "open_link_k: 12\n")
+    result = CliRunner().invoke(cli, ["survey", "create", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Anyone with the open link can add answers" in result.output
+    assert "groups of at least 12 responses (open_link_k)" in result.output
