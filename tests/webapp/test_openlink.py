@@ -426,6 +426,20 @@ def test_the_export_gives_coarse_units_and_no_context(padded):
         assert frame[item.id].isna().all()
 
 
+def test_the_written_export_says_its_k(padded, tmp_path):
+    import csv
+
+    from webapp.research.exporting import export_wave
+
+    app, _tokens = padded
+    files = export_wave(app.extensions["samen_db"], S, W, "csv", tmp_path / "out", "en")
+    assert files.k == 10 and files.rows == 34
+    (data,) = [p for p in files.paths if p.suffix == ".csv"]
+    with data.open(encoding="utf-8-sig", newline="") as handle:
+        units = {row["unit"] for row in csv.DictReader(handle)}
+    assert units == {"SURG", "ICU"}
+
+
 def test_a_small_open_link_wave_is_not_exported(db, tmp_path):
     from surveys.errors import InputError
     from surveys.waves import close_wave

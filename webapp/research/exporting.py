@@ -155,6 +155,7 @@ def export_wave(
     wave that is still filling differ by the responses that came in between.
     """
     from webapp.exports import build_codebook, from_k_anonymized, shuffle_rows, write_export
+    from webapp.results import openlink
 
     if fmt not in FORMATS:
         raise InputError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
@@ -165,13 +166,19 @@ def export_wave(
             f"language {lang!r} is not one of the survey's: {', '.join(definition.languages)}"
         )
     data, changes = from_k_anonymized(result)
+    # the k the rows were made anonymous at: open_link_k for a survey with an open link
+    k = (
+        openlink.open_link_k(definition, definition.k)
+        if openlink.applies(definition)
+        else definition.k
+    )
     codebook = build_codebook(
         definition.instruments,
         survey=definition.slug,
         wave=wave,
         languages=definition.languages,
         demographics_id=definition.demographics_id,
-        k=definition.k,
+        k=k,
         unit_names={code: info.name for code, info in context.units.items()},
         **changes,
     )
@@ -179,7 +186,7 @@ def export_wave(
     return ExportFiles(
         paths=tuple(paths),
         rows=len(data),
-        k=definition.k,
+        k=k,
         rolled_up=dict(result.rolled_up),
         merged={column: tuple(sorted(map(str, v))) for column, v in result.merged.items()},
         blanked_rows=int(result.blanked),
