@@ -270,7 +270,8 @@ def test_the_audit_and_the_dashboard_follow_the_rule(padded):
         if measure.sensitive:
             assert cells == set()
     result = audit_survey(db, S)
-    assert result.ok and result.waves == (W,)
+    assert result.ok and result.waves == (W,) and result.k == 10
+    assert "no group smaller than 10 can be derived" in result.summary()
     # The SURG manager's dashboard of W2 says why nothing is shown, and shows no comment.
     client = app.test_client()
     page = client.get("/auth/login")
