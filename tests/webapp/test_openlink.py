@@ -519,3 +519,21 @@ def test_open_link_release_is_coarse_and_audited(org, k):
     assert all(subtree(u) >= open_k for u in shown)
     views = cell_views(parent, own, {(u, None, None) for u in shown})
     assert audit(atoms_of(own), views, open_k).ok
+
+
+def test_open_link_answers_match_the_openapi_schema(padded):
+    import yaml
+
+    from tests.webapp.test_api import _check
+
+    spec = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "webapp" / "openapi.yaml").read_text("utf-8")
+    )
+    app, tokens = padded
+    for unit in ("SURG", "W2"):
+        for kind in ("results", "heatmap", "response-rate", "comments"):
+            found = _api(app, tokens["admin"], f"/waves/{W}/units/{unit}/{kind}")
+            documented = spec["paths"][f"/surveys/{{survey}}/waves/{{wave}}/units/{{unit}}/{kind}"]
+            schema = documented["get"]["responses"]["200"]["content"]["application/json"]
+            _check(found, schema["schema"], spec)
+    assert found["reason"] == "open-link"  # W2's comments
