@@ -39,6 +39,11 @@ class SurveyDefinition:
     (unwanted behaviour, demographics) when enabled. ``demographics_id`` names the instrument
     whose answers are stored apart as demographics (None without that module). Texts
     (``title``, ``organisation``, ``description``, ``privacy_contact``) are per language.
+
+    ``open_link_k`` counts responses: with ``open_link`` on, anyone holding the link can add
+    answers, so results are released only for the organisation and the units directly
+    below it, and only for groups of at least this many responses
+    (default ``max(2 * k, 10)``, never below ``k``).
     """
 
     slug: str
@@ -52,6 +57,7 @@ class SurveyDefinition:
     retention_days: int = 730
     open_link: bool = False
     open_link_limit: int = 1
+    open_link_k: int = 10
     release: str = "closed"
     privacy_contact: dict[str, str] | None = None
     description: dict[str, str] | None = None

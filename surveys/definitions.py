@@ -22,6 +22,8 @@ Format (surveys/examples/hospital.yaml is a complete example)::
     release: closed                    # closed (the only policy; 'steps' is refused)
     open_link: false                   # one shared link where respondents pick their unit
     open_link_limit: 1                 # submissions per browser through the open link
+    open_link_k: 10                    # responses a group needs when the survey has an open
+                                       # link; default max(2 * min_group_size, 10), at least k
     privacy_contact: {nl: ..., en: ...}  # or one string for all languages
 """
 
@@ -74,6 +76,7 @@ KEYS = {
     "release",
     "open_link",
     "open_link_limit",
+    "open_link_k",
     "privacy_contact",
 }
 
@@ -269,6 +272,13 @@ def _build(
     comment_threshold = integer("comment_threshold", 10, k, "comments need at least k people")
     retention = integer("retention_days", 730, 1, "keep responses at least a day")
     open_limit = integer("open_link_limit", 1, 1, "allow at least one submission")
+    open_k = integer(
+        "open_link_k",
+        max(2 * k, 10),
+        k,
+        f"anyone with the open link can add answers, so open-link results need at least "
+        f"min_group_size ({k}) responses",
+    )
     release = data.get("release", "closed")
     if release == "steps":
         problem("release", STEPS_REFUSED)
@@ -317,6 +327,7 @@ def _build(
         retention_days=retention,
         open_link=open_link,
         open_link_limit=open_limit,
+        open_link_k=open_k,
         release=release,
         privacy_contact=privacy_contact,
         description=description,

@@ -83,6 +83,8 @@ class PrivacySummary:
     who_sees: dict[str, tuple[str, ...]]
     #: How invitation links reach people, and what a holder of a list of links can do.
     invitations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Responses a group needs when the survey has an open link (None without one).
+    open_link_k: int | None = None
 
     @property
     def special_category_questions(self) -> tuple[QuestionPrivacy, ...]:
@@ -144,6 +146,7 @@ def privacy_summary(
         not_stored={lang: t[1] for lang, t in texts.items()},
         who_sees={lang: t[2] for lang, t in texts.items()},
         invitations={lang: _invitation_statements(issued, lang) for lang in languages},
+        open_link_k=definition.open_link_k if definition.open_link else None,
     )
 
 
@@ -183,6 +186,8 @@ def _statements(
     d: SurveyDefinition, lang: str
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     k, c = d.min_group_size, d.comment_threshold
+    if d.open_link:  # comments follow the open-link threshold too (webapp.results.openlink)
+        c = max(c, d.open_link_k)
     nl = lang == "nl"
     stored = [
         "Je antwoorden, je afdeling, de ronde van het onderzoek en de taal waarin je antwoordde."
@@ -227,6 +232,16 @@ def _statements(
         "connects it to your answers.",
         "Het tijdstip waarop je antwoordde." if nl else "The time you answered.",
     ]
+    if d.open_link:
+        not_stored.append(
+            "Via de open link: je IP-adres wordt alleen een uur lang in het geheugen geteld, "
+            "als onleesbare code, om te beperken hoeveel antwoorden er vanaf één netwerk komen. "
+            "Het wordt nooit opgeslagen."
+            if nl
+            else "Through the open link: your IP address is only counted in memory for an hour, "
+            "as an unreadable code, to limit how many answers come from one network. It is "
+            "never stored."
+        )
     release = (
         "Uitkomsten verschijnen pas nadat de ronde is gesloten."
         if nl
@@ -254,6 +269,8 @@ def _statements(
         else f"Researchers get a file in which every combination of unit and background "
         f"characteristics occurs at least {k} times.",
     ]
+    if d.open_link:
+        who_sees[-1:] = list(_open_link_statements(d, nl))
     if d.comments_enabled:
         who_sees.append(
             f"Opmerkingen worden alleen getoond voor groepen van minstens {c} personen, en "
@@ -269,3 +286,34 @@ def _statements(
         else f"All answers are deleted for good {d.retention_days} days after the round closes."
     )
     return tuple(stored), tuple(not_stored), tuple(who_sees)
+
+
+def _open_link_statements(d: SurveyDefinition, nl: bool) -> tuple[str, ...]:
+    """What the open link cannot promise, and the rule results follow because of it."""
+    ok = d.open_link_k
+    return (
+        "Dit onderzoek heeft een open link: iedereen die de link heeft, kan antwoorden "
+        "toevoegen, ook namens een afdeling waar hij niet werkt. Daarom worden uitkomsten "
+        "alleen getoond voor de hele organisatie en de onderdelen direct daaronder, voor "
+        f"groepen van minstens {ok} ingevulde vragenlijsten, zonder uitsplitsing naar "
+        "achtergrondkenmerken en zonder de uitkomsten over ongewenst gedrag."
+        if nl
+        else "This survey has an open link: anyone who has the link can add answers, also for "
+        "a unit they do not work in. So results are shown only for the whole organisation and "
+        f"the parts directly below it, for groups of at least {ok} completed questionnaires, "
+        "without a breakdown by background characteristics and without the results on "
+        "unwanted behaviour.",
+        f"Onderzoekers krijgen een bestand met alleen die onderdelen, met minstens {ok} "
+        "antwoorden per onderdeel, zonder taal en zonder achtergrondkenmerken."
+        if nl
+        else f"Researchers get a file with only those parts, at least {ok} answers each, "
+        "without language and without background characteristics.",
+        "Wat de open link niet kan beloven: wie veel apparaten en netwerken gebruikt, kan in "
+        "een onderdeel waar verder bijna niemand antwoordde zoveel antwoorden toevoegen dat "
+        "hij zijn eigen antwoorden eraf kan halen. Werd je uitgenodigd met een persoonlijke "
+        "link, gebruik die dan."
+        if nl
+        else "What the open link cannot promise: someone using many devices and networks can "
+        "add enough answers to a part where hardly anyone else answered to subtract their own "
+        "again. If you were invited with a personal link, use that one.",
+    )

@@ -78,6 +78,14 @@ def environment_config(environ: Mapping[str, str] | None = None) -> dict[str, An
         if not value.isdigit():
             raise ConfigError(f"SAMEN_TRUSTED_PROXIES must be a whole number, got {value!r}")
         config["SAMEN_TRUSTED_PROXIES"] = int(value)
+    if environ.get("SAMEN_OPEN_LINK_MAX_PER_ADDRESS"):  # webapp.respond.openrate
+        value = environ["SAMEN_OPEN_LINK_MAX_PER_ADDRESS"].strip()
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigError(
+                f"SAMEN_OPEN_LINK_MAX_PER_ADDRESS must be a whole number of at least 1 "
+                f"(answers per client address per hour), got {value!r}"
+            )
+        config["SAMEN_OPEN_LINK_MAX_PER_ADDRESS"] = int(value)
     return config
 
 

@@ -96,6 +96,11 @@ def survey_create(file: str) -> None:
     if token:
         base = os.environ.get("SAMEN_BASE_URL") or DEFAULT_BASE_URL
         click.echo(f"Open link (works while a wave is open): {base.rstrip('/')}/o/{token}")
+        click.echo(
+            "Anyone with the open link can add answers: results are shown only for the "
+            "organisation and the units directly below it, for groups of at least "
+            f"{definition.open_link_k} responses (open_link_k), without filters."
+        )
     click.echo(f"Next: samen wave open {slug} LABEL")
 
 

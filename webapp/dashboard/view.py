@@ -34,6 +34,9 @@ def withheld_text(reason: str | None, k: int, short: bool = False) -> str:
         return _("hidden") if short else _("hidden to protect a smaller group")
     if reason == "scope":
         return _("not in your view")
+    if reason == "open-link":
+        # webapp.results.openlink: anyone with the open link can add answers
+        return _("open link") if short else _("not shown: anyone can answer via the open link")
     return _("fewer than %(k)s", k=k) if short else _("fewer than %(k)s responses", k=k)
 
 

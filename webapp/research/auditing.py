@@ -318,8 +318,10 @@ def audit_survey(
     from surveys.users import get_user
     from webapp.results.access import disclosure_scope
     from webapp.results.data import load_survey, load_wave
+    from webapp.results.openlink import applies, open_link_k
 
     context = load_survey(db, slug)
+    definition = context.definition
     role = "every role"
     scope = frozenset(context.parent)
     exports = True
@@ -355,7 +357,7 @@ def audit_survey(
         audited.append(label)
     return SurveyAudit(
         findings=tuple(finding for _, finding in findings),
-        k=context.definition.k,
+        k=open_link_k(definition, definition.k) if applies(definition) else definition.k,
         views=n_views,
         groups=n_groups,
         waves=tuple(audited),

@@ -127,9 +127,10 @@ def _frame(data: WaveData, labels: dict[str, str], withheld: Collection[str]) ->
     import pandas as pd
 
     matrix = data.matrix
+    languages = [None] * matrix.n if "language" in withheld else matrix.languages
     columns: dict[str, Any] = {
         "unit": pd.Series([labels.get(str(u), u) for u in matrix.unit_codes], dtype=object),
-        "language": pd.Series(matrix.languages, dtype=object),
+        "language": pd.Series(languages, dtype=object),
     }
     for j, question in enumerate(matrix.demographic_ids):
         values = matrix.demographics[:, j]
@@ -147,6 +148,8 @@ def plan_export(
     *,
     seed: int | None = None,
     audit: Callable[[WaveData, ExportClasses], list[tuple[str, Finding]]] | None = None,
+    k: int | None = None,
+    withheld: Collection[str] = (),
 ) -> ExportPlan:
     """Build the export of a closed wave and check it with the tables beside it.
 
@@ -164,6 +167,12 @@ def plan_export(
     audit : callable, optional
         ``(data, classes) -> findings`` (default: :func:`webapp.research.auditing.audit_wave`
         over every unit with the export as views).
+    k : int, optional
+        Responses every class and unit label must hold (default: the survey's k; a survey
+        with an open link passes its ``open_link_k``).
+    withheld : collection of str
+        Quasi-identifier columns exported empty from the start (an open link: language and
+        every demographic question, since anyone could pad a combination of them).
 
     Returns
     -------
@@ -174,12 +183,12 @@ def plan_export(
     if audit is None:
         audit = _audit_every_unit
     survey = data.survey
-    k = survey.definition.k
+    k = survey.definition.k if k is None else k
     parent = survey.parent
     questions = tuple(data.matrix.demographic_ids)
     own_n = data.own_counts(np.ones(data.n, dtype=bool))
     released = released_units(data, questions)
-    withheld: list[str] = []
+    withheld = list(withheld)
     notes: list[str] = []
     labels = export_units(parent, released, own_n, k)
     tried: set[str] = set()

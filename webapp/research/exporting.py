@@ -83,12 +83,28 @@ def export_plan(db: Database, slug: str, wave: str, *, seed: int | None = None) 
     """The export of a closed wave as :func:`webapp.research.export_plan.plan_export` builds
     it: globally recoded, checked by the audit together with every released table."""
     from webapp.research.export_plan import UnsafeExport, plan_export
+    from webapp.results import openlink
     from webapp.results.release import filter_question
 
     context, data = _released_wave(db, slug, wave)
+    definition = context.definition
+    k, withheld = definition.k, ()
+    if openlink.applies(definition):  # anyone can add rows: coarse units, no context
+        k = openlink.open_link_k(definition, definition.k)
+        withheld = ("language", *(item.id for item in definition.demographic_items))
+        if 0 < data.n < k:
+            raise InputError(
+                f"wave {wave!r} of {slug!r} has fewer than {k} responses (open_link_k, for a "
+                "survey with an open link): nothing can be exported"
+            )
     try:
         return plan_export(
-            data, quasi_identifiers(context), filter_question(context.definition), seed=seed
+            data,
+            quasi_identifiers(context),
+            filter_question(definition),
+            seed=seed,
+            k=k,
+            withheld=withheld,
         )
     except UnsafeExport as exc:
         raise InputError(
@@ -165,6 +181,7 @@ def export_wave(
     wave that is still filling differ by the responses that came in between.
     """
     from webapp.exports import build_codebook, from_k_anonymized, shuffle_rows, write_export
+    from webapp.results import openlink
 
     if fmt not in FORMATS:
         raise InputError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
@@ -181,15 +198,23 @@ def export_wave(
         )
     data, changes = from_k_anonymized(result)
     for column in plan.withheld:  # exported empty: every category of it is "blanked"
+        if column == "language":
+            continue
         codes = sorted({int(v) for v in _demographic_codes(definition, column)})
         changes["blanked_categories"][column] = tuple(codes)
+    # the k the rows were made anonymous at: open_link_k for a survey with an open link
+    k = (
+        openlink.open_link_k(definition, definition.k)
+        if openlink.applies(definition)
+        else definition.k
+    )
     codebook = build_codebook(
         definition.instruments,
         survey=definition.slug,
         wave=wave,
         languages=definition.languages,
         demographics_id=definition.demographics_id,
-        k=definition.k,
+        k=k,
         unit_names={code: info.name for code, info in context.units.items()},
         **changes,
     )
@@ -197,7 +222,7 @@ def export_wave(
     return ExportFiles(
         paths=tuple(paths),
         rows=len(data),
-        k=definition.k,
+        k=k,
         rolled_up=dict(result.rolled_up),
         merged={column: tuple(sorted(map(str, v))) for column, v in result.merged.items()},
         blanked_rows=int(result.blanked),

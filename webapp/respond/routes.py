@@ -38,6 +38,7 @@ from webapp.respond.forms import (
     check_fields,
     page_form,
 )
+from webapp.respond.openrate import open_link_rate
 from webapp.respond.questionnaire import (
     COMMENT,
     CONSENT,
@@ -360,6 +361,9 @@ def send() -> Response | tuple[str, int]:
         for page_ in questionnaire.sensitive_pages:
             for item in page_.items:
                 answers.pop(item.id, None)
+    if state.open_link and not open_link_rate().take(request.remote_addr):
+        # Too many open-link answers from this address (webapp.respond.openrate): not stored.
+        return render_template("respond/busy.html"), 429
     try:
         services.submit(
             state,

@@ -33,6 +33,7 @@ from engine.disclosure import comments_allowed, suppress_scope
 from surveys.db import Database
 from surveys.responses import load_comments
 from surveys.users import UserInfo
+from webapp.results import openlink
 from webapp.results.access import disclosure_scope, subtree
 from webapp.results.data import SurveyContext, responses_by_unit
 from webapp.results.service import header, prepare
@@ -86,7 +87,9 @@ def unit_comments(
         ``"name"``, ``"comment_threshold"``, ``"shown"``, ``"suppressed"``, ``"reason"``
         and ``"comments"``: a list of ``{"text", "language"}`` in random order, or None
         when withheld. Reasons: ``"off"`` (the survey asks for no comments),
-        ``"wave-open"``, ``"filter"``, ``"fewer-than-threshold"``, ``"complementary"``.
+        ``"wave-open"``, ``"filter"``, ``"fewer-than-threshold"``, ``"complementary"``,
+        ``"open-link"`` (a survey with an open link shows comments only for the organisation
+        and the units directly below it: :func:`webapp.results.openlink.comment_units`).
 
     Raises
     ------
@@ -115,6 +118,9 @@ def unit_comments(
     own = responses_by_unit(db, context, wave)
     members = subtree(context.parent, unit_code)
     n = sum(own.get(code, 0) for code in members)
+    open_link = openlink.applies(definition)  # anyone can add answers: coarse units only
+    if open_link and unit_code not in openlink.comment_units(context, own, user):
+        return _withheld(out, openlink.REASON)
     if not comments_allowed(n, definition.comment_threshold, filtered=False):
         return _withheld(out, "fewer-than-threshold")
     if unit_code not in comment_units(context, own, user):

@@ -8,6 +8,7 @@ from engine.disclosure import suppress_scope
 from surveys.db import Database
 from surveys.users import UserInfo
 from surveys.versions import count_unused_by_unit
+from webapp.results import openlink
 from webapp.results.access import disclosure_scope, subtree
 from webapp.results.data import responses_by_unit
 from webapp.results.service import header, prepare
@@ -40,7 +41,9 @@ def response_rate(
     unused = count_unused_by_unit(db, survey, wave)
     own_invited = {code: own_responses[code] + unused.get(code, 0) for code in parent}
     shown = suppress_scope(parent, own_responses, k, scope).shown
-    if not definition.open_link:
+    if openlink.applies(definition):  # anyone can add answers: coarse units at open_link_k
+        shown = openlink.response_units(context, own_responses, scope)
+    elif not definition.open_link:
         shown = shown & suppress_scope(parent, own_invited, k, scope).shown
     out = header(context, info, None)
     out["rounded"] = info.is_open
@@ -62,12 +65,13 @@ def response_rate(
             )
         else:
             small = total(own_responses, unit) < k
+            withheld_reason = "fewer-than-k" if small else "complementary"
             row.update(
                 responses=None,
                 invited=None,
                 rate=None,
                 suppressed=True,
-                reason="fewer-than-k" if small else "complementary",
+                reason=openlink.REASON if openlink.applies(definition) else withheld_reason,
             )
         rows.append(row)
     out["total"] = rows[0]

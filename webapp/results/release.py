@@ -15,6 +15,7 @@ from engine.disclosure import sensitive_module_allowed
 from surveys.definition import SurveyDefinition
 from surveys.errors import InputError
 from surveys.users import UserInfo
+from webapp.results import openlink
 from webapp.results.access import disclosure_scope
 from webapp.results.cells import cell_at, withheld
 from webapp.results.data import Measure, SurveyContext, WaveData
@@ -50,7 +51,11 @@ def filter_question(definition: SurveyDefinition) -> str | None:
     slow for a page. With one question the audited release of that question is complete.
     The question is the survey's ``filter_question`` when its definition has one, else
     :data:`DEFAULT_FILTER_QUESTION` when asked, else the first demographic question.
+    A survey with an open link offers none (:mod:`webapp.results.openlink`): anyone can add
+    answers in the category of their choice.
     """
+    if openlink.applies(definition):
+        return None
     ids = [item.id for item in definition.demographic_items]
     chosen = getattr(definition, "filter_question", None)
     if chosen in ids:
@@ -86,9 +91,14 @@ Cell = tuple[str, str | None, str | None]
 
 
 def measure_k(data: WaveData, measure: Measure) -> int:
-    """k of a measure: the survey's, or the comment threshold for sensitive instruments."""
+    """k of a measure: the survey's, or the comment threshold for sensitive instruments.
+
+    For a survey with an open link, never below its ``open_link_k``
+    (:func:`webapp.results.openlink.open_link_k`). The unit is responses.
+    """
     definition = data.survey.definition
-    return max(definition.k, definition.comment_threshold) if measure.sensitive else definition.k
+    base = max(definition.k, definition.comment_threshold) if measure.sensitive else definition.k
+    return openlink.open_link_k(definition, base) if openlink.applies(definition) else base
 
 
 def _patterns(
@@ -181,7 +191,9 @@ def released_cells(
     - scales and items only where the response count is shown (the same unit, or the same
       unit and filter category), so no measure shows a unit the others hide;
     - sensitive instruments: k is the comment threshold, and
-      :func:`engine.disclosure.sensitive_module_allowed` on top.
+      :func:`engine.disclosure.sensitive_module_allowed` on top;
+    - a survey with an open link: :func:`webapp.results.openlink.open_link_cells` instead
+      (coarse units at ``open_link_k``, no filters, no sensitive measures).
 
     Every rule above decides per cell for the whole organisation, and the scope only keeps
     the cells of units inside it; so the organisation's cells are computed once per wave
@@ -203,6 +215,10 @@ def _org_cells(
     slot = ("cells", measure.id, measure_k(data, measure), questions)
     found = data.derived.get(slot)
     if found is not None:
+        return found
+    if openlink.applies(data.survey.definition):
+        found = openlink.open_link_cells(data, measure, measure_k(data, measure))
+        data.derived[slot] = found
         return found
     everyone = frozenset(data.survey.parent)
     cells: set[Cell] = {
@@ -253,6 +269,8 @@ class CellRelease:
             else np.ones(data.n, dtype=bool)
         )
         self._cells: dict[str, frozenset[Cell]] = {}
+        self.open_link = openlink.applies(data.survey.definition)
+        self._coarse = openlink.coarse_units(data.survey) if self.open_link else frozenset()
 
     def mask(self, unit: str) -> np.ndarray:
         return self.data.in_subtree(unit) & self.filter_mask
@@ -271,6 +289,10 @@ class CellRelease:
         if key in self._cells[measure.id]:
             return True, None
         n = self._n(measure, unit)
+        if self.open_link:
+            coarse = unit in self._coarse and not measure.sensitive
+            ok = coarse and n >= measure_k(self.data, measure)
+            return False, "complementary" if ok else openlink.REASON
         return False, "fewer-than-k" if n < measure_k(self.data, measure) else "complementary"
 
     def _rows(self, unit: str) -> np.ndarray:

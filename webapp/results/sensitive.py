@@ -148,7 +148,14 @@ def _block(
 
 
 def _main_reason(reasons: set[str]) -> str:
-    for reason in ("filter", "wave-open", "scope", "complementary", "fewer-than-threshold"):
+    for reason in (
+        "filter",
+        "wave-open",
+        "open-link",
+        "scope",
+        "complementary",
+        "fewer-than-threshold",
+    ):
         if reason in reasons:
             return reason
     return "fewer-than-threshold"

@@ -39,6 +39,8 @@ def header(survey: SurveyContext, wave: Any, filter: Filter | None) -> dict[str,
         "released": not wave.is_open,
         "k": survey.definition.k,
         "filter": {"question": filter[0], "value": filter[1]} if filter else None,
+        # responses a group needs under the open-link rule (webapp.results.openlink), or None
+        "open_link_k": survey.definition.open_link_k if survey.definition.open_link else None,
     }
 
 
