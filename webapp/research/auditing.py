@@ -165,7 +165,12 @@ def audit_wave(
         shown = cells(data, measure, scope, questions)
         own: Any
         if export is not None:
-            own = _own_by_class(data, measure.valid, questions, export.ids)
+            # The file's other columns enter through its classes; atoms need only the
+            # questions the tables break down by (at most the filter question), which keeps
+            # them few at 100,000 responses (every demographic question made each nearly
+            # one person).
+            used = tuple(q for q in questions if any(c[1] == q for c in shown))
+            own = _own_by_class(data, measure.valid, used, export.ids)
         elif questions:
             own = data.own_profiles(measure.valid, questions)
         else:
@@ -174,7 +179,7 @@ def audit_wave(
         if key not in done:  # measures with the same counts and cells give the same audit
             atoms = atoms_of(own)
             if export is not None:
-                views = cell_views(parent, own, shown, (*questions, EXPORT_CLASS))
+                views = cell_views(parent, own, shown, (*used, EXPORT_CLASS))
                 views += _export_views(atoms, export.names)
             else:
                 views = cell_views(parent, own, shown, questions)
