@@ -27,13 +27,22 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from engine.audit import AuditResult, Finding
 
 if TYPE_CHECKING:
     from surveys.db import Database
     from webapp.results.data import Measure, SurveyContext, WaveData
 
-__all__ = ["Cell", "SurveyAudit", "audit_survey", "audit_wave", "served_cells"]
+__all__ = [
+    "Cell",
+    "SurveyAudit",
+    "audit_family",
+    "audit_survey",
+    "audit_wave",
+    "served_cells",
+]
 
 #: ``(unit, question, category)``; question and category None for a unit's own total.
 Cell = tuple[str, str | None, str | None]
@@ -168,9 +177,71 @@ def audit_wave(
         found, count = done[key]
         n_views += count
         findings.extend((context, finding) for finding in found)
+    for measure in measures:
+        if measure.kind != "scale" or not measure.items:
+            continue
+        context = f"{data.wave.label} {_measure_label(measure)} with its items"
+        if progress is not None:
+            progress(context)
+        found, count = audit_family(data, measure, scope, questions, cells)
+        n_views += count
+        findings.extend((context, finding) for finding in found)
     everyone = data.own_profiles(data.measures[""].valid, questions)
     groups = sum(1 for n in atoms_of(everyone).values() if n > 0)
     return findings, n_views, groups
+
+
+def audit_family(
+    data: WaveData,
+    scale: Measure,
+    scope: frozenset[str],
+    questions: tuple[str, ...],
+    cells_of: CellsOf,
+) -> tuple[tuple[Finding, ...], int]:
+    """Audit a scale and its items together: findings and the number of views.
+
+    The cells shown of the scale and of each item (``cells_of``) become views over atoms
+    that split a unit's members by their filter answers and by which answers they add to
+    which of these measures, per item (:func:`engine.audit_measures.measure_views`), so
+    that the scale's numbers minus its items' numbers are a combination the audit checks:
+    the answers of fewer than k respondents must not be derivable from them together.
+    """
+    from engine.audit import audit
+    from engine.audit_measures import measure_views
+    from webapp.results.release import measure_k
+
+    family = [scale, *(data.measures[i] for i in scale.items)]
+    cells = {m.id: cells_of(data, m, scope, questions) for m in family}
+    used = tuple(q for q in questions if any(c[1] == q for found in cells.values() for c in found))
+    # a respondent's contribution class: which items' answers each measure counts
+    answered = ~np.isnan(scale.answers)  # type: ignore[arg-type]
+    bits = [scale.valid[:, None] & answered]
+    bits += [m.valid[:, None] for m in family[1:]]
+    block = np.concatenate(bits, axis=1)
+    classes, class_of = np.unique(block, axis=0, return_inverse=True)
+    class_of = class_of.reshape(-1)
+    width = len(scale.items)
+    parts: dict[str, dict[int, frozenset[str]]] = {m.id: {} for m in family}
+    for c, row in enumerate(classes.tolist()):
+        pooled = zip(scale.items, row[:width], strict=True)
+        parts[scale.id][c] = frozenset(i for i, b in pooled if b)
+        for j, item in enumerate(family[1:]):
+            if row[width + j]:
+                parts[item.id][c] = frozenset([item.id])
+    own: dict[str, dict[tuple, int]] = {u: {} for u in data.survey.parent}
+    for c in range(len(classes)):
+        mask = class_of == c
+        if used:
+            for unit, profiles in data.own_profiles(mask, used).items():
+                for profile, n in profiles.items():
+                    own[unit][(profile, c)] = n
+        else:
+            for unit, n in data.own_counts(mask).items():
+                if n:
+                    own[unit][((), c)] = n
+    atoms, views, people = measure_views(data.survey.parent, own, parts, cells, used)
+    result = audit(atoms, views, measure_k(data, scale), people=people)
+    return result.findings, len(views)
 
 
 def _frozen(own: Any) -> frozenset[Any]:
