@@ -280,3 +280,40 @@ def test_demo_audit_finds_what_the_old_rules_leaked(demo_db, monkeypatch):
     assert any("with its items" in line for line in loose.lines())
     assert all("with its items" in line for line in loose.lines())
     data._CACHE.clear()
+
+
+def test_agreement_is_a_function_of_the_items_shown(skipped_db):
+    """rwg(j) of W1's membership scale from its items' distributions alone (each item's
+    variance over its answers): the figure says nothing beyond them. Listwise, as
+    ``multilevel::rwg.j``, it would describe the 5 who answered every item."""
+    from webapp.results import unit_results
+    from webapp.results.data import load_survey
+
+    survey = load_survey(skipped_db, HOSPITAL_SLUG)
+    block = unit_results(skipped_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W1", ADMIN)
+    variances = []
+    for item in ITEMS:
+        cell = block["items"][item]
+        codes = np.array([int(c) for c in cell["distribution"]], dtype=float)
+        counts = np.round(np.array(list(cell["distribution"].values())) * cell["n"])
+        mean = (codes * counts).sum() / counts.sum()
+        variances.append((counts * (codes - mean) ** 2).sum() / (counts.sum() - 1))
+    points = len(survey.definition.item(ITEMS[0]).response_scale.points)
+    ratio = min(float(np.mean(variances)), (points**2 - 1) / 12) / ((points**2 - 1) / 12)
+    expected = len(ITEMS) * (1 - ratio) / (len(ITEMS) * (1 - ratio) + ratio)
+    assert block["scales"][SCALE]["trust"]["rwg_j"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_cell_rwg_j_is_multilevel_rwg_j_without_skipped_answers():
+    import pandas as pd
+
+    from engine.aggregation import rwg_j
+    from webapp.results.trust import cell_rwg_j
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.integers(3, 6, size=(9, 4)).astype(float))
+    listwise = rwg_j(frame, np.zeros(9), 5).per_group.iloc[0]
+    assert cell_rwg_j(frame, 5) == pytest.approx(listwise, abs=1e-12)
+    frame.iloc[0, 1] = np.nan
+    assert cell_rwg_j(frame, 5) != pytest.approx(rwg_j(frame, np.zeros(9), 5).per_group.iloc[0])
+    assert np.isnan(cell_rwg_j(frame.iloc[:1], 5))
