@@ -68,9 +68,10 @@ def subtract(block: dict, survey) -> dict[str, tuple[dict[int, int], float, floa
             shares = {int(code): share or 0 for code, share in found["distribution"].items()}
             for pooled in range(total, -1, -1):
                 est = {p: round(shares[p] * pooled) for p in points}
-                if all(abs(shares[p] * pooled - est[p]) <= pooled * 5e-5 + 1e-9 for p in points):
-                    if all(counts[p] >= est[p] for p in points):
-                        break
+                slack = pooled * 5e-5 + 1e-9  # shares are rounded to 4 decimals
+                whole = all(abs(shares[p] * pooled - est[p]) <= slack for p in points)
+                if whole and all(counts[p] >= est[p] for p in points):
+                    break
             left = {p: counts[p] - est[p] for p in points if counts[p] != est[p]}
             sid = scale_id(definition, instrument.id, scale.id)
             # means are rounded to 4 decimals: each sum is known to n x 0.00005
