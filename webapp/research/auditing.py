@@ -9,6 +9,13 @@ questions; for an item only the answers other than "not applicable"). Then
 :func:`engine.audit.audit` decides with exact linear algebra whether any group of 1 to k-1
 respondents can be derived from them.
 
+The differences between the measures of one unit are views too: each scored scale is
+audited once more together with its items (:func:`audit_family`), over atoms that also split
+respondents by which answers they add to which of those measures, per item, so that a
+scale's numbers minus its items' numbers isolating the answers of fewer than k respondents
+are found (issue 14, path 3: before items counted only valid scale scores, a scale minus its
+items gave the answers of those without a valid score).
+
 Without ``as_email`` the scope is every unit: what admins and researchers see, which is also
 everything every manager sees pooled (a manager's views are a subset of the organisation-wide
 pattern), so one pass covers every role and every coalition of roles.
