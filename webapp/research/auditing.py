@@ -146,7 +146,8 @@ def audit_wave(
 
     ``cells_of`` (default :func:`served_cells`) says which cells are shown. Each finding
     comes with its context, the wave and the measure (``"2026-1 scale belonging.membership"``).
-    ``progress`` is called with each measure's context before it is audited.
+    ``progress`` is called with each measure's context before it is audited, then with
+    each scale audited with its items (``"<wave> scale <id> with its items (i/n)"``).
     """
     from engine.audit import audit
     from engine.audit_views import atoms_of, cell_views
@@ -166,10 +167,12 @@ def audit_wave(
     n_views = 0
     done: dict[Any, tuple[tuple[Finding, ...], int]] = {}
     measures = list(data.measures.values())
+    scales = [m for m in measures if m.kind == "scale" and m.items]
+    steps = len(measures) + len(scales)
     for number, measure in enumerate(measures, start=1):
         context = f"{data.wave.label} {_measure_label(measure)}"
         if progress is not None:
-            progress(f"{context} ({number}/{len(measures)})")
+            progress(f"{context} ({number}/{steps})")
         shown = cells(data, measure, scope, questions)
         own: Any = (
             data.own_profiles(measure.valid, questions)
@@ -184,12 +187,10 @@ def audit_wave(
         found, count = done[key]
         n_views += count
         findings.extend((context, finding) for finding in found)
-    for measure in measures:
-        if measure.kind != "scale" or not measure.items:
-            continue
+    for number, measure in enumerate(scales, start=len(measures) + 1):
         context = f"{data.wave.label} {_measure_label(measure)} with its items"
         if progress is not None:
-            progress(context)
+            progress(f"{context} ({number}/{steps})")
         found, count = audit_family(data, measure, scope, questions, cells)
         n_views += count
         findings.extend((context, finding) for finding in found)
