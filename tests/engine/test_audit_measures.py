@@ -6,10 +6,15 @@ respondents with a valid score and 1 who answered i1 only (no valid score).
 
 from __future__ import annotations
 
-import pytest
+import itertools
 
-from engine.audit import audit
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.audit import View, audit
 from engine.audit_measures import measure_views
+from tests.engine.test_audit import rank
 
 PARENT = {"P": None, "A": "P", "B": "P"}
 OWN = {"A": {((), "full"): 6, ((), "short"): 1}, "B": {((), "full"): 7}}
@@ -95,3 +100,37 @@ def test_people_must_cover_atoms_with_equal_counts():
         audit(atoms, views, 5, people={"a": "p"})
     with pytest.raises(ValueError, match="different counts"):
         audit(atoms, views, 5, people={"a": "p", "b": "p"})
+
+
+def _brute_force_people(atoms, views, people, k):
+    """Any 0/1 group of nonempty atoms in the views' row space with 1..k-1 distinct people."""
+    positive = [a for a in atoms if atoms[a] > 0]
+    matrix = [[1 if a in v.atoms else 0 for a in positive] for v in views]
+    base = rank(matrix) if matrix else 0
+    for size in range(1, len(positive) + 1):
+        for group in itertools.combinations(positive, size):
+            n = sum(atoms[a] for a in {people[a]: a for a in group}.values())
+            if not 1 <= n < k:
+                continue
+            row = [1 if a in group else 0 for a in positive]
+            if matrix and rank([*matrix, row]) == base:
+                return True
+    return False
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 4), min_size=1, max_size=3),
+    st.lists(st.sets(st.integers(0, 5), min_size=1), max_size=5),
+    st.integers(3, 6),
+)
+def test_people_audit_agrees_with_brute_force(counts, covers, k):
+    """Atoms a0..a5 belong two by two to people p0..p2 (one person's answers to 2 items)."""
+    atoms = {f"a{i}": counts[(i // 2) % len(counts)] for i in range(6)}
+    people = {f"a{i}": f"p{(i // 2) % len(counts)}" for i in range(6)}
+    views = [View(f"v{j}", frozenset(f"a{i}" for i in cover)) for j, cover in enumerate(covers)]
+    result = audit(atoms, views, k, people=people)
+    assert result.ok == (not _brute_force_people(atoms, views, people, k))
+    for finding in result.findings:
+        assert finding.kind == "leak"
+        assert 1 <= finding.n < k
