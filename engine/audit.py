@@ -162,7 +162,12 @@ def _components(rows: np.ndarray) -> list[list[int]]:
     return list(groups.values())
 
 
-def audit(atoms: Mapping[Any, int], views: Sequence[View], k: int) -> AuditResult:
+def audit(
+    atoms: Mapping[Any, int],
+    views: Sequence[View],
+    k: int,
+    people: Mapping[Any, Hashable] | None = None,
+) -> AuditResult:
     """Check that no group of 1 to k-1 respondents is derivable from the released views.
 
     Parameters
@@ -173,6 +178,12 @@ def audit(atoms: Mapping[Any, int], views: Sequence[View], k: int) -> AuditResul
         Every view the role can request, each released with its count and sum.
     k : int
         Minimum group size.
+    people : mapping of atom id to hashable, optional
+        Which respondents each atom describes, when atoms share respondents (default: every
+        atom its own). :func:`engine.audit_measures.measure_views` makes one atom per
+        respondent group *and item* (the answers of the same people to different items);
+        atoms mapped to the same key describe the same respondents, must hold the same
+        count, and a group's size counts them once.
 
     Returns
     -------
@@ -231,6 +242,10 @@ def audit(atoms: Mapping[Any, int], views: Sequence[View], k: int) -> AuditResul
             raise ValueError(
                 f"views: {view.name!r} covers unknown atoms {sorted(map(repr, unknown))}"
             )
+    if people is not None:
+        from engine.audit_measures import check_people
+
+        check_people(atoms, people)
     # 1-2: nonempty atoms, merged by the set of views that contain them
     rows = [frozenset(a for a in v.atoms if atoms[a] > 0) for v in views]
     signature: dict[Hashable, list[int]] = {}
@@ -241,7 +256,8 @@ def audit(atoms: Mapping[Any, int], views: Sequence[View], k: int) -> AuditResul
     for a, sig in signature.items():
         classes.setdefault(tuple(sig), []).append(a)
     cls = list(classes.values())  # in order of first appearance: deterministic
-    cls_n = [sum(atoms[a] for a in members) for members in cls]
+    size = _size(atoms, people)
+    cls_n = [size(members) for members in cls]
     order = sorted(range(len(cls)), key=lambda c: (cls_n[c] < k, c))  # large first
     cls = [cls[c] for c in order]
     cls_n = [cls_n[c] for c in order]
@@ -262,7 +278,14 @@ def audit(atoms: Mapping[Any, int], views: Sequence[View], k: int) -> AuditResul
     findings = []
     leaks = []
     for part in _components(basis) if len(pivcols) else []:
-        found = _search([pivcols[i] for i in part], basis[part], weights, k)
+        if people is None:
+            found = _search([pivcols[i] for i in part], basis[part], weights, k)
+        else:
+            from engine.audit_measures import search_people
+
+            found = search_people(
+                [pivcols[i] for i in part], basis[part], cls, atoms, people, k, SEARCH_BUDGET
+            )
         if found is None:
             continue
         if found == "budget":
@@ -286,8 +309,15 @@ def audit(atoms: Mapping[Any, int], views: Sequence[View], k: int) -> AuditResul
             combination = {
                 views[unique[keys[j]]].name: coef[j] for j in range(nviews) if coef[j] != 0
             }
-            findings.append(Finding("leak", group, sum(atoms[a] for a in group), combination))
+            findings.append(Finding("leak", group, size(group), combination))
     return AuditResult(tuple(findings), k)
+
+
+def _size(atoms: Mapping[Any, int], people: Mapping[Any, Hashable] | None) -> Any:
+    """Respondents in a collection of atoms (each of ``people``'s keys counted once)."""
+    if people is None:
+        return lambda group: sum(atoms[a] for a in group)
+    return lambda group: sum(atoms[a] for a in {people[a]: a for a in group}.values())
 
 
 def _search(

@@ -262,6 +262,13 @@ def _statements(
         if nl
         else "Results are also hidden when, combined with other results, they would reveal a "
         "smaller group (for example a unit minus its sub-units).",
+        "Een onderwerp en zijn vragen tellen dezelfde mensen: wie te weinig vragen van een "
+        "onderwerp beantwoordde, telt voor geen van die vragen mee. Hoeveel mensen in een groep "
+        "een vraag of onderwerp oversloegen kan soms worden afgeleid; wat zij antwoordden niet."
+        if nl
+        else "A topic and its questions count the same people: whoever answered too few "
+        "questions of a topic counts for none of them. How many people in a group skipped a "
+        "question or a topic can sometimes be worked out; what they answered cannot.",
         release,
         f"Onderzoekers krijgen een bestand waarin elke combinatie van afdeling en "
         f"achtergrondkenmerken minstens {k} keer voorkomt."

@@ -9,6 +9,13 @@ questions; for an item only the answers other than "not applicable"). Then
 :func:`engine.audit.audit` decides with exact linear algebra whether any group of 1 to k-1
 respondents can be derived from them.
 
+The differences between the measures of one unit are views too: each scored scale is
+audited once more together with its items (:func:`audit_family`), over atoms that also split
+respondents by which answers they add to which of those measures, per item, so that a
+scale's numbers minus its items' numbers isolating the answers of fewer than k respondents
+are found (issue 14, path 3: before items counted only valid scale scores, a scale minus its
+items gave the answers of those without a valid score).
+
 Without ``as_email`` the scope is every unit: what admins and researchers see, which is also
 everything every manager sees pooled (a manager's views are a subset of the organisation-wide
 pattern), so one pass covers every role and every coalition of roles.
@@ -27,6 +34,8 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from engine.audit import AuditResult, Finding
 
 if TYPE_CHECKING:
@@ -34,7 +43,14 @@ if TYPE_CHECKING:
     from webapp.research.export_plan import ExportClasses
     from webapp.results.data import Measure, SurveyContext, WaveData
 
-__all__ = ["Cell", "SurveyAudit", "audit_survey", "audit_wave", "served_cells"]
+__all__ = [
+    "Cell",
+    "SurveyAudit",
+    "audit_family",
+    "audit_survey",
+    "audit_wave",
+    "served_cells",
+]
 
 #: ``(unit, question, category)``; question and category None for a unit's own total.
 Cell = tuple[str, str | None, str | None]
@@ -132,7 +148,8 @@ def audit_wave(
 
     ``cells_of`` (default :func:`served_cells`) says which cells are shown. Each finding
     comes with its context, the wave and the measure (``"2026-1 scale belonging.membership"``).
-    ``progress`` is called with each measure's context before it is audited.
+    ``progress`` is called with each measure's context before it is audited, then with
+    each scale audited with its items (``"<wave> scale <id> with its items (i/n)"``).
 
     ``export``, the item-level export as classes of rows (rows alike on every
     quasi-identifier, :mod:`webapp.research.export_plan`), adds the file to the views: each
@@ -158,10 +175,12 @@ def audit_wave(
     n_views = 0
     done: dict[Any, tuple[tuple[Finding, ...], int]] = {}
     measures = list(data.measures.values())
+    scales = [m for m in measures if m.kind == "scale" and m.items]
+    steps = len(measures) + len(scales)
     for number, measure in enumerate(measures, start=1):
         context = f"{data.wave.label} {_measure_label(measure)}"
         if progress is not None:
-            progress(f"{context} ({number}/{len(measures)})")
+            progress(f"{context} ({number}/{steps})")
         shown = cells(data, measure, scope, questions)
         own: Any
         if export is not None:
@@ -189,6 +208,13 @@ def audit_wave(
                 found = tuple(f for f in found if not _within_file(f, atoms))
             done[key] = (found, len(views))
         found, count = done[key]
+        n_views += count
+        findings.extend((context, finding) for finding in found)
+    for number, measure in enumerate(scales, start=len(measures) + 1):
+        context = f"{data.wave.label} {_measure_label(measure)} with its items"
+        if progress is not None:
+            progress(f"{context} ({number}/{steps})")
+        found, count = audit_family(data, measure, scope, questions, cells)
         n_views += count
         findings.extend((context, finding) for finding in found)
     everyone = data.own_profiles(data.measures[""].valid, questions)
@@ -264,6 +290,59 @@ def _export_classes(data: WaveData) -> ExportClasses | tuple[str, Finding]:
         reason = Finding("inconclusive", frozenset(), None, {str(exc): 1})
         return f"{data.wave.label} export (no safe export beside the tables: {exc})", reason
     return plan.classes
+
+
+def audit_family(
+    data: WaveData,
+    scale: Measure,
+    scope: frozenset[str],
+    questions: tuple[str, ...],
+    cells_of: CellsOf,
+) -> tuple[tuple[Finding, ...], int]:
+    """Audit a scale and its items together: findings and the number of views.
+
+    The cells shown of the scale and of each item (``cells_of``) become views over atoms
+    that split a unit's members by their filter answers and by which answers they add to
+    which of these measures, per item (:func:`engine.audit_measures.measure_views`), so
+    that the scale's numbers minus its items' numbers are a combination the audit checks:
+    the answers of fewer than k respondents must not be derivable from them together.
+    """
+    from engine.audit import audit
+    from engine.audit_measures import measure_views
+    from webapp.results.release import measure_k
+
+    family = [scale, *(data.measures[i] for i in scale.items)]
+    cells = {m.id: cells_of(data, m, scope, questions) for m in family}
+    used = tuple(q for q in questions if any(c[1] == q for found in cells.values() for c in found))
+    # a respondent's contribution class: which items' answers each measure counts
+    answered = ~np.isnan(scale.answers)  # type: ignore[arg-type]
+    bits = [scale.valid[:, None] & answered]
+    bits += [m.valid[:, None] for m in family[1:]]
+    block = np.concatenate(bits, axis=1)
+    classes, class_of = np.unique(block, axis=0, return_inverse=True)
+    class_of = class_of.reshape(-1)
+    width = len(scale.items)
+    parts: dict[str, dict[int, frozenset[str]]] = {m.id: {} for m in family}
+    for c, row in enumerate(classes.tolist()):
+        pooled = zip(scale.items, row[:width], strict=True)
+        parts[scale.id][c] = frozenset(i for i, b in pooled if b)
+        for j, item in enumerate(family[1:]):
+            if row[width + j]:
+                parts[item.id][c] = frozenset([item.id])
+    own: dict[str, dict[tuple, int]] = {u: {} for u in data.survey.parent}
+    for c in range(len(classes)):
+        mask = class_of == c
+        if used:
+            for unit, profiles in data.own_profiles(mask, used).items():
+                for profile, n in profiles.items():
+                    own[unit][(profile, c)] = n
+        else:
+            for unit, n in data.own_counts(mask).items():
+                if n:
+                    own[unit][((), c)] = n
+    atoms, views, people = measure_views(data.survey.parent, own, parts, cells, used)
+    result = audit(atoms, views, measure_k(data, scale), people=people)
+    return result.findings, len(views)
 
 
 def _frozen(own: Any) -> frozenset[Any]:

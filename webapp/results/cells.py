@@ -48,11 +48,17 @@ def cell(measure: Measure, mask: np.ndarray, confidence: float = 0.95) -> dict[s
 
     Notes
     -----
-    mean and sd (n - 1) of the scale scores (item answers for an item); the interval is
-    ``mean +/- t(1 - (1 - confidence) / 2, n - 1) * sd / sqrt(n)``. ``favourable`` and
-    ``distribution`` pool the answers to the measure's items (reverse-keyed items recoded,
-    so favourable is always the agreeing end) of the respondents counted in n;
-    ``distribution`` maps each response code to its share.
+    For an item, mean and sd (n - 1) of its answers. For a scale, ``mean``, ``favourable``
+    and ``distribution`` pool the answers to its items (reverse-keyed items recoded, so
+    favourable is always the agreeing end) of the respondents counted in n, and ``sd`` is
+    the sd of their scale scores (the spread between people). The mean is the pooled
+    answers' mean, not the mean of the scale scores: the two differ only when someone with
+    a valid score skipped an item, and then (items' sums x their n) minus (mean of scores x
+    n x number of items) would be a weighted sum of exactly those few people's answers
+    (issue 14, path 3). Pooled, every number of a scale's cell except n and sd is the
+    sum of its items' numbers (:mod:`webapp.results.measures`: the items count the same
+    respondents). The interval is ``mean +/- t(1 - (1 - confidence) / 2, n - 1) * sd /
+    sqrt(n)``; ``distribution`` maps each response code to its share.
     """
     return cell_at(measure, np.flatnonzero(mask), confidence)
 
@@ -74,7 +80,9 @@ def cell_at(measure: Measure, rows: np.ndarray, confidence: float = 0.95) -> dic
     points = measure.points
     if measure.ordinal and measure.scores is not None and n > 0:
         scores = measure.scores[selected]
-        mean = float(scores.mean())
+        # a scale's mean pools its items' answers, as its distribution does: the sum of
+        # its items' numbers, never a number about the respondents who skipped some items
+        mean = float(pooled.mean() if measure.kind == "scale" else scores.mean())
         sd = float(scores.std(ddof=1)) if n > 1 else float("nan")
         half = float(stdtrit(n - 1, 1 - (1 - confidence) / 2)) * sd / math.sqrt(n)
         favourable_values = pooled

@@ -20,9 +20,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
-from engine.scoring import score_scale
 from surveys.db import Database
 from surveys.definition import SurveyDefinition
 from surveys.definitions import get_survey
@@ -52,6 +50,9 @@ class Measure:
 
     ``answers`` holds the (reverse-keyed, for scales) item answers behind the measure, one
     row per response; ``scores`` the value per response (scale score or item answer).
+    An item of a scored scale is valid only for respondents with a valid score on that
+    scale (:func:`webapp.results.measures.build_measures`), so a scale's cell and its
+    items' cells describe the same respondents.
     """
 
     id: str
@@ -63,6 +64,10 @@ class Measure:
     ordinal: bool = True
     sensitive: bool = False
     reverse: bool = False
+    #: For a scale: its items' ids. For an item of a scored scale: that scale's id (its
+    #: cells count only respondents with a valid score on it).
+    items: tuple[str, ...] = ()
+    scale: str | None = None
 
 
 @dataclass
@@ -246,51 +251,14 @@ class WaveData:
 
     @cached_property
     def measures(self) -> dict[str, Measure]:
-        """The response count (``""``), every scored scale and every item, by id."""
-        definition = self.survey.definition
-        values = self.matrix.values
-        column = {item_id: j for j, item_id in enumerate(self.matrix.item_ids)}
-        out: dict[str, Measure] = {"": Measure("", "responses", np.ones(self.n, dtype=bool))}
-        for instrument in definition.answer_instruments:
-            for scale in instrument.scales:
-                if not scale.scored or not scale.items:
-                    continue
-                rs = scale.items[0].response_scale
-                ids = [item.id for item in scale.items]
-                frame = pd.DataFrame(values[:, [column[i] for i in ids]], columns=ids)
-                reverse = [item.id for item in scale.items if item.reverse]
-                scores = score_scale(
-                    frame, reverse, rs.minimum, rs.maximum, min_share=MIN_SHARE
-                ).to_numpy()
-                answers = frame.to_numpy(copy=True)
-                for j, item in enumerate(scale.items):
-                    if item.reverse:
-                        answers[:, j] = rs.minimum + rs.maximum - answers[:, j]
-                sid = scale_id(definition, instrument.id, scale.id)
-                out[sid] = Measure(
-                    sid,
-                    "scale",
-                    ~np.isnan(scores),
-                    scores,
-                    answers,
-                    rs.points,
-                    rs.ordinal,
-                    instrument.sensitive,
-                )
-            for item in instrument.items:
-                answers = values[:, column[item.id]]
-                out[item.id] = Measure(
-                    item.id,
-                    "item",
-                    ~np.isnan(answers),
-                    answers,
-                    answers[:, None],
-                    item.response_scale.points,
-                    item.response_scale.ordinal,
-                    instrument.sensitive,
-                    item.reverse,
-                )
-        return out
+        """The response count (``""``), every scored scale and every item, by id.
+
+        :func:`webapp.results.measures.build_measures`: a scored scale and its items
+        describe the same respondents.
+        """
+        from webapp.results.measures import build_measures
+
+        return build_measures(self.survey.definition, self.matrix)
 
 
 #: Closed waves kept in memory (answers and computed measures), most recent last.

@@ -194,6 +194,9 @@ def released_cells(
       :func:`engine.disclosure.sensitive_module_allowed` on top;
     - a survey with an open link: :func:`webapp.results.openlink.open_link_cells` instead
       (coarse units at ``open_link_k``, no filters, no sensitive measures).
+    - a scored scale only in units where each of its items is shown (its filter cells only
+      where its unit cell is): its numbers are the sums of its items' numbers, so beside
+      all items but one they would give that item's hidden cell.
 
     Every rule above decides per cell for the whole organisation, and the scope only keeps
     the cells of units inside it; so the organisation's cells are computed once per wave
@@ -243,9 +246,27 @@ def _org_cells(
                 data.survey.root(c[0]) == c[0], _count(data, measure, c), threshold
             )
         }
+    if measure.kind == "scale" and measure.items:
+        cells = _with_items(data, measure, cells)
     found = frozenset(cells)
     data.derived[slot] = found
     return found
+
+
+def _with_items(data: WaveData, measure: Measure, cells: set[Cell]) -> set[Cell]:
+    """A scale's cells where each of its items' cells is shown too (unfiltered).
+
+    The scale's pooled numbers are the sum of its items' numbers over the same respondents
+    (:func:`webapp.results.measures.build_measures`); shown beside all but one of its
+    items, they would give the hidden item's answers (the scale minus the items shown).
+    So a scale is shown in a unit only where every one of its items is, and its filter
+    cells only where its unfiltered cell is.
+    """
+    items = [data.measures[i] for i in measure.items]
+    kept = {
+        c for c in cells if c[1] is None and all(c in _org_cells(data, item, ()) for item in items)
+    }
+    return kept | {c for c in cells if c[1] is not None and (c[0], None, None) in kept}
 
 
 def _count(data: WaveData, measure: Measure, cell: Cell) -> int:

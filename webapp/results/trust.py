@@ -7,7 +7,8 @@ module never decides on its own what may be shown), this computes with :mod:`eng
 - **reliability** of the scale in the unit: Cronbach's alpha (``psych::alpha`` raw_alpha)
   and McDonald's omega total of one factor (``psych::omega(nfactors = 1)``);
 - **agreement** within the unit: rwg(j) with the uniform null (``multilevel::rwg.j``),
-  the unit's whole subtree taken as one group;
+  the unit's whole subtree taken as one group, each item's variance over its own answers
+  (:func:`cell_rwg_j`: the cell's respondents, not only those who answered every item);
 - **team differences** in the organisation: ICC(1) of the scale scores on the units the
   respondents belong to, over the units with at least k scores each (a group below k is
   not used at all), so one number for the organisation.
@@ -56,6 +57,7 @@ __all__ = [
     "RWG_MODERATE",
     "RWG_STRONG",
     "agreement",
+    "cell_rwg_j",
     "differences",
     "reliability",
     "scale_trust",
@@ -131,7 +133,8 @@ def scale_trust(data: WaveData, measure: Measure, unit: str) -> dict[str, Any] |
     Notes
     -----
     alpha: ``psych::alpha(x)$total$raw_alpha``; omega: ``psych::omega(x, nfactors = 1)$omega.tot``;
-    rwg(j): ``multilevel::rwg.j(x, grpid, ranvar = (A^2 - 1) / 12)`` for A answer points;
+    rwg(j): ``multilevel::rwg.j(x, grpid, ranvar = (A^2 - 1) / 12)`` for A answer points
+    when nobody skipped an item (:func:`cell_rwg_j`: item variances over each item's answers);
     ICC(1): ``multilevel::ICC1(aov(score ~ as.factor(unit)))`` over the units (own members) with at
     least k valid scores, None with fewer than two such units.
 
@@ -156,7 +159,6 @@ def scale_trust(data: WaveData, measure: Measure, unit: str) -> dict[str, Any] |
 def _compute(data: WaveData, measure: Measure, unit: str, k: int) -> dict[str, Any] | None:
     import pandas as pd
 
-    from engine.aggregation import rwg_j
     from engine.omega import omega
     from engine.reliability import cronbach_alpha
 
@@ -166,7 +168,7 @@ def _compute(data: WaveData, measure: Measure, unit: str, k: int) -> dict[str, A
     frame = pd.DataFrame(measure.answers[rows])  # type: ignore[index]
     alpha = _quiet(lambda: cronbach_alpha(frame).alpha) if frame.shape[1] > 1 else None
     om = _quiet(lambda: omega(frame, 1).total) if frame.shape[1] > 2 else None
-    rwg = _quiet(lambda: rwg_j(frame, np.zeros(len(frame)), len(measure.points)).per_group.iloc[0])
+    rwg = _quiet(lambda: cell_rwg_j(frame, len(measure.points)))
     figures = {
         "alpha": _finite(alpha),
         "omega": _finite(om),
@@ -179,6 +181,43 @@ def _compute(data: WaveData, measure: Measure, unit: str, k: int) -> dict[str, A
         "agreement": agreement(figures["rwg_j"]),
         "differences": differences(figures["icc1"]),
     }
+
+
+def cell_rwg_j(frame: Any, n_options: int) -> float:
+    """rwg(j) of one group, each item's variance taken over the answers to that item.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The cell's respondents (valid scale scores) x the scale's items, NaN when skipped.
+    n_options : int
+        Answer points A.
+
+    Returns
+    -------
+    float
+        :func:`engine.aggregation.rwg_j`'s formula with the mean item variance
+        :math:`\\bar s^2` over each item's own answers; NaN when an item has fewer than two.
+
+    Notes
+    -----
+    ``multilevel::rwg.j`` (and :func:`engine.aggregation.rwg_j`) drop every respondent who
+    skipped an item: their figure would describe the complete cases, fewer people than the
+    cell's n (in the demo below k in 2 released cells), and beside the items' distributions
+    (which count every valid score) it would be a number about the few who skipped an item
+    (issue 14, path 3). Each item's variance over its own answers is a function of that
+    item's released distribution, so the figure adds nothing about anyone; with no skipped
+    answers it equals ``multilevel::rwg.j``.
+    """
+    values = np.asarray(frame, dtype=float)
+    answered = ~np.isnan(values)
+    if values.ndim != 2 or values.shape[1] == 0 or (answered.sum(axis=0) < 2).any():
+        return float("nan")
+    ranvar = (n_options**2 - 1) / 12.0
+    mean_var = float(np.nanvar(values, axis=0, ddof=1).mean())
+    ratio = min(mean_var, ranvar) / ranvar
+    j = values.shape[1]
+    return j * (1.0 - ratio) / (j * (1.0 - ratio) + ratio)
 
 
 def _icc1(data: WaveData, measure: Measure, k: int) -> float | None:
