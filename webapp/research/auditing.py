@@ -9,6 +9,11 @@ questions; for an item only the answers other than "not applicable"). Then
 :func:`engine.audit.audit` decides with exact linear algebra whether any group of 1 to k-1
 respondents can be derived from them.
 
+Each closed wave is audited on the tree it closed with (:meth:`SurveyContext.at_wave`),
+the one tree the results service ever shows it with, so "every tree a closed wave has been
+shown with" is that one; :func:`tree_views` builds a wave's views under any other tree, for
+the test that shows what a second tree would have leaked.
+
 Without ``as_email`` the scope is every unit: what admins and researchers see, which is also
 everything every manager sees pooled (a manager's views are a subset of the organisation-wide
 pattern), so one pass covers every role and every coalition of roles.
@@ -233,10 +238,9 @@ def audit_survey(
 
     context = load_survey(db, slug)
     role = "every role"
-    scope = frozenset(context.parent)
+    user = None
     if as_email is not None:
         user = get_user(db, as_email)
-        scope = disclosure_scope(user, context.parent)
         role = f"{user.email} ({user.role})"
     findings: list[tuple[str, Finding]] = []
     audited: list[str] = []
@@ -246,7 +250,10 @@ def audit_survey(
         if is_open:
             held.append(label)
             continue
-        data = load_wave(db, context, label)
+        # The tree the wave closed with: the only one its numbers are ever shown with.
+        data = load_wave(db, context.at_wave(label), label)
+        parent = data.survey.parent
+        scope = frozenset(parent) if user is None else disclosure_scope(user, parent)
         found, views, groups = audit_wave(
             data, scope, filters=filters, cells_of=cells_of, progress=progress
         )

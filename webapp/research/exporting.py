@@ -62,7 +62,7 @@ def _released_wave(db: Database, slug: str, wave: str) -> tuple[SurveyContext, A
     from surveys.responses import load_answers
     from webapp.results.data import load_survey
 
-    context = load_survey(db, slug)
+    context = load_survey(db, slug).at_wave(wave)  # a closed wave's own tree for roll-ups
     info = context.wave(wave)
     if info.is_open:
         raise InputError(
