@@ -11,8 +11,8 @@ respondents can be derived from them.
 
 Each closed wave is audited on the tree it closed with (:meth:`SurveyContext.at_wave`),
 the one tree the results service ever shows it with, so "every tree a closed wave has been
-shown with" is that one; :func:`tree_views` builds a wave's views under any other tree, for
-the test that shows what a second tree would have leaked.
+shown with" is that one; :func:`audit_trees` audits a wave's views under several trees as
+one set, which shows what a second tree would leak (a unit moved after close).
 
 Without ``as_email`` the scope is every unit: what admins and researchers see, which is also
 everything every manager sees pooled (a manager's views are a subset of the organisation-wide
@@ -28,7 +28,7 @@ service holds it back), so it is reported as not audited.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from surveys.db import Database
     from webapp.results.data import Measure, SurveyContext, WaveData
 
-__all__ = ["Cell", "SurveyAudit", "audit_survey", "audit_wave", "served_cells"]
+__all__ = ["Cell", "SurveyAudit", "audit_survey", "audit_trees", "audit_wave", "served_cells"]
 
 #: ``(unit, question, category)``; question and category None for a unit's own total.
 Cell = tuple[str, str | None, str | None]
@@ -176,6 +176,72 @@ def audit_wave(
     everyone = data.own_profiles(data.measures[""].valid, questions)
     groups = sum(1 for n in atoms_of(everyone).values() if n > 0)
     return findings, n_views, groups
+
+
+def audit_trees(
+    datas: Sequence[WaveData],
+    *,
+    filters: bool = True,
+    measures: Collection[str] | None = None,
+) -> list[tuple[str, Finding]]:
+    """Audit one wave shown with several trees: every tree's views as one set, per measure.
+
+    Parameters
+    ----------
+    datas : sequence of WaveData
+        The same wave's responses (one matrix) under each tree it is shown with
+        (``data.survey.parent``); every unit of each tree is in scope.
+    filters : bool
+        Include the filtered views.
+    measures : collection of str, optional
+        Measure ids to audit (default: every measure).
+
+    Returns
+    -------
+    list of (context, Finding)
+        As :func:`audit_wave`; a view is named after its tree (``"tree 1: unit:ACUUT"``).
+
+    Notes
+    -----
+    With snapshots taken at close a closed wave is shown with exactly one tree, and this is
+    :func:`audit_wave` on it. Given a wave's data under the tree it closed with and under a
+    later tree in which a unit of fewer than k respondents moved to another parent, the old
+    parent's total minus its new total is that unit: the finding this function reports.
+    """
+    from engine.audit import View, audit
+    from engine.audit_views import atoms_of, cell_views
+    from webapp.results.release import measure_k
+
+    if not datas:
+        raise ValueError("datas: give the wave's data under at least one tree")
+    first = datas[0]
+    if any(data.matrix is not first.matrix for data in datas):
+        raise ValueError("datas: every element must hold the same wave's responses")
+    questions = tuple(first.matrix.demographic_ids) if filters else ()
+    ids = list(first.measures) if measures is None else list(measures)
+    findings: list[tuple[str, Finding]] = []
+    for measure_id in ids:
+        views: list[View] = []
+        atoms: dict[Any, int] = {}
+        for number, data in enumerate(datas, start=1):
+            measure = data.measures[measure_id]
+            parent = data.survey.parent
+            shown = served_cells(data, measure, frozenset(parent), questions)
+            own: Any = (
+                data.own_profiles(measure.valid, questions)
+                if questions
+                else data.own_counts(measure.valid)
+            )
+            atoms.update(atoms_of(own))
+            views.extend(
+                View(f"tree {number}: {view.name}", view.atoms, view.priority)
+                for view in cell_views(parent, own, shown, questions)
+            )
+        measure = first.measures[measure_id]
+        result = audit(atoms, views, measure_k(first, measure))
+        context = f"{first.wave.label} {_measure_label(measure)}"
+        findings.extend((context, finding) for finding in result.findings)
+    return findings
 
 
 def _frozen(own: Any) -> frozenset[Any]:
