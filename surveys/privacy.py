@@ -200,6 +200,11 @@ def _statements(
         else "Results are also hidden when, combined with other results, they would reveal a "
         "smaller group (for example a unit minus its sub-units).",
         release,
+        "Uitkomsten van een gesloten ronde blijven berekend op de indeling in afdelingen van "
+        "toen; een latere reorganisatie geldt pas voor volgende rondes."
+        if nl
+        else "Results of a closed round stay computed on the units as they were then; a later "
+        "reorganisation applies to later rounds only.",
         f"Onderzoekers krijgen een bestand waarin elke combinatie van afdeling en "
         f"achtergrondkenmerken minstens {k} keer voorkomt."
         if nl

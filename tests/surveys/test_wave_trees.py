@@ -121,3 +121,13 @@ def test_migration_snapshots_the_current_tree_for_waves_already_closed(empty_db_
         assert after == before
     finally:
         db.dispose()
+
+
+def test_the_privacy_page_says_a_reorganisation_applies_to_later_rounds_only():
+    from surveys.definitions import load_survey_file
+    from surveys.privacy import privacy_summary
+
+    example = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
+    summary = privacy_summary(load_survey_file(example))
+    assert any("reorganisation applies to later rounds only" in s for s in summary.who_sees["en"])
+    assert any("volgende rondes" in s for s in summary.who_sees["nl"])
