@@ -200,3 +200,51 @@ def test_audit_of_the_old_and_the_new_tree_together_finds_the_moved_unit(
     again = load_wave(db, load_survey(db, slug), CLOSED)
     assert again.survey.parent["AMBU"] == "ACUUT"
     assert served_cells(again, again.measures[""], everyone, ()) == shown_before
+
+
+def test_trend_and_new_units_follow_each_wave_tree(demo, tmp_path, monkeypatch):
+    """A trend point is computed on its wave's tree; a unit made after a wave closed has no
+    results in it (404), and its manager's dashboard opens on a wave that has the unit."""
+    from surveys.users import add_user, issue_api_token
+
+    db, slug, client, tokens = demo
+    staf_url = f"/surveys/{slug}/units/STAF/trend"
+    before = _get(client, tokens[STAF_MANAGER], staf_url).get_json()
+    _move(db, tmp_path, monkeypatch, "AMBU", "STAF")
+    assert _get(client, tokens[STAF_MANAGER], staf_url).get_json() == before
+
+    # AMBU is in the STAF manager's scope today, but not in the closed waves' trees.
+    ambu = _get(client, tokens[STAF_MANAGER], f"/surveys/{slug}/units/AMBU/trend").get_json()
+    by_wave = {w["wave"]: w for w in ambu["waves"]}
+    assert by_wave[CLOSED]["reason"] == "scope" and by_wave[CLOSED]["n"] is None
+    assert by_wave[OPEN]["reason"] == "wave-open"
+
+    path = tmp_path / "new.csv"
+    path.write_text("unit_id,parent_id,name\nTRAUMA,ACUUT,Traumateam\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["org", "import", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    add_user(db, "manager.trauma@example.org", "manager", "a long enough password", "TRAUMA")
+    token = issue_api_token(db, "manager.trauma@example.org")
+    closed = _get(client, token, f"/surveys/{slug}/waves/{CLOSED}/units/TRAUMA/results")
+    assert closed.status_code == 404
+    assert "TRAUMA" in closed.get_json()["message"] and CLOSED in closed.get_json()["message"]
+    assert (
+        _get(client, token, f"/surveys/{slug}/waves/{OPEN}/units/TRAUMA/results").status_code
+        == 200
+    )
+    # The ACUUT manager's closed wave did not gain the new unit either.
+    url = f"/surveys/{slug}/waves/{CLOSED}/units/ACUUT/results"
+    children = [c["unit"] for c in _get(client, tokens[MANAGER], url).get_json()["children"]]
+    assert "TRAUMA" not in children and "AMBU" in children
+
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": db})
+    assert _dashboard_landing(app, db, slug, "manager.trauma@example.org") == (OPEN, "TRAUMA")
+    assert _dashboard_landing(app, db, slug, MANAGER) == (CLOSED, "ACUUT")
+
+
+def _dashboard_landing(app, db, slug: str, email: str) -> tuple[str, str]:
+    from surveys.users import get_user
+    from webapp.dashboard.routes import _start
+
+    with app.app_context():
+        return _start(get_user(db, email), slug)
