@@ -186,10 +186,11 @@ def test_audit_of_the_old_and_the_new_tree_together_finds_the_moved_unit(
     context = load_survey(db, slug)  # the current tree, AMBU under STAF
     assert context.parent["AMBU"] == "STAF"
     new = WaveData(context, old.wave, old.matrix)  # the wave recomputed on the new tree
-    assert not audit_trees([old], filters=False, measures=[""])
-    assert not audit_trees([new], filters=False, measures=[""])
-    findings = audit_trees([old, new], filters=False, measures=[""])
+    assert audit_trees([old], filters=False, measures=[""])[0] == []
+    assert audit_trees([new], filters=False, measures=[""])[0] == []
+    findings, views, _groups = audit_trees([old, new], filters=False, measures=[""])
     assert findings, "the two trees together must leak AMBU"
+    assert views == sum(audit_trees([d], filters=False, measures=[""])[1] for d in (old, new))
     ambu = count_by_unit(db, slug, CLOSED)["AMBU"]
     groups = [f for _, f in findings if {a[0] for a in f.atoms} == {"AMBU"}]
     assert groups and all(f.n == ambu for f in groups)
@@ -248,3 +249,41 @@ def _dashboard_landing(app, db, slug: str, email: str) -> tuple[str, str]:
 
     with app.app_context():
         return _start(get_user(db, email), slug)
+
+
+SMALL_MOVED = """unit_id,parent_id,name
+HOSP,,City Hospital
+SURG,HOSP,Surgery
+W1,SURG,Ward 1
+W2,ICU,Ward 2
+ICU,HOSP,Intensive care
+"""
+
+
+def test_samen_audit_with_an_earlier_tree_finds_the_moved_unit(hospital_db, tmp_path, monkeypatch):
+    """``samen audit --tree``: the small hospital's closed wave (W2: 3 respondents under SURG)
+    and a tree with W2 under ICU, audited as one set of views: SURG before minus SURG after
+    is W2. Without --tree (one tree per closed wave) the audit passes."""
+    from surveys.waves import close_wave
+    from tests.conftest import HOSPITAL_SLUG, HOSPITAL_WAVE
+    from tests.webapp.test_export_cli import fill
+
+    fill(hospital_db)
+    close_wave(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE)
+    moved = tmp_path / "moved.csv"
+    moved.write_text(SMALL_MOVED, encoding="utf-8")
+    monkeypatch.setenv("SAMEN_DATABASE_URL", hospital_db.url)
+    runner = CliRunner()
+
+    alone = runner.invoke(cli, ["audit", HOSPITAL_SLUG], catch_exceptions=False)
+    assert alone.exit_code == 0, alone.output
+    both = runner.invoke(cli, ["audit", HOSPITAL_SLUG, "--tree", str(moved)])
+    assert both.exit_code == 1, both.output
+    assert "tree 1: unit:SURG" in both.output and "tree 2: unit:SURG" in both.output
+    assert "finding(s) of a group smaller than 5" in both.output
+
+    partial = tmp_path / "partial.csv"
+    partial.write_text("unit_id,parent_id,name\nHOSP,,City Hospital\n", encoding="utf-8")
+    refused = runner.invoke(cli, ["audit", HOSPITAL_SLUG, "--tree", str(partial)])
+    assert refused.exit_code == 2
+    assert "which has responses in wave" in refused.output

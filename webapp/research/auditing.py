@@ -28,7 +28,7 @@ service holds it back), so it is reported as not audited.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,9 +36,18 @@ from engine.audit import AuditResult, Finding
 
 if TYPE_CHECKING:
     from surveys.db import Database
+    from surveys.org import UnitInfo
     from webapp.results.data import Measure, SurveyContext, WaveData
 
-__all__ = ["Cell", "SurveyAudit", "audit_survey", "audit_trees", "audit_wave", "served_cells"]
+__all__ = [
+    "Cell",
+    "SurveyAudit",
+    "audit_survey",
+    "audit_trees",
+    "audit_wave",
+    "served_cells",
+    "under_tree",
+]
 
 #: ``(unit, question, category)``; question and category None for a unit's own total.
 Cell = tuple[str, str | None, str | None]
@@ -183,23 +192,27 @@ def audit_trees(
     *,
     filters: bool = True,
     measures: Collection[str] | None = None,
-) -> list[tuple[str, Finding]]:
+    scopes: Sequence[Collection[str]] | None = None,
+) -> tuple[list[tuple[str, Finding]], int, int]:
     """Audit one wave shown with several trees: every tree's views as one set, per measure.
 
     Parameters
     ----------
     datas : sequence of WaveData
         The same wave's responses (one matrix) under each tree it is shown with
-        (``data.survey.parent``); every unit of each tree is in scope.
+        (``data.survey.parent``; see :func:`under_tree`).
     filters : bool
         Include the filtered views.
     measures : collection of str, optional
         Measure ids to audit (default: every measure).
+    scopes : sequence of collections of str, optional
+        Per tree, the units in the role's scope (default: every unit of that tree).
 
     Returns
     -------
-    list of (context, Finding)
-        As :func:`audit_wave`; a view is named after its tree (``"tree 1: unit:ACUUT"``).
+    tuple
+        As :func:`audit_wave`: findings with their context, views, nonempty atoms. A view is
+        named after its tree (``"tree 1: unit:ACUUT"``, tree 1 the first of ``datas``).
 
     Notes
     -----
@@ -217,31 +230,72 @@ def audit_trees(
     first = datas[0]
     if any(data.matrix is not first.matrix for data in datas):
         raise ValueError("datas: every element must hold the same wave's responses")
+    if scopes is None:
+        scopes = [frozenset(data.survey.parent) for data in datas]
+    if len(scopes) != len(datas):
+        raise ValueError(f"scopes: {len(scopes)} scopes for {len(datas)} trees")
     questions = tuple(first.matrix.demographic_ids) if filters else ()
     ids = list(first.measures) if measures is None else list(measures)
+    patterns: list[dict[Any, Any]] = [{} for _ in datas]
     findings: list[tuple[str, Finding]] = []
+    n_views = 0
+    done: dict[Any, tuple[tuple[Finding, ...], int]] = {}
     for measure_id in ids:
-        views: list[View] = []
-        atoms: dict[Any, int] = {}
-        for number, data in enumerate(datas, start=1):
-            measure = data.measures[measure_id]
-            parent = data.survey.parent
-            shown = served_cells(data, measure, frozenset(parent), questions)
-            own: Any = (
-                data.own_profiles(measure.valid, questions)
-                if questions
-                else data.own_counts(measure.valid)
-            )
-            atoms.update(atoms_of(own))
-            views.extend(
-                View(f"tree {number}: {view.name}", view.atoms, view.priority)
-                for view in cell_views(parent, own, shown, questions)
-            )
         measure = first.measures[measure_id]
-        result = audit(atoms, views, measure_k(first, measure))
+        own: Any = (
+            first.own_profiles(measure.valid, questions)
+            if questions
+            else first.own_counts(measure.valid)
+        )
+        shown = [
+            frozenset(
+                served_cells(data, data.measures[measure_id], frozenset(scope), questions, pattern)
+            )
+            for data, scope, pattern in zip(datas, scopes, patterns, strict=True)
+        ]
+        key = (measure_k(first, measure), _frozen(own), tuple(shown))
+        if key not in done:  # measures with the same counts and cells give the same audit
+            views: list[View] = []
+            for number, (data, cells) in enumerate(zip(datas, shown, strict=True), start=1):
+                mine = {unit: own[unit] for unit in data.survey.parent if unit in own}
+                views.extend(
+                    View(f"tree {number}: {view.name}", view.atoms, view.priority)
+                    for view in cell_views(data.survey.parent, mine, cells, questions)
+                )
+            result = audit(atoms_of(own), views, key[0])
+            done[key] = (result.findings, len(views))
+        found, count = done[key]
+        n_views += count
         context = f"{first.wave.label} {_measure_label(measure)}"
-        findings.extend((context, finding) for finding in result.findings)
-    return findings
+        findings.extend((context, finding) for finding in found)
+    everyone = first.own_profiles(first.measures[""].valid, questions)
+    groups = sum(1 for n in atoms_of(everyone).values() if n > 0)
+    return findings, n_views, groups
+
+
+def under_tree(data: WaveData, units: Mapping[str, UnitInfo]) -> WaveData:
+    """``data``'s responses under another tree (an earlier org CSV), for :func:`audit_trees`.
+
+    Raises
+    ------
+    surveys.errors.InputError
+        The tree lacks a unit with responses in the wave, or names a parent it lacks.
+    """
+    from surveys.errors import InputError
+    from webapp.results.data import SurveyContext, WaveData
+
+    label = data.wave.label
+    answered = sorted({str(code) for code in data.matrix.unit_codes} - set(units))
+    if answered:
+        raise InputError(
+            f"tree: no unit {answered[0]!r}, which has responses in wave {label!r}"
+            + (f" ({len(answered)} such units)" if len(answered) > 1 else "")
+        )
+    for info in units.values():
+        if info.parent_code is not None and info.parent_code not in units:
+            raise InputError(f"tree: parent {info.parent_code!r} of {info.code!r} is not in it")
+    context = SurveyContext(data.survey.definition, dict(units), data.survey.waves)
+    return WaveData(context, data.wave, data.matrix)
 
 
 def _frozen(own: Any) -> frozenset[Any]:
@@ -266,6 +320,7 @@ def audit_survey(
     filters: bool = True,
     cells_of: CellsOf | None = None,
     progress: Callable[[str], None] | None = None,
+    trees: Sequence[Mapping[str, UnitInfo]] = (),
 ) -> SurveyAudit:
     """Audit every view a role can request in a survey's released waves.
 
@@ -286,6 +341,12 @@ def audit_survey(
         to see the audit fail.
     progress : callable, optional
         Called with ``"<wave> <measure> (i/n)"`` before each measure (for a terminal).
+    trees : sequence of mappings of code to UnitInfo, optional
+        Earlier trees each closed wave may have been shown with (``samen audit --tree``:
+        an org CSV of before a reorganisation). Each wave is audited on the tree it closed
+        with and these together, as one set of views (:func:`audit_trees`). Since snapshots
+        a closed wave is shown with one tree only; a database upgraded from before them may
+        have shown its waves with earlier trees, which it did not keep.
 
     Returns
     -------
@@ -320,9 +381,19 @@ def audit_survey(
         data = load_wave(db, context.at_wave(label), label)
         parent = data.survey.parent
         scope = frozenset(parent) if user is None else disclosure_scope(user, parent)
-        found, views, groups = audit_wave(
-            data, scope, filters=filters, cells_of=cells_of, progress=progress
-        )
+        if trees:
+            others = [under_tree(data, tree) for tree in trees]
+            scopes = [scope] + [
+                frozenset(o.survey.parent)
+                if user is None
+                else disclosure_scope(user, o.survey.parent)
+                for o in others
+            ]
+            found, views, groups = audit_trees([data, *others], filters=filters, scopes=scopes)
+        else:
+            found, views, groups = audit_wave(
+                data, scope, filters=filters, cells_of=cells_of, progress=progress
+            )
         findings.extend(found)
         n_views += views
         n_groups += groups
