@@ -67,6 +67,7 @@ def _move(db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unit: str, parent
     monkeypatch.setenv("SAMEN_DATABASE_URL", db.url)
     result = CliRunner().invoke(cli, ["org", "import", str(path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert "Closed waves keep the tree they closed with" in result.output
     assert {u.code: u.parent_code for u in list_units(db)}[unit] == parent
 
 
