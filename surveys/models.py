@@ -42,6 +42,7 @@ __all__ = [
     "SurveyRow",
     "Unit",
     "Wave",
+    "WaveUnit",
 ]
 
 NAMING = {
@@ -95,6 +96,25 @@ class Wave(Base):
     purged_on: Mapped[dt.date | None] = mapped_column(Date)
     # Key of the keyed hash that limits repeat submissions through the open link; erased at close.
     open_secret: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+
+
+class WaveUnit(Base):
+    """One unit of the tree a wave closed with: code, parent's code and name, frozen at close.
+
+    Written in the transaction that closes the wave (:func:`surveys.waves.close_wave`) and
+    never changed: a later ``samen org import`` moves units for later waves only, so a closed
+    wave's results are always computed on one tree (issue 14, path 2). Codes are plain text,
+    not foreign keys, so the snapshot does not follow a unit that is moved or renamed.
+    """
+
+    __tablename__ = "wave_units"
+
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
 
 
 class Invitation(Base):

@@ -3,6 +3,11 @@
 Imported from CSV ``unit_id,parent_id,name[,manager_email]`` (UTF-8 with or without BOM;
 comma, or the semicolon Excel writes in Dutch locales). Every problem is reported with its
 line number before anything is stored; a re-import updates units in place by ``unit_id``.
+
+A re-import changes the tree of the open wave and of later waves only. A closed wave keeps
+the tree it closed with (:func:`snapshot_tree`, written when the wave closes; read with
+:func:`wave_trees`): otherwise a unit moved after close would change a closed wave's results,
+and the results before minus after would be the moved unit's answers.
 """
 
 from __future__ import annotations
@@ -15,13 +20,23 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from surveys.db import Database
 from surveys.errors import InputError, NotFound
-from surveys.models import Unit
+from surveys.models import SurveyRow, Unit, Wave, WaveUnit
 
-__all__ = ["ImportReport", "UnitInfo", "get_unit", "import_units", "list_units", "read_units_csv"]
+__all__ = [
+    "ImportReport",
+    "UnitInfo",
+    "get_unit",
+    "import_units",
+    "list_units",
+    "read_units_csv",
+    "snapshot_tree",
+    "wave_trees",
+]
 
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
@@ -297,3 +312,46 @@ def get_unit(db: Database, code: str) -> UnitInfo:
         if unit.code == code:
             return unit
     raise NotFound(f"no unit {code!r}")
+
+
+def snapshot_tree(session: Session, wave_id: int) -> int:
+    """Write the current tree as wave ``wave_id``'s own (in the caller's transaction).
+
+    Called by :func:`surveys.waves.close_wave` in the transaction that closes the wave, so
+    the tree a closed wave is shown with is the one it closed with. Returns the number of
+    units written.
+    """
+    rows = session.execute(select(Unit.id, Unit.code, Unit.parent_id, Unit.name)).all()
+    codes = {row.id: row.code for row in rows}
+    values = [
+        {
+            "wave_id": wave_id,
+            "code": row.code,
+            "parent_code": codes.get(row.parent_id) if row.parent_id is not None else None,
+            "name": row.name,
+        }
+        for row in rows
+    ]
+    if values:
+        session.execute(insert(WaveUnit), values)
+    return len(values)
+
+
+def wave_trees(db: Database, slug: str) -> dict[str, list[UnitInfo]]:
+    """The tree each closed wave of survey ``slug`` closed with, by wave label.
+
+    Units as they were at close: code, name and parent's code (no manager e-mail: access
+    follows the account's unit code). Waves without a snapshot (open waves) are absent.
+    """
+    with db.session() as session:
+        rows = session.execute(
+            select(Wave.label, WaveUnit.code, WaveUnit.name, WaveUnit.parent_code)
+            .join(Wave, Wave.id == WaveUnit.wave_id)
+            .join(SurveyRow, SurveyRow.id == Wave.survey_id)
+            .where(SurveyRow.slug == slug)
+            .order_by(Wave.label, WaveUnit.code)
+        ).all()
+    out: dict[str, list[UnitInfo]] = {}
+    for label, code, name, parent_code in rows:
+        out.setdefault(label, []).append(UnitInfo(code, name, parent_code))
+    return out

@@ -270,6 +270,11 @@ def _statements(
         "questions of a topic counts for none of them. How many people in a group skipped a "
         "question or a topic can sometimes be worked out; what they answered cannot.",
         release,
+        "Uitkomsten van een gesloten ronde blijven berekend op de indeling in afdelingen van "
+        "toen; een latere reorganisatie geldt pas voor volgende rondes."
+        if nl
+        else "Results of a closed round stay computed on the units as they were then; a later "
+        "reorganisation applies to later rounds only.",
         f"Onderzoekers krijgen een bestand waarin elke combinatie van afdeling en "
         f"achtergrondkenmerken minstens {k} keer voorkomt."
         if nl

@@ -4,6 +4,9 @@ Closing a wave is where the last on-disk link between a response and its moment 
 submission is cut (DESIGN.md, "What no link means on disk"): in one transaction every response
 and comment of the wave is read, deleted and written again in random order under a new random
 key, the open link's client hashes and their key are erased, and then the tables are vacuumed.
+The same transaction stores the organisation tree the wave closed with
+(:func:`surveys.org.snapshot_tree`): the wave's results are computed on that tree from then
+on, whatever a later ``samen org import`` changes.
 Afterwards, on PostgreSQL, all the wave's rows carry the rewrite's transaction id (``xmin``)
 and no dead row version remains; on SQLite freed pages are zeroed and the file rewritten.
 """
@@ -23,6 +26,7 @@ from surveys._common import new_key, survey_row, today, wave_row
 from surveys.db import Database
 from surveys.errors import InputError, SamenError
 from surveys.models import Comment, OpenClient, Response, SurveyRow, Wave
+from surveys.org import snapshot_tree
 
 __all__ = ["WaveInfo", "close_wave", "current_wave", "list_waves", "open_wave"]
 
@@ -80,7 +84,10 @@ def open_wave(db: Database, slug: str, label: str) -> WaveInfo:
 
 
 def close_wave(db: Database, slug: str, label: str) -> WaveInfo:
-    """Close wave ``label``: no more responses; rewrite its rows in random order; vacuum."""
+    """Close wave ``label``: no more responses; rewrite its rows in random order; vacuum.
+
+    The wave keeps the organisation tree it closed with (written in the same transaction).
+    """
     with db.session(write=True) as session:
         survey = survey_row(session, slug)
         wave = wave_row(session, survey, label)
@@ -91,6 +98,7 @@ def close_wave(db: Database, slug: str, label: str) -> WaveInfo:
         rewrite_rows(session, wave.id)
         session.execute(delete(OpenClient).where(OpenClient.wave_id == wave.id))
         wave.open_secret = None
+        snapshot_tree(session, wave.id)
         wave.state = "closed"
         wave.closed_on = today()
         info = _info(survey, wave)

@@ -51,7 +51,10 @@ def org() -> None:
 @org.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 def org_import(file: str) -> None:
-    """Import units from CSV: unit_id,parent_id,name[,manager_email]. Re-import updates."""
+    """Import units from CSV: unit_id,parent_id,name[,manager_email]. Re-import updates.
+
+    Changes apply to the open wave and later waves; a closed wave keeps the tree it closed with.
+    """
     from surveys.org import import_units
 
     report = _run(import_units, file)
@@ -62,6 +65,8 @@ def org_import(file: str) -> None:
         shown = ", ".join(report.not_in_file[:10])
         more = f" and {len(report.not_in_file) - 10} more" if len(report.not_in_file) > 10 else ""
         click.echo(f"Kept units not in the file: {shown}{more}.")
+    if report.created or report.updated:
+        click.echo("Closed waves keep the tree they closed with; this applies to later waves.")
 
 
 @org.command("list")

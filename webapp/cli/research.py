@@ -80,16 +80,37 @@ def export(survey: str, wave: str, fmt: str, out: Path, lang: str | None) -> Non
     metavar="EMAIL",
     help="Audit what this staff account can see (default: every role).",
 )
-def audit(survey: str, wave: str | None, as_email: str | None) -> None:
+@click.option(
+    "--tree",
+    "tree_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.csv",
+    help="An earlier org CSV the closed waves may have been shown with (repeatable).",
+)
+def audit(
+    survey: str, wave: str | None, as_email: str | None, tree_files: tuple[Path, ...]
+) -> None:
     """Prove that no group smaller than k can be derived from the views a role can request.
 
     Checks every unit in scope, every filter (demographic question x category), every scale
     and item of each released wave, with exact linear algebra over the visible counts.
     Exits 0 with a summary, or 1 printing each group found and the views that give it.
+    Each closed wave is audited on the tree it closed with; ``--tree`` adds an earlier tree
+    (an org CSV from before a reorganisation) whose views are audited together with it.
     """
     import sys
 
+    from surveys.errors import InputError
+    from surveys.org import read_units_csv
     from webapp.research_service import audit_survey
+
+    trees = []
+    for path in tree_files:
+        try:
+            trees.append({unit.code: unit for _, unit in read_units_csv(path)[1]})
+        except InputError as exc:
+            raise CommandError(str(exc)) from None
 
     def progress(step: str) -> None:  # only on a terminal: a long audit shows it is alive
         sys.stderr.write(f"\r\033[Kauditing {step}")
@@ -98,7 +119,12 @@ def audit(survey: str, wave: str | None, as_email: str | None) -> None:
     terminal = sys.stderr.isatty()
     try:
         result = _run(
-            audit_survey, survey, wave, as_email, progress=progress if terminal else None
+            audit_survey,
+            survey,
+            wave,
+            as_email,
+            progress=progress if terminal else None,
+            trees=trees,
         )
     finally:
         if terminal:

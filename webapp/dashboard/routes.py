@@ -53,7 +53,10 @@ def _start(user: UserInfo, slug: str) -> tuple[str, str]:
     closed = [w for w in waves if not w.is_open]
     wave = (closed or waves)[-1].label
     if user.role == "manager" and user.unit_code in context.units:
-        return wave, user.unit_code
+        # a closed wave is shown with the tree it closed with: the latest one that has the unit
+        having = [w for w in closed if user.unit_code in context.at_wave(w.label).units]
+        opened = [w for w in waves if w.is_open]
+        return (having or opened or waves)[-1].label, user.unit_code
     roots = sorted(code for code, up in context.parent.items() if up is None)
     if not roots:
         raise NotFound("the organisation has no units yet")

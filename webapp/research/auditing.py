@@ -16,6 +16,11 @@ scale's numbers minus its items' numbers isolating the answers of fewer than k r
 are found (issue 14, path 3: before items counted only valid scale scores, a scale minus its
 items gave the answers of those without a valid score).
 
+Each closed wave is audited on the tree it closed with (:meth:`SurveyContext.at_wave`),
+the one tree the results service ever shows it with, so "every tree a closed wave has been
+shown with" is that one; :func:`audit_trees` audits a wave's views under several trees as
+one set, which shows what a second tree would leak (a unit moved after close).
+
 Without ``as_email`` the scope is every unit: what admins and researchers see, which is also
 everything every manager sees pooled (a manager's views are a subset of the organisation-wide
 pattern), so one pass covers every role and every coalition of roles.
@@ -30,7 +35,7 @@ service holds it back), so it is reported as not audited.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +46,7 @@ from engine.audit import AuditResult, Finding
 if TYPE_CHECKING:
     from surveys.db import Database
     from webapp.research.export_plan import ExportClasses
+    from surveys.org import UnitInfo
     from webapp.results.data import Measure, SurveyContext, WaveData
 
 __all__ = [
@@ -48,8 +54,10 @@ __all__ = [
     "SurveyAudit",
     "audit_family",
     "audit_survey",
+    "audit_trees",
     "audit_wave",
     "served_cells",
+    "under_tree",
 ]
 
 #: ``(unit, question, category)``; question and category None for a unit's own total.
@@ -345,6 +353,117 @@ def audit_family(
     return result.findings, len(views)
 
 
+def audit_trees(
+    datas: Sequence[WaveData],
+    *,
+    filters: bool = True,
+    measures: Collection[str] | None = None,
+    scopes: Sequence[Collection[str]] | None = None,
+) -> tuple[list[tuple[str, Finding]], int, int]:
+    """Audit one wave shown with several trees: every tree's views as one set, per measure.
+
+    Parameters
+    ----------
+    datas : sequence of WaveData
+        The same wave's responses (one matrix) under each tree it is shown with
+        (``data.survey.parent``; see :func:`under_tree`).
+    filters : bool
+        Include the filtered views.
+    measures : collection of str, optional
+        Measure ids to audit (default: every measure).
+    scopes : sequence of collections of str, optional
+        Per tree, the units in the role's scope (default: every unit of that tree).
+
+    Returns
+    -------
+    tuple
+        As :func:`audit_wave`: findings with their context, views, nonempty atoms. A view is
+        named after its tree (``"tree 1: unit:ACUUT"``, tree 1 the first of ``datas``).
+
+    Notes
+    -----
+    With snapshots taken at close a closed wave is shown with exactly one tree, and this is
+    :func:`audit_wave` on it. Given a wave's data under the tree it closed with and under a
+    later tree in which a unit of fewer than k respondents moved to another parent, the old
+    parent's total minus its new total is that unit: the finding this function reports.
+    """
+    from engine.audit import View, audit
+    from engine.audit_views import atoms_of, cell_views
+    from webapp.results.release import measure_k
+
+    if not datas:
+        raise ValueError("datas: give the wave's data under at least one tree")
+    first = datas[0]
+    if any(data.matrix is not first.matrix for data in datas):
+        raise ValueError("datas: every element must hold the same wave's responses")
+    if scopes is None:
+        scopes = [frozenset(data.survey.parent) for data in datas]
+    if len(scopes) != len(datas):
+        raise ValueError(f"scopes: {len(scopes)} scopes for {len(datas)} trees")
+    questions = tuple(first.matrix.demographic_ids) if filters else ()
+    ids = list(first.measures) if measures is None else list(measures)
+    patterns: list[dict[Any, Any]] = [{} for _ in datas]
+    findings: list[tuple[str, Finding]] = []
+    n_views = 0
+    done: dict[Any, tuple[tuple[Finding, ...], int]] = {}
+    for measure_id in ids:
+        measure = first.measures[measure_id]
+        own: Any = (
+            first.own_profiles(measure.valid, questions)
+            if questions
+            else first.own_counts(measure.valid)
+        )
+        shown = [
+            frozenset(
+                served_cells(data, data.measures[measure_id], frozenset(scope), questions, pattern)
+            )
+            for data, scope, pattern in zip(datas, scopes, patterns, strict=True)
+        ]
+        key = (measure_k(first, measure), _frozen(own), tuple(shown))
+        if key not in done:  # measures with the same counts and cells give the same audit
+            views: list[View] = []
+            for number, (data, cells) in enumerate(zip(datas, shown, strict=True), start=1):
+                mine = {unit: own[unit] for unit in data.survey.parent if unit in own}
+                views.extend(
+                    View(f"tree {number}: {view.name}", view.atoms, view.priority)
+                    for view in cell_views(data.survey.parent, mine, cells, questions)
+                )
+            result = audit(atoms_of(own), views, key[0])
+            done[key] = (result.findings, len(views))
+        found, count = done[key]
+        n_views += count
+        context = f"{first.wave.label} {_measure_label(measure)}"
+        findings.extend((context, finding) for finding in found)
+    everyone = first.own_profiles(first.measures[""].valid, questions)
+    groups = sum(1 for n in atoms_of(everyone).values() if n > 0)
+    return findings, n_views, groups
+
+
+def under_tree(data: WaveData, units: Mapping[str, UnitInfo]) -> WaveData:
+    """``data``'s responses under another tree (an earlier org CSV), for :func:`audit_trees`.
+
+    Raises
+    ------
+    surveys.errors.InputError
+        The tree lacks a unit with responses in the wave, or names a parent it lacks.
+    """
+    from surveys.errors import InputError
+    from webapp.results.data import SurveyContext, WaveData
+
+    label = data.wave.label
+    answered = sorted({str(code) for code in data.matrix.unit_codes} - set(units))
+    if answered:
+        raise InputError(
+            f"tree: no unit {answered[0]!r}, which has responses in wave {label!r}"
+            + (f" ({len(answered)} such units)" if len(answered) > 1 else "")
+        )
+    for info in units.values():
+        if info.parent_code is not None and info.parent_code not in units:
+            raise InputError(f"tree: parent {info.parent_code!r} of {info.code!r} is not in it")
+    context = SurveyContext(data.survey.definition, dict(units), data.survey.waves)
+    return WaveData(context, data.wave, data.matrix)
+
+
 def _frozen(own: Any) -> frozenset[Any]:
     return frozenset(
         (unit, frozenset(value.items()) if isinstance(value, dict) else value)
@@ -367,6 +486,7 @@ def audit_survey(
     filters: bool = True,
     cells_of: CellsOf | None = None,
     progress: Callable[[str], None] | None = None,
+    trees: Sequence[Mapping[str, UnitInfo]] = (),
 ) -> SurveyAudit:
     """Audit every view a role can request in a survey's released waves.
 
@@ -387,6 +507,12 @@ def audit_survey(
         to see the audit fail.
     progress : callable, optional
         Called with ``"<wave> <measure> (i/n)"`` before each measure (for a terminal).
+    trees : sequence of mappings of code to UnitInfo, optional
+        Earlier trees each closed wave may have been shown with (``samen audit --tree``:
+        an org CSV of before a reorganisation). Each wave is audited on the tree it closed
+        with and these together, as one set of views (:func:`audit_trees`). Since snapshots
+        a closed wave is shown with one tree only; a database upgraded from before them may
+        have shown its waves with earlier trees, which it did not keep.
 
     Returns
     -------
@@ -407,11 +533,10 @@ def audit_survey(
     context = load_survey(db, slug)
     definition = context.definition
     role = "every role"
-    scope = frozenset(context.parent)
+    user = None
     exports = True
     if as_email is not None:
         user = get_user(db, as_email)
-        scope = disclosure_scope(user, context.parent)
         role = f"{user.email} ({user.role})"
         exports = user.role in EXPORT_ROLES
     findings: list[tuple[str, Finding]] = []
@@ -422,19 +547,32 @@ def audit_survey(
         if is_open:
             held.append(label)
             continue
-        data = load_wave(db, context, label)
-        export = _export_classes(data) if exports and filters and cells_of is None else None
-        unsafe = export if isinstance(export, tuple) else None
-        found, views, groups = audit_wave(
-            data,
-            scope,
-            filters=filters,
-            cells_of=cells_of,
-            progress=progress,
-            export=None if unsafe else export,  # type: ignore[arg-type]
-        )
-        if unsafe is not None and not found:  # the tables pass, but no export does
-            found = [unsafe]
+        # The tree the wave closed with: the only one its numbers are ever shown with.
+        data = load_wave(db, context.at_wave(label), label)
+        parent = data.survey.parent
+        scope = frozenset(parent) if user is None else disclosure_scope(user, parent)
+        if trees:
+            others = [under_tree(data, tree) for tree in trees]
+            scopes = [scope] + [
+                frozenset(o.survey.parent)
+                if user is None
+                else disclosure_scope(user, o.survey.parent)
+                for o in others
+            ]
+            found, views, groups = audit_trees([data, *others], filters=filters, scopes=scopes)
+        else:
+            export = _export_classes(data) if exports and filters and cells_of is None else None
+            unsafe = export if isinstance(export, tuple) else None
+            found, views, groups = audit_wave(
+                data,
+                scope,
+                filters=filters,
+                cells_of=cells_of,
+                progress=progress,
+                export=None if unsafe else export,  # type: ignore[arg-type]
+            )
+            if unsafe is not None and not found:  # the tables pass, but no export does
+                found = [unsafe]
         findings.extend(found)
         n_views += views
         n_groups += groups

@@ -64,7 +64,7 @@ def _released_wave(db: Database, slug: str, wave: str) -> tuple[SurveyContext, W
     """The survey and the wave's data; InputError for an open wave or fewer than k."""
     from webapp.results.data import load_survey, load_wave
 
-    context = load_survey(db, slug)
+    context = load_survey(db, slug).at_wave(wave)  # a closed wave's own tree for roll-ups
     info = context.wave(wave)
     if info.is_open:
         raise InputError(
@@ -126,7 +126,7 @@ def export_frame(
     plan = export_plan(db, slug, wave, seed=seed)
     result = plan.result
     data = result.data.drop(columns=[ROW])
-    return data, replace(result, data=data), load_survey(db, slug)
+    return data, replace(result, data=data), load_survey(db, slug).at_wave(wave)
 
 
 def export_wave(
@@ -190,7 +190,7 @@ def export_wave(
 
     plan = export_plan(db, slug, wave, seed=seed)
     result = replace(plan.result, data=plan.result.data.drop(columns=[ROW]))
-    context = load_survey(db, slug)
+    context = load_survey(db, slug).at_wave(wave)
     definition = context.definition
     if lang is not None and lang not in definition.languages:
         raise InputError(

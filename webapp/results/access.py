@@ -13,6 +13,10 @@ A researcher's request scope is every unit because the rules of :mod:`engine.dis
 apply to every number they see, exactly as for an admin: no unit-level view below k, no
 complementary suppression undone. Accounts belong to the installation, so every survey's
 results are in scope for admins and researchers, and a manager's unit in every survey.
+
+``parent`` is the tree of the wave asked about: for a closed wave the tree it closed with
+(:meth:`webapp.results.data.SurveyContext.at_wave`), so a manager's scope in a closed wave is
+their unit's subtree as it was then, by unit code, whatever moved since.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ def unit_comments(
     surveys.errors.InputError
         A malformed filter.
     """
-    context, parsed = prepare(db, survey, unit_code, user, filter)
+    context, parsed = prepare(db, survey, unit_code, user, filter, wave)
     info = context.wave(wave)
     definition = context.definition
     out = header(context, info, parsed)

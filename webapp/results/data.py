@@ -25,7 +25,7 @@ from surveys.db import Database
 from surveys.definition import SurveyDefinition
 from surveys.definitions import get_survey
 from surveys.errors import NotFound
-from surveys.org import UnitInfo, list_units
+from surveys.org import UnitInfo, list_units, wave_trees
 from surveys.responses import AnswerMatrix, count_by_unit, count_responses, load_answers
 from surveys.waves import WaveInfo, list_waves
 
@@ -72,11 +72,46 @@ class Measure:
 
 @dataclass
 class SurveyContext:
-    """A survey and the organisation tree (codes, names, parents)."""
+    """A survey and an organisation tree (codes, names, parents).
+
+    :func:`load_survey` gives the current tree, which open waves use; :meth:`at_wave` the
+    tree a closed wave closed with (``trees``, by wave label), which every number of that
+    wave is computed on: its results, heatmap, trend point, rates, comments, export and
+    audit (issue 14, path 2).
+    """
 
     definition: SurveyDefinition
     units: dict[str, UnitInfo]
     waves: list[WaveInfo]
+    trees: dict[str, dict[str, UnitInfo]] = field(default_factory=dict)
+    #: The label of the closed wave whose tree ``units`` is; None for the current tree.
+    tree_of: str | None = None
+    _at: dict[str | None, SurveyContext] = field(default_factory=dict, repr=False, compare=False)
+
+    def at_wave(self, label: str) -> SurveyContext:
+        """This survey with the tree wave ``label`` is shown with (NotFound: no such wave).
+
+        A closed wave: the tree it closed with. An open wave: the current tree (changes to
+        the tree apply to it until it closes).
+        """
+        info = self.wave(label)
+        key = label if not info.is_open and label in self.trees else None
+        if key == self.tree_of:
+            return self
+        if key not in self._at:
+            if key is None:
+                current = self._at.get(None)
+                if current is None:  # only a wave's context lacks the current tree
+                    raise NotFound(f"the current tree is not loaded with wave {self.tree_of!r}")
+                return current
+            self._at[key] = SurveyContext(
+                self.definition, self.trees[key], self.waves, self.trees, key, self._at
+            )
+        return self._at[key]
+
+    def __post_init__(self) -> None:
+        if self.tree_of is None:
+            self._at.setdefault(None, self)
 
     @cached_property
     def parent(self) -> dict[str, str | None]:
@@ -105,6 +140,8 @@ class SurveyContext:
 
     def unit(self, code: str) -> UnitInfo:
         if code not in self.units:
+            if self.tree_of is not None:
+                raise NotFound(f"no unit {code!r} in the tree wave {self.tree_of!r} closed with")
             raise NotFound(f"no unit {code!r}")
         return self.units[code]
 
@@ -141,12 +178,19 @@ def _memo(key: tuple, compute: Callable[[], Any]) -> Any:
 
 
 def load_survey(db: Database, slug: str) -> SurveyContext:
-    """The survey ``slug`` with its waves and the organisation (NotFound when unknown)."""
+    """The survey ``slug`` with its waves and the organisation (NotFound when unknown).
+
+    The current tree; :meth:`SurveyContext.at_wave` gives the tree of a closed wave.
+    """
 
     def load() -> SurveyContext:
         definition = get_survey(db, slug)
         units = {info.code: info for info in list_units(db)}
-        return SurveyContext(definition, units, list_waves(db, slug))
+        trees = {
+            label: {info.code: info for info in tree}
+            for label, tree in wave_trees(db, slug).items()
+        }
+        return SurveyContext(definition, units, list_waves(db, slug), trees)
 
     return _memo(("survey", db.url, slug), load)
 
@@ -298,7 +342,9 @@ def load_wave(db: Database, survey: SurveyContext, label: str) -> WaveData:
     A closed wave's responses change only by a purge or an import, so its data (with the
     scale scores) is kept for the next request of the same wave: the key holds the wave's
     dates, its response count and the organisation tree, so any such change loads afresh.
-    Open waves are always loaded.
+    Open waves are always loaded. The data's ``survey`` is ``survey.at_wave(label)``: a
+    closed wave is computed on the tree it closed with, never on a later one; that tree is
+    part of the key all the same (it never changes once stored).
 
     Threads (a request while :func:`webapp.results.warm.warm` runs): the wave is loaded
     once per key, a concurrent caller waits for it; it is published in the cache only
@@ -307,6 +353,7 @@ def load_wave(db: Database, survey: SurveyContext, label: str) -> WaveData:
     from the wave alone and written with a single assignment, so a concurrent reader sees
     either nothing (and computes the same value) or the whole value.
     """
+    survey = survey.at_wave(label)
     wave = survey.wave(label)
     slug = survey.definition.slug
     if wave.is_open:
@@ -318,6 +365,7 @@ def load_wave(db: Database, survey: SurveyContext, label: str) -> WaveData:
         wave.closed_on,
         wave.purged_on,
         _memo(("count", db.url, slug, label), lambda: count_responses(db, slug, label)),
+        survey.tree_of,
         tuple(sorted((c, u.parent_code) for c, u in survey.units.items())),
     )
     found = _cached(key, survey)

@@ -30,7 +30,7 @@ def response_rate(
     Returns the header and ``"total"`` (the unit) and ``"rows"`` (children), each
     ``{"unit", "name", "responses", "invited", "rate", "suppressed", "reason"}``.
     """
-    context, _ = prepare(db, survey, unit_code, user, None)
+    context, _ = prepare(db, survey, unit_code, user, None, wave)
     info = context.wave(wave)
     definition = context.definition
     k = definition.k

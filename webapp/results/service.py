@@ -11,7 +11,7 @@ from typing import Any
 
 from surveys.db import Database
 from surveys.users import UserInfo
-from webapp.results.access import check_unit
+from webapp.results.access import check_unit, viewable_units
 from webapp.results.cells import withheld
 from webapp.results.data import SurveyContext, load_survey, load_wave, scale_id
 from webapp.results.release import CellRelease, Filter, parse_filter
@@ -21,10 +21,23 @@ __all__ = ["header", "heatmap", "prepare", "trend", "unit_results"]
 
 
 def prepare(
-    db: Database, slug: str, unit: str, user: UserInfo, filter: str | None
+    db: Database,
+    slug: str,
+    unit: str,
+    user: UserInfo,
+    filter: str | None,
+    wave: str | None = None,
 ) -> tuple[SurveyContext, Filter | None]:
-    """The survey (NotFound), the unit checked (NotFound, AccessDenied), the filter parsed."""
+    """The survey (NotFound), the unit checked (NotFound, AccessDenied), the filter parsed.
+
+    With ``wave``, the survey comes with that wave's tree (:meth:`SurveyContext.at_wave`:
+    the tree a closed wave closed with) and the unit and the caller's scope are checked in
+    it, by unit code: a manager sees a closed wave as their unit was then, whatever moved
+    since (NotFound for a unit the wave's tree does not have).
+    """
     survey = load_survey(db, slug)
+    if wave is not None:
+        survey = survey.at_wave(wave)
     survey.unit(unit)
     check_unit(user, survey.parent, unit)
     return survey, parse_filter(survey, filter)
@@ -121,7 +134,7 @@ def unit_results(
     surveys.errors.InputError
         A malformed filter.
     """
-    context, parsed = prepare(db, survey, unit_code, user, filter)
+    context, parsed = prepare(db, survey, unit_code, user, filter, wave)
     info = context.wave(wave)
     out = header(context, info, parsed)
     up = context.parent[unit_code]
@@ -172,7 +185,7 @@ def heatmap(
     own row) and ``"rows"`` (one per child: unit, name, n, suppressed, reason and ``"cells"``
     ``{scale: {"n", "mean", "suppressed", "reason"}}``).
     """
-    context, parsed = prepare(db, survey, unit_code, user, filter)
+    context, parsed = prepare(db, survey, unit_code, user, filter, wave)
     info = context.wave(wave)
     out = header(context, info, parsed)
     units = [unit_code, *context.children[unit_code]]
@@ -218,7 +231,9 @@ def trend(
 
     Returns ``{"survey", "unit", "name", "k", "filter", "waves": [{"wave", "wave_state",
     "released", "n", "suppressed", "reason", "scales": {id: {"n", "mean", "ci",
-    "suppressed", "reason"}}}]}``; an open wave is listed with nothing released.
+    "suppressed", "reason"}}}]}``; an open wave is listed with nothing released. Each
+    closed wave is computed on the tree it closed with; a wave in whose tree the unit is
+    outside the caller's scope (or absent) is listed withheld with reason ``"scope"``.
     """
     context, parsed = prepare(db, survey, unit_code, user, filter)
     waves = sorted(context.waves, key=lambda w: (w.opened_on, w.label))
@@ -232,10 +247,14 @@ def trend(
     }
     keys = ("n", "mean", "ci", "suppressed", "reason")
     for info in waves:
+        tree = context.at_wave(info.label)
         if info.is_open:
             block = _held_block(context, unit_code, "wave-open")
+        elif unit_code not in viewable_units(user, tree.parent):
+            # not in the caller's scope in the tree this wave closed with (or not in it)
+            block = _held_block(context, unit_code, "scope")
         else:
-            disclosure = CellRelease(load_wave(db, context, info.label), user, parsed)
+            disclosure = CellRelease(load_wave(db, tree, info.label), user, parsed)
             block = _unit_block(disclosure, unit_code, items=False)
         out["waves"].append(
             {

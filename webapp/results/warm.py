@@ -156,7 +156,7 @@ def warm(db: Database) -> list[tuple[str, str]]:
 
 def _warm_organisation(db: Database, slug: str, label: str) -> None:
     with request_memo():
-        survey = load_survey(db, slug)
+        survey = load_survey(db, slug).at_wave(label)  # the tree the wave closed with
         question = filter_question(survey.definition)
         codes = survey.definition.item(question).response_scale.points if question else ()
         filters = [None, *(f"{question}:{code}" for code in codes)]
@@ -171,7 +171,7 @@ def _warm_organisation(db: Database, slug: str, label: str) -> None:
 
 def _warm_managed_units(db: Database, slug: str, label: str) -> None:
     with request_memo():
-        survey = load_survey(db, slug)
+        survey = load_survey(db, slug).at_wave(label)  # the tree the wave closed with
         managed = {
             user.unit_code
             for user in list_users(db)
