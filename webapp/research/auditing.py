@@ -45,8 +45,8 @@ from engine.audit import AuditResult, Finding
 
 if TYPE_CHECKING:
     from surveys.db import Database
-    from webapp.research.export_plan import ExportClasses
     from surveys.org import UnitInfo
+    from webapp.research.export_plan import ExportClasses
     from webapp.results.data import Measure, SurveyContext, WaveData
 
 __all__ = [

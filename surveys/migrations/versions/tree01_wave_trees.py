@@ -10,7 +10,7 @@ since such a wave closed and its results were seen before the change, this migra
 undo that; from now on each closed wave is shown with exactly one tree.
 
 Revision ID: tree01
-Revises: users01
+Revises: wal01
 """
 
 import sqlalchemy as sa
