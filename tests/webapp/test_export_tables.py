@@ -142,3 +142,25 @@ def test_samen_audit_takes_the_export_as_a_view(demo_db, monkeypatch):
     old = audit_survey(demo_db, DEMO, CLOSED)
     assert not old.ok
     assert any("export:" in line for line in old.lines())
+
+
+def test_without_the_filter_question_the_file_has_unit_labels_only(wave, plan):
+    """A class that happened to be all women, subtracted from a unit's "women" figure,
+    would leave the unit's other women: so with the filter question out, every other
+    quasi-identifier is out too and each class is one unit label."""
+    from webapp.results.release import filter_question
+
+    assert filter_question(wave.survey.definition) in plan.withheld  # the demo: some unit
+    # has fewer than k men; the dashboards show results per gender
+    data = plan.result.data
+    for column in ["language", *wave.matrix.demographic_ids]:
+        assert data[column].isna().all(), column
+    assert len(plan.classes.names) == data["unit"].nunique()
+
+
+def test_check_margins_names_a_table_that_splits_a_class(wave):
+    from webapp.research.export_plan import check_margins
+
+    classes, _ = _legacy_classes(wave)
+    problem = check_margins(wave, classes, tuple(wave.matrix.demographic_ids))
+    assert problem is not None and "splits a class of the file" in problem

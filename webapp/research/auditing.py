@@ -464,6 +464,12 @@ def under_tree(data: WaveData, units: Mapping[str, UnitInfo]) -> WaveData:
     return WaveData(context, data.wave, data.matrix)
 
 
+def _margins(data: WaveData, export: Any) -> str | None:
+    from webapp.research.export_plan import check_margins
+
+    return check_margins(data, export, tuple(data.matrix.demographic_ids))
+
+
 def _frozen(own: Any) -> frozenset[Any]:
     return frozenset(
         (unit, frozenset(value.items()) if isinstance(value, dict) else value)
@@ -563,6 +569,8 @@ def audit_survey(
         else:
             export = _export_classes(data) if exports and filters and cells_of is None else None
             unsafe = export if isinstance(export, tuple) else None
+            if export is not None and unsafe is None and _margins(data, export) is None:
+                export = None  # every table is a margin of the file: it adds no view
             found, views, groups = audit_wave(
                 data,
                 scope,

@@ -1,4 +1,4 @@
-"""An export that the tables beside it cannot undo: global recoding, checked by the audit.
+"""An export that the tables beside it cannot undo: global recoding, proved by its margins.
 
 A researcher holds the item-level export *and* every table the dashboards and the API show
 (each unit's n and distributions, per category of the filter question). Blanking a rare
@@ -7,24 +7,28 @@ minus the file's rows labelled with that unit is exactly the blanked rows' answe
 their answer pattern finds their row. So the export is built from the released tables:
 
 1. the unit column is recoded globally (:func:`engine.disclosure_export.export_units`):
-   each unit's rows carry the unit itself when some number of it is released, else its
-   nearest released ancestor; every released table is then a union of the file's units;
+   each unit's rows carry the unit itself when its response count is released, else its
+   nearest unit that is; the scales and items are released only where the response count
+   is (:mod:`webapp.results.release`), so every released table is a union of the file's
+   units;
 2. the survey's filter question (the one question tables are broken down by) is kept only
    when every unit label x category of it holds 0 or at least k rows after rare categories
-   are merged organisation-wide; otherwise the whole column is withheld, never blanked
-   row by row;
+   are merged organisation-wide; otherwise it is left out whole, never blanked row by row,
+   and so are language and the other demographic questions while filtered tables are shown
+   (see :func:`plan_export`);
 3. language and the other demographic questions, which no table breaks down by, are made
-   k-anonymous as before (merged, then blanked where still rare).
+   k-anonymous as before (merged, then blanked where still rare) when they stay.
 
-The audit is the authority (DESIGN.md, anonymity point 5): :func:`plan_export` builds the
-file's classes (rows alike on every quasi-identifier), hands them with the released cells of
-every measure to :func:`webapp.research.auditing.audit_wave`, and coarsens further while it
-finds a group below k (first the filter question, then the unit label named in a finding).
+:func:`check_margins` then proves that every released table is a sum over whole classes of
+the file (rows alike on every quasi-identifier), so tables and file together tell nothing
+the file does not; ``samen audit`` runs the same check and, for a file that fails it, the
+exact disclosure audit with the file's classes as views
+(:func:`webapp.research.auditing.audit_wave`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -33,13 +37,13 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from engine.audit import Finding
     from webapp.results.data import WaveData
 
 __all__ = [
     "ExportClasses",
     "ExportPlan",
     "UnsafeExport",
+    "check_margins",
     "export_classes",
     "plan_export",
     "released_units",
@@ -47,8 +51,6 @@ __all__ = [
 
 #: Column that carries each row's position in the wave's matrix through ``k_anonymize``.
 ROW = "_row"
-#: Rounds of coarsening before the plan gives up and labels every row with its root.
-MAX_ROUNDS = 50
 
 
 class UnsafeExport(Exception):
@@ -147,11 +149,10 @@ def plan_export(
     filter_column: str | None,
     *,
     seed: int | None = None,
-    audit: Callable[[WaveData, ExportClasses], list[tuple[str, Finding]]] | None = None,
     k: int | None = None,
     withheld: Collection[str] = (),
 ) -> ExportPlan:
-    """Build the export of a closed wave and check it with the tables beside it.
+    """Build the export of a closed wave so that the tables beside it add nothing.
 
     Parameters
     ----------
@@ -164,9 +165,6 @@ def plan_export(
         (:func:`webapp.results.release.filter_question`).
     seed : int, optional
         Fixes the row order (tests only).
-    audit : callable, optional
-        ``(data, classes) -> findings`` (default: :func:`webapp.research.auditing.audit_wave`
-        over every unit with the export as views).
     k : int, optional
         Responses every class and unit label must hold (default: the survey's k; a survey
         with an open link passes its ``open_link_k``).
@@ -177,118 +175,134 @@ def plan_export(
     Returns
     -------
     ExportPlan
+
+    Raises
+    ------
+    UnsafeExport
+        When a released table is not a margin of the file (the construction guarantees it
+        is; this is the check that it did).
+
+    Notes
+    -----
+    Two files are possible. When every unit label holds 0 or at least k responses in each
+    category of the filter question, the question stays whole and every table, filtered or
+    not, is a sum over whole classes of the file. Otherwise the filter question cannot be
+    in the file, and neither can language or the other demographic questions while any
+    filtered table is shown: a class of the file that happens to hold only women, subtracted
+    from a unit's "women" figure, would leave the other women of that unit. The file then
+    has the unit labels only, each a difference of released unit figures, so the tables and
+    the file together tell nothing the tables do not. Either way :func:`check_margins`
+    proves it before the file is written. (An exact linear audit of the file against the
+    tables, which could keep more columns, takes hours at 100,000 responses.)
     """
     from engine.disclosure_export import export_units, k_anonymize
 
-    if audit is None:
-        audit = _audit_every_unit
     survey = data.survey
     k = survey.definition.k if k is None else k
-    parent = survey.parent
     questions = tuple(data.matrix.demographic_ids)
     own_n = data.own_counts(np.ones(data.n, dtype=bool))
     released = released_units(data, questions)
+    labels = export_units(survey.parent, released, own_n, k)
     withheld = list(withheld)
     notes: list[str] = []
-    labels = export_units(parent, released, own_n, k)
-    tried: set[str] = set()
-    for rounds in range(1, MAX_ROUNDS + 1):
-        frame = _frame(data, labels, withheld)
-        fixed = ["unit"]
-        if filter_column is not None and filter_column not in withheld:
-            fixed.append(filter_column)
-        try:
-            result = k_anonymize(frame, quasi, k, fixed=fixed, seed=seed)
-        except ValueError:
-            if filter_column is None or filter_column in withheld:
-                raise
-            withheld.append(filter_column)
-            notes.append(
-                f"{filter_column}: withheld, a unit in the file has fewer than {k} responses "
-                "in one of its categories and the dashboards show it per category"
-            )
-            continue
-        moved = {u: label for u, label in labels.items() if label != u and own_n.get(u, 0) > 0}
-        result = replace(result, rolled_up=moved)
-        classes = export_classes(result.data, quasi, data.n)
-        findings = audit(data, classes)
-        if not findings:
-            return ExportPlan(result, labels, tuple(withheld), classes, rounds, tuple(notes))
-        if filter_column is not None and filter_column not in withheld:
-            withheld.append(filter_column)
-            notes.append(f"{filter_column}: withheld, the audit found it with the tables")
-            continue
-        hidden = _tables_inside_labels(findings, labels) - released - tried
-        tried |= hidden
-        if hidden:  # a scale's or item's table shows a unit the file lumps with others
-            released |= hidden
-            labels = export_units(parent, released, own_n, k)
-            shown = ", ".join(sorted(hidden))
-            notes.append(f"units labelled as shown by a scale or item: {shown}")
-        else:
-            labels = _coarsen(labels, parent, findings)
-    raise UnsafeExport(f"no safe export after {MAX_ROUNDS} rounds of coarsening")
+    frame = _frame(data, labels, withheld)
+    keep = filter_column is not None and filter_column not in withheld
+    try:
+        result = k_anonymize(
+            frame, quasi, k, fixed=["unit", filter_column] if keep else ["unit"], seed=seed
+        )
+    except ValueError:
+        if not keep:
+            raise
+        filtered = _filter_cells_shown(data, questions)
+        gone = [filter_column, *([c for c in quasi if c != "unit"] if filtered else [])]
+        withheld += [c for c in dict.fromkeys(gone) if c not in withheld]
+        notes.append(
+            f"{filter_column}: left out, a unit in the file has fewer than {k} responses in "
+            "one of its categories and the dashboards show results per category"
+            + ("; language and the other demographic questions left out with it" * filtered)
+        )
+        result = k_anonymize(_frame(data, labels, withheld), quasi, k, fixed=["unit"], seed=seed)
+    moved = {u: label for u, label in labels.items() if label != u and own_n.get(u, 0) > 0}
+    result = replace(result, rolled_up=moved)
+    classes = export_classes(result.data, quasi, data.n)
+    problem = check_margins(data, classes, questions, released)
+    if problem is not None:
+        raise UnsafeExport(problem)
+    return ExportPlan(result, labels, tuple(withheld), classes, 1, tuple(notes))
 
 
-def _tables_inside_labels(findings: list[tuple[str, Finding]], labels: dict[str, str]) -> set[str]:
-    """Units whose table a finding subtracts while their rows carry another unit's label."""
-    out = set()
-    for _, finding in findings:
-        for name in finding.combination:
-            if name.startswith("unit:") and "|" not in name:
-                unit = name[len("unit:") :]
-                if labels.get(unit, unit) != unit:
-                    out.add(unit)
-    return out
+def _filter_cells_shown(data: WaveData, questions: tuple[str, ...]) -> bool:
+    from webapp.results import released_cells
+
+    every = frozenset(data.survey.parent)
+    return any(
+        cell[1] is not None
+        for measure in data.measures.values()
+        for cell in released_cells(data, measure, every, questions)
+    )
 
 
-def _coarsen(
-    labels: dict[str, str], parent: dict[str, str | None], findings: list[tuple[str, Finding]]
-) -> dict[str, str]:
-    """Merge one label into another so the group a finding derives grows.
+def check_margins(
+    data: WaveData,
+    classes: ExportClasses,
+    questions: tuple[str, ...],
+    released: Collection[str] | None = None,
+) -> str | None:
+    """None when every released table is a margin of the export; else the first that is not.
 
-    The deepest label a finding's group lies in moves into its parent's label; when that
-    label is a root, the smallest label directly below it that the finding does not name
-    moves into it instead (the root's class then holds more rows than any table removes).
+    A table (a unit's figure, or a unit's figure for one filter category, of any measure) is
+    a margin when each class of the file lies wholly inside or wholly outside its rows: then
+    every number of it is a sum over whole classes, which the file shows row by row anyway,
+    and no combination of tables and file isolates rows the file does not. A filtered table
+    also passes when every class is a whole unit label that is itself a released unit's
+    figure minus its released descendants' (the file then splits nothing the unfiltered
+    tables do not). Checked with the same rows for every measure (stricter than per measure:
+    a class is "inside" only with all its rows).
     """
-    from engine.disclosure_tree import _tree
+    from webapp.results import released_cells
 
-    _, order = _tree(parent)
-    depth = {u: i for i, u in enumerate(order)}
-    involved = {labels[atom[0]] for _, finding in findings for atom in finding.atoms}
-    movable = [u for u in involved if parent[u] is not None]
-    if movable:
-        victim = max(movable, key=lambda u: depth[u])
-        up = labels[parent[victim]]  # type: ignore[index]
-        return {u: (up if label == victim else label) for u, label in labels.items()}
-    named = {
-        name[len("unit:") :].split("|")[0]
-        for _, finding in findings
-        for name in finding.combination
-        if name.startswith("unit:")
-    }
-    size: dict[str, int] = {}
-    for _, finding in findings:
-        for atom in finding.atoms:
-            size[labels[atom[0]]] = size.get(labels[atom[0]], 0)
-    roots = set(involved)
-    below = {
-        label
-        for label in set(labels.values())
-        if parent[label] is not None and labels[parent[label]] in roots  # type: ignore[index]
-    }
-    rows = {u: sum(1 for v in labels.values() if v == u) for u in below}
-    candidates = sorted(below - named, key=lambda u: (rows[u], u))
-    if not candidates:
-        context, finding = findings[0]
-        raise UnsafeExport(f"{context}: {finding.describe()}")
-    victim = candidates[0]
-    up = labels[parent[victim]]  # type: ignore[index]
-    return {u: (up if label == victim else label) for u, label in labels.items()}
+    every = frozenset(data.survey.parent)
+    ids = classes.ids
+    size = np.bincount(ids, minlength=len(classes.names))
+    seen: set[tuple] = set()
+    blind: bool | None = None
+    for measure in data.measures.values():
+        for cell in released_cells(data, measure, every, questions):
+            if cell in seen:
+                continue
+            seen.add(cell)
+            unit, question, category = cell
+            rows = data.in_subtree(unit)
+            if question is not None:
+                rows = rows & (data.demographic(question) == float(category))  # type: ignore[arg-type]
+            inside = np.bincount(ids[rows], minlength=len(size))
+            if np.all((inside == 0) | (inside == size)):
+                continue
+            if question is not None:
+                if blind is None:
+                    blind = _classes_are_labels(data, classes, released)
+                if blind:
+                    continue
+            name = unit if question is None else f"{unit}|{question}={category}"
+            return f"the table of {name} splits a class of the file"
+    return None
 
 
-def _audit_every_unit(data: WaveData, classes: ExportClasses) -> list[tuple[str, Finding]]:
-    from webapp.research.auditing import audit_wave
-
-    findings, _, _ = audit_wave(data, frozenset(data.survey.parent), export=classes)
-    return findings
+def _classes_are_labels(
+    data: WaveData, classes: ExportClasses, released: Collection[str] | None
+) -> bool:
+    """Whether each class is exactly the rows of one released unit minus its released ones."""
+    if released is None:
+        released = released_units(data, tuple(data.matrix.demographic_ids))
+    tops = set(released) | {u for u, up in data.survey.parent.items() if up is None}
+    label_of_row = np.full(data.n, -1, dtype=np.int64)
+    index = {u: i for i, u in enumerate(sorted(tops))}
+    for i, unit in enumerate(data.matrix.unit_codes):
+        u: str | None = str(unit)
+        while u is not None and u not in tops:
+            u = data.survey.parent[u]
+        label_of_row[i] = index[u] if u is not None else -1
+    pairs = np.unique(np.stack([classes.ids, label_of_row]), axis=1)
+    # one label per class and one class per label
+    return len(np.unique(pairs[0])) == pairs.shape[1] == len(np.unique(pairs[1]))
