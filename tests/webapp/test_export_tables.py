@@ -138,7 +138,7 @@ def test_samen_audit_takes_the_export_as_a_view(demo_db, monkeypatch):
     result = audit_survey(demo_db, DEMO, CLOSED)
     assert result.ok, result.lines()
     # the same audit with the old export's classes finds the leak: the export is a view
-    monkeypatch.setattr(auditing, "_export_classes", lambda data: _legacy_classes(data)[0])
+    monkeypatch.setattr(auditing, "export_for_audit", lambda data: _legacy_classes(data)[0])
     old = audit_survey(demo_db, DEMO, CLOSED)
     assert not old.ok
     assert any("export:" in line for line in old.lines())

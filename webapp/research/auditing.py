@@ -42,6 +42,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.audit import AuditResult, Finding
+from webapp.research.audit_export import (
+    EXPORT_CLASS,
+    EXPORT_ROLES,
+    export_for_audit,
+    export_views,
+    own_by_class,
+    within_file,
+)
+from webapp.research.audit_trees import audit_trees, under_tree
 
 if TYPE_CHECKING:
     from surveys.db import Database
@@ -197,7 +206,7 @@ def audit_wave(
             # them few at 100,000 responses (every demographic question made each nearly
             # one person).
             used = tuple(q for q in questions if any(c[1] == q for c in shown))
-            own = _own_by_class(data, measure.valid, used, export.ids)
+            own = own_by_class(data, measure.valid, used, export.ids)
         elif questions:
             own = data.own_profiles(measure.valid, questions)
         else:
@@ -207,13 +216,13 @@ def audit_wave(
             atoms = atoms_of(own)
             if export is not None:
                 views = cell_views(parent, own, shown, (*used, EXPORT_CLASS))
-                views += _export_views(atoms, export.names)
+                views += export_views(atoms, export.names)
             else:
                 views = cell_views(parent, own, shown, questions)
             result = audit(atoms, views, key[0])
             found = result.findings
             if export is not None:
-                found = tuple(f for f in found if not _within_file(f, atoms))
+                found = tuple(f for f in found if not within_file(f, atoms))
             done[key] = (found, len(views))
         found, count = done[key]
         n_views += count
@@ -228,76 +237,6 @@ def audit_wave(
     everyone = data.own_profiles(data.measures[""].valid, questions)
     groups = sum(1 for n in atoms_of(everyone).values() if n > 0)
     return findings, n_views, groups
-
-
-#: The pseudo-question that refines atoms by export class in :func:`audit_wave`.
-EXPORT_CLASS = "<export class>"
-
-
-def _own_by_class(
-    data: WaveData, mask: Any, questions: tuple[str, ...], classes: Any
-) -> dict[str, dict[tuple[str | None, ...], int]]:
-    """Responses in ``mask`` per unit and (answers to ``questions``, export class)."""
-    import numpy as np
-
-    profile_ids, profiles = data._profiles(questions)
-    n_classes = int(classes.max()) + 1 if len(classes) else 1
-    keep = mask & (data.unit_pos >= 0)
-    width = len(profiles) * n_classes
-    key = data.unit_pos[keep] * width + profile_ids[keep] * n_classes + classes[keep]
-    found, counts = np.unique(key, return_counts=True)  # sparse: most combinations are empty
-    out: dict[str, dict[tuple[str | None, ...], int]] = {code: {} for code in data.codes}
-    for value, n in zip(found.tolist(), counts.tolist(), strict=True):
-        unit, rest = divmod(value, width)
-        profile, cls = divmod(rest, n_classes)
-        out[data.codes[unit]][(*profiles[profile], str(cls))] = n
-    return out
-
-
-def _within_file(finding: Finding, atoms: dict[Any, int]) -> bool:
-    """Whether a finding's group is whole export classes (what the file shows anyway).
-
-    Per scale or item, a class's rows with a valid value can be fewer than k (a class of
-    five rows of whom one answered "not applicable"): the file shows them row by row by
-    design, so a group made of whole classes is no leak. Only a group that splits a class
-    pins rows the file does not pin. (Such a benign group can stand in for a leak in the
-    same independent part of the search; the response-count measure, whose classes all
-    hold at least k rows, has no benign groups and is searched exactly.)
-    """
-    if finding.kind != "leak":
-        return False
-    classes = {atom[1][-1] for atom in finding.atoms}
-    whole = {a for a, n in atoms.items() if n > 0 and a[1][-1] in classes}
-    return whole == set(finding.atoms)
-
-
-def _export_views(atoms: dict[Any, int], names: tuple[str, ...]) -> list[Any]:
-    from engine.audit import View
-
-    members: dict[str, set[Any]] = {}
-    for atom in atoms:
-        members.setdefault(atom[1][-1], set()).add(atom)
-    ordered = sorted(members.items())
-    return [View(f"export:{names[int(c)]}", frozenset(group), 0) for c, group in ordered]
-
-
-#: Roles that can download the item-level export (webapp/research/routes.py).
-EXPORT_ROLES = ("admin", "researcher")
-
-
-def _export_classes(data: WaveData) -> ExportClasses | tuple[str, Finding]:
-    """The classes of the wave's export, or (context, finding) when none is safe."""
-    from webapp.research.export_plan import UnsafeExport, plan_export
-    from webapp.research.exporting import quasi_identifiers
-    from webapp.results.release import filter_question
-
-    survey = data.survey
-    try:
-        plan = plan_export(data, quasi_identifiers(survey), filter_question(survey.definition))
-    except UnsafeExport as exc:
-        reason = Finding("inconclusive", frozenset(), None, {str(exc): 1})
-        return f"{data.wave.label} export (no safe export beside the tables: {exc})", reason
-    return plan.classes
 
 
 def audit_family(
@@ -351,123 +290,6 @@ def audit_family(
     atoms, views, people = measure_views(data.survey.parent, own, parts, cells, used)
     result = audit(atoms, views, measure_k(data, scale), people=people)
     return result.findings, len(views)
-
-
-def audit_trees(
-    datas: Sequence[WaveData],
-    *,
-    filters: bool = True,
-    measures: Collection[str] | None = None,
-    scopes: Sequence[Collection[str]] | None = None,
-) -> tuple[list[tuple[str, Finding]], int, int]:
-    """Audit one wave shown with several trees: every tree's views as one set, per measure.
-
-    Parameters
-    ----------
-    datas : sequence of WaveData
-        The same wave's responses (one matrix) under each tree it is shown with
-        (``data.survey.parent``; see :func:`under_tree`).
-    filters : bool
-        Include the filtered views.
-    measures : collection of str, optional
-        Measure ids to audit (default: every measure).
-    scopes : sequence of collections of str, optional
-        Per tree, the units in the role's scope (default: every unit of that tree).
-
-    Returns
-    -------
-    tuple
-        As :func:`audit_wave`: findings with their context, views, nonempty atoms. A view is
-        named after its tree (``"tree 1: unit:ACUUT"``, tree 1 the first of ``datas``).
-
-    Notes
-    -----
-    With snapshots taken at close a closed wave is shown with exactly one tree, and this is
-    :func:`audit_wave` on it. Given a wave's data under the tree it closed with and under a
-    later tree in which a unit of fewer than k respondents moved to another parent, the old
-    parent's total minus its new total is that unit: the finding this function reports.
-    """
-    from engine.audit import View, audit
-    from engine.audit_views import atoms_of, cell_views
-    from webapp.results.release import measure_k
-
-    if not datas:
-        raise ValueError("datas: give the wave's data under at least one tree")
-    first = datas[0]
-    if any(data.matrix is not first.matrix for data in datas):
-        raise ValueError("datas: every element must hold the same wave's responses")
-    if scopes is None:
-        scopes = [frozenset(data.survey.parent) for data in datas]
-    if len(scopes) != len(datas):
-        raise ValueError(f"scopes: {len(scopes)} scopes for {len(datas)} trees")
-    questions = tuple(first.matrix.demographic_ids) if filters else ()
-    ids = list(first.measures) if measures is None else list(measures)
-    patterns: list[dict[Any, Any]] = [{} for _ in datas]
-    findings: list[tuple[str, Finding]] = []
-    n_views = 0
-    done: dict[Any, tuple[tuple[Finding, ...], int]] = {}
-    for measure_id in ids:
-        measure = first.measures[measure_id]
-        own: Any = (
-            first.own_profiles(measure.valid, questions)
-            if questions
-            else first.own_counts(measure.valid)
-        )
-        shown = [
-            frozenset(
-                served_cells(data, data.measures[measure_id], frozenset(scope), questions, pattern)
-            )
-            for data, scope, pattern in zip(datas, scopes, patterns, strict=True)
-        ]
-        key = (measure_k(first, measure), _frozen(own), tuple(shown))
-        if key not in done:  # measures with the same counts and cells give the same audit
-            views: list[View] = []
-            for number, (data, cells) in enumerate(zip(datas, shown, strict=True), start=1):
-                mine = {unit: own[unit] for unit in data.survey.parent if unit in own}
-                views.extend(
-                    View(f"tree {number}: {view.name}", view.atoms, view.priority)
-                    for view in cell_views(data.survey.parent, mine, cells, questions)
-                )
-            result = audit(atoms_of(own), views, key[0])
-            done[key] = (result.findings, len(views))
-        found, count = done[key]
-        n_views += count
-        context = f"{first.wave.label} {_measure_label(measure)}"
-        findings.extend((context, finding) for finding in found)
-    everyone = first.own_profiles(first.measures[""].valid, questions)
-    groups = sum(1 for n in atoms_of(everyone).values() if n > 0)
-    return findings, n_views, groups
-
-
-def under_tree(data: WaveData, units: Mapping[str, UnitInfo]) -> WaveData:
-    """``data``'s responses under another tree (an earlier org CSV), for :func:`audit_trees`.
-
-    Raises
-    ------
-    surveys.errors.InputError
-        The tree lacks a unit with responses in the wave, or names a parent it lacks.
-    """
-    from surveys.errors import InputError
-    from webapp.results.data import SurveyContext, WaveData
-
-    label = data.wave.label
-    answered = sorted({str(code) for code in data.matrix.unit_codes} - set(units))
-    if answered:
-        raise InputError(
-            f"tree: no unit {answered[0]!r}, which has responses in wave {label!r}"
-            + (f" ({len(answered)} such units)" if len(answered) > 1 else "")
-        )
-    for info in units.values():
-        if info.parent_code is not None and info.parent_code not in units:
-            raise InputError(f"tree: parent {info.parent_code!r} of {info.code!r} is not in it")
-    context = SurveyContext(data.survey.definition, dict(units), data.survey.waves)
-    return WaveData(context, data.wave, data.matrix)
-
-
-def _margins(data: WaveData, export: Any) -> str | None:
-    from webapp.research.export_plan import check_margins
-
-    return check_margins(data, export, tuple(data.matrix.demographic_ids))
 
 
 def _frozen(own: Any) -> frozenset[Any]:
@@ -567,10 +389,8 @@ def audit_survey(
             ]
             found, views, groups = audit_trees([data, *others], filters=filters, scopes=scopes)
         else:
-            export = _export_classes(data) if exports and filters and cells_of is None else None
+            export = export_for_audit(data) if exports and filters and cells_of is None else None
             unsafe = export if isinstance(export, tuple) else None
-            if export is not None and unsafe is None and _margins(data, export) is None:
-                export = None  # every table is a margin of the file: it adds no view
             found, views, groups = audit_wave(
                 data,
                 scope,

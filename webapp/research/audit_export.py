@@ -1,0 +1,115 @@
+"""The item-level export as views of the disclosure audit (issue 14, path 1).
+
+A role that can download the export (:data:`EXPORT_ROLES`) holds every row of it besides
+the tables. :func:`export_for_audit` gives the classes of the wave's export (rows alike on
+every quasi-identifier) unless :func:`webapp.research.export_plan.check_margins` proves that
+every released table is a sum over whole classes (then the file adds no view); for a file
+that fails the proof, :func:`webapp.research.auditing.audit_wave` refines its atoms by class
+(:func:`own_by_class`) and adds each class as a view (:func:`export_views`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from engine.audit import Finding
+
+if TYPE_CHECKING:
+    from webapp.research.export_plan import ExportClasses
+    from webapp.results.data import WaveData
+
+__all__ = [
+    "EXPORT_CLASS",
+    "EXPORT_ROLES",
+    "export_classes_of",
+    "export_for_audit",
+    "export_views",
+    "own_by_class",
+    "within_file",
+]
+
+#: The pseudo-question that refines atoms by export class in :func:`audit_wave`.
+EXPORT_CLASS = "<export class>"
+
+
+def own_by_class(
+    data: WaveData, mask: Any, questions: tuple[str, ...], classes: Any
+) -> dict[str, dict[tuple[str | None, ...], int]]:
+    """Responses in ``mask`` per unit and (answers to ``questions``, export class)."""
+    import numpy as np
+
+    profile_ids, profiles = data._profiles(questions)
+    n_classes = int(classes.max()) + 1 if len(classes) else 1
+    keep = mask & (data.unit_pos >= 0)
+    width = len(profiles) * n_classes
+    key = data.unit_pos[keep] * width + profile_ids[keep] * n_classes + classes[keep]
+    found, counts = np.unique(key, return_counts=True)  # sparse: most combinations are empty
+    out: dict[str, dict[tuple[str | None, ...], int]] = {code: {} for code in data.codes}
+    for value, n in zip(found.tolist(), counts.tolist(), strict=True):
+        unit, rest = divmod(value, width)
+        profile, cls = divmod(rest, n_classes)
+        out[data.codes[unit]][(*profiles[profile], str(cls))] = n
+    return out
+
+
+def within_file(finding: Finding, atoms: dict[Any, int]) -> bool:
+    """Whether a finding's group is whole export classes (what the file shows anyway).
+
+    Per scale or item, a class's rows with a valid value can be fewer than k (a class of
+    five rows of whom one answered "not applicable"): the file shows them row by row by
+    design, so a group made of whole classes is no leak. Only a group that splits a class
+    pins rows the file does not pin. (Such a benign group can stand in for a leak in the
+    same independent part of the search; the response-count measure, whose classes all
+    hold at least k rows, has no benign groups and is searched exactly.)
+    """
+    if finding.kind != "leak":
+        return False
+    classes = {atom[1][-1] for atom in finding.atoms}
+    whole = {a for a, n in atoms.items() if n > 0 and a[1][-1] in classes}
+    return whole == set(finding.atoms)
+
+
+def export_views(atoms: dict[Any, int], names: tuple[str, ...]) -> list[Any]:
+    from engine.audit import View
+
+    members: dict[str, set[Any]] = {}
+    for atom in atoms:
+        members.setdefault(atom[1][-1], set()).add(atom)
+    ordered = sorted(members.items())
+    return [View(f"export:{names[int(c)]}", frozenset(group), 0) for c, group in ordered]
+
+
+#: Roles that can download the item-level export (webapp/research/routes.py).
+EXPORT_ROLES = ("admin", "researcher")
+
+
+def export_classes_of(data: WaveData) -> ExportClasses | tuple[str, Finding]:
+    """The classes of the wave's export, or (context, finding) when none is safe."""
+    from webapp.research.export_plan import UnsafeExport, plan_export
+    from webapp.research.exporting import quasi_identifiers
+    from webapp.results.release import filter_question
+
+    survey = data.survey
+    try:
+        plan = plan_export(data, quasi_identifiers(survey), filter_question(survey.definition))
+    except UnsafeExport as exc:
+        reason = Finding("inconclusive", frozenset(), None, {str(exc): 1})
+        return f"{data.wave.label} export (no safe export beside the tables: {exc})", reason
+    return plan.classes
+
+
+def _margins(data: WaveData, export: Any) -> str | None:
+    from webapp.research.export_plan import check_margins
+
+    return check_margins(data, export, tuple(data.matrix.demographic_ids))
+
+
+def export_for_audit(data: WaveData) -> ExportClasses | tuple[str, Finding] | None:
+    """The export's classes when they add views to the audit; None when they add none.
+
+    ``(context, finding)`` when no safe export of the wave exists.
+    """
+    export = export_classes_of(data)
+    if isinstance(export, tuple):
+        return export
+    return None if _margins(data, export) is None else export
