@@ -85,7 +85,7 @@ def test_results_of_a_closed_wave_follow_its_tree(hospital_db, tmp_path):
 
 
 def test_migration_snapshots_the_current_tree_for_waves_already_closed(empty_db_url, tmp_path):
-    """A database at users01 with a closed and an open wave, upgraded to tree01."""
+    """A database before tree01 (at wal01) with a closed and an open wave, upgraded to tree01."""
     from surveys.definitions import create_survey
     from surveys.users import UserInfo
     from tests.webapp.test_results import fill_wave
@@ -93,13 +93,13 @@ def test_migration_snapshots_the_current_tree_for_waves_already_closed(empty_db_
 
     db = Database(empty_db_url)
     try:
-        db.upgrade("users01")
+        db.upgrade("wal01")  # the revision before tree01
         _import(db, tmp_path, HOSPITAL_UNITS)
         example = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
         create_survey(db, example)
         open_wave(db, HOSPITAL_SLUG, HOSPITAL_WAVE)
         fill_wave(db, close=False)
-        with db.engine.begin() as connection:  # closed as a users01 build closed it
+        with db.engine.begin() as connection:  # closed as a build before tree01 closed it
             connection.execute(
                 text("UPDATE waves SET state = 'closed', closed_on = opened_on WHERE label = :w"),
                 {"w": HOSPITAL_WAVE},
