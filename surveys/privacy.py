@@ -276,10 +276,14 @@ def _statements(
         else "Results of a closed round stay computed on the units as they were then; a later "
         "reorganisation applies to later rounds only.",
         f"Onderzoekers krijgen een bestand waarin elke combinatie van afdeling en "
-        f"achtergrondkenmerken minstens {k} keer voorkomt."
+        f"achtergrondkenmerken minstens {k} keer voorkomt en waar geen cijfer van de "
+        "dashboards van af te trekken is: zou iemand anders opvallen, dan blijven de "
+        "achtergrondkenmerken uit het bestand."
         if nl
         else f"Researchers get a file in which every combination of unit and background "
-        f"characteristics occurs at least {k} times.",
+        f"characteristics occurs at least {k} times and from which no figure of the "
+        "dashboards can be subtracted: where someone would otherwise stand out, the "
+        "background characteristics are left out of the file.",
     ]
     if d.open_link:
         who_sees[-1:] = list(_open_link_statements(d, nl))

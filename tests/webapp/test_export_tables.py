@@ -164,3 +164,18 @@ def test_check_margins_names_a_table_that_splits_a_class(wave):
     classes, _ = _legacy_classes(wave)
     problem = check_margins(wave, classes, tuple(wave.matrix.demographic_ids))
     assert problem is not None and "splits a class of the file" in problem
+
+
+def test_the_privacy_page_and_the_research_page_say_what_the_file_leaves_out():
+    from pathlib import Path
+
+    from surveys.definitions import load_survey_file
+    from surveys.privacy import privacy_summary
+
+    example = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
+    summary = privacy_summary(load_survey_file(example))
+    promise = "no figure of the dashboards can be subtracted"
+    assert any(promise in s for s in summary.who_sees["en"])
+    assert any("geen cijfer van de dashboards" in s for s in summary.who_sees["nl"])
+    template = Path(__file__).resolve().parents[2] / "webapp/templates/research/survey.html"
+    assert promise in template.read_text()
