@@ -40,6 +40,9 @@ class ScaleSpec:
     low, high : float
         Lowest and highest point of the response scale; ``high - low + 1`` is the number of
         options A in rwg(j)'s uniform null variance.
+    range_inferred : bool
+        True when `low` and `high` were inferred from the answers (the lowest and highest
+        one) rather than given by an instrument or ``--range``; the report says so.
     """
 
     id: str
@@ -47,6 +50,7 @@ class ScaleSpec:
     reverse: frozenset[str]
     low: float
     high: float
+    range_inferred: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -103,8 +107,9 @@ def analyze(
     Returns
     -------
     dict
-        ``{"n", "min_share", "scales": {id: {"n", "n_items", "reverse", "range", "mean",
-        "sd", "alpha", "alpha_ci", "std_alpha", "sem", "omega_total", "ordinal_alpha",
+        ``{"n", "min_share", "scales": {id: {"n", "n_items", "reverse", "range",
+        "range_inferred", "mean", "sd", "alpha", "alpha_ci", "std_alpha", "sem",
+        "omega_total", "ordinal_alpha",
         "items": {item: {"mean", "sd", "r_drop", "alpha_if_dropped"}}, and with a group
         "icc1", "icc2", "rwg_j_mean", "rwg_j_median", "rwg_j_groups"}}, "efa": {"n_factors",
         "kmo", "kmo_items", "bartlett": {"chisq", "df", "p"}, "parallel_n_factors",
@@ -162,6 +167,7 @@ def analyze(
                         notes,
                         corr,
                         ordinal.get(spec.id),
+                        scale_sd=report["scales"][spec.id]["sd"],
                     )
                 )
         if groups is not None:

@@ -74,6 +74,16 @@ def summary_lines(report: Mapping[str, Any], group: str | None = None) -> list[s
         lines.append(
             f"Groups{name}: {g['n_groups']}; respondents without a group: {g['n_missing']}"
         )
+    inferred = [
+        f"{scale_id} {_bound(s['range'][0])}-{_bound(s['range'][1])}"
+        for scale_id, s in report["scales"].items()
+        if s.get("range_inferred")
+    ]
+    if inferred:
+        lines.append(
+            "Response ranges inferred from the lowest and highest answer (none was given; "
+            "they set reverse keying and rwg(j)): " + "; ".join(inferred)
+        )
     efa = report["efa"]
     b = efa["bartlett"]
     lines.append(
@@ -212,6 +222,8 @@ def _items_table(scale_id: str, scale: Mapping[str, Any]) -> Table:
     )
     low, high = scale.get("range", (None, None))
     caption = f"response range {_bound(low)}-{_bound(high)}"
+    if scale.get("range_inferred"):
+        caption += " (inferred from the lowest and highest answer, not given)"
     if reverse:
         caption += "; '-' marks a reverse-keyed item (statistics after reversing)"
     return Table(
