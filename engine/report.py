@@ -184,6 +184,11 @@ def analyze(
             report["efa"] = efa_stage(keyed, specs, notes, corr)
         with stage("cfa"):
             report["cfa"] = cfa_stage(keyed, specs, notes)
+        composite = report["cfa"]["composite_reliability"]
+        for spec in specs:
+            report["scales"][spec.id]["composite_reliability"] = composite.get(spec.id)
+            reason = "single-item scale" if len(spec.items) < 2 else "no CFA fit (see cfa)"
+            notes.add(f"scales.{spec.id}.composite_reliability", reason)
         if len(specs) >= 2:
             with stage("omega"):
                 report["omega"] = omega_stage(keyed, specs, notes, corr)
