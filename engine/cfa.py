@@ -17,7 +17,7 @@ import pandas as pd
 
 from engine.extraction import single_threaded_blas
 
-__all__ = ["CFAResult", "cfa", "composite_reliability"]
+__all__ = ["CFAResult", "cfa"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,8 @@ class CFAResult:
         loadings and correlations are NaN, as lavaan gives NA.
     composite_reliability : dict
         ``{factor: reliability}`` of the sum of each factor's items, from the fitted model
-        (:func:`composite_reliability`, ``semTools::compRelSEM``); factors with one item are
-        left out.
+        (:func:`engine.omega.composite_reliability`, ``semTools::compRelSEM``); factors with
+        one item are left out.
     """
 
     n: int
@@ -352,6 +352,8 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         f: {g: float(cor[k, j]) for j, g in enumerate(factors)} for k, f in enumerate(factors)
     }
     # Back to the items' own units (S and Lambda scaled by their SDs) for the composites.
+    from engine.omega import composite_reliability
+
     reliability = composite_reliability(
         sd_items[:, None] * lam, phi, s * np.outer(sd_items, sd_items), pattern
     )
@@ -375,54 +377,3 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
             f: float(r) for f, r in zip(factors, reliability, strict=True) if np.isfinite(r)
         },
     )
-
-
-def composite_reliability(
-    loadings: np.ndarray, phi: np.ndarray, s: np.ndarray, pattern: np.ndarray
-) -> np.ndarray:
-    """Model-based (composite) reliability of each factor's unit-weighted sum of items.
-
-    Parameters
-    ----------
-    loadings : ndarray of shape (p, m)
-        Unstandardised loadings, in the items' own units.
-    phi : ndarray of shape (m, m)
-        Factor covariance matrix.
-    s : ndarray of shape (p, p)
-        Observed covariance matrix of the items (divisor N, the one the model was fitted to).
-    pattern : ndarray of bool, shape (p, m)
-        Which item loads on which factor.
-
-    Returns
-    -------
-    ndarray of shape (m,)
-        Per factor; NaN for a factor with fewer than two items.
-
-    Notes
-    -----
-    For factor *f* with items *I*: :math:`\\omega_f = (\\sum_{i \\in I} \\lambda_{if})^2
-    \\phi_{ff} / \\sum_{i, j \\in I} s_{ij}`, the share of the observed variance of the sum
-    of its items that the factor explains ("omega" of Bentler, 2009, with the observed total
-    variance in the denominator). Matches ``semTools::compRelSEM(fit)`` with its defaults
-    (``obs.var = TRUE``, ``tau.eq = FALSE``) on a ``lavaan::cfa`` fit of continuous items.
-    Unlike psych's ``omega_total`` (an exploratory one-factor fit of each scale alone), it
-    comes from the confirmatory model of all scales together, on its listwise sample.
-
-    References
-    ----------
-    Bentler, P. M. (2009). Alpha, dimension-free, and model-based internal consistency
-    reliability. Psychometrika, 74, 137-143. Jorgensen, T. D. et al. semTools:
-    ``compRelSEM``.
-    """
-    loadings, phi, s = np.asarray(loadings), np.asarray(phi), np.asarray(s)
-    pattern = np.asarray(pattern, dtype=bool)
-    if loadings.shape != pattern.shape or s.shape != (pattern.shape[0],) * 2:
-        raise ValueError("loadings, phi, s and pattern must describe the same items")
-    out = np.full(pattern.shape[1], np.nan)
-    for f in range(pattern.shape[1]):
-        idx = np.flatnonzero(pattern[:, f])
-        if idx.size < 2:
-            continue
-        total = s[np.ix_(idx, idx)].sum()
-        out[f] = loadings[idx, f].sum() ** 2 * phi[f, f] / total if total > 0 else np.nan
-    return out

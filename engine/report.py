@@ -109,14 +109,16 @@ def analyze(
     dict
         ``{"n", "min_share", "scales": {id: {"n", "n_items", "reverse", "range",
         "range_inferred", "mean", "sd", "alpha", "alpha_ci", "std_alpha", "sem",
-        "omega_total", "ordinal_alpha",
-        "items": {item: {"mean", "sd", "r_drop", "alpha_if_dropped"}}, and with a group
-        "icc1", "icc2", "rwg_j_mean", "rwg_j_median", "rwg_j_groups"}}, "efa": {"n_factors",
-        "kmo", "kmo_items", "bartlett": {"chisq", "df", "p"}, "parallel_n_factors",
-        "loadings": {item: {factor: loading}}}, "cfa": {"n", "chisq", "df", "p", "cfi",
-        "tli", "rmsea", "rmsea_ci", "srmr", "loadings": {item: {scale: loading}}},
-        "omega": {"hierarchical", "total", "n_factors"} (two or more scales), "group":
-        {"n_groups", "n_missing"} (with a group), "notes": [str]}``. Every float is finite
+        "omega_total", "ordinal_alpha", "items": {item: {"mean", "sd", "r_drop",
+        "alpha_if_dropped"}}, "composite_reliability", and with a group "icc1", "icc2",
+        "rwg_j_mean", "rwg_j_median", "rwg_j_groups"}}, "efa": {"n_factors", "kmo",
+        "kmo_items", "bartlett": {"chisq", "df", "p"}, "parallel_n_factors", "loadings":
+        {item: {factor: loading}}, "heywood": [item]}, "cfa": {"n", "chisq", "df", "p", "cfi",
+        "tli", "rmsea", "rmsea_ci", "srmr", "loadings": {item: {scale: loading}},
+        "converged", "left_out", "n_free_parameters", "small_sample", "heywood": [item],
+        "composite_reliability": {scale: value}}, "omega": {"hierarchical", "total",
+        "n_factors"} (two or more scales), "group": {"n_groups", "n_missing"} (with a group),
+        "notes": [str]}``. Every float is finite
         or None; each None has a note ``"<path>: <reason>"``.
 
     Notes
@@ -126,9 +128,17 @@ def analyze(
     single scale it extracts the number parallel analysis suggests (the one-factor solution
     of one scale says nothing). The CFA is the scales' own structure (each item loads on its
     scale only, factors correlate); single-item scales are left out of it.
+    ``sem`` is ``sd * sqrt(1 - alpha)`` with the scale's reported ``sd``.
+    ``omega_total`` is psych's (a one-factor EFA of the scale alone);
+    ``composite_reliability`` is semTools' ``compRelSEM`` from the CFA of all scales. The
+    notes also carry warnings on numbers that are given: Heywood cases (a standardised CFA
+    loading, an EFA loading or communality above 1) and a CFA on fewer than
+    ``MIN_CFA_RESPONDENTS`` (100) respondents or ``MIN_RESPONDENTS_PER_PARAMETER`` (5) per
+    free parameter (:mod:`engine.report_factors`).
     Definitions follow R: ``psych::alpha``, ``psych::omega``, ``psych::polychoric``,
     ``psych::KMO``, ``psych::cortest.bartlett``, ``psych::fa.parallel``, ``psych::fa``,
-    ``lavaan::cfa``, ``multilevel::ICC1``/``ICC2``/``rwg.j`` (see DESIGN.md).
+    ``lavaan::cfa``, ``semTools::compRelSEM``, ``multilevel::ICC1``/``ICC2``/``rwg.j``
+    (see DESIGN.md).
     """
     frame, specs, groups = _validate(data, scales, group, min_share)
     from engine.report_stages import (

@@ -208,3 +208,17 @@ def test_standard_error_of_measurement_checks_its_input():
         sem(-1.0, 0.5)
     with pytest.raises(ValueError, match="reliability"):
         sem(1.0, "0.5")
+
+
+def test_composite_reliability_formula_and_input_checks():
+    from engine.omega import composite_reliability
+
+    loadings = np.array([[1.0, 0.0], [0.5, 0.0], [0.0, 1.0]])
+    pattern = loadings != 0
+    phi = np.array([[2.0, 0.3], [0.3, 1.0]])
+    s = np.array([[3.0, 1.0, 0.2], [1.0, 1.5, 0.1], [0.2, 0.1, 2.0]])
+    got = composite_reliability(loadings, phi, s, pattern)
+    assert got[0] == pytest.approx(1.5**2 * 2.0 / (3.0 + 1.5 + 2 * 1.0))
+    assert math.isnan(got[1])  # one item
+    with pytest.raises(ValueError, match="same items"):
+        composite_reliability(loadings, phi, s[:2, :2], pattern)
