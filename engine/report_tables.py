@@ -244,7 +244,7 @@ def _items_table(scale_id: str, scale: Mapping[str, Any]) -> Table:
     low, high = scale.get("range", (None, None))
     caption = f"response range {_bound(low)}-{_bound(high)}"
     if scale.get("range_inferred"):
-        caption += " (inferred from the lowest and highest answer, not given)"
+        caption += ", inferred from the lowest and highest answer (not given)"
     if reverse:
         caption += "; '-' marks a reverse-keyed item (statistics after reversing)"
     return Table(

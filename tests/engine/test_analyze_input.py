@@ -123,9 +123,9 @@ def test_inferred_range_is_printed_in_every_format(tmp_path):
     text = _invoke(args).stdout
     assert "Response ranges inferred from the lowest and highest answer" in text
     assert "s 1-5; t 1-5" in text
-    assert "response range 1-5 (inferred from the lowest and highest answer, not given)" in text
+    assert "response range 1-5, inferred from the lowest and highest answer (not given)" in text
     page = _invoke([*args, "--format", "html"]).stdout
     assert "s 1-5; t 1-5" in page
-    assert "(inferred from the lowest and highest answer, not given)" in page
+    assert "inferred from the lowest and highest answer (not given)" in page
     given = _invoke([*args, "--range", "1-5"]).stdout
     assert "inferred" not in given
