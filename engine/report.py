@@ -116,6 +116,7 @@ def analyze(
         {item: {factor: loading}}, "heywood": [item]}, "cfa": {"n", "chisq", "df", "p", "cfi",
         "tli", "rmsea", "rmsea_ci", "srmr", "loadings": {item: {scale: loading}},
         "converged", "left_out", "n_free_parameters", "small_sample", "heywood": [item],
+        "negative_variances": [scale],
         "composite_reliability": {scale: value}}, "omega": {"hierarchical", "total",
         "n_factors"} (two or more scales), "group": {"n_groups", "n_missing"} (with a group),
         "notes": [str]}``. Every float is finite

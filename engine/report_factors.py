@@ -137,7 +137,13 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     out: dict[str, Any] = dict.fromkeys((*keys, "loadings", "converged"))
     model = {s.id: list(s.items) for s in specs if len(s.items) >= 2}
     out["left_out"] = [s.id for s in specs if len(s.items) < 2]  # single-item scales
-    out.update(n_free_parameters=None, small_sample=None, heywood=[], composite_reliability={})
+    out.update(
+        n_free_parameters=None,
+        small_sample=None,
+        heywood=[],
+        negative_variances=[],
+        composite_reliability={},
+    )
     if not model or (len(model) == 1 and len(next(iter(model.values()))) < 3):
         notes.add("cfa", "needs a scale of at least three items, or two scales of two or more")
         return out
@@ -183,7 +189,8 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
                     "residual variance), the solution is improper and its fit should not be "
                     "trusted (lavaan warns likewise)",
                 )
-    for factor in getattr(res, "negative_variances", ()):
+    out["negative_variances"] = list(getattr(res, "negative_variances", ()))
+    for factor in out["negative_variances"]:
         for item in model.get(factor, ()):
             reason = f"factor {factor} has a negative variance (Heywood case)"
             notes.add(f"cfa.loadings.{item}.{factor}", reason)

@@ -110,6 +110,12 @@ def summary_lines(report: Mapping[str, Any], group: str | None = None) -> list[s
             lines.append(
                 what + ", ".join(report[key]["heywood"]) + " (an improper solution; see notes)"
             )
+    if cfa.get("negative_variances"):
+        lines.append(
+            "Heywood case in the CFA: negative variance of factor(s) "
+            + ", ".join(cfa["negative_variances"])
+            + " (an improper solution; their loadings are not given)"
+        )
     if "omega" in report:
         om = report["omega"]
         lines.append(
