@@ -10,7 +10,7 @@ for 100,000 respondents x 40 items, and the fit indices follow lavaan's formulas
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,10 @@ class CFAResult:
     negative_variances : tuple of str
         Factors whose estimated variance is negative (a Heywood case); their std.all
         loadings and correlations are NaN, as lavaan gives NA.
+    composite_reliability : dict
+        ``{factor: reliability}`` of the sum of each factor's items, from the fitted model
+        (:func:`engine.omega.composite_reliability`, ``semTools::compRelSEM``); factors with
+        one item are left out.
     """
 
     n: int
@@ -67,6 +71,7 @@ class CFAResult:
     baseline_df: int
     converged: bool
     negative_variances: tuple[str, ...] = ()
+    composite_reliability: dict[str, float] = field(default_factory=dict)
 
 
 def _validate(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> list[str]:
@@ -346,6 +351,12 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     phi_out = {
         f: {g: float(cor[k, j]) for j, g in enumerate(factors)} for k, f in enumerate(factors)
     }
+    # Back to the items' own units (S and Lambda scaled by their SDs) for the composites.
+    from engine.omega import composite_reliability
+
+    reliability = composite_reliability(
+        sd_items[:, None] * lam, phi, s * np.outer(sd_items, sd_items), pattern
+    )
     return CFAResult(
         n=n,
         chisq=float(x2),
@@ -362,4 +373,7 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         baseline_df=df_0,
         converged=True,
         negative_variances=tuple(f for f, v in zip(factors, variances, strict=True) if v < 0),
+        composite_reliability={
+            f: float(r) for f, r in zip(factors, reliability, strict=True) if np.isfinite(r)
+        },
     )

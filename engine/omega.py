@@ -1,5 +1,6 @@
 """McDonald's omega (total and hierarchical) as ``psych::omega`` computes it: a
-Schmid-Leiman transformation of a minres + oblimin factor solution."""
+Schmid-Leiman transformation of a minres + oblimin factor solution; and the composite
+reliability of a confirmatory model's factors (``semTools::compRelSEM``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from engine.extraction import (
 )
 from engine.rotation import oblimin, varimax
 
-__all__ = ["OmegaResult", "omega", "schmid_leiman"]
+__all__ = ["OmegaResult", "composite_reliability", "omega", "schmid_leiman"]
 
 
 @dataclass(frozen=True)
@@ -150,3 +151,54 @@ def omega(data: pd.DataFrame, n_factors: int, *, corr: pd.DataFrame | None = Non
         g_loadings={n: float(v) for n, v in zip(names, g, strict=True)},
         reversed_items=tuple(n for n, k in zip(names, key, strict=True) if k < 0),
     )
+
+
+def composite_reliability(
+    loadings: np.ndarray, phi: np.ndarray, s: np.ndarray, pattern: np.ndarray
+) -> np.ndarray:
+    """Model-based (composite) reliability of each factor's unit-weighted sum of items.
+
+    Parameters
+    ----------
+    loadings : ndarray of shape (p, m)
+        Unstandardised loadings, in the items' own units.
+    phi : ndarray of shape (m, m)
+        Factor covariance matrix.
+    s : ndarray of shape (p, p)
+        Observed covariance matrix of the items (divisor N, the one the model was fitted to).
+    pattern : ndarray of bool, shape (p, m)
+        Which item loads on which factor.
+
+    Returns
+    -------
+    ndarray of shape (m,)
+        Per factor; NaN for a factor with fewer than two items.
+
+    Notes
+    -----
+    For factor *f* with items *I*: :math:`\\omega_f = (\\sum_{i \\in I} \\lambda_{if})^2
+    \\phi_{ff} / \\sum_{i, j \\in I} s_{ij}`, the share of the observed variance of the sum
+    of its items that the factor explains ("omega" of Bentler, 2009, with the observed total
+    variance in the denominator). Matches ``semTools::compRelSEM(fit)`` with its defaults
+    (``obs.var = TRUE``, ``tau.eq = FALSE``) on a ``lavaan::cfa`` fit of continuous items.
+    Unlike psych's ``omega_total`` (an exploratory one-factor fit of each scale alone), it
+    comes from the confirmatory model of all scales together, on its listwise sample.
+
+    References
+    ----------
+    Bentler, P. M. (2009). Alpha, dimension-free, and model-based internal consistency
+    reliability. Psychometrika, 74, 137-143. Jorgensen, T. D. et al. semTools:
+    ``compRelSEM``.
+    """
+    loadings, phi, s = np.asarray(loadings), np.asarray(phi), np.asarray(s)
+    pattern = np.asarray(pattern, dtype=bool)
+    if loadings.shape != pattern.shape or s.shape != (pattern.shape[0],) * 2:
+        raise ValueError("loadings, phi, s and pattern must describe the same items")
+    out = np.full(pattern.shape[1], np.nan)
+    for f in range(pattern.shape[1]):
+        idx = np.flatnonzero(pattern[:, f])
+        if idx.size < 2:
+            continue
+        total = s[np.ix_(idx, idx)].sum()
+        out[f] = loadings[idx, f].sum() ** 2 * phi[f, f] / total if total > 0 else np.nan
+    return out

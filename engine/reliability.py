@@ -25,6 +25,7 @@ __all__ = [
     "ordinal_alpha",
     "ordinal_alphas",
     "pairwise_covariance",
+    "standard_error_of_measurement",
 ]
 
 _NAN = float("nan")
@@ -254,6 +255,37 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95) -> AlphaResult:
         sem=float(sem),
         items=items,
     )
+
+
+def standard_error_of_measurement(sd: float, reliability: float) -> float:
+    """Standard error of measurement of a score with standard deviation `sd`.
+
+    Parameters
+    ----------
+    sd : float
+        Standard deviation of the scores (non-negative), the one reported beside them.
+    reliability : float
+        Reliability of the scores (e.g. alpha), at most 1.
+
+    Returns
+    -------
+    float
+        :math:`sd\\sqrt{1 - reliability}`; NaN when either is NaN or the reliability is
+        above 1 (no real square root). A negative reliability gives a value above `sd`.
+
+    Notes
+    -----
+    Classical test theory: observed variance = true variance + error variance, and the
+    reliability is the true share, so the error SD is :math:`sd\\sqrt{1-r}` (Lord & Novick,
+    1968). Use the SD of the same scores whose reliability is given: the report passes
+    its scale SD (valid scale scores), so SEM and SD in one row describe the same scores.
+    """
+    sd, reliability = as_number(sd, "sd"), as_number(reliability, "reliability")
+    if sd < 0:
+        raise ValueError(f"sd must be non-negative, got {sd}")
+    if not (np.isfinite(sd) and np.isfinite(reliability)) or reliability > 1:
+        return _NAN
+    return float(sd * np.sqrt(1.0 - reliability))
 
 
 def ordinal_alpha(data: pd.DataFrame) -> float:

@@ -40,6 +40,9 @@ class ScaleSpec:
     low, high : float
         Lowest and highest point of the response scale; ``high - low + 1`` is the number of
         options A in rwg(j)'s uniform null variance.
+    range_inferred : bool
+        True when `low` and `high` were inferred from the answers (the lowest and highest
+        one) rather than given by an instrument or ``--range``; the report says so.
     """
 
     id: str
@@ -47,6 +50,7 @@ class ScaleSpec:
     reverse: frozenset[str]
     low: float
     high: float
+    range_inferred: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -103,15 +107,19 @@ def analyze(
     Returns
     -------
     dict
-        ``{"n", "min_share", "scales": {id: {"n", "n_items", "reverse", "range", "mean",
-        "sd", "alpha", "alpha_ci", "std_alpha", "sem", "omega_total", "ordinal_alpha",
-        "items": {item: {"mean", "sd", "r_drop", "alpha_if_dropped"}}, and with a group
-        "icc1", "icc2", "rwg_j_mean", "rwg_j_median", "rwg_j_groups"}}, "efa": {"n_factors",
-        "kmo", "kmo_items", "bartlett": {"chisq", "df", "p"}, "parallel_n_factors",
-        "loadings": {item: {factor: loading}}}, "cfa": {"n", "chisq", "df", "p", "cfi",
-        "tli", "rmsea", "rmsea_ci", "srmr", "loadings": {item: {scale: loading}}},
-        "omega": {"hierarchical", "total", "n_factors"} (two or more scales), "group":
-        {"n_groups", "n_missing"} (with a group), "notes": [str]}``. Every float is finite
+        ``{"n", "min_share", "scales": {id: {"n", "n_items", "reverse", "range",
+        "range_inferred", "mean", "sd", "alpha", "alpha_ci", "std_alpha", "sem",
+        "omega_total", "ordinal_alpha", "items": {item: {"mean", "sd", "r_drop",
+        "alpha_if_dropped"}}, "composite_reliability", and with a group "icc1", "icc2",
+        "rwg_j_mean", "rwg_j_median", "rwg_j_groups"}}, "efa": {"n_factors", "kmo",
+        "kmo_items", "bartlett": {"chisq", "df", "p"}, "parallel_n_factors", "loadings":
+        {item: {factor: loading}}, "heywood": [item]}, "cfa": {"n", "chisq", "df", "p", "cfi",
+        "tli", "rmsea", "rmsea_ci", "srmr", "loadings": {item: {scale: loading}},
+        "converged", "left_out", "n_free_parameters", "small_sample", "heywood": [item],
+        "negative_variances": [scale],
+        "composite_reliability": {scale: value}}, "omega": {"hierarchical", "total",
+        "n_factors"} (two or more scales), "group": {"n_groups", "n_missing"} (with a group),
+        "notes": [str]}``. Every float is finite
         or None; each None has a note ``"<path>: <reason>"``.
 
     Notes
@@ -121,9 +129,17 @@ def analyze(
     single scale it extracts the number parallel analysis suggests (the one-factor solution
     of one scale says nothing). The CFA is the scales' own structure (each item loads on its
     scale only, factors correlate); single-item scales are left out of it.
+    ``sem`` is ``sd * sqrt(1 - alpha)`` with the scale's reported ``sd``.
+    ``omega_total`` is psych's (a one-factor EFA of the scale alone);
+    ``composite_reliability`` is semTools' ``compRelSEM`` from the CFA of all scales. The
+    notes also carry warnings on numbers that are given: Heywood cases (a standardised CFA
+    loading, an EFA loading or communality above 1) and a CFA on fewer than
+    ``MIN_CFA_RESPONDENTS`` (100) respondents or ``MIN_RESPONDENTS_PER_PARAMETER`` (5) per
+    free parameter (:mod:`engine.report_factors`).
     Definitions follow R: ``psych::alpha``, ``psych::omega``, ``psych::polychoric``,
     ``psych::KMO``, ``psych::cortest.bartlett``, ``psych::fa.parallel``, ``psych::fa``,
-    ``lavaan::cfa``, ``multilevel::ICC1``/``ICC2``/``rwg.j`` (see DESIGN.md).
+    ``lavaan::cfa``, ``semTools::compRelSEM``, ``multilevel::ICC1``/``ICC2``/``rwg.j``
+    (see DESIGN.md).
     """
     frame, specs, groups = _validate(data, scales, group, min_share)
     from engine.report_stages import (
@@ -162,6 +178,7 @@ def analyze(
                         notes,
                         corr,
                         ordinal.get(spec.id),
+                        scale_sd=report["scales"][spec.id]["sd"],
                     )
                 )
         if groups is not None:
@@ -178,6 +195,11 @@ def analyze(
             report["efa"] = efa_stage(keyed, specs, notes, corr)
         with stage("cfa"):
             report["cfa"] = cfa_stage(keyed, specs, notes)
+        composite = report["cfa"]["composite_reliability"]
+        for spec in specs:
+            report["scales"][spec.id]["composite_reliability"] = composite.get(spec.id)
+            reason = "single-item scale" if len(spec.items) < 2 else "no CFA fit (see cfa)"
+            notes.add(f"scales.{spec.id}.composite_reliability", reason)
         if len(specs) >= 2:
             with stage("omega"):
                 report["omega"] = omega_stage(keyed, specs, notes, corr)

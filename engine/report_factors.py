@@ -27,7 +27,21 @@ from engine.report_support import (
 if TYPE_CHECKING:
     from engine.report import ScaleSpec
 
-__all__ = ["cfa_stage", "correlations", "efa_stage", "omega_stage"]
+__all__ = [
+    "MIN_CFA_RESPONDENTS",
+    "MIN_RESPONDENTS_PER_PARAMETER",
+    "cfa_stage",
+    "correlations",
+    "efa_stage",
+    "omega_stage",
+]
+
+# Below these the CFA is reported with a warning: with fewer than 100 respondents (complete
+# on every item) ML estimates and fit indices are unstable and improper solutions common
+# (Boomsma, 1985; Kline, 2016), and fewer than 5 respondents per free parameter is below
+# Bentler & Chou's (1987) rule of thumb.
+MIN_CFA_RESPONDENTS = 100
+MIN_RESPONDENTS_PER_PARAMETER = 5
 
 
 def correlations(keyed: pd.DataFrame, notes: Notes) -> pd.DataFrame | None:
@@ -85,9 +99,36 @@ def efa_stage(
     n_factors = min(n_factors, len(usable) - 1)
     out["n_factors"] = n_factors
     fit = attempt(lambda: efa(data, n_factors, corr=corr), "efa.loadings", notes)
+    out["heywood"] = []
     if fit is not None:
         out["loadings"] = loadings_by_row(fit.loadings)
+        out["heywood"] = _efa_heywood(fit, notes)
     return out
+
+
+def _efa_heywood(fit: Any, notes: Notes) -> list[str]:
+    """Items with a loading or a communality above 1, each with a warning in `notes`."""
+    flagged = []
+    for item, row in fit.loadings.iterrows():
+        biggest = float(row.abs().max())
+        communality = float(fit.communalities[item])
+        if not (biggest > 1 or communality > 1):
+            continue
+        flagged.append(str(item))
+        if communality > 1:
+            text = (
+                f"loading {biggest:.3f} and communality {communality:.3f} above 1: a Heywood "
+                "case (negative uniqueness), the solution is improper (psych::fa warns of an "
+                "ultra-Heywood case); fewer factors or more respondents may help"
+            )
+        else:
+            text = (
+                f"loading {biggest:.3f} above 1 (communality {communality:.3f}): possible for "
+                "a pattern loading under strongly correlated factors, but check for a Heywood "
+                "case"
+            )
+        notes.warn(f"efa.loadings.{item}", text)
+    return flagged
 
 
 def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> dict[str, Any]:
@@ -96,6 +137,13 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     out: dict[str, Any] = dict.fromkeys((*keys, "loadings", "converged"))
     model = {s.id: list(s.items) for s in specs if len(s.items) >= 2}
     out["left_out"] = [s.id for s in specs if len(s.items) < 2]  # single-item scales
+    out.update(
+        n_free_parameters=None,
+        small_sample=None,
+        heywood=[],
+        negative_variances=[],
+        composite_reliability={},
+    )
     if not model or (len(model) == 1 and len(next(iter(model.values()))) < 3):
         notes.add("cfa", "needs a scale of at least three items, or two scales of two or more")
         return out
@@ -106,6 +154,11 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     out.update({key: getattr(res, key, None) for key in keys})
     out["rmsea_ci"] = list(res.rmsea_ci)
     out["converged"] = bool(getattr(res, "converged", True))
+    p = len(items)
+    out["n_free_parameters"] = n_free = p * (p + 1) // 2 - int(res.df)
+    out["composite_reliability"] = dict(getattr(res, "composite_reliability", {}))
+    if res.n > p:
+        out["small_sample"] = _warn_small_sample(res.n, len(keyed), n_free, notes)
     if not out["converged"] and res.n <= len(items):
         # engine.cfa fits nothing then: say why rather than "did not converge"
         notes.add(
@@ -126,11 +179,38 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
         for item, value in row.items():
             by_item.setdefault(item, {})[factor] = value
     out["loadings"] = {item: by_item[item] for item in items if item in by_item}
-    for factor in getattr(res, "negative_variances", ()):
+    for item, row in out["loadings"].items():
+        for factor, value in row.items():
+            if value is not None and abs(value) > 1:  # NaN compares False
+                out["heywood"].append(item)
+                notes.warn(
+                    f"cfa.loadings.{item}.{factor}",
+                    f"standardised loading {value:.3f} above 1: a Heywood case (negative "
+                    "residual variance), the solution is improper and its fit should not be "
+                    "trusted (lavaan warns likewise)",
+                )
+    out["negative_variances"] = list(getattr(res, "negative_variances", ()))
+    for factor in out["negative_variances"]:
         for item in model.get(factor, ()):
             reason = f"factor {factor} has a negative variance (Heywood case)"
             notes.add(f"cfa.loadings.{item}.{factor}", reason)
     return out
+
+
+def _warn_small_sample(n: int, n_all: int, n_free: int, notes: Notes) -> bool:
+    """Warn (and return True) when the CFA's listwise sample is below
+    :data:`MIN_CFA_RESPONDENTS` or :data:`MIN_RESPONDENTS_PER_PARAMETER` per free parameter."""
+    needed = max(MIN_CFA_RESPONDENTS, MIN_RESPONDENTS_PER_PARAMETER * n_free)
+    if n >= needed:
+        return False
+    notes.warn(
+        "cfa.n",
+        f"fitted on {n} of {n_all} respondents (those who answered every item of the model: "
+        f"listwise deletion, as lavaan), fewer than {needed} (at least "
+        f"{MIN_CFA_RESPONDENTS} respondents and {MIN_RESPONDENTS_PER_PARAMETER} per free "
+        f"parameter, {n_free} here): estimates and fit indices are unstable at this size",
+    )
+    return True
 
 
 def omega_stage(

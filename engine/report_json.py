@@ -15,14 +15,21 @@ __all__ = ["Notes", "sanitize"]
 class Notes:
     """Reasons for nulls: stages leave hints by path; :func:`sanitize` emits the hint of
     every null it meets (the longest hinted prefix of its path), so a note is written only
-    for a number that really is null, and every null gets one."""
+    for a number that really is null, and every null gets one. Warnings (:meth:`warn`) on
+    numbers that are given are always listed."""
 
     def __init__(self) -> None:
         self.hints: dict[str, str] = {}
         self.emitted: dict[str, str] = {}
+        self.warnings: dict[str, str] = {}
 
     def add(self, path: str, reason: str) -> None:
         self.hints.setdefault(path, reason)
+
+    def warn(self, path: str, text: str) -> None:
+        """A note on a number that is given but must be read with care (a Heywood case, a
+        small sample): always listed, after the reasons for nulls."""
+        self.warnings.setdefault(path, text)
 
     def explain(self, path: str) -> None:
         prefix = path
@@ -35,7 +42,8 @@ class Notes:
         self.emitted.setdefault(path, "not a finite number for these data")
 
     def as_list(self) -> list[str]:
-        return [f"{path}: {reason}" for path, reason in self.emitted.items()]
+        pairs = [*self.emitted.items(), *self.warnings.items()]
+        return [f"{path}: {text}" for path, text in pairs]
 
 
 def sanitize(value: Any, notes: Notes | None = None, path: str = "") -> Any:

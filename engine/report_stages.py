@@ -84,6 +84,7 @@ def describe_scale(spec: ScaleSpec, score: pd.Series, notes: Notes) -> dict[str,
         "n_items": len(spec.items),
         "reverse": [item for item in spec.items if item in spec.reverse],
         "range": [float(spec.low), float(spec.high)],
+        "range_inferred": bool(spec.range_inferred),
         "mean": float(valid.mean()) if valid.size else None,
         "sd": float(valid.std(ddof=1)) if valid.size >= 2 else None,
     }
@@ -129,9 +130,15 @@ def reliability_stage(
     notes: Notes,
     corr: pd.DataFrame | None = None,
     ordinal: Any = _NOT_GIVEN,
+    scale_sd: Any = _NOT_GIVEN,
 ) -> dict[str, Any]:
     """Alpha, its interval, item statistics, omega total and ordinal alpha of one scale;
-    `ordinal` is the scale's value from :func:`ordinal_stage` when computed there."""
+    `ordinal` is the scale's value from :func:`ordinal_stage` when computed there.
+
+    The standard error of measurement is ``scale_sd * sqrt(1 - alpha)`` with `scale_sd` the
+    SD the report gives for the scale (of the valid scale scores), so the two agree; without
+    it, the SD of the mean item score of everyone who answered an item. A `scale_sd` of
+    None (fewer than two valid scale scores) gives no SEM."""
     base = f"scales.{spec.id}"
     out: dict[str, Any] = dict.fromkeys(_RELIABILITY_KEYS)
     out["items"] = {
@@ -188,6 +195,12 @@ def reliability_stage(
             std_alpha=res.std_alpha,
             sem=getattr(res, "sem", None),
         )
+        if scale_sd is None:
+            out["sem"] = None
+            notes.add(f"{base}.sem", "fewer than two valid scale scores: no scale SD")
+        elif scale_sd is not _NOT_GIVEN:
+            standard_error = lazy("engine.reliability", "standard_error_of_measurement")
+            out["sem"] = attempt(lambda: standard_error(scale_sd, res.alpha), f"{base}.sem", notes)
         table = res.items
         for item in spec.items:
             row = out["items"][item]

@@ -74,6 +74,16 @@ def summary_lines(report: Mapping[str, Any], group: str | None = None) -> list[s
         lines.append(
             f"Groups{name}: {g['n_groups']}; respondents without a group: {g['n_missing']}"
         )
+    inferred = [
+        f"{scale_id} {_bound(s['range'][0])}-{_bound(s['range'][1])}"
+        for scale_id, s in report["scales"].items()
+        if s.get("range_inferred")
+    ]
+    if inferred:
+        lines.append(
+            "Response ranges inferred from the lowest and highest answer (none was given; "
+            "they set reverse keying and rwg(j)): " + "; ".join(inferred)
+        )
     efa = report["efa"]
     b = efa["bartlett"]
     lines.append(
@@ -82,11 +92,30 @@ def summary_lines(report: Mapping[str, Any], group: str | None = None) -> list[s
         f"factor(s); EFA (minres, oblimin) with {fmt(efa['n_factors'])} factor(s)"
     )
     cfa = report["cfa"]
+    used = f"N = {fmt(cfa['n'])} of {report['n']} respondents, those who answered every item"
+    if cfa.get("n_free_parameters") is not None:
+        used += f"; {cfa['n_free_parameters']} free parameters"
+    if cfa.get("small_sample"):
+        used += "; small sample, read with care (see notes)"
     lines.append(
-        f"CFA (ML, N = {fmt(cfa['n'])}): chi2({fmt(cfa['df'])}) = {fmt(cfa['chisq'])}, "
+        f"CFA (ML, {used}): chi2({fmt(cfa['df'])}) = {fmt(cfa['chisq'])}, "
         f"{p_clause(cfa['p'])}; CFI {fmt(cfa['cfi'])}; TLI {fmt(cfa['tli'])}; "
         f"RMSEA {fmt(cfa['rmsea'])} 90% CI {fmt_ci(cfa['rmsea_ci'])}; SRMR {fmt(cfa['srmr'])}"
     )
+    for key, what in (
+        ("cfa", "Heywood case in the CFA: standardised loading above 1 for "),
+        ("efa", "Heywood case in the EFA: a loading or communality above 1 for "),
+    ):
+        if report[key].get("heywood"):
+            lines.append(
+                what + ", ".join(report[key]["heywood"]) + " (an improper solution; see notes)"
+            )
+    if cfa.get("negative_variances"):
+        lines.append(
+            "Heywood case in the CFA: negative variance of factor(s) "
+            + ", ".join(cfa["negative_variances"])
+            + " (an improper solution; their loadings are not given)"
+        )
     if "omega" in report:
         om = report["omega"]
         lines.append(
@@ -156,7 +185,7 @@ def _fit_table(report: Mapping[str, Any]) -> Table:
 
 def _scales_table(report: Mapping[str, Any]) -> Table:
     headers = ("scale", "items", "n", "mean", "sd", "alpha", "95% CI", "std alpha",
-               "SEM", "omega total", "ordinal alpha")  # fmt: skip
+               "SEM", "omega total", "CFA rel", "ordinal alpha")  # fmt: skip
     rows = tuple(
         (
             scale_id,
@@ -169,12 +198,20 @@ def _scales_table(report: Mapping[str, Any]) -> Table:
             fmt(s["std_alpha"]),
             fmt(s.get("sem")),
             fmt(s["omega_total"]),
+            fmt(s.get("composite_reliability")),
             fmt(s["ordinal_alpha"]),
         )
         for scale_id, s in report["scales"].items()
     )
     numeric = (False, *([True] * (len(headers) - 1)))
-    return Table("scales", "Scales: scores and reliability", headers, rows, numeric)
+    caption = (
+        "95% CI: Feldt, on the respondents who answered an item of the scale; "
+        "SEM = sd x sqrt(1 - alpha), sd of the scale scores shown; "
+        "omega total: psych::omega, a one-factor EFA of the scale alone; "
+        "CFA rel: composite reliability (semTools::compRelSEM) from the CFA of all scales "
+        "together, on its complete cases"
+    )
+    return Table("scales", "Scales: scores and reliability", headers, rows, numeric, caption)
 
 
 def _aggregation_table(report: Mapping[str, Any]) -> Table:
@@ -212,6 +249,8 @@ def _items_table(scale_id: str, scale: Mapping[str, Any]) -> Table:
     )
     low, high = scale.get("range", (None, None))
     caption = f"response range {_bound(low)}-{_bound(high)}"
+    if scale.get("range_inferred"):
+        caption += ", inferred from the lowest and highest answer (not given)"
     if reverse:
         caption += "; '-' marks a reverse-keyed item (statistics after reversing)"
     return Table(

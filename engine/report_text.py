@@ -60,5 +60,5 @@ def _table(table: Table) -> list[str]:
     lines.append("  ".join("-" * w for w in widths))
     lines += [line(row) for row in table.rows]
     if table.caption:
-        lines.append(f"({table.caption})")
+        lines += textwrap.wrap(f"({table.caption})", width=99, subsequent_indent=" ")
     return lines

@@ -253,14 +253,15 @@ def test_out_writes_json_file(tmp_path, ours):
 
 def test_semicolon_bom_and_decimal_comma(tmp_path):
     path = tmp_path / "answers.csv"
-    rows = ["team;q1;q2;q3", "a;1;2;2", "a;2;3;3", "b;4;4,5;5", "b;5;5;4", "c;3;;3", "c;2;2;1"]
+    rows = ["team;q1;q2;q3", "a;1;2;2", "a;2;3;3", "b;4;4,5;5", "b;5;5;4", "c;3;;3", "c;2;1;1"]
     path.write_bytes(("\ufeff" + "\n".join(rows) + "\n").encode("utf-8"))
     result = run([str(path), "--scale", "s=q1,q2,q3", "--group", "team", "--format", "json"])
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["n"] == 6
-    assert report["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx((2 + 3 + 4.5 + 5 + 2) / 5)
+    assert report["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx((2 + 3 + 4.5 + 5 + 1) / 5)
     assert report["scales"]["s"]["range"] == [1.0, 5.0]  # observed, no --range
+    assert report["scales"]["s"]["range_inferred"] is True
     assert report["group"]["n_groups"] == 3
     assert json.loads(json.dumps(report, allow_nan=False)) == report
 
@@ -268,7 +269,8 @@ def test_semicolon_bom_and_decimal_comma(tmp_path):
 def test_na_is_missing_like_an_empty_cell(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("q1,q2,q3\n1,NA,2\n2,3,\n4,4,5\n5,5,4\n", encoding="utf-8")
-    report = json.loads(run([str(path), "--scale", "s=q1,q2,q3", "--format", "json"]).stdout)
+    args = [str(path), "--scale", "s=q1,q2,q3", "--range", "1-5", "--format", "json"]
+    report = json.loads(run(args).stdout)
     assert report["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx(4.0)
     assert report["scales"]["s"]["items"]["q3"]["mean"] == pytest.approx(11 / 3)
 
@@ -279,7 +281,9 @@ def test_delimiter_at_the_end_of_every_row_shifts_no_column(tmp_path, end):
     its right; an empty last field is no answer beyond the header."""
     rows = ["q1,q2,q3", "1,2,3", "2,3,4", "3,3,3", "5,4,4"]
     path = _csv(tmp_path, rows[0] + "\n" + "".join(r + end + "\n" for r in rows[1:]))
-    report = json.loads(run([path, "--scale", "s=q1,q3", "--format", "json"]).stdout)
+    report = json.loads(
+        run([path, "--scale", "s=q1,q3", "--range", "1-5", "--format", "json"]).stdout
+    )
     items = report["scales"]["s"]["items"]
     assert items["q1"]["mean"] == pytest.approx(11 / 4)
     assert items["q3"]["mean"] == pytest.approx(14 / 4)
@@ -287,13 +291,15 @@ def test_delimiter_at_the_end_of_every_row_shifts_no_column(tmp_path, end):
 
 def test_range_sets_reverse_keying(tmp_path):
     path = tmp_path / "a.csv"
-    path.write_text("q1,q2,q3\n1,5,1\n2,4,2\n3,3,4\n4,2,4\n", encoding="utf-8")
+    path.write_text("q1,q2,q3\n1,5,1\n2,4,2\n3,3,5\n5,1,4\n", encoding="utf-8")
     observed = json.loads(run([str(path), "--scale", "s=q1,-q2,q3", "--format", "json"]).stdout)
     widened = json.loads(
         run([str(path), "--scale", "s=q1,-q2,q3", "--range", "1-7", "--format", "json"]).stdout
     )
-    assert observed["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx(1 + 5 - 3.5)
-    assert widened["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx(1 + 7 - 3.5)
+    assert observed["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx(1 + 5 - 3.25)
+    assert widened["scales"]["s"]["items"]["q2"]["mean"] == pytest.approx(1 + 7 - 3.25)
+    assert observed["scales"]["s"]["range_inferred"] is True
+    assert widened["scales"]["s"]["range_inferred"] is False
 
 
 # -- instruments ---------------------------------------------------------------------------
@@ -436,7 +442,10 @@ GOOD = "team,q1,q2,q3\na,1,2,3\na,2,2,3\nb,4,5,4\nb,5,4,4\n"
             "every answer is 3",
         ),
         (
-            lambda d: [_csv(d, GOOD), "--scale", "s=q1,q2", "--out", str(d / "no" / "x.txt")],
+            lambda d: [
+                *(_csv(d, GOOD), "--scale", "s=q1,q2", "--range", "1-5"),
+                *("--out", str(d / "no" / "x.txt")),
+            ],
             "cannot write",
         ),
     ],

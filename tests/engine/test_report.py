@@ -361,7 +361,8 @@ def test_text_renderer_shows_every_scale_number(report):
             shown = "-" + item if item in scale["reverse"] else item
             line = next(ln for ln in text.splitlines() if ln.startswith(shown + " "))
             assert all(f"{stats[k]:.3f}" in line for k in ITEM_KEYS)
-    assert f"chi2({report['cfa']['df']}) = {report['cfa']['chisq']:.3f}" in text
+    words = " ".join(text.split())  # the summary lines wrap
+    assert f"chi2({report['cfa']['df']}) = {report['cfa']['chisq']:.3f}" in words
     assert "Groups (team): 12" in text
 
 
@@ -472,3 +473,13 @@ def test_heywood_case_gives_null_cfa_loadings_with_a_reason():
     assert out["loadings"]["a1"]["A"] is not None
     assert "cfa.loadings.b1.B: factor B has a negative variance (Heywood case)" in notes.as_list()
     assert not any("numerical problem" in note for note in notes.as_list())
+    assert out["negative_variances"] == ["B"]
+    from engine.report_tables import summary_lines
+
+    report = {"n": 300, "min_share": 2 / 3, "scales": {}, "cfa": out}
+    report["efa"] = {"bartlett": dict.fromkeys(("chisq", "df", "p"))}
+    report["efa"].update(dict.fromkeys(("kmo", "parallel_n_factors", "n_factors")))
+    assert any(
+        line.startswith("Heywood case in the CFA: negative variance of factor(s) B")
+        for line in summary_lines(report)
+    )

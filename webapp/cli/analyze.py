@@ -16,6 +16,7 @@ import click
 
 from webapp.cli.analyze_input import (
     AnalyzeError,
+    check_finite,
     check_items,
     check_ranges,
     fail,
@@ -63,7 +64,8 @@ class _OneLineCommand(click.Command):
     "--range",
     "range_text",
     metavar="LO-HI",
-    help="Response range for --scale (reverse keying, rwg(j)); default: observed min-max.",
+    help="Response range for --scale (reverse keying, rwg(j)); default: the lowest and "
+    "highest answer, when every item of the scale spans it and it is not below 0.",
 )
 @click.option(
     "--format",
@@ -126,14 +128,15 @@ def analyze(
     frame = load_csv(data, items, group)
     if len(frame) < 3:
         fail(f"{data}: {len(frame)} respondent(s); at least 3 are needed")
-    if specs is None:
-        specs = inline_specs(parsed, frame, value_range)
-    check_ranges(data, frame, specs)
+    check_finite(data, frame, items)
     groups = None
     if group is not None:
         groups = frame[group]
         if groups.nunique(dropna=True) < 2:
             fail(f"--group {group!r}: the column holds fewer than two groups")
+    if specs is None:
+        specs = inline_specs(parsed, frame, value_range)
+    check_ranges(data, frame, specs)
 
     from engine.report import analyze as run
 

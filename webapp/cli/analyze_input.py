@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnalyzeError",
+    "check_finite",
     "check_items",
     "check_ranges",
     "fail",
@@ -267,7 +268,13 @@ def inline_specs(
     frame: pd.DataFrame,
     value_range: tuple[float, float] | None,
 ) -> list[ScaleSpec]:
-    """Scales from ``--scale``: range from ``--range``, else the observed min/max."""
+    """Scales from ``--scale``: range from ``--range``, else inferred from the answers.
+
+    An inferred range is the observed lowest and highest answer of the scale's items. It is
+    refused (give ``--range``) when the items do not span the same range, since one
+    mistyped or never-chosen answer would then silently set the reverse keying and rwg(j)'s
+    null, and when it reaches below 0 (a mistyped minus sign).
+    """
     import numpy as np
 
     from engine.report import ScaleSpec
@@ -275,19 +282,53 @@ def inline_specs(
     specs = []
     for name, items, reverse in scales:
         if value_range is not None:
-            low, high = value_range
-        else:
-            values = frame[items].to_numpy()
-            if np.isnan(values).all():
-                fail(f"--scale {name}: no answers at all in its items")
-            low, high = float(np.nanmin(values)), float(np.nanmax(values))
-            if not low < high:
-                fail(
-                    f"--scale {name}: every answer is {low:g}; give the response range with"
-                    " --range"
-                )
-        specs.append(ScaleSpec(name, tuple(items), frozenset(reverse), low, high))
+            specs.append(ScaleSpec(name, tuple(items), frozenset(reverse), *value_range))
+            continue
+        values = frame[items].to_numpy()
+        if np.isnan(values).all():
+            fail(f"--scale {name}: no answers at all in its items")
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        if not low < high:
+            fail(f"--scale {name}: every answer is {low:g}; give the response range with --range")
+        if low < 0:
+            fail(
+                f"--scale {name}: the answers reach {low:g}, below 0, so the response range"
+                " cannot be inferred from them; give it with --range LO-HI"
+            )
+        spans = {}
+        for item, column in zip(items, values.T, strict=True):
+            answered = column[~np.isnan(column)]
+            spans[item] = (answered.min(), answered.max()) if answered.size else None
+        differ = [item for item in items if spans[item] not in (None, (low, high))]
+        if differ:
+            item = differ[0]
+            lo, hi = spans[item]
+            fail(
+                f"--scale {name}: the answers span {low:g}-{high:g} but {item!r} only "
+                f"{lo:g}-{hi:g}, so the response range cannot be inferred from them; give it "
+                "with --range LO-HI"
+            )
+        specs.append(
+            ScaleSpec(name, tuple(items), frozenset(reverse), low, high, range_inferred=True)
+        )
     return specs
+
+
+def check_finite(path: Path, frame: pd.DataFrame, items: Sequence[str]) -> None:
+    """Every answer must be a finite number: name the first infinite one (``inf``,
+    ``-inf``, ``Infinity``, ``1e999``) by column and row (the header is row 1). A ``nan``
+    written in a cell is refused when reading (:func:`load_csv`) as a non-numeric answer."""
+    import numpy as np
+
+    values = frame[list(items)].to_numpy(dtype=float)
+    infinite = np.isinf(values)
+    if not infinite.any():
+        return
+    row, col = np.unravel_index(int(np.argmax(infinite)), infinite.shape)  # first by row
+    fail(
+        f"{path}: column {items[col]!r} has the non-finite answer {values[row, col]:g} in row "
+        f"{row + 2}; an answer must be a finite number (an empty cell or NA is a missing answer)"
+    )
 
 
 def check_ranges(path: Path, frame: pd.DataFrame, specs: Sequence[ScaleSpec]) -> None:
