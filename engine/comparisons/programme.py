@@ -162,44 +162,49 @@ def programme_effect(
     """
     from scipy import stats
 
-    frame = _validate(score, unit, wave, treated, before, after, k, confidence)
-    present = frame["unit"].unique()
-    valid = frame[np.isfinite(frame["score"].to_numpy())]
-    counts = valid.groupby(["unit", "post"]).size().unstack(fill_value=0)
-    counts = counts.reindex(columns=[0, 1], fill_value=0)
-    kept = counts.index[(counts[0] >= k) & (counts[1] >= k)]
-    data = valid[valid["unit"].isin(kept)]
-    arm = data.groupby("unit")["treated"].first()
-    n_treated, n_control = int(arm.sum()), int((~arm).sum())
+    values, names, codes, post, treated = _validate(
+        score, unit, wave, treated, before, after, k, confidence
+    )
+    valid = np.isfinite(values)
+    counts = np.bincount(codes[valid] * 2 + post[valid], minlength=2 * len(names))
+    counts = counts.reshape(len(names), 2)
+    kept = (counts >= k).all(axis=1)
+    arm = np.zeros(len(names), dtype=bool)
+    arm[codes[treated]] = True
+    n_treated, n_control = int((arm & kept).sum()), int((~arm & kept).sum())
     if n_treated < MIN_UNITS or n_control < MIN_UNITS:
         raise ValueError(
             f"{n_treated} programme unit(s) and {n_control} other unit(s) have at least k = {k}"
             f" responses in both waves; at least {MIN_UNITS} of each are needed"
         )
-    codes, names = pd.factorize(data["unit"], sort=True)
-    y = data["score"].to_numpy(dtype=float)
-    post = data["post"].to_numpy(dtype=float)
-    prog = data["treated"].to_numpy(dtype=float)
-    did = cr2_within(np.column_stack([prog * post, post]), y, codes, column=0)
+    rows = valid & kept[codes]
+    renumber = np.cumsum(kept) - 1
+    group = renumber[codes[rows]]
+    y = values[rows]
+    after_ = post[rows].astype(float)
+    prog = treated[rows].astype(float)
+    did = cr2_within(np.column_stack([prog * after_, after_]), y, group, column=0)
     if not did.se > 0:
         raise ValueError("the scores do not vary within units: the effect has no standard error")
     t_stat = did.estimate / did.se
     p = float(2 * stats.t.sf(abs(t_stat), did.df))
     half = float(stats.t.ppf(0.5 + confidence / 2, did.df)) * did.se
     mixed = random_intercept_reml(
-        np.column_stack([np.ones_like(y), prog, post, prog * post]), y, codes
+        np.column_stack([np.ones_like(y), prog, after_, prog * after_]), y, group
     )
-    grouped = data.groupby(["unit", "post"])["score"].agg(["mean", "size"])
+    cell = group * 2 + post[rows]
+    sums = np.bincount(cell, weights=y, minlength=2 * int(kept.sum())).reshape(-1, 2)
+    sizes = counts[kept]
     means = tuple(
         UnitMeans(
-            unit=str(name),
-            treated=bool(arm[name]),
-            before=float(grouped.loc[(name, 0), "mean"]),
-            after=float(grouped.loc[(name, 1), "mean"]),
-            n_before=int(grouped.loc[(name, 0), "size"]),
-            n_after=int(grouped.loc[(name, 1), "size"]),
+            str(name),
+            bool(flag),
+            float(total[0] / n[0]),
+            float(total[1] / n[1]),
+            int(n[0]),
+            int(n[1]),
         )
-        for name in names
+        for name, flag, total, n in zip(names[kept], arm[kept], sums, sizes, strict=True)
     )
     return ProgrammeEffect(
         estimate=did.estimate,
@@ -208,10 +213,10 @@ def programme_effect(
         p=p,
         ci=(did.estimate - half, did.estimate + half),
         confidence=confidence,
-        n=len(data),
+        n=int(rows.sum()),
         units_treated=n_treated,
         units_control=n_control,
-        units_left_out=int(len(present) - len(kept)),
+        units_left_out=int((~kept).sum()),
         mixed_estimate=float(mixed.coef[3]),
         mixed_se=float(mixed.se[3]),
         unit_means=means,
@@ -227,7 +232,9 @@ def _validate(
     after: str,
     k: int,
     confidence: float,
-) -> pd.DataFrame:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Arrays of the responses in the two waves: scores, the sorted unit names, unit
+    codes, post (0/1) and treated."""
     if before == after:
         raise ValueError(f"before and after are the same wave ({before!r})")
     if not isinstance(k, int | np.integer) or k < 3:
@@ -248,26 +255,22 @@ def _validate(
         raise ValueError("unit and wave must not be missing")
     if columns["treated"].dtype != bool:
         raise ValueError("treated must be boolean (True for a programme unit)")
-    frame = pd.DataFrame(
-        {
-            "score": values,
-            "unit": columns["unit"].astype(str),
-            "wave": columns["wave"].astype(str),
-            "treated": columns["treated"],
-        }
-    )
-    frame = frame[frame["wave"].isin([str(before), str(after)])]
+    waves = columns["wave"].astype(str)
+    inside = (waves == str(before)) | (waves == str(after))
     for label in (before, after):
-        if not (frame["wave"] == str(label)).any():
+        if not (waves == str(label)).any():
             raise ValueError(f"wave {label!r} has no responses")
-    mixed = frame.groupby("unit")["treated"].nunique()
-    if (mixed > 1).any():
+    names, codes = np.unique(columns["unit"][inside].astype(str), return_inverse=True)
+    marked = columns["treated"][inside]
+    share = np.bincount(codes, weights=marked) / np.bincount(codes)
+    split = (share > 0) & (share < 1)
+    if split.any():
         raise ValueError(
-            f"unit {mixed.index[int(np.argmax(mixed.to_numpy() > 1))]!r} is marked both as a"
-            " programme unit and as not; the programme is a property of the unit"
+            f"unit {names[int(np.argmax(split))]!r} is marked both as a programme unit and as"
+            " not; the programme is a property of the unit"
         )
-    frame["post"] = (frame["wave"] == str(after)).astype(int)
-    return frame
+    post = (waves[inside] == str(after)).astype(int)
+    return values[inside], names, codes, post, marked
 
 
 def compare_programme(
