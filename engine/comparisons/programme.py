@@ -266,7 +266,7 @@ def _validate(
     split = (share > 0) & (share < 1)
     if split.any():
         raise ValueError(
-            f"unit {names[int(np.argmax(split))]!r} is marked both as a programme unit and as"
+            f"unit {str(names[int(np.argmax(split))])!r} is marked both as a programme unit and as"
             " not; the programme is a property of the unit"
         )
     post = (waves[inside] == str(after)).astype(int)
@@ -306,9 +306,17 @@ def compare_programme(
         "notes": [...]}``; a scale whose effect cannot be estimated is ``None`` with the
         reason in ``notes``. No count of responses outside the model is given: beside a
         scale's ``n`` it would give a left-out unit's count (below k) by subtraction.
+
+    Raises
+    ------
+    ValueError
+        A problem of the design rather than of one scale (as :func:`programme_effect`:
+        waves, a unit marked both ways, `k`, lengths).
     """
     from engine.scoring import score_scale
 
+    # The design (waves, arms, k) is checked once: its errors are the caller's, not a scale's.
+    _validate(np.zeros(len(items)), unit, wave, treated, before, after, k, confidence)
     scales: dict[str, Any] = {}
     notes: list[str] = []
     in_waves = np.isin(np.asarray(wave).astype(str), [str(before), str(after)])

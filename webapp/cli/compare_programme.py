@@ -152,6 +152,7 @@ def programme(
     # load_csv reads one text column beside the items: the other two are read on their own.
     waves = load_csv(data, [], wave_column)[wave_column]
     marks = load_csv(data, [], treated_column)[treated_column]
+    _check_finite(data, frame, items)
     if specs is None:
         specs = inline_specs(parsed, frame, value_range)
     check_ranges(data, frame, specs)
@@ -188,6 +189,20 @@ def programme(
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(f"--out {out}: cannot write ({exc.strerror or exc})")
+
+
+def _check_finite(data: Path, frame: pd.DataFrame, items: list[str]) -> None:
+    """An infinite answer (``inf``, ``1e999``) is bad input, with or without ``--range``."""
+    import numpy as np
+
+    values = frame[items].to_numpy()
+    infinite = np.isinf(values)
+    if infinite.any():
+        row, col = np.argwhere(infinite)[0]
+        fail(
+            f"{data}: column {items[col]!r} has the non-finite answer {values[row, col]!r} "
+            f"in row {row + 2}"
+        )
 
 
 def _treated(marks: pd.Series, column: str, labelled: Any) -> Any:

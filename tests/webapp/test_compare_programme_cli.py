@@ -1,0 +1,169 @@
+"""`samen compare programme` end to end: R's numbers through the CLI, the formats, bad input.
+
+The command is standalone (the ``samen compare`` group attaches it); these tests attach it
+to a throwaway click group. Reference: ``tests/reference/compare_programme.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from webapp.cli.compare_programme import programme
+
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
+REF = json.loads((REFERENCE_DIR / "compare_programme.json").read_text(encoding="utf-8"))
+DATA = REFERENCE_DIR / "data" / "compare_programme.csv"
+SCALES = ["--scale", "belonging=bel1,bel2,bel3,-bel4", "--scale", "safety=saf1,saf2,saf3"]
+DESIGN = ["--unit-column", "team", "--wave-column", "round", "--treated-column", "programme"]
+LEFT_OUT = ("T20", "T21", "T22")
+
+
+@click.group()
+def _group() -> None:
+    """Throwaway group standing in for `samen compare`."""
+
+
+_group.add_command(programme)
+
+
+def _run(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(_group, ["programme", *args])
+
+
+@pytest.mark.parametrize("waves", [["--from", "2025-2", "--to", "2026-2"], []])
+def test_json_equals_r(waves: list[str]) -> None:
+    """With --from/--to, and without them (the column holds two waves, in sorted order)."""
+    result = _run(str(DATA), *DESIGN, *SCALES, "--range", "1-5", *waves, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["design"]["before"] == "2025-2" and report["design"]["after"] == "2026-2"
+    assert report["design"]["k"] == 5
+    for scale, ref in REF["scales"].items():
+        got = report["scales"][scale]
+        assert got["estimate"] == pytest.approx(ref["estimate"], rel=1e-6)
+        assert got["se"] == pytest.approx(ref["se"], abs=1e-4)
+        assert got["df"] == pytest.approx(ref["df"], abs=1e-3)
+        assert got["ci"] == pytest.approx(ref["ci"], abs=1e-4)
+        assert got["p"] == pytest.approx(ref["p"], abs=1e-4)
+        assert got["units"] == ref["units"]
+        assert got["n"] == ref["n"]
+        assert got["mixed"]["estimate"] == pytest.approx(ref["mixed"]["estimate"], rel=1e-6)
+        assert got["mixed"]["se"] == pytest.approx(ref["mixed"]["se"], abs=1e-4)
+    assert any("3 unit(s) left out" in note for note in report["notes"])
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "html"])
+def test_left_out_units_never_appear(fmt: str) -> None:
+    """An analyst reading any format learns that 3 units were left out, not which, nor how
+    many responses they held."""
+    result = _run(str(DATA), *DESIGN, *SCALES, "--range", "1-5", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    for unit in LEFT_OUT:
+        assert unit not in result.stdout
+    assert "T19" in result.stdout  # a unit at k in both waves is shown
+
+
+def test_text_and_html_say_it_in_words(tmp_path: Path) -> None:
+    text = _run(str(DATA), *DESIGN, *SCALES, "--range", "1-5")
+    assert text.exit_code == 0, text.stderr
+    assert "The programme units rose 0.50 more than the other units (95% CI 0.23 to 0.76)" in (
+        text.stdout
+    )
+    assert "Not distinguishable from no programme effect" in text.stdout
+    out = tmp_path / "programme.html"
+    html = _run(
+        str(DATA), *DESIGN, *SCALES, "--range", "1-5", "--format", "html", "--out", str(out)
+    )
+    assert html.exit_code == 0 and html.stdout == ""
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "</html>" in page
+    assert "http" not in page  # self-contained
+    assert '<p class="marked">The programme units rose' in page
+
+
+def test_too_few_units_gives_null_and_a_note() -> None:
+    result = _run(str(DATA), *DESIGN, *SCALES, "--range", "1-5", "--k", "40", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["scales"] == {"belonging": None, "safety": None}
+    assert all("at least 2 of each are needed" in note for note in report["notes"])
+
+
+def _csv(tmp_path: Path, rows: list[str], name: str = "d.csv") -> str:
+    path = tmp_path / name
+    path.write_text("\n".join(["unit,wave,t,q1,q2", *rows]) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def _rows(**changes: str) -> list[str]:
+    """4 units x 2 waves x 5 responses; `changes` replaces whole rows by index."""
+    rows = []
+    for unit, mark in (("a", "1"), ("b", "1"), ("c", "0"), ("d", "0")):
+        for wave in ("w1", "w2"):
+            rows += [f"{unit},{wave},{mark},{1 + i % 5},{1 + (i * 2) % 5}" for i in range(5)]
+    for index, row in changes.items():
+        rows[int(index[1:])] = row
+    return rows
+
+
+SMALL = ["--unit-column", "unit", "--wave-column", "wave", "--treated-column", "t"]
+Q = ["--scale", "s=q1,q2"]
+
+
+def test_small_file_runs(tmp_path: Path) -> None:
+    result = _run(_csv(tmp_path, _rows()), *SMALL, *Q, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["scales"]["s"]["units"] == {"treated": 2, "control": 2}
+
+
+@pytest.mark.parametrize(
+    ("rows", "args", "expected"),
+    [
+        (_rows(r3="a,w1,,1,2"), [], "--treated-column 't' is empty in row 5"),
+        (_rows(r3="a,w1,maybe,1,2"), [], "has 'maybe' in row 5"),
+        (_rows(r3="a,w1,0,1,2"), [], "unit 'a' is marked both as a programme unit and as not"),
+        (_rows(r3="a,w3,1,1,2"), [], "holds 3 wave(s); name the two to compare"),
+        (_rows(), ["--from", "w1"], "give both --from and --to"),
+        (_rows(), ["--from", "w1", "--to", "w9"], "--to 'w9': no such wave in 'wave'"),
+        (_rows(), ["--from", "w1", "--to", "w1"], "the same wave"),
+        (_rows(), ["--k", "2"], "never below 3"),
+        (_rows(), ["--min-share", "0"], "--min-share"),
+        (_rows(r3="a,w1,1,1,x"), [], "column 'q2' has a non-numeric answer 'x' in row 5"),
+        (_rows(r3="a,w1,1,1,inf"), [], "row 5"),
+        (_rows(), ["--range", "1-4"], "outside the response range 1-4"),
+        (_rows(), ["--format", "pdf"], "pdf"),
+        (_rows(), ["--instrument", "belonging"], "give either --instrument or --scale"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path: Path, rows, args, expected: str) -> None:
+    result = _run(_csv(tmp_path, rows), *SMALL, *Q, *args)
+    assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--unit-column", "unit", "--wave-column", "unit", "--treated-column", "t"], "three"),
+        (
+            ["--unit-column", "q1", "--wave-column", "wave", "--treated-column", "t"],
+            "also an item",
+        ),
+        (["--unit-column", "team", "--wave-column", "wave", "--treated-column", "t"], "no column"),
+        (["--wave-column", "wave", "--treated-column", "t"], "--unit-column"),
+    ],
+)
+def test_bad_columns_exit_2_with_one_line(tmp_path: Path, args, expected: str) -> None:
+    result = _run(_csv(tmp_path, _rows()), *args, *Q)
+    assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
