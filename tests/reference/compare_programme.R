@@ -16,8 +16,11 @@
 #   clubSandwich::conf_int(fit, vcov = "CR2", cluster = unit, test = "Satterthwaite")
 #   lme4::lmer(score ~ programme * post + (1 | unit), REML = TRUE)  second opinion
 #
+# A public data set as well: clubSandwich's AchievementAwardsRCT (see below).
+#
 # Writes, next to this script:
 #   data/compare_programme.csv     what `samen compare programme` reads
+#   data/compare_programme_awards.csv
 #   compare_programme.json         the R numbers
 #
 # Run from the repository root:  Rscript tests/reference/compare_programme.R
@@ -82,17 +85,19 @@ scale_score <- function(m) {
 scales <- list(belonging = list(items = c("bel1", "bel2", "bel3", "bel4"), reverse = "bel4"),
                safety = list(items = c("saf1", "saf2", "saf3"), reverse = character(0)))
 
-reference <- function(name, spec) {
-  m <- raw[, spec$items]
-  for (r in spec$reverse) m[[r]] <- 6 - m[[r]]
-  d <- data.frame(unit = raw$team, wave = raw$round, programme = raw$programme,
-                  score = scale_score(m))
+reference <- function(raw, spec, unit_col, wave_col, treated_col, before, after, low, high) {
+  m <- raw[, spec$items, drop = FALSE]
+  for (r in spec$reverse) m[[r]] <- low + high - m[[r]]
+  d <- data.frame(unit = as.character(raw[[unit_col]]), wave = as.character(raw[[wave_col]]),
+                  programme = raw[[treated_col]], score = scale_score(m))
+  d <- d[d$wave %in% c(before, after), ]
+  present <- unique(d$unit)
   d <- d[!is.na(d$score), ]
-  d$post <- as.integer(d$wave == "2026-2")
-  counts <- table(factor(d$unit, levels = units), factor(d$post, levels = 0:1))
+  d$post <- as.integer(d$wave == after)
+  counts <- table(factor(d$unit, levels = present), factor(d$post, levels = 0:1))
   kept <- rownames(counts)[counts[, "0"] >= k & counts[, "1"] >= k]
-  present <- unique(raw$team)
   d <- d[d$unit %in% kept, ]
+  arm <- tapply(d$programme, d$unit, function(x) x[1])
   d$did <- d$programme * d$post
   fit <- lm(score ~ did + factor(unit) + factor(wave), data = d)
   ct <- coef_test(fit, vcov = "CR2", cluster = d$unit, test = "Satterthwaite")
@@ -101,16 +106,16 @@ reference <- function(name, spec) {
   means <- aggregate(score ~ unit + post, data = d, FUN = mean)
   ns <- aggregate(score ~ unit + post, data = d, FUN = length)
   unit_means <- lapply(sort(kept), function(u) list(
-    unit = u, treated = treated[[u]] == 1,
+    unit = u, treated = arm[[u]] == 1,
     before = means$score[means$unit == u & means$post == 0],
     after = means$score[means$unit == u & means$post == 1],
     n_before = ns$score[ns$unit == u & ns$post == 0],
     n_after = ns$score[ns$unit == u & ns$post == 1]))
-  list(scale = name, items = I(spec$items), reverse = I(spec$reverse),
+  list(items = I(spec$items), reverse = I(spec$reverse),
        estimate = ct["did", "beta"], se = ct["did", "SE"], t = ct["did", "tstat"],
        df = ct["did", "df_Satt"], p = ct["did", "p_Satt"],
        ci = c(ci["did", "CI_L"], ci["did", "CI_U"]), n = nrow(d),
-       units = list(treated = sum(treated[kept] == 1), control = sum(treated[kept] == 0)),
+       units = list(treated = sum(arm == 1), control = sum(arm == 0)),
        units_left_out = length(setdiff(present, kept)),
        mixed = list(estimate = unname(fixef(mixed)["programme:post"]),
                     se = unname(sqrt(diag(as.matrix(vcov(mixed))))[4]),
@@ -119,8 +124,29 @@ reference <- function(name, spec) {
        unit_means = unit_means)
 }
 
-results <- lapply(names(scales), function(s) reference(s, scales[[s]]))
-names(results) <- names(scales)
+results <- lapply(scales, reference, raw = raw, unit_col = "team", wave_col = "round",
+                  treated_col = "programme", before = "2025-2", after = "2026-2", low = 1, high = 5)
+
+# -- a public data set: the Achievement Awards RCT (Angrist & Lavy 2009, in clubSandwich) ----
+# 40 Israeli high schools, awards for passing the Bagrut offered in 2001 to the students of
+# the treated schools; students of 1999-2002. Compared here: 2000 (before) and 2001 (after),
+# with Bagrut_status (0/1) as a one-item "scale" and the three achievement indicators
+# (achv_math, achv_english, achv_hebrew; 0/1) as a second, on the range 0-1.
+data(AchievementAwardsRCT, package = "clubSandwich")
+awards <- as.data.frame(AchievementAwardsRCT)[, c("school_id", "year", "treated",
+  "Bagrut_status", "achv_math", "achv_english", "achv_hebrew")]
+awards$school_id <- sprintf("S%02d", as.integer(awards$school_id))
+awards$year <- as.character(awards$year)
+awards <- awards[order(awards$year, awards$school_id), ]
+write.csv(awards, file.path(here, "data", "compare_programme_awards.csv"), row.names = FALSE,
+          na = "")
+award_scales <- list(
+  bagrut = list(items = "Bagrut_status", reverse = character(0)),
+  achievement = list(items = c("achv_math", "achv_english", "achv_hebrew"),
+                     reverse = character(0)))
+award_results <- lapply(award_scales, reference, raw = awards, unit_col = "school_id",
+                        wave_col = "year", treated_col = "treated", before = "2000",
+                        after = "2001", low = 0, high = 1)
 header <- list(
   generated_by = "tests/reference/compare_programme.R",
   r_version = R.version.string,
@@ -136,6 +162,10 @@ header <- list(
     "clubSandwich::conf_int(fit, vcov = \"CR2\", cluster = unit, test = \"Satterthwaite\", level = 0.95)",
     "lme4::lmer(score ~ programme * post + (1 | unit), REML = TRUE); fixef, sqrt(diag(vcov))",
     "unit means: aggregate(score ~ unit + post, FUN = mean)"))
-out <- list(header = header, scales = results)
+out <- list(header = header, scales = results, awards = list(
+  data = paste("data/compare_programme_awards.csv: clubSandwich::AchievementAwardsRCT",
+               "(Angrist & Lavy 2009), years 1999-2002"),
+  unit_column = "school_id", wave_column = "year", treated_column = "treated",
+  before = "2000", after = "2001", range = c(0, 1), scales = award_results))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE),
            file.path(here, "compare_programme.json"))

@@ -57,6 +57,24 @@ def test_json_equals_r(waves: list[str]) -> None:
     assert any("3 unit(s) left out" in note for note in report["notes"])
 
 
+def test_public_data_set_two_of_four_waves() -> None:
+    """AchievementAwardsRCT has 1999-2002; --from/--to pick 2000 and 2001."""
+    awards = REF["awards"]
+    result = _run(
+        str(REFERENCE_DIR / "data" / "compare_programme_awards.csv"),
+        *["--unit-column", "school_id", "--wave-column", "year", "--treated-column", "treated"],
+        *["--scale", "bagrut=Bagrut_status", "--range", "0-1", "--from", "2000", "--to", "2001"],
+        *["--format", "json"],
+    )
+    assert result.exit_code == 0, result.stderr
+    got, ref = json.loads(result.stdout)["scales"]["bagrut"], awards["scales"]["bagrut"]
+    assert got["estimate"] == pytest.approx(ref["estimate"], rel=1e-6)
+    assert got["se"] == pytest.approx(ref["se"], abs=1e-4)
+    assert got["df"] == pytest.approx(ref["df"], abs=1e-3)
+    assert got["ci"] == pytest.approx(ref["ci"], abs=1e-4)
+    assert got["units"] == ref["units"] == {"treated": 20, "control": 19}
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "html"])
 def test_left_out_units_never_appear(fmt: str) -> None:
     """An analyst reading any format learns that 3 units were left out, not which, nor how

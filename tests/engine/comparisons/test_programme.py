@@ -66,6 +66,46 @@ def test_matches_clubsandwich_and_lme4(scale: str) -> None:
         assert mine["after"] == pytest.approx(theirs["after"], rel=1e-12)
 
 
+AWARDS = REF["awards"]
+
+
+def _awards_report() -> dict:
+    data = load_dataset("compare_programme_awards.csv")
+    specs = [
+        ScaleSpec(name, tuple(ref["items"]), frozenset(), 0.0, 1.0)
+        for name, ref in AWARDS["scales"].items()
+    ]
+    items = [item for spec in specs for item in spec.items]
+    return compare_programme(
+        data[items],
+        specs,
+        data["school_id"].to_numpy(),
+        data["year"].astype(str).to_numpy(),
+        data["treated"].to_numpy() == 1,
+        before=AWARDS["before"],
+        after=AWARDS["after"],
+    )
+
+
+@pytest.mark.parametrize("scale", sorted(AWARDS["scales"]))
+def test_public_data_set_matches_r(scale: str) -> None:
+    """clubSandwich's AchievementAwardsRCT (Angrist & Lavy 2009): 39 schools with students
+    in 2000 and 2001, 20 offered the awards; four years in the file, two compared."""
+    ref, got = AWARDS["scales"][scale], _awards_report()["scales"][scale]
+    assert got["estimate"] == pytest.approx(ref["estimate"], rel=1e-6)
+    assert got["se"] == pytest.approx(ref["se"], rel=1e-9)
+    assert got["df"] == pytest.approx(ref["df"], rel=1e-9)
+    assert got["ci"] == pytest.approx(ref["ci"], abs=1e-4)
+    assert got["p"] == pytest.approx(ref["p"], abs=1e-4)
+    assert (got["n"], got["units"], got["units_left_out"]) == (
+        ref["n"],
+        ref["units"],
+        ref["units_left_out"],
+    )
+    assert got["mixed"]["estimate"] == pytest.approx(ref["mixed"]["estimate"], rel=1e-6)
+    assert got["mixed"]["se"] == pytest.approx(ref["mixed"]["se"], abs=1e-4)
+
+
 def test_cr2_is_exact_not_only_within_tolerance() -> None:
     """The CR2 algebra is closed form: it agrees with clubSandwich to rounding, far inside
     the issue's tolerance (a wrong adjustment matrix moves the SE in the 3rd digit)."""
