@@ -7,6 +7,7 @@ to a throwaway click group. Reference: ``tests/reference/compare_programme.json`
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import click
@@ -102,6 +103,47 @@ def test_text_and_html_say_it_in_words(tmp_path: Path) -> None:
     assert page.startswith("<!DOCTYPE html>") and "</html>" in page
     assert "http" not in page  # self-contained
     assert '<p class="marked">The programme units rose' in page
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_dutch_output(fmt: str) -> None:
+    result = _run(str(DATA), *DESIGN, *SCALES, "--range", "1-5", "--lang", "nl", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    page = result.stdout
+    assert (
+        "De programma-eenheden stegen 0,50 meer dan de andere eenheden (95%-BI 0,23 tot 0,76)"
+        in (page)
+    )
+    assert "Niet te onderscheiden van geen effect van het programma" in page
+    assert "3 eenheid/eenheden weggelaten" in page
+    for english in ("left out", "programme units", "Notes", "responses", "before"):
+        assert english not in page
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],  # a row without a unit, unscored responses, a unit below k
+        ["--k", "40"],  # too few units
+        ["--scale", "flat=q3"],  # scores that do not vary
+    ],
+)
+def test_every_note_has_a_dutch_form(tmp_path: Path, args: list[str]) -> None:
+    """Notes of every kind the engine and the command write are rendered in Dutch."""
+    body = ["unit,wave,t,q1,q2,q3"]
+    for unit, mark in (("a", "1"), ("b", "1"), ("c", "0"), ("d", "0")):
+        for wave in ("w1", "w2"):
+            body += [f"{unit},{wave},{mark},{1 + i % 5},{'' if i == 5 else 2},3" for i in range(6)]
+    body += [",w1,1,1,1,3", "e,w1,0,2,2,3"]  # a row without a unit; a unit below k
+    path = tmp_path / "notes.csv"
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    scales = [] if "--scale" in args else ["--scale", "s=q1,q2"]
+    result = _run(str(path), *SMALL, *scales, "--range", "1-5", *args, "--lang", "nl")
+    assert result.exit_code == 0, result.stderr
+    notes = result.stdout.split("Opmerkingen\n-----------\n")[1].splitlines()
+    assert len(notes) >= (3 if not args else 1)
+    for note in notes:
+        assert not re.search(r"\b(left out|units?|responses|programme|no score)\b", note), note
 
 
 def test_too_few_units_gives_null_and_a_note() -> None:

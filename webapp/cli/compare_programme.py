@@ -27,7 +27,7 @@ from webapp.cli.analyze_input import (
     parse_range,
     parse_scale,
 )
-from webapp.cli.compare_programme_render import render_html, render_text
+from webapp.cli.compare_programme_render import LANGUAGES, render_html, render_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,6 +94,13 @@ _NO = {"0", "no", "n", "false", "f", "nee"}
     help="Output format.",
 )
 @click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the text and HTML output (JSON keys and notes stay English).",
+)
+@click.option(
     "--out", metavar="FILE", type=click.Path(path_type=Path), help="Write to FILE, not stdout."
 )
 def programme(
@@ -109,6 +116,7 @@ def programme(
     min_share: float,
     k: int,
     fmt: str,
+    lang: str,
     out: Path | None,
 ) -> None:
     """The programme effect per scale: difference in differences, CR2 cluster-robust by unit.
@@ -181,7 +189,7 @@ def programme(
     report["design"].update(
         unit_column=unit_column, wave_column=wave_column, treated_column=treated_column
     )
-    text = _render(report, fmt, data)
+    text = _render(report, fmt, data, lang)
     if out is None:
         sys.stdout.write(text)
         return
@@ -241,12 +249,11 @@ def _waves(
     return before, after
 
 
-def _render(report: dict[str, Any], fmt: str, data: Path) -> str:
-    title = f"Samen programme effect: {data.name}"
+def _render(report: dict[str, Any], fmt: str, data: Path, lang: str) -> str:
     if fmt == "json":
         import json
 
         return json.dumps(report, indent=2, allow_nan=False) + "\n"
     if fmt == "html":
-        return render_html(report, title=title)
-    return render_text(report, title=title)
+        return render_html(report, name=data.name, lang=lang)
+    return render_text(report, name=data.name, lang=lang)
