@@ -103,6 +103,8 @@ def test_text_and_html_say_it_in_words(tmp_path: Path) -> None:
     assert page.startswith("<!DOCTYPE html>") and "</html>" in page
     assert "http" not in page  # self-contained
     assert '<p class="marked">The programme units rose' in page
+    # the slope chart: one line per unit shown (19 teams at k, two scales), nothing else
+    assert page.count("<line ") == 2 * 19
 
 
 @pytest.mark.parametrize("fmt", ["text", "html"])

@@ -43,6 +43,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "headers": "unit|programme|before|after|change|n before|n after",
         "yes": "yes",
         "no": "no",
+        "slope": "Mean of {scale} per unit, before and after",
+        "before_axis": "before",
+        "after_axis": "after",
+        "legend_programme": "programme units",
+        "legend_other": "other units",
     },
     "nl": {
         "title": "Samen programma-effect: {name}",
@@ -68,6 +73,11 @@ _WORDS: dict[str, dict[str, str]] = {
         "headers": "eenheid|programma|voor|na|verandering|n voor|n na",
         "yes": "ja",
         "no": "nee",
+        "slope": "Gemiddelde van {scale} per eenheid, voor en na",
+        "before_axis": "voor",
+        "after_axis": "na",
+        "legend_programme": "programma-eenheden",
+        "legend_other": "andere eenheden",
     },
 }
 
@@ -213,10 +223,57 @@ def render_text(report: Mapping[str, Any], name: str, lang: str = "en") -> str:
 _CSS = (
     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
     "color:#1a1a1a;line-height:1.5}table{border-collapse:collapse;margin:1rem 0}"
-    "caption{text-align:left;font-weight:600}th,td{padding:.25rem .75rem;"
-    "border-bottom:1px solid #ccc}td.num{text-align:right;font-variant-numeric:tabular-nums}"
-    ".marked{font-weight:600}"
+    "caption{text-align:left;font-weight:600}th,td{padding:.25rem .75rem;text-align:left;"
+    "border-bottom:1px solid #ccc}.num{text-align:right;font-variant-numeric:tabular-nums}"
+    ".marked{font-weight:600}figure{margin:1rem 0}figcaption{font-weight:600}"
 )
+
+
+_SVG_COLOURS = {True: "#b2182b", False: "#7f7f7f"}  # programme units red, others grey
+
+
+def _slopes(result: Mapping[str, Any], scale: str, lang: str) -> str:
+    """Each unit's mean before and after as a line (a slope chart), inline SVG."""
+    words = _WORDS[lang]
+    means = result["unit_means"]
+    values = [m[key] for m in means for key in ("before", "after")]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    width, height, left, right, top, bottom = 360, 240, 60, 300, 20, 210
+
+    def y(value: float) -> float:
+        return bottom - (value - low) / span * (bottom - top)
+
+    lines = [
+        f'<line x1="{left}" y1="{y(m["before"]):.1f}" x2="{right}" y2="{y(m["after"]):.1f}" '
+        f'stroke="{_SVG_COLOURS[bool(m["treated"])]}" stroke-width="2" stroke-opacity="0.8"/>'
+        for m in sorted(means, key=lambda m: bool(m["treated"]))
+    ]
+    label = words["slope"].format(scale=scale)
+    axis = [
+        f'<text x="{left}" y="{height - 8}" text-anchor="middle">{escape(words["before_axis"])}'
+        "</text>",
+        f'<text x="{right}" y="{height - 8}" text-anchor="middle">{escape(words["after_axis"])}'
+        "</text>",
+        f'<text x="{left - 8}" y="{y(high) + 4:.1f}" text-anchor="end">'
+        f"{escape(_num(high, '.2f', lang))}</text>",
+        f'<text x="{left - 8}" y="{y(low) + 4:.1f}" text-anchor="end">'
+        f"{escape(_num(low, '.2f', lang))}</text>",
+    ]
+    legend = (
+        f'<p><span style="color:{_SVG_COLOURS[True]}">&#9632;</span> '
+        f"{escape(words['legend_programme'])} "
+        f'<span style="color:{_SVG_COLOURS[False]}">&#9632;</span> '
+        f"{escape(words['legend_other'])}</p>"
+    )
+    return (
+        f"<figure><figcaption>{escape(label)}</figcaption>"
+        f'<svg role="img" aria-label="{escape(label)}" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'font-size="12" font-family="system-ui,sans-serif">'
+        + "".join(lines + axis)
+        + f"</svg>{legend}</figure>"
+    )
 
 
 def render_html(report: Mapping[str, Any], name: str, lang: str = "en") -> str:
@@ -241,9 +298,12 @@ def render_html(report: Mapping[str, Any], name: str, lang: str = "en") -> str:
         marked = ' class="marked"' if result["excludes_zero"] else ""
         parts.append(f"<p{marked}>{escape(verdict(result, lang))}</p>")
         parts.append(f"<p>{escape(_details(result, lang))}</p>")
+        parts.append(_slopes(result, scale, lang))
         caption = words["caption"].format(scale=scale)
         parts.append(f"<table><caption>{escape(caption)}</caption><thead><tr>")
-        parts += [f'<th scope="col">{escape(h)}</th>' for h in words["headers"].split("|")]
+        for i, header in enumerate(words["headers"].split("|")):
+            numeric = ' class="num"' if i > 1 else ""
+            parts.append(f'<th scope="col"{numeric}>{escape(header)}</th>')
         parts.append("</tr></thead><tbody>")
         for row in _rows(result, lang):
             cells = [f'<th scope="row">{escape(row[0])}</th>', f"<td>{escape(row[1])}</td>"]
