@@ -168,7 +168,7 @@ def programme_effect(
     valid = np.isfinite(values)
     counts = np.bincount(codes[valid] * 2 + post[valid], minlength=2 * len(names))
     counts = counts.reshape(len(names), 2)
-    kept = (counts >= k).all(axis=1)
+    kept = np.asarray((counts >= k).all(axis=1), dtype=bool)
     arm = np.zeros(len(names), dtype=bool)
     arm[codes[treated]] = True
     n_treated, n_control = int((arm & kept).sum()), int((~arm & kept).sum())

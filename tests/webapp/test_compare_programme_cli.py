@@ -148,6 +148,38 @@ def test_every_note_has_a_dutch_form(tmp_path: Path, args: list[str]) -> None:
         assert not re.search(r"\b(left out|units?|responses|programme|no score)\b", note), note
 
 
+def test_instrument_equals_its_scales_given_inline(tmp_path: Path) -> None:
+    """--instrument belonging scores membership (bel_mem_4 reverse-keyed) and affection on
+    1-5, exactly as the same scales given with --scale and --range."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    items = [f"bel_mem_{i}" for i in range(1, 5)] + [f"bel_aff_{i}" for i in range(1, 5)]
+    lines = ["team,round,prog," + ",".join(items)]
+    for unit in range(8):
+        for wave in ("2025", "2026"):
+            for _ in range(6):
+                answers = ",".join(str(v) for v in rng.integers(1, 6, size=8))
+                lines.append(f"u{unit},{wave},{int(unit < 4)},{answers}")
+    path = tmp_path / "belonging.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    design = ["--unit-column", "team", "--wave-column", "round", "--treated-column", "prog"]
+    by_instrument = _run(str(path), *design, "--instrument", "belonging", "--format", "json")
+    assert by_instrument.exit_code == 0, by_instrument.stderr
+    inline = _run(
+        str(path),
+        *design,
+        *["--scale", "membership=bel_mem_1,bel_mem_2,bel_mem_3,-bel_mem_4"],
+        *["--scale", "affection=" + ",".join(items[4:]), "--range", "1-5", "--format", "json"],
+    )
+    assert inline.exit_code == 0, inline.stderr
+    first, second = json.loads(by_instrument.stdout), json.loads(inline.stdout)
+    assert set(first["scales"]) == {"membership", "affection"}
+    for scale in ("membership", "affection"):
+        assert first["scales"][scale] == second["scales"][scale]
+        assert first["scales"][scale]["units"] == {"treated": 4, "control": 4}
+
+
 def test_too_few_units_gives_null_and_a_note() -> None:
     result = _run(str(DATA), *DESIGN, *SCALES, "--range", "1-5", "--k", "40", "--format", "json")
     assert result.exit_code == 0, result.stderr
