@@ -184,7 +184,7 @@ def programme_effect(
     after_ = post[rows].astype(float)
     prog = treated[rows].astype(float)
     did = cr2_within(np.column_stack([prog * after_, after_]), y, group, column=0)
-    if not did.se > 0:
+    if not did.se > 1e-12 * max(1.0, float(np.abs(y).max())):  # rounding, not variation
         raise ValueError("the scores do not vary within units: the effect has no standard error")
     t_stat = did.estimate / did.se
     p = float(2 * stats.t.sf(abs(t_stat), did.df))

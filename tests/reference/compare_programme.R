@@ -128,6 +128,8 @@ results <- lapply(scales, reference, raw = raw, unit_col = "team", wave_col = "r
                   treated_col = "programme", before = "2025-2", after = "2026-2", low = 1, high = 5)
 
 # -- a public data set: the Achievement Awards RCT (Angrist & Lavy 2009, in clubSandwich) ----
+# (shipped with clubSandwich under GPL-3; Angrist, J. D., & Lavy, V. (2009). The effects of
+# high stakes high school achievement awards. American Economic Review, 99(4), 1384-1414.)
 # 40 Israeli high schools, awards for passing the Bagrut offered in 2001 to the students of
 # the treated schools; students of 1999-2002. Compared here: 2000 (before) and 2001 (after),
 # with Bagrut_status (0/1) as a one-item "scale" and the three achievement indicators

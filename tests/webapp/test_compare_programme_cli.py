@@ -133,9 +133,13 @@ def test_dutch_output(fmt: str) -> None:
 def test_every_note_has_a_dutch_form(tmp_path: Path, args: list[str]) -> None:
     """Notes of every kind the engine and the command write are rendered in Dutch."""
     body = ["unit,wave,t,q1,q2,q3"]
+    answers = iter(_ANSWERS * 2)
     for unit, mark in (("a", "1"), ("b", "1"), ("c", "0"), ("d", "0")):
         for wave in ("w1", "w2"):
-            body += [f"{unit},{wave},{mark},{1 + i % 5},{'' if i == 5 else 2},3" for i in range(6)]
+            body += [
+                f"{unit},{wave},{mark},{next(answers)},{'' if i == 5 else next(answers)},3"
+                for i in range(6)
+            ]
     body += [",w1,1,1,1,3", "e,w1,0,2,2,3"]  # a row without a unit; a unit below k
     path = tmp_path / "notes.csv"
     path.write_text("\n".join(body) + "\n", encoding="utf-8")
@@ -194,12 +198,18 @@ def _csv(tmp_path: Path, rows: list[str], name: str = "d.csv") -> str:
     return str(path)
 
 
+# Answers that vary between the units' waves (identical cells would leave the effect no
+# standard error at all, and the command would rightly refuse it).
+_ANSWERS = [1 + (i * i * 7 + i // 3) % 5 for i in range(80)]
+
+
 def _rows(**changes: str) -> list[str]:
     """4 units x 2 waves x 5 responses; `changes` replaces whole rows by index."""
+    answers = iter(_ANSWERS)
     rows = []
     for unit, mark in (("a", "1"), ("b", "1"), ("c", "0"), ("d", "0")):
         for wave in ("w1", "w2"):
-            rows += [f"{unit},{wave},{mark},{1 + i % 5},{1 + (i * 2) % 5}" for i in range(5)]
+            rows += [f"{unit},{wave},{mark},{next(answers)},{next(answers)}" for _ in range(5)]
     for index, row in changes.items():
         rows[int(index[1:])] = row
     return rows
