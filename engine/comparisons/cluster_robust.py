@@ -6,9 +6,10 @@ bias-reduced linearisation of Bell & McCaffrey (2002) and the Satterthwaite degr
 freedom of Pustejovsky & Tipton (2018): the inference R's ``clubSandwich`` gives for an
 ``lm`` fit, ``coef_test(fit, vcov = "CR2", cluster = cluster, test = "Satterthwaite")``.
 
-Why it is written here: no Python library computes this. statsmodels offers CR0/CR1
-(``cov_type="cluster"``), linearmodels CR1, pyfixest CRV1 and CRV3 (the jackknife) with
-``t(G - 1)`` inference; none has the CR2 adjustment matrices nor the Satterthwaite df, and
+Why it is written here: no Python library computes this (checked 2026-12: statsmodels 0.15,
+linearmodels 7.1, pyfixest 0.60). statsmodels offers CR0/CR1 (``cov_type="cluster"``),
+linearmodels CR1, pyfixest CRV1 and CRV3 (the jackknife) with ``t(G - 1)`` inference; none
+has the CR2 adjustment matrices nor the Satterthwaite df, and
 with 6-12 treated clusters those are what keeps a 95% interval near 95% (CR1 with a normal
 or ``t(G - 1)`` reference is too optimistic there).
 

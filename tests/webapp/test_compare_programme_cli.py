@@ -271,3 +271,17 @@ def test_bad_columns_exit_2_with_one_line(tmp_path: Path, args, expected: str) -
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert expected in lines[0]
+
+
+def test_importing_the_command_stays_light() -> None:
+    """`samen --help` imports every command module: this one must not pull in pandas,
+    numpy, scipy or the engine (they load when the command runs)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, webapp.cli.compare_programme; "
+        "print(sorted(m for m in ('pandas', 'numpy', 'scipy', 'engine') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
