@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.comparisons.cluster_robust import cr2_within
 from engine.comparisons.mixed import random_intercept_reml
@@ -176,6 +178,36 @@ def test_cr2_equals_the_dense_formulas(seed: int) -> None:
     y = 0.3 * z[:, 0] + rng.normal(size=9)[cluster] + rng.normal(size=len(cluster))
     got = cr2_within(z, y, cluster, column=0)
     assert (got.estimate, got.se, got.df) == pytest.approx(_dense_cr2(z, y, cluster), rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(3, 9),
+    st.lists(st.integers(2, 12), min_size=9, max_size=9),
+    st.integers(0, 2**32 - 1),
+)
+def test_cr2_property_dense_equality_and_invariance(clusters: int, sizes: list[int], seed: int):
+    """For any cluster sizes (2-12 rows, both waves in each), a treated subset and outcome:
+    the absorbed computation equals the dense formulas, and shuffling the rows and renaming
+    the clusters changes nothing."""
+    rng = np.random.default_rng(seed)
+    size = np.array(sizes[:clusters])
+    cluster = np.repeat(np.arange(clusters), size)
+    post = rng.integers(0, 2, size=len(cluster)).astype(float)
+    starts = np.concatenate([[0], np.cumsum(size)[:-1]])
+    post[starts], post[starts + 1] = 0.0, 1.0
+    treated = np.zeros(clusters)
+    treated[rng.permutation(clusters)[: rng.integers(1, clusters)]] = 1.0
+    z = np.column_stack([treated[cluster] * post, post])
+    y = rng.normal(size=clusters)[cluster] + rng.normal(size=len(cluster))
+    got = cr2_within(z, y, cluster, column=0)
+    assert (got.estimate, got.se, got.df) == pytest.approx(_dense_cr2(z, y, cluster), rel=1e-7)
+    order = rng.permutation(len(cluster))
+    rename = rng.permutation(clusters)
+    again = cr2_within(z[order], y[order], rename[cluster][order], column=0)
+    assert (again.estimate, again.se, again.df) == pytest.approx(
+        (got.estimate, got.se, got.df), rel=1e-9
+    )
 
 
 def _simulated(rng: np.random.Generator, effect: float) -> tuple[np.ndarray, ...]:
