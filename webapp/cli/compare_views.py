@@ -1,0 +1,172 @@
+"""What `samen compare` shows: the comparisons of :mod:`engine.comparisons` after disclosure
+control at the minimum group size k.
+
+k counts responses behind a number: respondents with a score on that scale. A group's gap
+is shown only when the group and the rest each hold at least k
+(:func:`engine.disclosure.suppress_filter`, the rule of a demographic filter within a unit:
+the groups withheld, together with respondents without a group, hold 0 or at least k, so no
+small group follows by subtraction from the scale's total); a change only when both waves
+hold at least k, and per unit only when the unit may be shown in both waves by the same rule
+(the units withheld in a wave, with respondents without a unit, hold 0 or at least k).
+A withheld number is ``null`` with ``"withheld"`` saying why, never the count itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from engine.report import ScaleSpec
+
+__all__ = ["group_view", "wave_view"]
+
+CONFIDENCE = 0.95
+
+
+def _reason(code: str, k: int) -> str:
+    return {
+        "primary": f"fewer than {k} responses",
+        "complement": f"the rest would hold fewer than {k} responses",
+        "remainder": f"withheld so that the withheld groups together hold 0 or at least {k}"
+        " responses",
+        "unit": f"fewer than {k} responses in all",
+    }[code]
+
+
+def _labels(column: pd.Series) -> list[str]:
+    from engine.comparisons.groups import _label_key
+
+    return sorted(set(column.dropna()), key=_label_key)
+
+
+def _withheld(reason: str) -> dict[str, Any]:
+    return {"n": None, "mean": None, "sd": None, "withheld": reason}
+
+
+def group_view(
+    scores: pd.DataFrame, specs: Sequence[ScaleSpec], by: pd.Series, k: int
+) -> dict[str, Any]:
+    """Per scale the overall n, mean and SD and each group's gap to the rest, at k.
+
+    Holm's adjustment runs over the groups whose gap is shown.
+    """
+    from engine.comparisons import describe, group_counts, group_gaps
+    from engine.disclosure import suppress_filter
+
+    notes: list[str] = []
+    labels = _labels(by)
+    if by.isna().any():
+        notes.append(f"respondents without a value in {by.name!r} are in no group and in no rest")
+    view: dict[str, Any] = {"command": "groups", "k": k, "confidence": CONFIDENCE, "scales": {}}
+    for spec in specs:
+        values = scores[spec.id].to_numpy()
+        total = int((~np.isnan(values)).sum())
+        entry: dict[str, Any] = (
+            describe(values).as_dict() if total >= k else _withheld(_reason("unit", k))
+        )
+        counts = dict(group_counts(values, by))
+        rule = suppress_filter(counts, total, k)
+        labelled = sum(counts.values())
+        eligible = {g for g in rule.shown if labelled - counts[g] >= k}
+        gaps = group_gaps(values, by, include=eligible, confidence=CONFIDENCE) if eligible else {}
+        entry["groups"] = {}
+        for label in labels:
+            path = f"scales.{spec.id}.groups.{label}"
+            if label in gaps:
+                entry["groups"][label] = gaps[label].as_dict()
+                notes += [f"{path}: {note}" for note in gaps[label].welch.notes]
+            elif label in rule.shown:
+                own = describe(values[(by == label).to_numpy()]).as_dict()
+                reason = f"the other groups hold fewer than {k} responses: no gap"
+                entry["groups"][label] = {**own, "withheld": reason}
+            else:
+                code = rule.reasons.get(label, "primary")
+                entry["groups"][label] = _withheld(_reason(code, k))
+        view["scales"][spec.id] = entry
+    view["notes"] = notes
+    return view
+
+
+def wave_view(
+    scores: pd.DataFrame,
+    specs: Sequence[ScaleSpec],
+    wave: pd.Series,
+    first: str,
+    second: str,
+    units: pd.Series | None,
+    k: int,
+) -> dict[str, Any]:
+    """Per scale the change from wave `first` to wave `second`, and per unit with `units`."""
+    from engine.comparisons import wave_change
+
+    notes: list[str] = []
+    in_wave = {w: (wave == w).to_numpy() for w in (first, second)}
+    view: dict[str, Any] = {
+        "command": "waves",
+        "k": k,
+        "confidence": CONFIDENCE,
+        "from": first,
+        "to": second,
+        "scales": {},
+    }
+    if units is not None and units.isna().any():
+        notes.append(f"respondents without a value in {units.name!r} are in no unit")
+    for spec in specs:
+        values = scores[spec.id].to_numpy()
+        scored = ~np.isnan(values)
+        small = [w for w in (first, second) if int((scored & in_wave[w]).sum()) < k]
+        entry: dict[str, Any] = {}
+        if small:
+            entry["change"] = {"withheld": f"fewer than {k} responses in wave {small[0]}"}
+        else:
+            change = wave_change(values[in_wave[first]], values[in_wave[second]], CONFIDENCE)
+            entry["change"] = change.as_dict()
+            notes += [f"scales.{spec.id}.change: {note}" for note in change.welch.notes]
+        if units is not None:
+            entry["units"] = _unit_entries(spec.id, values, wave, units, first, second, k, notes)
+        view["scales"][spec.id] = entry
+    view["notes"] = notes
+    return view
+
+
+def _unit_entries(
+    scale: str,
+    values: np.ndarray,
+    wave: pd.Series,
+    units: pd.Series,
+    first: str,
+    second: str,
+    k: int,
+    notes: list[str],
+) -> dict[str, Any]:
+    from engine.comparisons import group_counts, unit_changes
+    from engine.disclosure import suppress_filter
+
+    rules = {}
+    for w in (first, second):
+        inside = (wave == w).to_numpy()
+        counts = dict(group_counts(values[inside], units[inside]))
+        total = int((~np.isnan(values) & inside).sum())
+        rules[w] = suppress_filter(counts, total, k)
+    shown = set(rules[first].shown) & set(rules[second].shown)
+    changes = unit_changes(
+        values, wave, units, first, second, include=shown, confidence=CONFIDENCE
+    )
+    out: dict[str, Any] = {}
+    labels = sorted(set(units[(wave.isin([first, second])).to_numpy()].dropna()))
+    for label in labels:
+        if label in changes:
+            out[label] = changes[label].as_dict()
+            notes += [
+                f"scales.{scale}.units.{label}: {note}" for note in changes[label].welch.notes
+            ]
+            continue
+        w = first if label not in rules[first].shown else second
+        code = rules[w].reasons.get(label, "primary")
+        out[label] = {"withheld": f"{_reason(code, k)} in wave {w}"}
+    return out
