@@ -71,7 +71,7 @@ def _rows(view: dict[str, Any], scale: dict[str, Any]) -> tuple[list[str], list[
         return head, rows
     head = ["", f"n {view['from']}", "mean", f"n {view['to']}", "mean", "change", "95% CI", "p"]
     head += ["g", ""]
-    entries = [("all", scale["change"])] + list(scale.get("units", {}).items())
+    entries = [("all", scale["change"]), *scale.get("units", {}).items()]
     rows = []
     for label, c in entries:
         if "withheld" in c:
