@@ -31,7 +31,7 @@ CONFIDENCE = 0.95
 def _reason(code: str, k: int) -> str:
     return {
         "primary": f"fewer than {k} responses",
-        "complement": f"the rest would hold fewer than {k} responses",
+        "complement": f"the rest would hold none or fewer than {k} responses",
         "remainder": f"withheld so that the withheld groups together hold 0 or at least {k}"
         " responses",
         "unit": f"fewer than {k} responses in all",

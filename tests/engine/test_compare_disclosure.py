@@ -1,0 +1,216 @@
+"""`samen compare` never shows a number behind fewer than k responses, nor one that a
+subtraction turns into such a number.
+
+Each test plays the attacker: it runs the command on a CSV shaped like Samen's export
+(unit, gender, wave, items), takes the numbers it prints, and subtracts them the way one
+would to isolate a small group. k counts responses with a scale score.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.report import ScaleSpec
+from webapp.cli import cli
+from webapp.cli.compare_views import group_view, wave_view
+
+K = 5  # responses with a scale score (the default --k)
+SCALE = ["--scale", "belong=q1,q2,q3", "--range", "1-5"]
+
+
+def _csv(tmp_path: Path, sizes: dict[str, int], seed: int = 1, wave: str = "2026") -> Path:
+    """One row per respondent; gender '' = not answered; group 'y' answers low on purpose."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for gender, n in sizes.items():
+        for _ in range(n):
+            base = 1 if gender == "y" else 3
+            q = np.clip(base + rng.integers(-1, 3, size=3), 1, 5)
+            rows.append(
+                {
+                    "unit": "U1",
+                    "gender": gender,
+                    "wave": wave,
+                    **dict(zip(("q1", "q2", "q3"), q, strict=True)),
+                }
+            )
+    path = tmp_path / "export.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def _groups(path: Path, *extra: str) -> dict:
+    result = CliRunner().invoke(
+        cli, ["compare", "groups", str(path), "--by", "gender", *SCALE, "--format", "json", *extra]
+    )
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["scales"]["belong"]
+
+
+def _subtract(scale: dict) -> tuple[int, float | None]:
+    """What an attacker derives: the scale's total minus every group shown."""
+    shown = [g for g in scale["groups"].values() if g["n"] is not None]
+    n = scale["n"] - sum(g["n"] for g in shown)
+    total = scale["n"] * scale["mean"] - sum(g["n"] * g["mean"] for g in shown)
+    return n, (total / n if n else None)
+
+
+def test_a_group_of_two_is_withheld_and_cannot_be_subtracted(tmp_path):
+    path = _csv(tmp_path, {"w": 40, "m": 30, "x": 6, "y": 2})
+    scale = _groups(path)
+    assert scale["groups"]["y"] == {
+        "n": None,
+        "mean": None,
+        "sd": None,
+        "withheld": "fewer than 5 responses",
+    }
+    # withholding y alone would leave total - w - m - x = the two y's: x goes too
+    assert scale["groups"]["x"]["n"] is None
+    assert "together hold 0 or at least 5" in scale["groups"]["x"]["withheld"]
+    n, mean = _subtract(scale)
+    assert n >= K
+    frame = pd.read_csv(path)
+    y_mean = frame.loc[frame.gender == "y", ["q1", "q2", "q3"]].mean(axis=1).mean()
+    assert abs(mean - y_mean) > 0.1
+    text = CliRunner().invoke(cli, ["compare", "groups", str(path), "--by", "gender", *SCALE])
+    y_line = next(ln for ln in text.stdout.splitlines() if ln.strip().startswith("y "))
+    assert "fewer than 5 responses" in y_line and " 2 " not in y_line
+
+
+def test_respondents_without_a_group_cannot_be_subtracted(tmp_path):
+    path = _csv(tmp_path, {"w": 40, "m": 30, "": 3})
+    scale = _groups(path)
+    n, _ = _subtract(scale)
+    assert n >= K  # the three without a gender are pooled with a withheld group
+    assert sum(g["n"] is None for g in scale["groups"].values()) == 1
+
+
+def test_a_gap_whose_rest_is_small_is_withheld(tmp_path):
+    """w is shown (its complement, 3 m + 10 without gender, holds 13), but its rest - the
+    other respondents with a gender - is the 3 m: the gap would give their mean."""
+    path = _csv(tmp_path, {"w": 40, "y": 3, "": 10})
+    w = _groups(path)["groups"]["w"]
+    assert w["n"] == 40
+    assert "difference" not in w and "rest" not in w
+    assert "no gap" in w["withheld"]
+
+
+def test_a_group_that_is_nearly_everyone_is_withheld(tmp_path):
+    path = _csv(tmp_path, {"w": 50, "y": 3})
+    scale = _groups(path)
+    assert scale["n"] == 53
+    assert scale["groups"]["w"]["n"] is None  # 53 - 50 would be the three y
+    assert scale["groups"]["w"]["withheld"] == "the rest would hold none or fewer than 5 responses"
+
+
+def test_a_lower_k_is_refused(tmp_path):
+    path = _csv(tmp_path, {"w": 40, "m": 30})
+    result = CliRunner().invoke(
+        cli, ["compare", "groups", str(path), "--by", "gender", *SCALE, "--k", "2"]
+    )
+    assert result.exit_code == 2
+    assert "never below 3 responses" in result.stderr
+
+
+def _waves_csv(tmp_path: Path, cells: dict[tuple[str, str], int]) -> Path:
+    rng = np.random.default_rng(7)
+    rows = []
+    for (wave, unit), n in cells.items():
+        for _ in range(n):
+            q = rng.integers(1, 6, size=3)
+            rows.append({"wave": wave, "unit": unit, "q1": q[0], "q2": q[1], "q3": q[2]})
+    path = tmp_path / "waves.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def _waves(path: Path) -> dict:
+    args = ["compare", "waves", str(path), "--wave-column", "wave", "--unit-column", "unit"]
+    result = CliRunner().invoke(cli, [*args, *SCALE, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)["scales"]["belong"]
+
+
+def test_a_wave_of_three_shows_no_change(tmp_path):
+    path = _waves_csv(tmp_path, {("2025", "A"): 30, ("2026", "A"): 3})
+    scale = _waves(path)
+    assert scale["change"] == {"withheld": "fewer than 5 responses in wave 2026"}
+    # in 2025 unit A is the whole wave: shown, a rest of 0 would say everyone is in A
+    assert scale["units"]["A"] == {
+        "withheld": "the rest would hold none or fewer than 5 responses in wave 2025"
+    }
+
+
+def test_a_small_unit_cannot_be_subtracted_from_its_wave(tmp_path):
+    cells = {("2025", "A"): 20, ("2025", "B"): 20, ("2025", "C"): 2}
+    cells |= {("2026", "A"): 20, ("2026", "B"): 20, ("2026", "C"): 20}
+    scale = _waves(_waves_csv(tmp_path, cells))
+    before = scale["change"]["from"]["n"]
+    shown = [u["from"]["n"] for u in scale["units"].values() if "from" in u]
+    assert before - sum(shown) >= K  # 2025 total minus the units shown is not C's two
+    assert scale["units"]["C"]["withheld"] == "fewer than 5 responses in wave 2025"
+
+
+# -- property: whatever the group sizes, every shown number stands on k ---------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 12), min_size=2, max_size=5),
+    missing=st.integers(0, 6),
+    k=st.integers(3, 6),
+    seed=st.integers(0, 1000),
+)
+def test_every_shown_group_and_every_subtraction_holds_k(sizes, missing, k, seed):
+    rng = np.random.default_rng(seed)
+    labels = [f"g{i}" for i, n in enumerate(sizes) for _ in range(n)] + [None] * missing
+    n = len(labels)
+    scores = pd.DataFrame({"s": rng.normal(3, 1, n)})
+    scores.loc[rng.random(n) < 0.1, "s"] = np.nan  # respondents without a score
+    spec = ScaleSpec("s", ("q",), frozenset(), 1, 5)
+    by = pd.Series(labels, name="gender", dtype=object)
+    scale = group_view(scores, [spec], by, k)["scales"]["s"]
+    scored = int(scores["s"].notna().sum())
+    shown = [g for g in scale["groups"].values() if g["n"] is not None]
+    assert all(g["n"] >= k for g in shown)
+    assert (scale["n"] is None) == (scored < k)
+    if scale["n"] is None:
+        assert shown == []  # nothing to subtract from
+    else:
+        hidden = scored - sum(g["n"] for g in shown)
+        assert hidden == 0 or hidden >= k
+    for g in shown:
+        if "rest" in g:
+            assert g["rest"]["n"] >= k
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    cells=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=4),
+    seed=st.integers(0, 1000),
+)
+def test_every_shown_unit_change_holds_k_in_both_waves(cells, seed):
+    rng = np.random.default_rng(seed)
+    wave, unit = [], []
+    for i, (n1, n2) in enumerate(cells):
+        wave += ["1"] * n1 + ["2"] * n2
+        unit += [f"u{i}"] * (n1 + n2)
+    scores = pd.DataFrame({"s": rng.normal(3, 1, len(wave))})
+    spec = ScaleSpec("s", ("q",), frozenset(), 1, 5)
+    view = wave_view(scores, [spec], pd.Series(wave), "1", "2", pd.Series(unit, name="u"), 3)
+    scale = view["scales"]["s"]
+    for w, side in (("1", "from"), ("2", "to")):
+        total = wave.count(w)
+        shown = [u[side]["n"] for u in scale["units"].values() if side in u]
+        assert all(n >= 3 for n in shown)
+        if "withheld" in scale["change"]:  # a wave below k: no total to subtract from
+            assert shown == []
+        else:
+            assert total - sum(shown) == 0 or total - sum(shown) >= 3
