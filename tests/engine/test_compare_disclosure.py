@@ -110,6 +110,25 @@ def test_a_group_that_is_nearly_everyone_is_withheld(tmp_path):
     assert scale["groups"]["w"]["withheld"] == "the rest would hold none or fewer than 5 responses"
 
 
+def test_a_wave_cannot_be_subtracted_from_the_whole_file(tmp_path):
+    """g has 7 responses in all, 5 in 2026: run without --wave and with --wave 2026, the
+    difference would be g's two in 2025. The run with --wave withholds g."""
+    frames = [
+        pd.read_csv(_csv(tmp_path, {"w": 30, "m": 30, "g": 5}, seed=2, wave="2026")),
+        pd.read_csv(_csv(tmp_path, {"w": 30, "m": 30, "g": 2}, seed=3, wave="2025")),
+    ]
+    path = tmp_path / "both.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    whole = _groups(path)
+    assert whole["groups"]["g"]["n"] == 7
+    wave = _groups(path, "--wave-column", "wave", "--wave", "2026")
+    assert wave["groups"]["g"]["n"] is None
+    assert "the other waves hold some but fewer than 5" in wave["groups"]["g"]["withheld"]
+    assert wave["groups"]["w"]["n"] == 30  # 30 in 2025 too: no small difference
+    n, _ = _subtract(wave)
+    assert n >= K
+
+
 def test_a_lower_k_is_refused(tmp_path):
     path = _csv(tmp_path, {"w": 40, "m": 30})
     result = CliRunner().invoke(
@@ -165,10 +184,14 @@ def test_a_small_unit_cannot_be_subtracted_from_its_wave(tmp_path):
 @given(
     sizes=st.lists(st.integers(0, 12), min_size=2, max_size=5),
     missing=st.integers(0, 6),
+    other_wave=st.none() | st.lists(st.integers(0, 8), min_size=5, max_size=5),
     k=st.integers(3, 6),
     seed=st.integers(0, 1000),
 )
-def test_every_shown_group_and_every_subtraction_holds_k(sizes, missing, k, seed):
+def test_every_shown_group_and_every_subtraction_holds_k(sizes, missing, other_wave, k, seed):
+    """Within a run: shown groups, the withheld pool and each gap's rest hold k. With
+    --wave: the same group (and the scale) in the other waves holds 0 or k, so the run
+    without --wave minus this one shows nothing smaller."""
     rng = np.random.default_rng(seed)
     labels = [f"g{i}" for i, n in enumerate(sizes) for _ in range(n)] + [None] * missing
     n = len(labels)
@@ -176,17 +199,24 @@ def test_every_shown_group_and_every_subtraction_holds_k(sizes, missing, k, seed
     scores.loc[rng.random(n) < 0.1, "s"] = np.nan  # respondents without a score
     spec = ScaleSpec("s", ("q",), frozenset(), 1, 5)
     by = pd.Series(labels, name="gender", dtype=object)
-    scale = group_view(scores, [spec], by, k)["scales"]["s"]
+    outside, out_n = None, {}
+    if other_wave is not None:
+        out_labels = [f"g{i}" for i, m in enumerate(other_wave) for _ in range(m)]
+        outside = (pd.DataFrame({"s": np.ones(len(out_labels))}), pd.Series(out_labels))
+        out_n = {f"g{i}": m for i, m in enumerate(other_wave)}
+    scale = group_view(scores, [spec], by, k, outside)["scales"]["s"]
     scored = int(scores["s"].notna().sum())
-    shown = [g for g in scale["groups"].values() if g["n"] is not None]
-    assert all(g["n"] >= k for g in shown)
-    assert (scale["n"] is None) == (scored < k)
+    shown = {label: g for label, g in scale["groups"].items() if g["n"] is not None}
+    assert all(g["n"] >= k for g in shown.values())
+    assert all(out_n.get(label, 0) == 0 or out_n[label] >= k for label in shown)
+    small_outside = 0 < sum(out_n.values()) < k
+    assert (scale["n"] is None) == (scored < k or small_outside)
     if scale["n"] is None:
-        assert shown == []  # nothing to subtract from
+        assert shown == {}  # nothing to subtract from
     else:
-        hidden = scored - sum(g["n"] for g in shown)
+        hidden = scored - sum(g["n"] for g in shown.values())
         assert hidden == 0 or hidden >= k
-    for g in shown:
+    for g in shown.values():
         if "rest" in g:
             assert g["rest"]["n"] >= k
 

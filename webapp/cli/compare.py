@@ -260,6 +260,7 @@ def groups(
     if wave_column is not None and wave_column == by:
         fail(f"--by and --wave-column name the same column {by!r}")
     columns = [by] + ([wave_column] if wave_column else [])
+    outside = None
     text, specs, scores = read_scores(
         data, instrument_refs, scale_defs, range_text, min_share, columns
     )
@@ -268,12 +269,13 @@ def groups(
         if wave not in present:
             fail(f"--wave {wave!r}: not in column {wave_column!r} (waves: {', '.join(present)})")
         keep = (text[wave_column] == wave).to_numpy()
+        outside = (scores[~keep].reset_index(drop=True), text[by][~keep].reset_index(drop=True))
         text, scores = text[keep].reset_index(drop=True), scores[keep].reset_index(drop=True)
     if len(_labels(text[by])) < 2:
         fail(f"--by {by!r}: the column holds fewer than two groups")
     from webapp.cli.compare_views import group_view
 
-    view = group_view(scores, specs, text[by], k)
+    view = group_view(scores, specs, text[by], k, outside)
     view.update(
         data=data.name,
         by=by,

@@ -38,6 +38,12 @@ def _reason(code: str, k: int) -> str:
     }[code]
 
 
+_OTHER_WAVES = (
+    "the other waves hold some but fewer than {k} responses of this {what}: the file without"
+    " --wave minus this wave would show them"
+)
+
+
 def _labels(column: pd.Series) -> list[str]:
     from engine.comparisons.groups import _label_key
 
@@ -49,11 +55,18 @@ def _withheld(reason: str) -> dict[str, Any]:
 
 
 def group_view(
-    scores: pd.DataFrame, specs: Sequence[ScaleSpec], by: pd.Series, k: int
+    scores: pd.DataFrame,
+    specs: Sequence[ScaleSpec],
+    by: pd.Series,
+    k: int,
+    outside: tuple[pd.DataFrame, pd.Series] | None = None,
 ) -> dict[str, Any]:
     """Per scale the overall n, mean and SD and each group's gap to the rest, at k.
 
-    Holm's adjustment runs over the groups whose gap is shown.
+    Holm's adjustment runs over the groups whose gap is shown. `outside` (scores and
+    groups of the rows a ``--wave`` filter left out) guards the subtraction of this view
+    from the same command run without the filter: a scale, or a group, that holds 1 to k-1
+    responses outside the wave is withheld.
     """
     from engine.comparisons import describe, group_counts, group_gaps
     from engine.disclosure import suppress_filter
@@ -66,13 +79,27 @@ def group_view(
     for spec in specs:
         values = scores[spec.id].to_numpy()
         total = int((~np.isnan(values)).sum())
-        entry: dict[str, Any] = (
-            describe(values).as_dict() if total >= k else _withheld(_reason("unit", k))
-        )
         counts = dict(group_counts(values, by))
         rule = suppress_filter(counts, total, k)
+        shown, reasons = set(rule.shown), {g: _reason(c, k) for g, c in rule.reasons.items()}
+        out_total, out_counts = 0, {}
+        if outside is not None:
+            out_values = outside[0][spec.id].to_numpy()
+            out_total = int((~np.isnan(out_values)).sum())
+            out_counts = dict(group_counts(out_values, outside[1]))
+        if total < k or 0 < out_total < k:
+            why = _reason("unit", k) if total < k else _OTHER_WAVES.format(k=k, what="scale")
+            entry: dict[str, Any] = _withheld(why)
+            shown = set()
+            reasons = dict.fromkeys(labels, why)
+        else:
+            entry = describe(values).as_dict()
+        for label in sorted(shown):
+            if 0 < out_counts.get(label, 0) < k:  # hiding more keeps the hidden pool >= k
+                shown.discard(label)
+                reasons[label] = _OTHER_WAVES.format(k=k, what="group")
         labelled = sum(counts.values())
-        eligible = {g for g in rule.shown if labelled - counts[g] >= k}
+        eligible = {g for g in shown if labelled - counts[g] >= k}
         gaps = group_gaps(values, by, include=eligible, confidence=CONFIDENCE) if eligible else {}
         entry["groups"] = {}
         for label in labels:
@@ -80,13 +107,12 @@ def group_view(
             if label in gaps:
                 entry["groups"][label] = gaps[label].as_dict()
                 notes += [f"{path}: {note}" for note in gaps[label].welch.notes]
-            elif label in rule.shown:
+            elif label in shown:
                 own = describe(values[(by == label).to_numpy()]).as_dict()
                 reason = f"the other groups hold fewer than {k} responses: no gap"
                 entry["groups"][label] = {**own, "withheld": reason}
             else:
-                code = rule.reasons.get(label, "primary")
-                entry["groups"][label] = _withheld(_reason(code, k))
+                entry["groups"][label] = _withheld(reasons.get(label, _reason("primary", k)))
         view["scales"][spec.id] = entry
     view["notes"] = notes
     return view
