@@ -161,3 +161,28 @@ def test_out_writes_the_file(tmp_path):
     result = run([*_args(case), "--format", "json", "--out", str(target)])
     assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(target.read_text(encoding="utf-8"))["command"] == "waves"
+
+
+def test_instrument_scales_are_scored_as_analyze_scores_them(tmp_path):
+    """--instrument belonging: bel_mem_4 is reverse-keyed (6 - x) before the mean."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    items = [f"bel_mem_{i}" for i in range(1, 5)] + [f"bel_aff_{i}" for i in range(1, 5)]
+    frame = pd.DataFrame(rng.integers(1, 6, size=(60, 8)), columns=items)
+    frame["gender"] = ["w", "m", "x"] * 20
+    path = tmp_path / "wave.csv"
+    frame.to_csv(path, index=False)
+    result = run(
+        ["groups", str(path), "--instrument", "belonging", "--by", "gender", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    got = json.loads(result.stdout)["scales"]["membership"]["groups"]["w"]
+    keyed = frame[items[:4]].astype(float)
+    keyed["bel_mem_4"] = 6 - keyed["bel_mem_4"]
+    score = keyed.mean(axis=1)
+    women, rest = score[frame.gender == "w"], score[frame.gender != "w"]
+    assert got["n"] == 20 and got["rest"]["n"] == 40
+    assert got["difference"] == pytest.approx(women.mean() - rest.mean(), rel=1e-12)
+    assert got["sd"] == pytest.approx(women.std(ddof=1), rel=1e-12)
