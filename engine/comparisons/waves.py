@@ -131,15 +131,20 @@ def unit_changes(
     if before == after:
         raise ValueError(f"before and after must be two different waves, got {before!r} twice")
     known = units.notna().to_numpy() & (units.astype(str).str.strip() != "").to_numpy()
-    text = units.astype(str).to_numpy()
-    in_waves = known & np.isin(waves, [before, after])
-    labels = sorted(set(text[in_waves]))
-    if include is not None:
-        labels = [label for label in labels if label in set(include)]
+    side = np.where(waves == before, 0, np.where(waves == after, 1, -1))
+    keep = known & (side >= 0)
+    codes, uniques = pd.factorize(units[keep].astype(str), sort=True)
+    kept_values, kept_side = values[keep], side[keep]
+    wanted = set(include) if include is not None else None
     out = {}
-    for label in labels:
-        member = known & (text == label)
-        out[label] = wave_change(
-            values[member & (waves == before)], values[member & (waves == after)], confidence
+    order = np.argsort(codes, kind="stable")  # respondents grouped by unit, once
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    for i, label in enumerate(uniques):
+        if wanted is not None and label not in wanted:
+            continue
+        rows = order[bounds[i] : bounds[i + 1]]
+        unit_values, unit_side = kept_values[rows], kept_side[rows]
+        out[str(label)] = wave_change(
+            unit_values[unit_side == 0], unit_values[unit_side == 1], confidence
         )
     return out

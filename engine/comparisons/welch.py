@@ -168,13 +168,14 @@ def welch(first: Any, second: Any, confidence: float = 0.95) -> Welch:
         return _with_notes(
             Welch(sa, sb, diff, None, None, None, None, (None, None), g, confidence), notes
         )
-    from scipy import stats
+    # Student's t from scipy.special (what scipy.stats.t uses), a fraction of its import time
+    from scipy.special import stdtr, stdtrit
 
     se = math.sqrt(va + vb)
     df = (va + vb) ** 2 / (va**2 / (sa.n - 1) + vb**2 / (sb.n - 1))
     t = diff / se
-    p = float(2 * stats.t.sf(abs(t), df))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
+    p = float(2 * stdtr(df, -abs(t)))
+    half = float(stdtrit(df, 0.5 + confidence / 2)) * se
     return Welch(
         sa,
         sb,
