@@ -186,3 +186,36 @@ def test_instrument_scales_are_scored_as_analyze_scores_them(tmp_path):
     assert got["n"] == 20 and got["rest"]["n"] == 40
     assert got["difference"] == pytest.approx(women.mean() - rest.mean(), rel=1e-12)
     assert got["sd"] == pytest.approx(women.std(ddof=1), rel=1e-12)
+
+
+def test_dutch_text_and_html(tmp_path):
+    case = next(
+        c for c in REF["cases"] if c["command"] == "groups" and c["data"] != "psych_bfi.csv"
+    )
+    ref = case["scales"]["belong"]["groups"]["C"]
+    text = run([*_args(case), "--lang", "nl"]).stdout
+    assert text.startswith("Samen verschillen tussen groepen: compare_groups.csv, naar dept")
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("C "))
+    low, high = (f"{v:+.2f}".replace(".", ",") for v in ref["ci"])
+    assert f"[{low}; {high}]" in line and "lager dan de rest" in line
+    assert "respondenten zonder waarde in 'dept'" in text
+    page = run([*_args(case), "--format", "html", "--lang", "nl"]).stdout
+    assert '<html lang="nl">' in page and "verschil met rest" in page
+    assert '<td class="mark">lager dan de rest</td>' in page
+    waves = next(c for c in REF["cases"] if c["command"] == "waves")
+    text = run([*_args(waves), "--lang", "nl", "--k", "60"]).stdout
+    assert "hoger dan in de eerdere ronde" in text
+    assert "minder dan 60 antwoorden in ronde 2025" in text  # U4 holds 59 or fewer
+
+
+def test_every_string_of_the_renderer_has_a_dutch_translation():
+    from babel.messages.extract import extract_from_file
+    from babel.messages.pofile import read_po
+
+    source = Path(__file__).resolve().parents[2] / "webapp" / "cli" / "compare_render.py"
+    found = {m for _l, m, _c, _x in extract_from_file("python", str(source), keywords={"_": None})}
+    po = source.parents[1] / "translations" / "nl" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        translated = {m.id for m in read_po(handle, locale="nl") if m.id and m.string}
+    assert len(found) > 30
+    assert sorted(found - translated) == []

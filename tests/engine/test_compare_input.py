@@ -124,6 +124,7 @@ CASES = [
     ),
     (lambda p: ["waves", _csv(p), "--wave-column", "wave", *SCALE, "--format", "pdf"], "pdf"),
     (lambda p: ["nonsense", _csv(p)], "No such command 'nonsense'"),
+    (lambda p: ["groups", _csv(p), "--by", "dept", *SCALE, "--lang", "de"], "'de'"),
 ]
 
 

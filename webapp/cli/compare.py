@@ -124,6 +124,13 @@ def input_options(func: _F) -> _F:
             help="Output format.",
         ),
         click.option(
+            "--lang",
+            type=click.Choice(["en", "nl"]),
+            default="en",
+            show_default=True,
+            help="Language of the text and html output (the JSON stays English).",
+        ),
+        click.option(
             "--out",
             metavar="FILE",
             type=click.Path(path_type=Path),
@@ -239,6 +246,7 @@ def groups(
     min_share: float,
     k: int,
     fmt: str,
+    lang: str,
     out: Path | None,
     by: str,
     wave_column: str | None,
@@ -282,7 +290,7 @@ def groups(
         wave={"column": wave_column, "label": wave} if wave_column else None,
         min_share=float(min_share),
     )
-    _emit(_render(view, fmt), out)
+    _emit(_render(view, fmt, lang), out)
 
 
 # -- samen compare waves -------------------------------------------------------------------
@@ -302,6 +310,7 @@ def waves(
     min_share: float,
     k: int,
     fmt: str,
+    lang: str,
     out: Path | None,
     wave_column: str,
     first: str | None,
@@ -353,14 +362,14 @@ def waves(
         unit_column=unit_column,
         min_share=float(min_share),
     )
-    _emit(_render(view, fmt), out)
+    _emit(_render(view, fmt, lang), out)
 
 
-def _render(view: dict[str, Any], fmt: str) -> str:
+def _render(view: dict[str, Any], fmt: str, lang: str) -> str:
     if fmt == "json":
         import json
 
         return json.dumps(view, indent=2, allow_nan=False) + "\n"
     from webapp.cli.compare_render import render_html, render_text
 
-    return render_html(view) if fmt == "html" else render_text(view)
+    return render_html(view, lang) if fmt == "html" else render_text(view, lang)

@@ -23,25 +23,35 @@ if TYPE_CHECKING:
 
     from engine.report import ScaleSpec
 
-__all__ = ["group_view", "wave_view"]
+__all__ = ["IN_WAVE", "NO_GROUP", "NO_UNIT", "REASONS", "group_view", "wave_view"]
 
 CONFIDENCE = 0.95
 
 
-def _reason(code: str, k: int) -> str:
-    return {
-        "primary": f"fewer than {k} responses",
-        "complement": f"the rest would hold none or fewer than {k} responses",
-        "remainder": f"withheld so that the withheld groups together hold 0 or at least {k}"
-        " responses",
-        "unit": f"fewer than {k} responses in all",
-    }[code]
+#: Why a number is withheld, by code; ``%(k)s`` is k. The renderer translates these (the
+#: same English strings are msgids in webapp/translations).
+REASONS = {
+    "primary": "fewer than %(k)s responses",
+    "complement": "the rest would hold none or fewer than %(k)s responses",
+    "remainder": "withheld so that the withheld groups together hold 0 or at least %(k)s"
+    " responses",
+    "unit": "fewer than %(k)s responses in all",
+    "no_gap": "the other groups hold fewer than %(k)s responses: no gap",
+    "other_waves_group": "the other waves hold some but fewer than %(k)s responses of this"
+    " group: the file without --wave minus this wave would show them",
+    "other_waves_scale": "the other waves hold some but fewer than %(k)s responses of this"
+    " scale: the file without --wave minus this wave would show them",
+}
+#: Notes on respondents left out.
+NO_GROUP = "respondents without a value in %(column)s are in no group and in no rest"
+NO_UNIT = "respondents without a value in %(column)s are in no unit"
+#: A reason that holds in one wave: ``%(reason)s in wave %(wave)s``.
+IN_WAVE = "%(reason)s in wave %(wave)s"
 
 
-_OTHER_WAVES = (
-    "the other waves hold some but fewer than {k} responses of this {what}: the file without"
-    " --wave minus this wave would show them"
-)
+def _reason(code: str, k: int, wave: str | None = None) -> str:
+    text = REASONS[code] % {"k": k}
+    return text if wave is None else IN_WAVE % {"reason": text, "wave": wave}
 
 
 def _labels(column: pd.Series) -> list[str]:
@@ -74,7 +84,7 @@ def group_view(
     notes: list[str] = []
     labels = _labels(by)
     if by.isna().any():
-        notes.append(f"respondents without a value in {by.name!r} are in no group and in no rest")
+        notes.append(NO_GROUP % {"column": repr(by.name)})
     view: dict[str, Any] = {"command": "groups", "k": k, "confidence": CONFIDENCE, "scales": {}}
     for spec in specs:
         values = scores[spec.id].to_numpy()
@@ -88,7 +98,7 @@ def group_view(
             out_total = int((~np.isnan(out_values)).sum())
             out_counts = dict(group_counts(out_values, outside[1]))
         if total < k or 0 < out_total < k:
-            why = _reason("unit", k) if total < k else _OTHER_WAVES.format(k=k, what="scale")
+            why = _reason("unit" if total < k else "other_waves_scale", k)
             entry: dict[str, Any] = _withheld(why)
             shown = set()
             reasons = dict.fromkeys(labels, why)
@@ -97,7 +107,7 @@ def group_view(
         for label in sorted(shown):
             if 0 < out_counts.get(label, 0) < k:  # hiding more keeps the hidden pool >= k
                 shown.discard(label)
-                reasons[label] = _OTHER_WAVES.format(k=k, what="group")
+                reasons[label] = _reason("other_waves_group", k)
         labelled = sum(counts.values())
         eligible = {g for g in shown if labelled - counts[g] >= k}
         gaps = group_gaps(values, by, include=eligible, confidence=CONFIDENCE) if eligible else {}
@@ -109,8 +119,7 @@ def group_view(
                 notes += [f"{path}: {note}" for note in gaps[label].welch.notes]
             elif label in shown:
                 own = describe(values[(by == label).to_numpy()]).as_dict()
-                reason = f"the other groups hold fewer than {k} responses: no gap"
-                entry["groups"][label] = {**own, "withheld": reason}
+                entry["groups"][label] = {**own, "withheld": _reason("no_gap", k)}
             else:
                 entry["groups"][label] = _withheld(reasons.get(label, _reason("primary", k)))
         view["scales"][spec.id] = entry
@@ -141,14 +150,14 @@ def wave_view(
         "scales": {},
     }
     if units is not None and units.isna().any():
-        notes.append(f"respondents without a value in {units.name!r} are in no unit")
+        notes.append(NO_UNIT % {"column": repr(units.name)})
     for spec in specs:
         values = scores[spec.id].to_numpy()
         scored = ~np.isnan(values)
         small = [w for w in (first, second) if int((scored & in_wave[w]).sum()) < k]
         entry: dict[str, Any] = {}
         if small:
-            entry["change"] = {"withheld": f"fewer than {k} responses in wave {small[0]}"}
+            entry["change"] = {"withheld": _reason("primary", k, small[0])}
         else:
             change = wave_change(values[in_wave[first]], values[in_wave[second]], CONFIDENCE)
             entry["change"] = change.as_dict()
@@ -194,5 +203,5 @@ def _unit_entries(
             continue
         w = first if label not in rules[first].shown else second
         code = rules[w].reasons.get(label, "primary")
-        out[label] = {"withheld": f"{_reason(code, k)} in wave {w}"}
+        out[label] = {"withheld": _reason(code, k, w)}
     return out
