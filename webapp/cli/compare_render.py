@@ -264,6 +264,7 @@ _CSS = (
     "table{border-collapse:collapse;margin:.5rem 0 1rem}"
     "th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}"
     "th:first-child,td:first-child,td:last-child{text-align:left}"
+    "td,th{white-space:nowrap}td:last-child{white-space:normal}"
     "td.mark{font-weight:600}"
 )
 
