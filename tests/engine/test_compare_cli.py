@@ -219,3 +219,19 @@ def test_every_string_of_the_renderer_has_a_dutch_translation():
         translated = {m.id for m in read_po(handle, locale="nl") if m.id and m.string}
     assert len(found) > 30
     assert sorted(found - translated) == []
+
+
+def test_notes_say_what_was_left_out(outputs):
+    groups = next(v for n, v in outputs.items() if n.startswith("groups-compare"))
+    assert (
+        "respondents without a value in 'dept' are in no group and in no rest" in groups["notes"]
+    )
+    assert (
+        "respondents who answered less than 2/3 of the items of belong have no score on it"
+        " and are left out of it"
+    ) in groups["notes"]
+    args = ["waves", str(REFERENCE_DIR / "data" / "psych_bfi.csv"), "--wave-column", "education"]
+    result = run(
+        [*args, "--from", "1", "--to", "5", "--scale", "agree=-A1,A2", "--format", "json"]
+    )
+    assert "waves other than 1 and 5 are left out: 2, 3, 4" in json.loads(result.stdout)["notes"]

@@ -281,9 +281,10 @@ def groups(
         text, scores = text[keep].reset_index(drop=True), scores[keep].reset_index(drop=True)
     if len(_labels(text[by])) < 2:
         fail(f"--by {by!r}: the column holds fewer than two groups")
-    from webapp.cli.compare_views import group_view
+    from webapp.cli.compare_views import group_view, left_out
 
     view = group_view(scores, specs, text[by], k, outside)
+    view["notes"] += left_out(scores, min_share)
     view.update(
         data=data.name,
         by=by,
@@ -352,10 +353,17 @@ def waves(
             )
     if first == second:
         fail(f"--from and --to name the same wave {first!r}")
-    from webapp.cli.compare_views import wave_view
+    from webapp.cli.compare_views import OTHER_WAVES, left_out, wave_view
 
     units = text[unit_column] if unit_column else None
     view = wave_view(scores, specs, text[wave_column], str(first), str(second), units, k)
+    in_pair = text[wave_column].isin([first, second]).to_numpy()
+    view["notes"] += left_out(scores[in_pair], min_share)
+    others = [w for w in present if w not in (first, second)]
+    if others:
+        view["notes"].append(
+            OTHER_WAVES % {"first": first, "second": second, "waves": ", ".join(others)}
+        )
     view.update(
         data=data.name,
         wave_column=wave_column,

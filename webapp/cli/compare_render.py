@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from webapp.cli.compare_views import IN_WAVE, NO_GROUP, NO_UNIT, REASONS
+from webapp.cli.compare_views import IN_WAVE, NO_GROUP, NO_SCORE, NO_UNIT, OTHER_WAVES, REASONS
 
 __all__ = ["LANGUAGES", "render_html", "render_text"]
 
@@ -79,10 +79,10 @@ class _Speaker:
 
     def note(self, text: str) -> str:
         """A note of the view, translated where it is one of the view's own templates."""
-        for template in (NO_GROUP, NO_UNIT):
+        for template in (NO_GROUP, NO_UNIT, NO_SCORE, OTHER_WAVES):
             found = re.fullmatch(_pattern(template), text)
             if found:
-                return self(template, column=found["column"])
+                return self(template, **found.groupdict())
         return text
 
 
@@ -117,6 +117,11 @@ _WORDS = [
     _("%(reason)s in wave %(wave)s"),
     _("respondents without a value in %(column)s are in no group and in no rest"),
     _("respondents without a value in %(column)s are in no unit"),
+    _(
+        "respondents who answered less than %(share)s of the items of %(scale)s have no score"
+        " on it and are left out of it"
+    ),
+    _("waves other than %(first)s and %(second)s are left out: %(waves)s"),
 ]
 
 

@@ -23,7 +23,17 @@ if TYPE_CHECKING:
 
     from engine.report import ScaleSpec
 
-__all__ = ["IN_WAVE", "NO_GROUP", "NO_UNIT", "REASONS", "group_view", "wave_view"]
+__all__ = [
+    "IN_WAVE",
+    "NO_GROUP",
+    "NO_SCORE",
+    "NO_UNIT",
+    "OTHER_WAVES",
+    "REASONS",
+    "group_view",
+    "left_out",
+    "wave_view",
+]
 
 CONFIDENCE = 0.95
 
@@ -45,6 +55,11 @@ REASONS = {
 #: Notes on respondents left out.
 NO_GROUP = "respondents without a value in %(column)s are in no group and in no rest"
 NO_UNIT = "respondents without a value in %(column)s are in no unit"
+NO_SCORE = (
+    "respondents who answered less than %(share)s of the items of %(scale)s have no score on"
+    " it and are left out of it"
+)
+OTHER_WAVES = "waves other than %(first)s and %(second)s are left out: %(waves)s"
 #: A reason that holds in one wave: ``%(reason)s in wave %(wave)s``.
 IN_WAVE = "%(reason)s in wave %(wave)s"
 
@@ -52,6 +67,19 @@ IN_WAVE = "%(reason)s in wave %(wave)s"
 def _reason(code: str, k: int, wave: str | None = None) -> str:
     text = REASONS[code] % {"k": k}
     return text if wave is None else IN_WAVE % {"reason": text, "wave": wave}
+
+
+def left_out(scores: pd.DataFrame, min_share: float) -> list[str]:
+    """Notes naming the scales some respondents have no score on (too few items answered)."""
+    from fractions import Fraction
+
+    share = Fraction(min_share).limit_denominator(12)
+    shown = f"{share.numerator}/{share.denominator}" if share.denominator > 1 else f"{min_share:g}"
+    return [
+        NO_SCORE % {"share": shown, "scale": scale}
+        for scale in scores.columns
+        if scores[scale].isna().any()
+    ]
 
 
 def _labels(column: pd.Series) -> list[str]:
