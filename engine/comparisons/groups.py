@@ -1,8 +1,9 @@
 """Gaps between groups: each group of one question against the rest, on one scale.
 
 *Do some groups belong less than others?* For every group of a column (gender, education,
-a department) the gap of its mean scale score to the mean of everyone else who has a group,
-with Welch's interval, Hedges' g and p adjusted over the groups of the column (Holm).
+a department) the gap of its mean scale score to the mean of everyone else (including
+respondents who left the question open), with Welch's interval, Hedges' g and p adjusted
+over the groups of the column (Holm).
 Which groups may be shown at all (k, complements) is decided by the caller with
 :func:`engine.disclosure.suppress_filter`; this module only computes.
 """
@@ -124,11 +125,12 @@ def group_gaps(
         Scale score per respondent; NaN (no score) is left out.
     group : array_like
         Group label per respondent, aligned with `scores`; a missing label (None, NaN, "")
-        puts the respondent in no group and in no rest.
+        puts the respondent in no group, but in the rest of every group.
     include : collection of str, optional
         The groups to compare (default: every group). The rest of a group is always every
-        other respondent with a label, whether or not their own group is included; Holm
-        counts the included groups that have a p.
+        other respondent, whether or not their own group is included, so that a group and
+        its rest make up all the scores (nothing else follows from the two by
+        subtraction); Holm counts the included groups that have a p.
     confidence : float
         Coverage of the intervals, in (0, 1). Default 0.95.
 
@@ -167,7 +169,7 @@ def group_gaps(
     results = {}
     for label in known:
         member = (text == label) & ~missing
-        rest = ~member & ~missing
+        rest = ~member
         results[label] = welch(values[member], values[rest], confidence)
     adjusted = holm([r.p for r in results.values()])
     return {

@@ -224,8 +224,8 @@ def test_every_string_of_the_renderer_has_a_dutch_translation():
 def test_notes_say_what_was_left_out(outputs):
     groups = next(v for n, v in outputs.items() if n.startswith("groups-compare"))
     assert (
-        "respondents without a value in 'dept' are in no group and in no rest" in groups["notes"]
-    )
+        "respondents without a value in 'dept' are in no group, but in the rest of every group"
+    ) in groups["notes"]
     assert (
         "respondents who answered less than 2/3 of the items of belong have no score on it"
         " and are left out of it"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,14 +93,17 @@ def test_respondents_without_a_group_cannot_be_subtracted(tmp_path):
     assert sum(g["n"] is None for g in scale["groups"].values()) == 1
 
 
-def test_a_gap_whose_rest_is_small_is_withheld(tmp_path):
-    """w is shown (its complement, 3 m + 10 without gender, holds 13), but its rest - the
-    other respondents with a gender - is the 3 m: the gap would give their mean."""
-    path = _csv(tmp_path, {"w": 40, "y": 3, "": 10})
-    w = _groups(path)["groups"]["w"]
-    assert w["n"] == 40
-    assert "difference" not in w and "rest" not in w
-    assert "no gap" in w["withheld"]
+def test_a_gap_and_its_rest_leave_no_one_out(tmp_path):
+    """Were the rest only the other genders, the scale's total minus w minus w's rest would
+    be the three respondents who left gender open. The rest is everyone else."""
+    path = _csv(tmp_path, {"w": 40, "m": 30, "": 3})
+    scale = _groups(path)
+    shown = [g for g in scale["groups"].values() if "rest" in g]
+    assert shown
+    for gap in shown:
+        assert gap["n"] + gap["rest"]["n"] == scale["n"]
+        total = gap["n"] * gap["mean"] + gap["rest"]["n"] * gap["rest"]["mean"]
+        assert total == pytest.approx(scale["n"] * scale["mean"])
 
 
 def test_a_group_that_is_nearly_everyone_is_withheld(tmp_path):
@@ -217,8 +221,8 @@ def test_every_shown_group_and_every_subtraction_holds_k(sizes, missing, other_w
         hidden = scored - sum(g["n"] for g in shown.values())
         assert hidden == 0 or hidden >= k
     for g in shown.values():
-        if "rest" in g:
-            assert g["rest"]["n"] >= k
+        assert g["rest"]["n"] >= k
+        assert g["n"] + g["rest"]["n"] == scored  # a group and its rest are everyone
 
 
 @settings(max_examples=50, deadline=None)

@@ -78,12 +78,12 @@ def test_nan_is_left_out():
     assert welch([1, 2, np.nan, 3], [2, 3, 4]).first.n == 3
 
 
-def test_groups_sort_numerically_and_exclude_missing_labels():
+def test_groups_sort_numerically_and_missing_labels_are_in_every_rest():
     scores = np.arange(12, dtype=float)
     labels = ["10", "9", "10", "9", "10", "9", None, "", "10", "9", "2", "2"]
     gaps = group_gaps(scores, labels)
     assert list(gaps) == ["2", "9", "10"]
-    assert gaps["9"].welch.first.n == 4 and gaps["9"].welch.second.n == 6  # 10s and 2s
+    assert gaps["9"].welch.first.n == 4 and gaps["9"].welch.second.n == 8  # 10s, 2s, None, ""
     only = group_gaps(scores, labels, include={"9"})
     assert list(only) == ["9"] and only["9"].p_holm == only["9"].welch.p
 

@@ -7,7 +7,7 @@
 # Scale scores as `samen analyze`: reverse-keyed items recoded as low + high - x, then the
 # mean of the answered items when answered / n_items >= 2/3, else NA.
 # A gap: for each group g of a column, t.test(score[g], score[rest], var.equal = FALSE)
-# where the rest is every other respondent with a group (NA group: in neither);
+# where the rest is every other respondent (an NA group is in the rest of every group);
 # p.adjust(p, "holm") over the groups of the column; Hedges' g = J * d with d on the pooled
 # SD and J = 1 - 3 / (4 * (n1 + n2) - 9).
 # A change: t.test(score[to], score[from], var.equal = FALSE) (waves as independent
@@ -76,7 +76,7 @@ gaps <- function(s, by) {
   out <- list()
   for (g in labels) {
     member <- !is.na(by) & by == g
-    rest <- !is.na(by) & by != g
+    rest <- is.na(by) | by != g
     out[[as.character(g)]] <- c(side(s[member]), list(rest = side(s[rest])),
                                 welch(s[member], s[rest]))
   }

@@ -105,7 +105,6 @@ _WORDS = [
     _("the rest would hold none or fewer than %(k)s responses"),
     _("withheld so that the withheld groups together hold 0 or at least %(k)s responses"),
     _("fewer than %(k)s responses in all"),
-    _("the other groups hold fewer than %(k)s responses: no gap"),
     _(
         "the other waves hold some but fewer than %(k)s responses of this group: the file"
         " without --wave minus this wave would show them"
@@ -115,7 +114,7 @@ _WORDS = [
         " without --wave minus this wave would show them"
     ),
     _("%(reason)s in wave %(wave)s"),
-    _("respondents without a value in %(column)s are in no group and in no rest"),
+    _("respondents without a value in %(column)s are in no group, but in the rest of every group"),
     _("respondents without a value in %(column)s are in no unit"),
     _(
         "respondents who answered less than %(share)s of the items of %(scale)s have no score"

@@ -46,14 +46,15 @@ REASONS = {
     "remainder": "withheld so that the withheld groups together hold 0 or at least %(k)s"
     " responses",
     "unit": "fewer than %(k)s responses in all",
-    "no_gap": "the other groups hold fewer than %(k)s responses: no gap",
     "other_waves_group": "the other waves hold some but fewer than %(k)s responses of this"
     " group: the file without --wave minus this wave would show them",
     "other_waves_scale": "the other waves hold some but fewer than %(k)s responses of this"
     " scale: the file without --wave minus this wave would show them",
 }
 #: Notes on respondents left out.
-NO_GROUP = "respondents without a value in %(column)s are in no group and in no rest"
+NO_GROUP = (
+    "respondents without a value in %(column)s are in no group, but in the rest of every group"
+)
 NO_UNIT = "respondents without a value in %(column)s are in no unit"
 NO_SCORE = (
     "respondents who answered less than %(share)s of the items of %(scale)s have no score on"
@@ -136,18 +137,14 @@ def group_view(
             if 0 < out_counts.get(label, 0) < k:  # hiding more keeps the hidden pool >= k
                 shown.discard(label)
                 reasons[label] = _reason("other_waves_group", k)
-        labelled = sum(counts.values())
-        eligible = {g for g in shown if labelled - counts[g] >= k}
-        gaps = group_gaps(values, by, include=eligible, confidence=CONFIDENCE) if eligible else {}
+        # a shown group's rest (everyone else) holds >= k: suppress_filter's complement rule
+        gaps = group_gaps(values, by, include=shown, confidence=CONFIDENCE) if shown else {}
         entry["groups"] = {}
         for label in labels:
             path = f"scales.{spec.id}.groups.{label}"
             if label in gaps:
                 entry["groups"][label] = gaps[label].as_dict()
                 notes += [f"{path}: {note}" for note in gaps[label].welch.notes]
-            elif label in shown:
-                own = describe(values[(by == label).to_numpy()]).as_dict()
-                entry["groups"][label] = {**own, "withheld": _reason("no_gap", k)}
             else:
                 entry["groups"][label] = _withheld(reasons.get(label, _reason("primary", k)))
         view["scales"][spec.id] = entry
