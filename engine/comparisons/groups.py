@@ -73,13 +73,16 @@ def gap_words(result: Welch, p_holm: float | None = None) -> str:
     return words
 
 
-def holm(p: Sequence[float | None]) -> list[float | None]:
-    """Holm's step-down adjustment of `p`; None stays None and is not counted.
+def holm(p: Sequence[float | None], m: int | None = None) -> list[float | None]:
+    """Holm's step-down adjustment of `p`; None stays None.
 
     Parameters
     ----------
     p : sequence of float or None
         p-values in [0, 1].
+    m : int, optional
+        Number of tests, at least the number of p given (default: that number). Tests
+        without a p given (a group withheld) count as having a larger p than every given one.
 
     Returns
     -------
@@ -89,8 +92,8 @@ def holm(p: Sequence[float | None]) -> list[float | None]:
     Notes
     -----
     With the m non-missing p sorted ascending, :math:`\\tilde p_{(i)} = \\min(1, \\max_{j \\le
-    i} (m - j + 1) p_{(j)})`: R's ``p.adjust(p, method = "holm")`` (which also leaves NA out
-    of m).
+    i} (m - j + 1) p_{(j)})`: R's ``p.adjust(p, method = "holm", n = m)`` (whose default n
+    also leaves NA out).
 
     References
     ----------
@@ -101,7 +104,10 @@ def holm(p: Sequence[float | None]) -> list[float | None]:
     for value, _ in present:
         if not 0 <= value <= 1:
             raise ValueError(f"p must hold values in [0, 1], got {value}")
-    m = len(present)
+    if m is None:
+        m = len(present)
+    elif isinstance(m, bool) or not isinstance(m, int) or m < len(present):
+        raise ValueError(f"m must be an integer >= the number of p given, got {m!r}")
     out: list[float | None] = [None] * len(p)
     running = 0.0
     for rank, (value, i) in enumerate(sorted(present)):
@@ -130,7 +136,8 @@ def group_gaps(
         The groups to compare (default: every group). The rest of a group is always every
         other respondent, whether or not their own group is included, so that a group and
         its rest make up all the scores (nothing else follows from the two by
-        subtraction); Holm counts the included groups that have a p.
+        subtraction). Holm counts every group of the column: a group left out (withheld)
+        still was a comparison, so leaving it out never lowers the others' adjusted p.
     confidence : float
         Coverage of the intervals, in (0, 1). Default 0.95.
 
@@ -161,6 +168,7 @@ def group_gaps(
     missing = labels.isna().to_numpy() | (labels.astype(str).str.strip() == "").to_numpy()
     text = labels.astype(str).to_numpy()
     known = sorted(set(text[~missing]), key=_label_key)
+    n_groups = len(known)
     if include is not None:
         unknown = sorted(set(include) - set(known))
         if unknown:
@@ -171,7 +179,7 @@ def group_gaps(
         member = (text == label) & ~missing
         rest = ~member
         results[label] = welch(values[member], values[rest], confidence)
-    adjusted = holm([r.p for r in results.values()])
+    adjusted = holm([r.p for r in results.values()], m=max(n_groups, len(results)))
     return {
         label: GroupGap(label, result, p_adj, gap_words(result, p_adj))
         for (label, result), p_adj in zip(results.items(), adjusted, strict=True)

@@ -41,6 +41,10 @@ def test_holm_equals_p_adjust(case):
 def test_holm_leaves_none_out_of_m():
     assert holm([0.01, None, 0.04, 0.03]) == pytest.approx([0.03, None, 0.06, 0.06])
     assert holm([]) == []
+    # p.adjust(c(0.01, 0.04), "holm", n = 4) is 0.04, 0.12
+    assert holm([0.01, 0.04], m=4) == pytest.approx([0.04, 0.12])
+    with pytest.raises(ValueError, match="m must be an integer"):
+        holm([0.01, 0.04], m=1)
     with pytest.raises(ValueError, match="p must hold values in"):
         holm([0.2, 1.5])
 
@@ -85,7 +89,8 @@ def test_groups_sort_numerically_and_missing_labels_are_in_every_rest():
     assert list(gaps) == ["2", "9", "10"]
     assert gaps["9"].welch.first.n == 4 and gaps["9"].welch.second.n == 8  # 10s, 2s, None, ""
     only = group_gaps(scores, labels, include={"9"})
-    assert list(only) == ["9"] and only["9"].p_holm == only["9"].welch.p
+    # Holm still counts the column's three groups: leaving two out lowers nothing
+    assert list(only) == ["9"] and only["9"].p_holm == pytest.approx(min(1, 3 * only["9"].welch.p))
 
 
 def test_wave_change_is_later_minus_earlier():
@@ -124,3 +129,12 @@ def test_unit_changes_per_unit():
 def test_bad_input_raises_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_holm_counts_the_withheld_groups_of_the_column():
+    scores = [1, 1.2, 0.9, 1.1, 5, 5.2, 4.9, 5.1, 3, 3.1, 2.9, 3.0]
+    labels = ["a"] * 4 + ["b"] * 4 + ["c"] * 4
+    alone = group_gaps(scores, labels, include={"a"})["a"]
+    assert alone.welch.p < 0.01
+    assert alone.p_holm == pytest.approx(3 * alone.welch.p, rel=1e-12)
+    assert group_gaps(scores, labels)["a"].p_holm <= alone.p_holm  # withheld: counted as larger
