@@ -2,7 +2,7 @@
 control at the minimum group size k.
 
 k counts responses behind a number: respondents with a score on that scale. A group's gap
-is shown only when the group and the rest each hold at least k
+to the rest (everyone else) is shown only when the group and the rest each hold at least k
 (:func:`engine.disclosure.suppress_filter`, the rule of a demographic filter within a unit:
 the groups withheld, together with respondents without a group, hold 0 or at least k, so no
 small group follows by subtraction from the scale's total); a change only when both waves
@@ -102,7 +102,9 @@ def group_view(
 ) -> dict[str, Any]:
     """Per scale the overall n, mean and SD and each group's gap to the rest, at k.
 
-    Holm's adjustment runs over the groups whose gap is shown. `outside` (scores and
+    Holm's adjustment counts every group of the column (a withheld one as a comparison
+    with a larger p). A group's rest is everyone else with a score, respondents without a
+    group included, so a group and its rest are the scale's total. `outside` (scores and
     groups of the rows a ``--wave`` filter left out) guards the subtraction of this view
     from the same command run without the filter: a scale, or a group, that holds 1 to k-1
     responses outside the wave is withheld.
