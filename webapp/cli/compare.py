@@ -254,7 +254,7 @@ def groups(
 ) -> None:
     """The gap of each group of --by COLUMN to the rest, per scale.
 
-    Per group: n, mean, SD, the mean difference to everyone else with a group, its Welch 95%
+    Per group: n, mean, SD, the mean difference to everyone else, its Welch 95%
     interval and p, Hedges' g, and p adjusted over the groups of the column (Holm). A group
     is shown only when it and the rest each hold at least k responses.
 
