@@ -1,3 +1,30 @@
-"""Comparisons: the programme effect (difference in differences with CR2 inference)."""
+"""Comparisons: gaps between groups, change between waves and the programme effect, matching R.
 
-__all__: list[str] = []
+The programme effect (difference in differences with CR2 inference, and the random-intercept
+second opinion) is in :mod:`engine.comparisons.programme`, imported on its own.
+
+Pure functions on scale scores; the caller decides which groups may be shown (k,
+complements; :mod:`engine.disclosure`). Intervals are Welch's, effect sizes Hedges' g with
+J = 1 - 3/(4(n1+n2)-9), p over the groups of one question adjusted by Holm. Heavy libraries
+(scipy) are imported inside the functions.
+"""
+
+from engine.comparisons.groups import GroupGap, gap_words, group_counts, group_gaps, holm
+from engine.comparisons.waves import WaveChange, change_words, unit_changes, wave_change
+from engine.comparisons.welch import Sample, Welch, describe, welch
+
+__all__ = [
+    "GroupGap",
+    "Sample",
+    "WaveChange",
+    "Welch",
+    "change_words",
+    "describe",
+    "gap_words",
+    "group_counts",
+    "group_gaps",
+    "holm",
+    "unit_changes",
+    "wave_change",
+    "welch",
+]

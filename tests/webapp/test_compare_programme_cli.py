@@ -1,7 +1,8 @@
 """`samen compare programme` end to end: R's numbers through the CLI, the formats, bad input.
 
-The command is standalone (the ``samen compare`` group attaches it); these tests attach it
-to a throwaway click group. Reference: ``tests/reference/compare_programme.json``.
+The command is standalone (the ``samen compare`` group attaches it); most tests attach it
+to a throwaway click group, and one runs it as ``samen compare programme``.
+Reference: ``tests/reference/compare_programme.json``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,19 @@ _group.add_command(programme)
 
 def _run(*args: str) -> click.testing.Result:
     return CliRunner().invoke(_group, ["programme", *args])
+
+
+def test_samen_compare_programme_is_the_same_command(tmp_path: Path) -> None:
+    """Through the real `samen compare` group: the same JSON as the command on its own."""
+    import json
+
+    from webapp.cli import cli
+
+    args = [str(DATA), *DESIGN, *SCALES, "--range", "1-5"]
+    alone = _run(*args, "--format", "json")
+    whole = CliRunner().invoke(cli, ["compare", "programme", *args, "--format", "json"])
+    assert alone.exit_code == whole.exit_code == 0, whole.output
+    assert json.loads(whole.stdout) == json.loads(alone.stdout)
 
 
 @pytest.mark.parametrize("waves", [["--from", "2025-2", "--to", "2026-2"], []])

@@ -16,6 +16,7 @@ __all__ = ["cli", "main"]
 _COMMANDS = [
     ("webapp.cli.instruments", "instruments"),
     ("webapp.cli.analyze", "analyze"),
+    ("webapp.cli.compare", "compare"),
     ("webapp.cli.serve", "serve"),
     ("webapp.cli.serve", "demo"),
     ("webapp.cli.users", "user"),
