@@ -1,11 +1,12 @@
-"""Free-text comments: comment threshold, no filter, no differencing, no context, scope.
+"""Free-text comments: comment threshold in writers, no filter, no differencing, no context.
 
 The organisation (tests/conftest.py ``hospital_db``): HOSP > SURG > W1, W2; HOSP > ICU.
-Wave 2026-1 (k = 5, comment threshold 10): W1 12, W2 6, ICU 12 responses, HOSP's own 0;
-two of every three respondents leave a comment. Comments: W2 (6) is below the threshold;
-SURG (18) minus W1 (12) would leave W2's comments, so W1's are hidden too; HOSP, SURG and
-ICU show theirs. Every scale result of W1 and W2 is shown (k = 5): the threshold, not k,
-decides.
+Wave 2026-1 (k = 5, comment threshold 10 writers): W1 18, W2 12, ICU 18 responses, HOSP's
+own 0; two of every three respondents leave a comment, so W1 12, W2 8, ICU 12 writers.
+Comments: W2 has 12 >= 10 responses but 8 writers, below the threshold (the respondent's
+page promises writers, not responses); SURG's 20 writers minus W1's 12 would leave W2's 8,
+so W1's are hidden too; HOSP, SURG and ICU show theirs. Every scale result of W1 and W2 is
+shown (k = 5): the threshold, not k, decides.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from webapp import create_app, results
 from webapp.config import TestConfig
 from webapp.results.comments import unit_comments
 
-PLAN = {"W1": 12, "W2": 6, "ICU": 12}
+PLAN = {"W1": 18, "W2": 12, "ICU": 18}
+WRITERS = {"W1": 12, "W2": 8, "ICU": 12}
 SUBTREE = {
     "HOSP": ("W1", "W2", "ICU"),
     "SURG": ("W1", "W2"),
@@ -157,7 +159,7 @@ def test_comments_come_in_a_fresh_random_order(comments_db):
 
     stored = tuple(r.text for r in load_comments(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE))
     orders = [tuple(c["text"] for c in get(comments_db, "HOSP")["comments"]) for _ in range(6)]
-    # 20 comments: six equal shuffles (or six in storage order) have chance (1/20!)^5
+    # 32 comments: six equal shuffles (or six in storage order) have chance (1/32!)^5
     assert len(set(orders)) > 1
     assert any(order != stored for order in orders)
 
@@ -178,19 +180,32 @@ def test_below_the_threshold_no_comments_and_no_count(comments_db):
         "fewer-than-threshold",
     )
     assert out["comments"] is None
-    # the only numbers are the survey's k and comment threshold: not W2's 6 responses, not
-    # its 4 comments
+    # the only numbers are the survey's k and comment threshold: not W2's 12 responses, not
+    # its 8 writers
     assert sorted(_numbers(out)) == [5, 10]
+    assert out["comment_threshold_counts"] == "writers"
+
+
+def test_a_group_above_the_threshold_in_responses_but_not_in_writers(comments_db):
+    """The promise counts writers: 12 responses with 8 comments show none of the 8."""
+    from surveys.definitions import get_survey
+
+    threshold = get_survey(comments_db, HOSPITAL_SLUG).comment_threshold
+    found = results.unit_results(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2", ADMIN)
+    assert found["n"] >= threshold  # enough responses ...
+    assert len(expected_comments("W2")) < threshold  # ... but too few writers
+    out = get(comments_db, "W2")
+    assert (out["shown"], out["reason"], out["comments"]) == (False, "fewer-than-threshold", None)
 
 
 def test_no_differencing_hides_a_large_unit_next_to_a_small_one(comments_db):
-    # W1 has 12 >= 10 responses, but SURG's comments minus W1's would be W2's
+    # W1 has 12 >= 10 writers, but SURG's comments minus W1's would be W2's 8 writers
     out = get(comments_db, "W1")
     assert (out["shown"], out["reason"], out["comments"]) == (False, "complementary", None)
     assert sorted(_numbers(out)) == [5, 10]
     # the unit results of W1 and W2 are shown all the same (k = 5): the threshold decides
     found = results.unit_results(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "SURG", ADMIN)
-    assert {c["unit"]: c["n"] for c in found["children"]} == {"W1": 12, "W2": 6}
+    assert {c["unit"]: c["n"] for c in found["children"]} == {"W1": 18, "W2": 12}
 
 
 def test_never_with_a_filter(comments_db):
@@ -328,7 +343,7 @@ def test_dashboard_shows_comments_only_where_allowed(comments_db):
         r'<li lang="(nl|en)">(Remark \d+ from (W1|W2)\.)<br>Second line\.</li>', html
     )
     assert len(shown) == len(expected_comments("SURG"))
-    for unit, reason in (("W2", "at least 10 responses"), ("W1", "protect a smaller group")):
+    for unit, reason in (("W2", "at least 10 people wrote one"), ("W1", "protect a smaller group")):
         page = client.get(f"{url}/{unit}?lang=en").get_data(as_text=True)
         assert "Remark" not in page and reason in page, unit
     filtered = client.get(f"{url}/SURG?lang=en&filter=dem_gender:1").get_data(as_text=True)
