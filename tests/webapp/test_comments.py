@@ -343,7 +343,10 @@ def test_dashboard_shows_comments_only_where_allowed(comments_db):
         r'<li lang="(nl|en)">(Remark \d+ from (W1|W2)\.)<br>Second line\.</li>', html
     )
     assert len(shown) == len(expected_comments("SURG"))
-    for unit, reason in (("W2", "at least 10 people wrote one"), ("W1", "protect a smaller group")):
+    for unit, reason in (
+        ("W2", "at least 10 people wrote one"),
+        ("W1", "protect a smaller group"),
+    ):
         page = client.get(f"{url}/{unit}?lang=en").get_data(as_text=True)
         assert "Remark" not in page and reason in page, unit
     filtered = client.get(f"{url}/SURG?lang=en&filter=dem_gender:1").get_data(as_text=True)
