@@ -21,6 +21,9 @@ the one tree the results service ever shows it with, so "every tree a closed wav
 shown with" is that one; :func:`audit_trees` audits a wave's views under several trees as
 one set, which shows what a second tree would leak (a unit moved after close).
 
+Comments are audited as sets of texts counted in writers (people who wrote a comment), the
+unit of the comment threshold: :mod:`webapp.research.audit_comments`.
+
 Without ``as_email`` the scope is every unit: what admins and researchers see, which is also
 everything every manager sees pooled (a manager's views are a subset of the organisation-wide
 pattern), so one pass covers every role and every coalition of roles.
@@ -42,6 +45,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.audit import AuditResult, Finding
+from engine.audit_comments import CommentFinding
+from webapp.research.audit_comments import audit_wave_comments
 from webapp.research.audit_export import (
     EXPORT_CLASS,
     EXPORT_ROLES,
@@ -93,6 +98,9 @@ class SurveyAudit(AuditResult):
         Whether the filtered views were audited.
     contexts : tuple of str
         Per finding, the wave and measure it is about (``"2026-1 item bel_mem_1"``).
+    comment_findings : tuple of CommentFinding
+        Sets of 1 to threshold-1 writers' comments derivable from the comment views, each
+        with its wave in ``comment_contexts``; ``comment_views`` counts the views audited.
     """
 
     views: int = 0
@@ -102,23 +110,38 @@ class SurveyAudit(AuditResult):
     role: str = "every role"
     filters: bool = True
     contexts: tuple[str, ...] = ()
+    comment_findings: tuple[CommentFinding, ...] = ()
+    comment_contexts: tuple[str, ...] = ()
+    comment_views: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and not self.comment_findings
 
     def lines(self) -> list[str]:
         """One line per finding: the wave and measure, the group and its combination."""
         contexts = self.contexts or ("",) * len(self.findings)
-        return [
+        out = [
             f"{context}: {finding.describe()}" if context else finding.describe()
             for context, finding in zip(contexts, self.findings, strict=True)
         ]
+        pairs = zip(self.comment_contexts, self.comment_findings, strict=True)
+        return out + [f"{context}: {finding.describe()}" for context, finding in pairs]
 
     def summary(self) -> str:
         """The one line ``samen audit`` prints, e.g. ``checked 3974 views over 33 groups: no
         group smaller than 5 can be derived (waves: 2026-1; every role)``."""
         line = f"checked {self.views} views over {self.groups} groups: "
-        if self.ok:
+        if not self.findings:
             line += f"no group smaller than {self.k} can be derived"
         else:
             line += f"{len(self.findings)} finding(s) of a group smaller than {self.k}"
+        if self.comment_views:
+            line += f"; {self.comment_views} comment views: "
+            if self.comment_findings:
+                line += f"{len(self.comment_findings)} finding(s) of too few writers"
+            else:
+                line += "no set of comments by too few writers can be derived"
         details = [f"waves: {', '.join(self.waves) or 'none'}", self.role]
         if self.held:
             details.append(f"not yet released: {', '.join(self.held)}")
@@ -368,6 +391,8 @@ def audit_survey(
         role = f"{user.email} ({user.role})"
         exports = user.role in EXPORT_ROLES
     findings: list[tuple[str, Finding]] = []
+    comment_findings: list[tuple[str, CommentFinding]] = []
+    comment_views = 0
     audited: list[str] = []
     held: list[str] = []
     n_views = n_groups = 0
@@ -402,6 +427,9 @@ def audit_survey(
             if unsafe is not None and not found:  # the tables pass, but no export does
                 found = [unsafe]
         findings.extend(found)
+        said, count = audit_wave_comments(db, data.survey, label, scope)
+        comment_findings.extend((f"{label} comments", finding) for finding in said)
+        comment_views += count
         n_views += views
         n_groups += groups
         audited.append(label)
@@ -415,4 +443,7 @@ def audit_survey(
         role=role,
         filters=filters,
         contexts=tuple(context for context, _ in findings),
+        comment_findings=tuple(finding for _, finding in comment_findings),
+        comment_contexts=tuple(context for context, _ in comment_findings),
+        comment_views=comment_views,
     )

@@ -43,7 +43,13 @@ from webapp.results.access import disclosure_scope, subtree
 from webapp.results.data import SurveyContext
 from webapp.results.service import header, prepare
 
-__all__ = ["comment_units", "scoped_comment_units", "unit_comments", "writers_by_unit"]
+__all__ = [
+    "comment_units",
+    "released_comment_units",
+    "scoped_comment_units",
+    "unit_comments",
+    "writers_by_unit",
+]
 
 
 def writers_by_unit(rows: Collection[CommentRow]) -> dict[str, int]:
@@ -69,6 +75,22 @@ def scoped_comment_units(
     own = {code: int(own_writers.get(code, 0)) for code in parent}
     threshold = context.definition.comment_threshold
     return suppress_scope(parent, own, threshold, frozenset(scope) & frozenset(parent)).shown
+
+
+def released_comment_units(
+    context: SurveyContext, own_writers: Mapping[str, int], scope: Collection[str]
+) -> frozenset[str]:
+    """Every unit whose comments a role with ``scope`` is shown in a closed wave, unfiltered.
+
+    :func:`scoped_comment_units`, and for an open-link survey only the coarse units the
+    open-link rule releases (:func:`webapp.results.openlink.scoped_comment_units`). The
+    one statement of what :func:`unit_comments` shows; ``samen audit`` audits it
+    (:mod:`webapp.research.audit_comments`).
+    """
+    shown = scoped_comment_units(context, own_writers, scope)
+    if openlink.applies(context.definition):
+        shown &= openlink.scoped_comment_units(context, own_writers, scope)
+    return shown
 
 
 def comment_units(
@@ -153,7 +175,9 @@ def unit_comments(
         return _withheld(out, openlink.REASON)
     if not comments_allowed(n, definition.comment_threshold, filtered=False):
         return _withheld(out, "fewer-than-threshold")
-    if unit_code not in comment_units(context, writers, user):
+    if unit_code not in released_comment_units(
+        context, writers, disclosure_scope(user, context.parent)
+    ):
         return _withheld(out, "complementary")
     # each stored comment once: the rows of the subtree's own units, each unit counted once
     comments = [

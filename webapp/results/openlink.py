@@ -40,7 +40,7 @@ devices and addresses) is said on the privacy page and in the README's threat mo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from engine.audit_views import release
@@ -66,6 +66,7 @@ __all__ = [
     "open_link_k",
     "response_units",
     "roll_up",
+    "scoped_comment_units",
 ]
 
 #: Depth of the deepest unit released for an open-link survey: 0 is the organisation, 1 the
@@ -178,10 +179,17 @@ def comment_units(
     tree at :func:`comment_threshold` (writers), restricted to the caller's scope.
     ``own_writers`` counts the writers among each unit's own direct members.
     """
+    return scoped_comment_units(context, own_writers, disclosure_scope(user, context.parent))
+
+
+def scoped_comment_units(
+    context: SurveyContext, own_writers: Mapping[str, int], scope: Collection[str]
+) -> frozenset[str]:
+    """:func:`comment_units` for a role with ``scope`` (the audit's entry)."""
     own = {code: int(own_writers.get(code, 0)) for code in context.parent}
     parent, rolled = roll_up(context.parent, own, coarse_units(context))
-    scope = disclosure_scope(user, context.parent) & frozenset(parent)
-    return suppress_scope(parent, rolled, comment_threshold(context.definition), scope).shown
+    scoped = frozenset(scope) & frozenset(parent)
+    return suppress_scope(parent, rolled, comment_threshold(context.definition), scoped).shown
 
 
 def export_input(
