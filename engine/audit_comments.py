@@ -30,7 +30,7 @@ class CommentFinding:
     writers : int
         Writers in the set (people who wrote a comment), 1 to threshold - 1.
     inside : tuple of str
-        Views that contain the set.
+        The smallest views that contain the set (their intersection holds it).
     outside : tuple of str
         Views whose comments are removed from the intersection of ``inside``.
     """
@@ -110,7 +110,10 @@ def audit_comments(
     for names, atoms in sorted(classes.items(), key=lambda c: sorted(c[0])):
         n = sum(writers[a] for a in atoms)
         if n < threshold:
-            inside = tuple(sorted(names))
+            # the smallest views containing the set say it: their intersection is the same
+            inside = tuple(
+                sorted(v for v in names if not any(atoms_of[w] < atoms_of[v] for w in names))
+            )
             common = set.intersection(*(atoms_of[name] for name in inside))
             outside = tuple(sorted(v for v in atoms_of if v not in names and atoms_of[v] & common))
             findings.append(

@@ -353,3 +353,35 @@ def test_dashboard_shows_comments_only_where_allowed(comments_db):
     assert "Remark" not in filtered and "never shown with a filter" in filtered
     dutch = client.get(f"{url}/W2?lang=nl").get_data(as_text=True)
     assert "Opmerkingen" in dutch and "Remark" not in dutch
+
+
+# --- samen audit ------------------------------------------------------------------------------
+
+
+def test_audit_checks_the_comment_sets_in_writers(comments_db, monkeypatch):
+    """`samen audit` audits the comment sets: they pass; the old rule (the tree rule on
+    responses) shows W2 (12 responses, 8 writers) and W1 (SURG minus W1 = W2's 8 writers),
+    and the audit names the 8 writers and how to read them."""
+    import webapp.results.comments as comments
+    from engine.disclosure import suppress_scope
+    from webapp.research_service import audit_survey
+    from webapp.results.data import load_survey, responses_by_unit
+
+    result = audit_survey(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE, filters=False)
+    assert result.ok and result.comment_views == 3  # HOSP, SURG, ICU
+    assert "no set of comments by too few writers" in result.summary()
+    context = load_survey(comments_db, HOSPITAL_SLUG).at_wave(HOSPITAL_WAVE)
+    responses = responses_by_unit(comments_db, context, HOSPITAL_WAVE)
+
+    def by_responses(context, writers, scope):
+        own = {u: responses.get(u, 0) for u in context.parent}
+        return suppress_scope(context.parent, own, 10, scope).shown
+
+    monkeypatch.setattr(comments, "released_comment_units", by_responses)
+    old = audit_survey(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE, filters=False)
+    assert not old.ok and not old.findings  # the numbers pass; the comments do not
+    assert [(f.atoms, f.writers) for f in old.comment_findings] == [(frozenset({"W2"}), 8)]
+    assert old.lines() == [
+        f"{HOSPITAL_WAVE} comments: comments of 8 writer(s) derivable: comments:W2"
+    ]
+    assert "1 finding(s) of too few writers" in old.summary()
