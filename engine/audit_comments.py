@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from engine.audit import View
 from engine.disclosure_tree import check_k, check_n
@@ -49,7 +50,7 @@ class CommentFinding:
 
 
 def audit_comments(
-    writers: Mapping[Hashable, int], views: Sequence[View], threshold: int
+    writers: Mapping[Any, int], views: Sequence[View], threshold: int
 ) -> tuple[CommentFinding, ...]:
     """Find every set of 1 to ``threshold - 1`` writers' comments the views reveal.
 
@@ -100,9 +101,9 @@ def audit_comments(
             raise ValueError(f"views: {view.name!r} covers unknown atoms {listed}")
         for atom in view.atoms:
             member_of[atom].add(view.name)
-    for atom, names in member_of.items():
-        if names and writers[atom] > 0:
-            classes.setdefault(frozenset(names), set()).add(atom)
+    for atom, containing in member_of.items():
+        if containing and writers[atom] > 0:
+            classes.setdefault(frozenset(containing), set()).add(atom)
     atoms_of: dict[str, set[Hashable]] = {}
     for view in views:
         atoms_of.setdefault(view.name, set()).update(view.atoms)

@@ -35,8 +35,16 @@ ELSEWHERE = {
         "tests/surveys/test_privacy_purge.py::test_purge_expired_uses_retention"
     ),
     "Results are also hidden when ... they would reveal a smaller group": (
-        "tests/engine/test_audit.py and tests/webapp/test_audit_cli.py (samen audit)"
+        "tests/webapp/test_audit_cli.py::test_demo_unit_totals_pass_for_every_role_and_a_manager"
     ),
+    "Your link no longer works (thanks.html)": (
+        "tests/webapp/test_respond.py::test_unknown_and_used_tokens_get_the_same_page"
+    ),
+    "Each person answers once. Nothing new was stored. (already.html)": (
+        "tests/webapp/test_respond.py::test_a_replayed_cookie_sends_once"
+    ),
+    "Results are shown only for the whole organisation and the parts directly below it "
+    "(open link)": "tests/webapp/test_openlink.py::test_open_link_results_hide_the_padded_unit",
 }
 
 
@@ -321,3 +329,13 @@ def test_daily_counts_are_per_unit_and_day_only(survey):
     """privacy: "Per unit per day the number of completed questionnaires": a count, no more."""
     columns = {c["name"] for c in inspect(survey.db.engine).get_columns("daily_counts")}
     assert columns <= {"id", "wave_id", "unit_id", "day", "count"}
+
+
+def test_the_promises_checked_elsewhere_name_existing_tests():
+    """Each entry of ELSEWHERE names a test that exists, so the list cannot rot silently."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for sentence, where in ELSEWHERE.items():
+        path, name = where.split("::")
+        assert f"def {name}(" in (root / path).read_text(encoding="utf-8"), sentence
