@@ -385,3 +385,21 @@ def test_audit_checks_the_comment_sets_in_writers(comments_db, monkeypatch):
         f"{HOSPITAL_WAVE} comments: comments of 8 writer(s) derivable: comments:W2"
     ]
     assert "1 finding(s) of too few writers" in old.summary()
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+@pytest.mark.parametrize(("threshold", "open_k", "shown"), [(10, 12, 12), (15, 12, 15)])
+def test_open_link_comments_say_the_writers_they_need(hospital_db, threshold, open_k, shown):
+    """Under the open-link rule the page names the larger of the two thresholds, in writers."""
+    from flask import render_template
+
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": hospital_db})
+    comments = {
+        "reason": "open-link",
+        "shown": False,
+        "comment_threshold": threshold,
+        "open_link_k": open_k,
+    }
+    with app.test_request_context("/?lang=en"):
+        html = render_template("dashboard/_comments.html", comments=comments)
+    assert f"als daar minstens {shown} mensen een opmerking schreven" in html  # Dutch default
