@@ -163,10 +163,27 @@ def release_n(
 
 
 def comments_allowed(n: int, comment_threshold: int, filtered: bool) -> bool:
-    """Whether free-text comments of a group of ``n`` respondents may be shown.
+    """Whether the free-text comments of a group with ``n`` writers may be shown.
+
+    Parameters
+    ----------
+    n : int
+        Writers: people in the group who wrote a comment (not the group's responses).
+    comment_threshold : int
+        The survey's comment threshold, in writers.
+    filtered : bool
+        Whether a demographic filter is applied.
+
+    Returns
+    -------
+    bool
+        ``not filtered and n >= comment_threshold``.
 
     Notes
     -----
+    The threshold counts writers because that is what respondents are promised ("shown only
+    when at least 10 people from your group wrote one"): 27 responses with 4 comments would
+    show each of the 4 as one voice among 4, not among 27.
     Comments identify people by style and content far more easily than averages, so they get
     a higher threshold than k (Glint uses 10) and are never shown next to a demographic
     filter, which would attach a category to a voice.

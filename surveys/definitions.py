@@ -17,7 +17,8 @@ Format (surveys/examples/hospital.yaml is a complete example)::
       unwanted_behaviour: true
       open_comments: true
     min_group_size: 5                  # k; default 5, never below 3
-    comment_threshold: 10              # default 10, at least k
+    comment_threshold: 10              # writers (people who wrote a comment) a group needs for
+                                       # its comments to be shown; default 10, at least k
     retention_days: 730                # default 730
     release: closed                    # closed (the only policy; 'steps' is refused)
     open_link: false                   # one shared link where respondents pick their unit

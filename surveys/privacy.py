@@ -289,11 +289,11 @@ def _statements(
         who_sees[-1:] = list(_open_link_statements(d, nl))
     if d.comments_enabled:
         who_sees.append(
-            f"Opmerkingen worden alleen getoond voor groepen van minstens {c} personen, en "
-            "nooit naast achtergrondkenmerken."
+            f"Opmerkingen worden alleen getoond voor groepen waarin minstens {c} mensen een "
+            "opmerking schreven, en nooit naast achtergrondkenmerken."
             if nl
-            else f"Comments are shown only for groups of at least {c} people, and never next to "
-            "background characteristics."
+            else f"Comments are shown only for groups in which at least {c} people wrote one, "
+            "and never next to background characteristics."
         )
     who_sees.append(
         f"Alle antwoorden worden {d.retention_days} dagen na het sluiten van de ronde "

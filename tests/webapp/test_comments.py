@@ -1,11 +1,12 @@
-"""Free-text comments: comment threshold, no filter, no differencing, no context, scope.
+"""Free-text comments: comment threshold in writers, no filter, no differencing, no context.
 
 The organisation (tests/conftest.py ``hospital_db``): HOSP > SURG > W1, W2; HOSP > ICU.
-Wave 2026-1 (k = 5, comment threshold 10): W1 12, W2 6, ICU 12 responses, HOSP's own 0;
-two of every three respondents leave a comment. Comments: W2 (6) is below the threshold;
-SURG (18) minus W1 (12) would leave W2's comments, so W1's are hidden too; HOSP, SURG and
-ICU show theirs. Every scale result of W1 and W2 is shown (k = 5): the threshold, not k,
-decides.
+Wave 2026-1 (k = 5, comment threshold 10 writers): W1 18, W2 12, ICU 18 responses, HOSP's
+own 0; two of every three respondents leave a comment, so W1 12, W2 8, ICU 12 writers.
+Comments: W2 has 12 >= 10 responses but 8 writers, below the threshold (the respondent's
+page promises writers, not responses); SURG's 20 writers minus W1's 12 would leave W2's 8,
+so W1's are hidden too; HOSP, SURG and ICU show theirs. Every scale result of W1 and W2 is
+shown (k = 5): the threshold, not k, decides.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from webapp import create_app, results
 from webapp.config import TestConfig
 from webapp.results.comments import unit_comments
 
-PLAN = {"W1": 12, "W2": 6, "ICU": 12}
+PLAN = {"W1": 18, "W2": 12, "ICU": 18}
+#: The data of the unwanted-behaviour tests (tests/webapp/test_unwanted.py), which share
+#: :func:`prepare_db`: the comments' rule and the module's rule count different things.
+UB_PLAN = {"W1": 12, "W2": 6, "ICU": 12}
 SUBTREE = {
     "HOSP": ("W1", "W2", "ICU"),
     "SURG": ("W1", "W2"),
@@ -111,13 +115,13 @@ def expected_comments(unit: str) -> list[tuple[str, str]]:
     )
 
 
-def prepare_db(hospital_db, monkeypatch):
-    """hospital_db with wave 2026-1 answered (PLAN) and closed, wave 2026-2 open, accounts."""
+def prepare_db(hospital_db, monkeypatch, plan=UB_PLAN):
+    """hospital_db with wave 2026-1 answered (``plan``) and closed, wave 2026-2 open, accounts."""
     from surveys.users import add_user
     from surveys.waves import open_wave
 
     monkeypatch.setattr(users_module, "HASHER", PasswordHasher.from_parameters(CHEAPEST))
-    fill(hospital_db)
+    fill(hospital_db, plan=plan)
     open_wave(hospital_db, HOSPITAL_SLUG, SECOND)
     fill(hospital_db, SECOND, {"W1": 10}, close=False)
     for email, role, unit in ACCOUNTS.values():
@@ -127,7 +131,7 @@ def prepare_db(hospital_db, monkeypatch):
 
 @pytest.fixture
 def comments_db(hospital_db, monkeypatch):
-    return prepare_db(hospital_db, monkeypatch)
+    return prepare_db(hospital_db, monkeypatch, PLAN)
 
 
 def get(db, unit, user=ADMIN, filter=None, wave=HOSPITAL_WAVE):
@@ -157,7 +161,7 @@ def test_comments_come_in_a_fresh_random_order(comments_db):
 
     stored = tuple(r.text for r in load_comments(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE))
     orders = [tuple(c["text"] for c in get(comments_db, "HOSP")["comments"]) for _ in range(6)]
-    # 20 comments: six equal shuffles (or six in storage order) have chance (1/20!)^5
+    # 32 comments: six equal shuffles (or six in storage order) have chance (1/32!)^5
     assert len(set(orders)) > 1
     assert any(order != stored for order in orders)
 
@@ -178,19 +182,32 @@ def test_below_the_threshold_no_comments_and_no_count(comments_db):
         "fewer-than-threshold",
     )
     assert out["comments"] is None
-    # the only numbers are the survey's k and comment threshold: not W2's 6 responses, not
-    # its 4 comments
+    # the only numbers are the survey's k and comment threshold: not W2's 12 responses, not
+    # its 8 writers
     assert sorted(_numbers(out)) == [5, 10]
+    assert out["comment_threshold_counts"] == "writers"
+
+
+def test_a_group_above_the_threshold_in_responses_but_not_in_writers(comments_db):
+    """The promise counts writers: 12 responses with 8 comments show none of the 8."""
+    from surveys.definitions import get_survey
+
+    threshold = get_survey(comments_db, HOSPITAL_SLUG).comment_threshold
+    found = results.unit_results(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2", ADMIN)
+    assert found["n"] >= threshold  # enough responses ...
+    assert len(expected_comments("W2")) < threshold  # ... but too few writers
+    out = get(comments_db, "W2")
+    assert (out["shown"], out["reason"], out["comments"]) == (False, "fewer-than-threshold", None)
 
 
 def test_no_differencing_hides_a_large_unit_next_to_a_small_one(comments_db):
-    # W1 has 12 >= 10 responses, but SURG's comments minus W1's would be W2's
+    # W1 has 12 >= 10 writers, but SURG's comments minus W1's would be W2's 8 writers
     out = get(comments_db, "W1")
     assert (out["shown"], out["reason"], out["comments"]) == (False, "complementary", None)
     assert sorted(_numbers(out)) == [5, 10]
     # the unit results of W1 and W2 are shown all the same (k = 5): the threshold decides
     found = results.unit_results(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "SURG", ADMIN)
-    assert {c["unit"]: c["n"] for c in found["children"]} == {"W1": 12, "W2": 6}
+    assert {c["unit"]: c["n"] for c in found["children"]} == {"W1": 18, "W2": 12}
 
 
 def test_never_with_a_filter(comments_db):
@@ -328,10 +345,63 @@ def test_dashboard_shows_comments_only_where_allowed(comments_db):
         r'<li lang="(nl|en)">(Remark \d+ from (W1|W2)\.)<br>Second line\.</li>', html
     )
     assert len(shown) == len(expected_comments("SURG"))
-    for unit, reason in (("W2", "at least 10 responses"), ("W1", "protect a smaller group")):
+    for unit, reason in (
+        ("W2", "at least 10 people wrote one"),
+        ("W1", "protect a smaller group"),
+    ):
         page = client.get(f"{url}/{unit}?lang=en").get_data(as_text=True)
         assert "Remark" not in page and reason in page, unit
     filtered = client.get(f"{url}/SURG?lang=en&filter=dem_gender:1").get_data(as_text=True)
     assert "Remark" not in filtered and "never shown with a filter" in filtered
     dutch = client.get(f"{url}/W2?lang=nl").get_data(as_text=True)
     assert "Opmerkingen" in dutch and "Remark" not in dutch
+
+
+# --- samen audit ------------------------------------------------------------------------------
+
+
+def test_audit_checks_the_comment_sets_in_writers(comments_db, monkeypatch):
+    """`samen audit` audits the comment sets: they pass; the old rule (the tree rule on
+    responses) shows W2 (12 responses, 8 writers) and W1 (SURG minus W1 = W2's 8 writers),
+    and the audit names the 8 writers and how to read them."""
+    import webapp.results.comments as comments
+    from engine.disclosure import suppress_scope
+    from webapp.research_service import audit_survey
+    from webapp.results.data import load_survey, responses_by_unit
+
+    result = audit_survey(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE, filters=False)
+    assert result.ok and result.comment_views == 3  # HOSP, SURG, ICU
+    assert "no set of comments by too few writers" in result.summary()
+    context = load_survey(comments_db, HOSPITAL_SLUG).at_wave(HOSPITAL_WAVE)
+    responses = responses_by_unit(comments_db, context, HOSPITAL_WAVE)
+
+    def by_responses(context, writers, scope):
+        own = {u: responses.get(u, 0) for u in context.parent}
+        return suppress_scope(context.parent, own, 10, scope).shown
+
+    monkeypatch.setattr(comments, "released_comment_units", by_responses)
+    old = audit_survey(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE, filters=False)
+    assert not old.ok and not old.findings  # the numbers pass; the comments do not
+    assert [(f.atoms, f.writers) for f in old.comment_findings] == [(frozenset({"W2"}), 8)]
+    assert old.lines() == [
+        f"{HOSPITAL_WAVE} comments: comments of 8 writer(s) derivable: comments:W2"
+    ]
+    assert "1 finding(s) of too few writers" in old.summary()
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+@pytest.mark.parametrize(("threshold", "open_k", "shown"), [(10, 12, 12), (15, 12, 15)])
+def test_open_link_comments_say_the_writers_they_need(hospital_db, threshold, open_k, shown):
+    """Under the open-link rule the page names the larger of the two thresholds, in writers."""
+    from flask import render_template
+
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": hospital_db})
+    comments = {
+        "reason": "open-link",
+        "shown": False,
+        "comment_threshold": threshold,
+        "open_link_k": open_k,
+    }
+    with app.test_request_context("/?lang=en"):
+        html = render_template("dashboard/_comments.html", comments=comments)
+    assert f"als daar minstens {shown} mensen een opmerking schreven" in html  # Dutch default

@@ -19,9 +19,9 @@ import pytest
 from tests.conftest import HOSPITAL_SLUG, HOSPITAL_WAVE
 from tests.webapp.test_comments import (
     ADMIN,
-    PLAN,
     SUBTREE,
     SURG_MANAGER,
+    UB_PLAN,
     login,
     prepare_db,
     ub_answers,
@@ -46,7 +46,7 @@ def comments_db(hospital_db, monkeypatch):
 
 
 def _answers(unit: str) -> list[dict[str, int | None]]:
-    return [ub_answers(i) for member in SUBTREE[unit] for i in range(PLAN[member])]
+    return [ub_answers(i) for member in SUBTREE[unit] for i in range(UB_PLAN[member])]
 
 
 def expected_share(unit: str, item: str, codes: set[int]) -> float:

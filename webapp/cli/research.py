@@ -94,8 +94,10 @@ def audit(
     """Prove that no group smaller than k can be derived from the views a role can request.
 
     Checks every unit in scope, every filter (demographic question x category), every scale
-    and item of each released wave, with exact linear algebra over the visible counts.
-    Exits 0 with a summary, or 1 printing each group found and the views that give it.
+    and item of each released wave, with exact linear algebra over the visible counts, and
+    the comment sets a role can read as sets of texts: none may isolate fewer than the
+    comment threshold of writers (people who wrote a comment). Exits 0 with a summary, or
+    1 printing each group found and the views that give it.
     Each closed wave is audited on the tree it closed with; ``--tree`` adds an earlier tree
     (an org CSV from before a reorganisation) whose views are audited together with it.
     """

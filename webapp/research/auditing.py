@@ -21,6 +21,9 @@ the one tree the results service ever shows it with, so "every tree a closed wav
 shown with" is that one; :func:`audit_trees` audits a wave's views under several trees as
 one set, which shows what a second tree would leak (a unit moved after close).
 
+Comments are audited as sets of texts counted in writers (people who wrote a comment), the
+unit of the comment threshold: :mod:`webapp.research.audit_comments`.
+
 Without ``as_email`` the scope is every unit: what admins and researchers see, which is also
 everything every manager sees pooled (a manager's views are a subset of the organisation-wide
 pattern), so one pass covers every role and every coalition of roles.
@@ -36,12 +39,13 @@ service holds it back), so it is reported as not audited.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engine.audit import AuditResult, Finding
+from engine.audit import Finding
+from engine.audit_comments import CommentFinding
+from webapp.research.audit_comments import audit_wave_comments
 from webapp.research.audit_export import (
     EXPORT_CLASS,
     EXPORT_ROLES,
@@ -50,6 +54,7 @@ from webapp.research.audit_export import (
     own_by_class,
     within_file,
 )
+from webapp.research.audit_result import SurveyAudit
 from webapp.research.audit_trees import audit_trees, under_tree
 
 if TYPE_CHECKING:
@@ -72,59 +77,6 @@ __all__ = [
 #: ``(unit, question, category)``; question and category None for a unit's own total.
 Cell = tuple[str, str | None, str | None]
 CellsOf = Callable[["WaveData", "Measure", frozenset[str], tuple[str, ...]], set[Cell]]
-
-
-@dataclass(frozen=True)
-class SurveyAudit(AuditResult):
-    """:class:`engine.audit.AuditResult` of a whole survey, with what was checked.
-
-    Attributes
-    ----------
-    views : int
-        Views audited (numbers a role can be shown), over every wave and measure.
-    groups : int
-        Nonempty atoms (a unit's own members with one combination of demographic answers)
-        per audited wave, summed.
-    waves : tuple of str
-        Waves audited; ``held`` the open waves, which release nothing yet.
-    role : str
-        Whose views: ``"every role"`` or the account given.
-    filters : bool
-        Whether the filtered views were audited.
-    contexts : tuple of str
-        Per finding, the wave and measure it is about (``"2026-1 item bel_mem_1"``).
-    """
-
-    views: int = 0
-    groups: int = 0
-    waves: tuple[str, ...] = ()
-    held: tuple[str, ...] = ()
-    role: str = "every role"
-    filters: bool = True
-    contexts: tuple[str, ...] = ()
-
-    def lines(self) -> list[str]:
-        """One line per finding: the wave and measure, the group and its combination."""
-        contexts = self.contexts or ("",) * len(self.findings)
-        return [
-            f"{context}: {finding.describe()}" if context else finding.describe()
-            for context, finding in zip(contexts, self.findings, strict=True)
-        ]
-
-    def summary(self) -> str:
-        """The one line ``samen audit`` prints, e.g. ``checked 3974 views over 33 groups: no
-        group smaller than 5 can be derived (waves: 2026-1; every role)``."""
-        line = f"checked {self.views} views over {self.groups} groups: "
-        if self.ok:
-            line += f"no group smaller than {self.k} can be derived"
-        else:
-            line += f"{len(self.findings)} finding(s) of a group smaller than {self.k}"
-        details = [f"waves: {', '.join(self.waves) or 'none'}", self.role]
-        if self.held:
-            details.append(f"not yet released: {', '.join(self.held)}")
-        if not self.filters:
-            details.append("filters not audited")
-        return f"{line} ({'; '.join(details)})"
 
 
 def served_cells(
@@ -368,6 +320,8 @@ def audit_survey(
         role = f"{user.email} ({user.role})"
         exports = user.role in EXPORT_ROLES
     findings: list[tuple[str, Finding]] = []
+    comment_findings: list[tuple[str, CommentFinding]] = []
+    comment_views = 0
     audited: list[str] = []
     held: list[str] = []
     n_views = n_groups = 0
@@ -402,6 +356,9 @@ def audit_survey(
             if unsafe is not None and not found:  # the tables pass, but no export does
                 found = [unsafe]
         findings.extend(found)
+        said, count = audit_wave_comments(db, data.survey, label, scope)
+        comment_findings.extend((f"{label} comments", finding) for finding in said)
+        comment_views += count
         n_views += views
         n_groups += groups
         audited.append(label)
@@ -415,4 +372,7 @@ def audit_survey(
         role=role,
         filters=filters,
         contexts=tuple(context for context, _ in findings),
+        comment_findings=tuple(finding for _, finding in comment_findings),
+        comment_contexts=tuple(context for context, _ in comment_findings),
+        comment_views=comment_views,
     )

@@ -24,7 +24,8 @@ through the link: no response records how it arrived, and none should):
 4. **No demographic filters** (:func:`webapp.results.release.filter_question` offers none):
    a padder adds answers with the category of their target as easily as with the unit.
 5. **Comments** only for coarse units whose subtree holds at least
-   ``max(comment_threshold, open_link_k)`` responses, with the tree rule at that threshold
+   ``max(comment_threshold, open_link_k)`` writers (people who wrote a comment), with the
+   tree rule on writers at that threshold
    (:func:`comment_units`).
 6. **Exports** (:func:`export_input`): the unit column holds the coarse unit, k is
    ``open_link_k``, and language and demographics are blank for every row: a padder would
@@ -39,7 +40,7 @@ devices and addresses) is said on the privacy page and in the README's threat mo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from engine.audit_views import release
@@ -65,6 +66,7 @@ __all__ = [
     "open_link_k",
     "response_units",
     "roll_up",
+    "scoped_comment_units",
 ]
 
 #: Depth of the deepest unit released for an open-link survey: 0 is the organisation, 1 the
@@ -87,7 +89,7 @@ def open_link_k(definition: SurveyDefinition, base: int) -> int:
 
 
 def comment_threshold(definition: SurveyDefinition) -> int:
-    """Responses a coarse unit's subtree needs before its comments are shown."""
+    """Writers (people who wrote a comment) a coarse unit's subtree needs for its comments."""
     return max(int(definition.comment_threshold), int(definition.open_link_k))
 
 
@@ -169,17 +171,25 @@ def response_units(
 
 
 def comment_units(
-    context: SurveyContext, own_responses: Mapping[str, int], user: UserInfo
+    context: SurveyContext, own_writers: Mapping[str, int], user: UserInfo
 ) -> frozenset[str]:
     """Units whose comments ``user`` may be shown under the open-link rule.
 
     Coarse units only, with the tree rule of :mod:`webapp.results.comments` on the rolled-up
-    tree at :func:`comment_threshold`, restricted to the caller's scope.
+    tree at :func:`comment_threshold` (writers), restricted to the caller's scope.
+    ``own_writers`` counts the writers among each unit's own direct members.
     """
-    own = {code: int(own_responses.get(code, 0)) for code in context.parent}
+    return scoped_comment_units(context, own_writers, disclosure_scope(user, context.parent))
+
+
+def scoped_comment_units(
+    context: SurveyContext, own_writers: Mapping[str, int], scope: Collection[str]
+) -> frozenset[str]:
+    """:func:`comment_units` for a role with ``scope`` (the audit's entry)."""
+    own = {code: int(own_writers.get(code, 0)) for code in context.parent}
     parent, rolled = roll_up(context.parent, own, coarse_units(context))
-    scope = disclosure_scope(user, context.parent) & frozenset(parent)
-    return suppress_scope(parent, rolled, comment_threshold(context.definition), scope).shown
+    scoped = frozenset(scope) & frozenset(parent)
+    return suppress_scope(parent, rolled, comment_threshold(context.definition), scoped).shown
 
 
 def export_input(

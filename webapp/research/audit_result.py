@@ -1,0 +1,84 @@
+"""The result of ``samen audit``: :class:`SurveyAudit`, with what was checked and found.
+
+Split from :mod:`webapp.research.auditing`, which re-exports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.audit import AuditResult
+from engine.audit_comments import CommentFinding
+
+__all__ = ["SurveyAudit"]
+
+
+@dataclass(frozen=True)
+class SurveyAudit(AuditResult):
+    """:class:`engine.audit.AuditResult` of a whole survey, with what was checked.
+
+    Attributes
+    ----------
+    views : int
+        Views audited (numbers a role can be shown), over every wave and measure.
+    groups : int
+        Nonempty atoms (a unit's own members with one combination of demographic answers)
+        per audited wave, summed.
+    waves : tuple of str
+        Waves audited; ``held`` the open waves, which release nothing yet.
+    role : str
+        Whose views: ``"every role"`` or the account given.
+    filters : bool
+        Whether the filtered views were audited.
+    contexts : tuple of str
+        Per finding, the wave and measure it is about (``"2026-1 item bel_mem_1"``).
+    comment_findings : tuple of CommentFinding
+        Sets of 1 to threshold-1 writers' comments derivable from the comment views, each
+        with its wave in ``comment_contexts``; ``comment_views`` counts the views audited.
+    """
+
+    views: int = 0
+    groups: int = 0
+    waves: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    role: str = "every role"
+    filters: bool = True
+    contexts: tuple[str, ...] = ()
+    comment_findings: tuple[CommentFinding, ...] = ()
+    comment_contexts: tuple[str, ...] = ()
+    comment_views: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and not self.comment_findings
+
+    def lines(self) -> list[str]:
+        """One line per finding: the wave and measure, the group and its combination."""
+        contexts = self.contexts or ("",) * len(self.findings)
+        out = [
+            f"{context}: {finding.describe()}" if context else finding.describe()
+            for context, finding in zip(contexts, self.findings, strict=True)
+        ]
+        pairs = zip(self.comment_contexts, self.comment_findings, strict=True)
+        return out + [f"{context}: {finding.describe()}" for context, finding in pairs]
+
+    def summary(self) -> str:
+        """The one line ``samen audit`` prints, e.g. ``checked 3974 views over 33 groups: no
+        group smaller than 5 can be derived (waves: 2026-1; every role)``."""
+        line = f"checked {self.views} views over {self.groups} groups: "
+        if not self.findings:
+            line += f"no group smaller than {self.k} can be derived"
+        else:
+            line += f"{len(self.findings)} finding(s) of a group smaller than {self.k}"
+        if self.comment_views:
+            line += f"; {self.comment_views} comment views: "
+            if self.comment_findings:
+                line += f"{len(self.comment_findings)} finding(s) of too few writers"
+            else:
+                line += "no set of comments by too few writers can be derived"
+        details = [f"waves: {', '.join(self.waves) or 'none'}", self.role]
+        if self.held:
+            details.append(f"not yet released: {', '.join(self.held)}")
+        if not self.filters:
+            details.append("filters not audited")
+        return f"{line} ({'; '.join(details)})"
