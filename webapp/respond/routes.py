@@ -9,12 +9,17 @@ transaction that stores the response.
 
 Every step that keeps answers is a POST with CSRF that saves to the encrypted session and
 redirects (303) to the next step, so back, forward and reload never lose or resend anything.
-Nothing but the Start is written to the database before the final send.
+Nothing but the Start is written to the database before the final send. The same POST serves
+the language switch (the page's answers are saved, then the page is shown in the other
+language) and "save and continue later". Opening the link again in the same browser resumes
+at the step the respondent was on (:mod:`webapp.respond.resume`); the cookie keeps the draft
+for ``SAMEN_DRAFT_LIFETIME`` after the last save, so a closed browser resumes too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import secrets
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -47,6 +52,8 @@ from webapp.respond.questionnaire import (
     Page,
     Questionnaire,
 )
+from webapp.respond.resume import link_digest, progress, resume_step, step_id
+from webapp.sessions import LONG_LIVED
 
 __all__: list[str] = []
 
@@ -57,6 +64,8 @@ CLIENT_COOKIE_AGE = 365 * 24 * 3600
 _THANKED = "thanked"
 #: The serialised session cookie must stay below this many bytes (browsers cap at 4096).
 COOKIE_BUDGET = 3800
+#: HTML id of the form with a page's answers: the language switch submits it (no JavaScript).
+ANSWERS_FORM = "answers"
 
 
 class SessionExpired(Exception):
@@ -95,26 +104,37 @@ def _answers(state: RespondentState, questionnaire: Questionnaire) -> dict[str, 
         return {}
 
 
-def _step_url(step: str | Page) -> str:
+def _step_url(step: str | Page, ret: bool = False) -> str:
+    back = REVIEW if ret and step != REVIEW else None
     if isinstance(step, Page):
-        return url_for("respond.page", page_id=step.id)
+        return url_for("respond.page", page_id=step.id, ret=back)
+    if step == COMMENT:
+        return url_for("respond.comment", ret=back)
     return url_for(f"respond.{step}")
 
 
-def _go(steps: list[str | Page], current: str | Page, nav: str | None) -> Response:
-    """Redirect to the step before (``nav == "back"``) or after ``current``."""
+def _go(
+    state: RespondentState, steps: list[str | Page], current: str | Page, nav: str | None
+) -> Response:
+    """Save ``state`` with where it goes, then redirect there: the step before ``current``
+    (``nav == "back"``), ``current`` again (``"stay"``: the language switch), the saved page
+    (``"save"``: continue later) or the step after (the review, when the respondent came
+    from it)."""
     index = steps.index(current)
+    ret = request.args.get("ret") == REVIEW
     if nav == "back":
         index = max(index - 1, 0)
-    elif request.args.get("ret") == REVIEW:
+    elif nav in ("stay", "save"):
+        pass
+    elif ret:
         index = len(steps) - 1
     else:
         index = min(index + 1, len(steps) - 1)
-    return redirect(_step_url(steps[index]), code=303)
-
-
-def _progress(steps: list[str | Page], current: str | Page) -> dict[str, int]:
-    return {"step": steps.index(current) + 1, "steps": len(steps)}
+    state.at = step_id(steps[index])
+    _save(state)
+    if nav == "save":
+        return _redirect("respond.saved")
+    return redirect(_step_url(steps[index], ret=ret and nav == "stay"), code=303)
 
 
 def _context(state: RespondentState) -> tuple[Questionnaire, list[str | Page]]:
@@ -133,8 +153,27 @@ def invitation(token: str) -> str:
     Nothing is looked up or used: the token is not even read, so the page (and its status)
     cannot tell an unused link from a used or unknown one.
     """
-    del token
-    return render_template("respond/landing.html", form=StartForm(), hours=_session_hours())
+    held = _held()
+    if held is not None and _same_link(held, token):
+        return _redirect("respond.resume")
+    return render_template(
+        "respond/landing.html",
+        form=StartForm(),
+        days=_draft_days(),
+        other=held is not None and not held.open_link,
+    )
+
+
+def _held() -> RespondentState | None:
+    """The respondent state this browser holds, if any."""
+    return RespondentState.from_session(session.get(RespondentState.SESSION_KEY))
+
+
+def _same_link(held: RespondentState, token: str) -> bool:
+    """Whether ``held`` was started with invitation link ``token`` (in this browser)."""
+    if held.open_link or not held.link:
+        return False
+    return hmac.compare_digest(held.link, link_digest(current_app.secret_key, token))
 
 
 @bp.post("/s/<token>")
@@ -147,22 +186,29 @@ def start(token: str) -> Response | tuple[str, int]:
     """
     if not StartForm().validate_on_submit():
         abort(400)
+    held = _held()
+    if held is not None and _same_link(held, token):
+        return _redirect("respond.resume")
     try:
         state, language = services.start(token)
     except services.InvitationUnavailable:
-        held = RespondentState.from_session(session.get(RespondentState.SESSION_KEY))
         if held is not None and not held.open_link:
-            return _redirect("respond.welcome")
+            return _redirect("respond.resume")
         return render_template("respond/unavailable.html"), 404
     except services.WaveClosed:  # only the survey's open link, which is public anyway
         return render_template("respond/closed.html"), 410
+    if not state.open_link:
+        state.link = link_digest(current_app.secret_key, token)
     return _begin(state, language)
 
 
 @bp.get("/o/<token>")
 def open_link(token: str) -> Response | tuple[str, int]:
     """The survey's open link: pick your unit; a random key in a long-lived cookie limits
-    repeat submissions. Nothing is used up, so a GET may start it."""
+    repeat submissions. Nothing is used up, so a GET may start it; opened again, it resumes."""
+    held = _held()
+    if held is not None and held.open_link and hmac.compare_digest(held.right, token):
+        return _redirect("respond.resume")
     try:
         state = services.open_link(token)
     except services.InvitationUnavailable:
@@ -172,16 +218,19 @@ def open_link(token: str) -> Response | tuple[str, int]:
     return _begin(state, None)
 
 
-def _session_hours() -> int:
-    """The session lifetime in whole hours (at least 1), for the pages that promise it."""
-    return max(int(current_app.permanent_session_lifetime.total_seconds() // 3600), 1)
+def _draft_days() -> int:
+    """How many days a draft is kept after the last save (at least 1), for the pages that
+    promise it."""
+    return max(int(current_app.config["SAMEN_DRAFT_LIFETIME"].total_seconds() // 86400), 1)
 
 
 def _begin(state: RespondentState, language: str | None) -> Response:
     """A fresh respondent session for ``state``, then the first step."""
     session.clear()
-    # A permanent cookie: a closed browser resumes, until the lifetime after the last save.
+    # A permanent cookie: a closed browser resumes, until the draft's lifetime after the last
+    # save (webapp.sessions.LONG_LIVED).
     session.permanent = True
+    session[LONG_LIVED] = True
     _save(state)
     questionnaire, _steps = _context(state)
     session[SESSION_SURVEY_LANGUAGES] = list(questionnaire.languages)
@@ -230,7 +279,7 @@ def welcome() -> Response | str:
         q=questionnaire,
         next_url=_step_url(steps[1]),
         open_link=state.open_link,
-        **_progress(steps, WELCOME),
+        **progress(steps, WELCOME),
     )
 
 
@@ -245,16 +294,15 @@ def consent() -> Response | str:
         nav = request.form.get(NAV_FIELD)
         if nav in ("yes", "no"):
             state.consent = nav == "yes"
-            _save(state)
             steps = questionnaire.steps(state.consent)
-            return _go(steps, CONSENT, "next")
-        return _go(steps, CONSENT, "back")
+            return _go(state, steps, CONSENT, "next")
+        return _go(state, steps, CONSENT, "back")
     return render_template(
         "respond/consent.html",
         q=questionnaire,
         form=form,
         consent=state.consent,
-        **_progress(steps, CONSENT),
+        **progress(steps, CONSENT),
     )
 
 
@@ -280,8 +328,7 @@ def page(page_id: str) -> Response | str:
             if form[item.id].data:
                 answers[item.id] = form[item.id].data
         state.draft = encode(answers, questionnaire.item_ids)
-        _save(state)
-        return _go(steps, current, request.form.get(NAV_FIELD))
+        return _go(state, steps, current, request.form.get(NAV_FIELD))
     form = page_form(current, answers=answers)
     return render_template(
         "respond/page.html",
@@ -289,7 +336,8 @@ def page(page_id: str) -> Response | str:
         page=current,
         form=form,
         ret=request.args.get("ret") == REVIEW,
-        **_progress(steps, current),
+        lang_form=ANSWERS_FORM,
+        **progress(steps, current),
     )
 
 
@@ -305,7 +353,7 @@ def comment() -> Response | str:
         state.comment = (form.comment.data or "").strip()
         _save(state)
         if cookie_size() <= COOKIE_BUDGET:
-            return _go(steps, COMMENT, request.form.get(NAV_FIELD))
+            return _go(state, steps, COMMENT, request.form.get(NAV_FIELD))
         # Too long to keep in the cookie (e.g. many emoji): keep the earlier text, ask to shorten.
         state.comment = previous
         _save(state)
@@ -316,7 +364,8 @@ def comment() -> Response | str:
         form=form,
         comment_max=COMMENT_MAX_CHARS,
         ret=request.args.get("ret") == REVIEW,
-        **_progress(steps, COMMENT),
+        lang_form=ANSWERS_FORM,
+        **progress(steps, COMMENT),
     )
 
 
@@ -340,11 +389,10 @@ def review() -> str:
         q=questionnaire,
         sections=sections,
         answered=sum(1 for _page, rows in sections for _item, label in rows if label),
-        total=sum(len(rows) for _page, rows in sections),
         comment=state.comment,
         form=SubmitForm(),
         back_url=_step_url(steps[-2]),
-        **_progress(steps, REVIEW),
+        **progress(steps, REVIEW),
     )
 
 
@@ -386,8 +434,35 @@ def send() -> Response | tuple[str, int]:
     except services.InputError:
         abort(400)
     session.pop(RespondentState.SESSION_KEY, None)
+    session.pop(LONG_LIVED, None)
     session[_THANKED] = state.survey
     return _redirect("respond.thanks")
+
+
+@bp.get("/survey/resume")
+def resume() -> Response:
+    """Back to the step the respondent was on: where the link, opened again, leads."""
+    state = _state()
+    if state.open_link and state.unit is None:
+        return _redirect("respond.unit")
+    _questionnaire, steps = _context(state)
+    return redirect(_step_url(resume_step(steps, state.at)), code=303)
+
+
+@bp.get("/survey/saved")
+def saved() -> str:
+    """ "Save and continue later": what is kept, where, for how long, and how to come back."""
+    state = _state()
+    questionnaire, steps = _context(state)
+    return render_template(
+        "respond/saved.html",
+        q=questionnaire,
+        answered=len(_answers(state, questionnaire)),
+        total=sum(len(step.items) for step in steps if isinstance(step, Page)),
+        days=_draft_days(),
+        open_link=state.open_link,
+        resume_url=url_for("respond.resume", _external=True),
+    )
 
 
 @bp.get("/survey/thanks")
@@ -402,4 +477,4 @@ def thanks() -> str:
 
 @bp.app_errorhandler(SessionExpired)
 def session_expired(_error: SessionExpired) -> tuple[str, int]:
-    return render_template("respond/expired.html", hours=_session_hours()), 400
+    return render_template("respond/expired.html", days=_draft_days()), 400
