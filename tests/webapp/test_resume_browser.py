@@ -77,9 +77,7 @@ def test_language_switch_keeps_the_answers_on_the_page(phone, live_server, brows
     check_page(page, "resume-en-page-after-switch")
 
 
-def test_language_switch_keeps_the_answers_without_javascript(
-    phone, live_server, browser_survey
-):
+def test_language_switch_keeps_the_answers_without_javascript(phone, live_server, browser_survey):
     page = phone("nl-NL", javascript=False)
     _start(page, live_server, browser_survey.issue()[0])
     page.get_by_text("Mee eens", exact=True).first.click()

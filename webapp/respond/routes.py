@@ -1,4 +1,4 @@
-"""Respondent pages: invitation link, welcome, consent, one page per instrument, review, thanks.
+"""Respondent pages: invitation link, welcome, consent, the question pages, review, thanks.
 
 The GET of an invitation link shows the same landing page for every link -- unused, used,
 unknown, of a closed wave -- and reads nothing from the database: mail scanners and link
@@ -28,8 +28,9 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from webapp.i18n import SESSION_INVITATION_LANG, SESSION_SURVEY_LANGUAGES, current_language
-from webapp.respond import bp, services
-from webapp.respond.draft import RespondentState, decode, encode
+from webapp.respond import bp, flow, services
+from webapp.respond.draft import RespondentState, encode
+from webapp.respond.flow import ANSWERS_FORM, COOKIE_BUDGET, SessionExpired, cookie_size
 from webapp.respond.forms import (
     COMMENT_MAX_CHARS,
     NAV_FIELD,
@@ -50,9 +51,8 @@ from webapp.respond.questionnaire import (
     REVIEW,
     WELCOME,
     Page,
-    Questionnaire,
 )
-from webapp.respond.resume import link_digest, progress, resume_step, step_id
+from webapp.respond.resume import link_digest, progress, resume_step
 from webapp.sessions import LONG_LIVED
 
 __all__: list[str] = []
@@ -62,118 +62,25 @@ CLIENT_COOKIE = "samen_client"
 CLIENT_COOKIE_AGE = 365 * 24 * 3600
 #: Session key of the survey slug shown on the thank-you page.
 _THANKED = "thanked"
-#: The serialised session cookie must stay below this many bytes (browsers cap at 4096).
-COOKIE_BUDGET = 3800
-#: HTML id of the form with a page's answers: the language switch submits it (no JavaScript).
-ANSWERS_FORM = "answers"
-
-
-class SessionExpired(Exception):
-    """No respondent state in the session: the session expired or the link was never opened."""
-
-
-def cookie_size() -> int:
-    """Bytes of the session cookie's value as it would be sent now."""
-    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
-    return len(serializer.dumps(dict(session)))
-
-
-def _redirect(endpoint: str) -> Response:
-    """303 See Other: after a POST the browser GETs the next page (POST/redirect/GET)."""
-    return redirect(url_for(endpoint), code=303)
-
-
-def _state() -> RespondentState:
-    state = RespondentState.from_session(session.get(RespondentState.SESSION_KEY))
-    if state is None:
-        raise SessionExpired
-    return state
-
-
-def _save(state: RespondentState) -> None:
-    session[RespondentState.SESSION_KEY] = state.to_session()
-
-
-def _answers(state: RespondentState, questionnaire: Questionnaire) -> dict[str, str]:
-    if not state.draft:
-        return {}
-    try:
-        return decode(state.draft, questionnaire.item_ids)
-    except ValueError:
-        # The survey's items changed under a running session: start the draft afresh.
-        return {}
-
-
-def _step_url(step: str | Page, ret: bool = False) -> str:
-    back = REVIEW if ret and step != REVIEW else None
-    if isinstance(step, Page):
-        return url_for("respond.page", page_id=step.id, ret=back)
-    if step == COMMENT:
-        return url_for("respond.comment", ret=back)
-    return url_for(f"respond.{step}")
-
-
-def _go(
-    state: RespondentState, steps: list[str | Page], current: str | Page, nav: str | None
-) -> Response:
-    """Save ``state`` with where it goes, then redirect there: the step before ``current``
-    (``nav == "back"``), ``current`` again (``"stay"``: the language switch), the saved page
-    (``"save"``: continue later) or the step after (the review, when the respondent came
-    from it)."""
-    index = steps.index(current)
-    ret = request.args.get("ret") == REVIEW
-    if nav == "back":
-        index = max(index - 1, 0)
-    elif nav in ("stay", "save"):
-        pass
-    elif ret:
-        index = len(steps) - 1
-    else:
-        index = min(index + 1, len(steps) - 1)
-    state.at = step_id(steps[index])
-    _save(state)
-    if nav == "save":
-        return _redirect("respond.saved")
-    return redirect(_step_url(steps[index], ret=ret and nav == "stay"), code=303)
-
-
-def _context(state: RespondentState) -> tuple[Questionnaire, list[str | Page]]:
-    try:
-        questionnaire = services.questionnaire(state.survey)
-    except services.NotFound:
-        # The survey was removed while this respondent was answering.
-        raise SessionExpired from None
-    return questionnaire, questionnaire.steps(state.consent)
 
 
 @bp.get("/s/<token>")
-def invitation(token: str) -> str:
+def invitation(token: str) -> Response | str:
     """The landing page of every invitation link: the same page whatever the link.
 
-    Nothing is looked up or used: the token is not even read, so the page (and its status)
-    cannot tell an unused link from a used or unknown one.
+    Nothing is looked up or used, so the page (and its status) cannot tell an unused link
+    from a used or unknown one. Only this browser's own cookie counts: the link it started
+    goes back to the answers in progress (compared by a keyed digest, not looked up).
     """
-    held = _held()
-    if held is not None and _same_link(held, token):
-        return _redirect("respond.resume")
+    held = flow.held()
+    if held is not None and flow.same_link(held, token):
+        return flow.redirect_to("respond.resume")
     return render_template(
         "respond/landing.html",
         form=StartForm(),
-        days=_draft_days(),
+        days=flow.draft_days(),
         other=held is not None and not held.open_link,
     )
-
-
-def _held() -> RespondentState | None:
-    """The respondent state this browser holds, if any."""
-    return RespondentState.from_session(session.get(RespondentState.SESSION_KEY))
-
-
-def _same_link(held: RespondentState, token: str) -> bool:
-    """Whether ``held`` was started with invitation link ``token`` (in this browser)."""
-    if held.open_link or not held.link:
-        return False
-    return hmac.compare_digest(held.link, link_digest(current_app.secret_key, token))
 
 
 @bp.post("/s/<token>")
@@ -186,14 +93,14 @@ def start(token: str) -> Response | tuple[str, int]:
     """
     if not StartForm().validate_on_submit():
         abort(400)
-    held = _held()
-    if held is not None and _same_link(held, token):
-        return _redirect("respond.resume")
+    held = flow.held()
+    if held is not None and flow.same_link(held, token):
+        return flow.redirect_to("respond.resume")
     try:
         state, language = services.start(token)
     except services.InvitationUnavailable:
         if held is not None and not held.open_link:
-            return _redirect("respond.resume")
+            return flow.redirect_to("respond.resume")
         return render_template("respond/unavailable.html"), 404
     except services.WaveClosed:  # only the survey's open link, which is public anyway
         return render_template("respond/closed.html"), 410
@@ -206,9 +113,9 @@ def start(token: str) -> Response | tuple[str, int]:
 def open_link(token: str) -> Response | tuple[str, int]:
     """The survey's open link: pick your unit; a random key in a long-lived cookie limits
     repeat submissions. Nothing is used up, so a GET may start it; opened again, it resumes."""
-    held = _held()
+    held = flow.held()
     if held is not None and held.open_link and hmac.compare_digest(held.right, token):
-        return _redirect("respond.resume")
+        return flow.redirect_to("respond.resume")
     try:
         state = services.open_link(token)
     except services.InvitationUnavailable:
@@ -218,12 +125,6 @@ def open_link(token: str) -> Response | tuple[str, int]:
     return _begin(state, None)
 
 
-def _draft_days() -> int:
-    """How many days a draft is kept after the last save (at least 1), for the pages that
-    promise it."""
-    return max(int(current_app.config["SAMEN_DRAFT_LIFETIME"].total_seconds() // 86400), 1)
-
-
 def _begin(state: RespondentState, language: str | None) -> Response:
     """A fresh respondent session for ``state``, then the first step."""
     session.clear()
@@ -231,14 +132,14 @@ def _begin(state: RespondentState, language: str | None) -> Response:
     # save (webapp.sessions.LONG_LIVED).
     session.permanent = True
     session[LONG_LIVED] = True
-    _save(state)
-    questionnaire, _steps = _context(state)
+    flow.save(state)
+    questionnaire, _steps = flow.context(state)
     session[SESSION_SURVEY_LANGUAGES] = list(questionnaire.languages)
     if language:
         session[SESSION_INVITATION_LANG] = language
     if not state.open_link:
-        return _redirect("respond.welcome")
-    response = _redirect("respond.unit")
+        return flow.redirect_to("respond.welcome")
+    response = flow.redirect_to("respond.unit")
     if not request.cookies.get(CLIENT_COOKIE):
         response.set_cookie(
             CLIENT_COOKIE,
@@ -254,30 +155,30 @@ def _begin(state: RespondentState, language: str | None) -> Response:
 @bp.route("/survey/unit", methods=["GET", "POST"])
 def unit() -> Response | str:
     """The open link: pick the unit you answer for."""
-    state = _state()
+    state = flow.state()
     if not state.open_link:
-        return _redirect("respond.welcome")
-    questionnaire, _steps = _context(state)
+        return flow.redirect_to("respond.welcome")
+    questionnaire, _steps = flow.context(state)
     form = UnitForm(data={"unit": state.unit})
     units = sorted(services.units(), key=lambda u: u.name.casefold())
     form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, u.name) for u in units]
     if form.validate_on_submit():
         state.unit = form.unit.data
-        _save(state)
-        return _redirect("respond.welcome")
+        flow.save(state)
+        return flow.redirect_to("respond.welcome")
     return render_template("respond/unit.html", q=questionnaire, form=form)
 
 
 @bp.get("/survey")
 def welcome() -> Response | str:
-    state = _state()
+    state = flow.state()
     if state.open_link and state.unit is None:
-        return _redirect("respond.unit")
-    questionnaire, steps = _context(state)
+        return flow.redirect_to("respond.unit")
+    questionnaire, steps = flow.context(state)
     return render_template(
         "respond/welcome.html",
         q=questionnaire,
-        next_url=_step_url(steps[1]),
+        next_url=flow.step_url(steps[1]),
         open_link=state.open_link,
         **progress(steps, WELCOME),
     )
@@ -285,18 +186,18 @@ def welcome() -> Response | str:
 
 @bp.route("/survey/consent", methods=["GET", "POST"])
 def consent() -> Response | str:
-    state = _state()
-    questionnaire, steps = _context(state)
+    state = flow.state()
+    questionnaire, steps = flow.context(state)
     if not questionnaire.has_sensitive:
-        return _redirect("respond.welcome")
+        return flow.redirect_to("respond.welcome")
     form = ConsentForm()
     if form.validate_on_submit():
         nav = request.form.get(NAV_FIELD)
         if nav in ("yes", "no"):
             state.consent = nav == "yes"
             steps = questionnaire.steps(state.consent)
-            return _go(state, steps, CONSENT, "next")
-        return _go(state, steps, CONSENT, "back")
+            return flow.go(state, steps, CONSENT, "next")
+        return flow.go(state, steps, CONSENT, "back")
     return render_template(
         "respond/consent.html",
         q=questionnaire,
@@ -308,12 +209,12 @@ def consent() -> Response | str:
 
 @bp.route("/survey/q/<page_id>", methods=["GET", "POST"])
 def page(page_id: str) -> Response | str:
-    state = _state()
-    questionnaire, steps = _context(state)
+    state = flow.state()
+    questionnaire, steps = flow.context(state)
     current = questionnaire.page(page_id)
     if current is None or current not in steps:
         abort(404)
-    answers = _answers(state, questionnaire)
+    answers = flow.answers(state, questionnaire)
     if request.method == "POST":
         try:
             check_fields(request.form, {item.id for item in current.items})
@@ -328,7 +229,7 @@ def page(page_id: str) -> Response | str:
             if form[item.id].data:
                 answers[item.id] = form[item.id].data
         state.draft = encode(answers, questionnaire.item_ids)
-        return _go(state, steps, current, request.form.get(NAV_FIELD))
+        return flow.go(state, steps, current, request.form.get(NAV_FIELD))
     form = page_form(current, answers=answers)
     return render_template(
         "respond/page.html",
@@ -343,20 +244,20 @@ def page(page_id: str) -> Response | str:
 
 @bp.route("/survey/comment", methods=["GET", "POST"])
 def comment() -> Response | str:
-    state = _state()
-    questionnaire, steps = _context(state)
+    state = flow.state()
+    questionnaire, steps = flow.context(state)
     if not questionnaire.comments:
         abort(404)
     form = CommentForm(data={"comment": state.comment})
     if form.validate_on_submit():
         previous = state.comment
         state.comment = (form.comment.data or "").strip()
-        _save(state)
+        flow.save(state)
         if cookie_size() <= COOKIE_BUDGET:
-            return _go(state, steps, COMMENT, request.form.get(NAV_FIELD))
+            return flow.go(state, steps, COMMENT, request.form.get(NAV_FIELD))
         # Too long to keep in the cookie (e.g. many emoji): keep the earlier text, ask to shorten.
         state.comment = previous
-        _save(state)
+        flow.save(state)
         form.comment.errors = [_("Your comment is too long to keep. Please make it shorter.")]
     return render_template(
         "respond/comment.html",
@@ -371,9 +272,9 @@ def comment() -> Response | str:
 
 @bp.get("/survey/review")
 def review() -> str:
-    state = _state()
-    questionnaire, steps = _context(state)
-    answers = _answers(state, questionnaire)
+    state = flow.state()
+    questionnaire, steps = flow.context(state)
+    answers = flow.answers(state, questionnaire)
     sections = []
     for step in steps:
         if not isinstance(step, Page):
@@ -391,19 +292,19 @@ def review() -> str:
         answered=sum(1 for _page, rows in sections for _item, label in rows if label),
         comment=state.comment,
         form=SubmitForm(),
-        back_url=_step_url(steps[-2]),
+        back_url=flow.step_url(steps[-2]),
         **progress(steps, REVIEW),
     )
 
 
 @bp.post("/survey/send")
 def send() -> Response | tuple[str, int]:
-    state = _state()
+    state = flow.state()
     form = SubmitForm()
     if not form.validate_on_submit():
         abort(400)
-    questionnaire, _steps = _context(state)
-    answers = _answers(state, questionnaire)
+    questionnaire, _steps = flow.context(state)
+    answers = flow.answers(state, questionnaire)
     if state.consent is not True:
         # Declined or never reached: nothing from special-category pages is sent.
         for page_ in questionnaire.sensitive_pages:
@@ -436,30 +337,30 @@ def send() -> Response | tuple[str, int]:
     session.pop(RespondentState.SESSION_KEY, None)
     session.pop(LONG_LIVED, None)
     session[_THANKED] = state.survey
-    return _redirect("respond.thanks")
+    return flow.redirect_to("respond.thanks")
 
 
 @bp.get("/survey/resume")
 def resume() -> Response:
     """Back to the step the respondent was on: where the link, opened again, leads."""
-    state = _state()
+    state = flow.state()
     if state.open_link and state.unit is None:
-        return _redirect("respond.unit")
-    _questionnaire, steps = _context(state)
-    return redirect(_step_url(resume_step(steps, state.at)), code=303)
+        return flow.redirect_to("respond.unit")
+    _questionnaire, steps = flow.context(state)
+    return redirect(flow.step_url(resume_step(steps, state.at)), code=303)
 
 
 @bp.get("/survey/saved")
 def saved() -> str:
     """ "Save and continue later": what is kept, where, for how long, and how to come back."""
-    state = _state()
-    questionnaire, steps = _context(state)
+    state = flow.state()
+    questionnaire, steps = flow.context(state)
     return render_template(
         "respond/saved.html",
         q=questionnaire,
-        answered=len(_answers(state, questionnaire)),
+        answered=len(flow.answers(state, questionnaire)),
         total=sum(len(step.items) for step in steps if isinstance(step, Page)),
-        days=_draft_days(),
+        days=flow.draft_days(),
         open_link=state.open_link,
         resume_url=url_for("respond.resume", _external=True),
     )
@@ -477,4 +378,4 @@ def thanks() -> str:
 
 @bp.app_errorhandler(SessionExpired)
 def session_expired(_error: SessionExpired) -> tuple[str, int]:
-    return render_template("respond/expired.html", days=_draft_days()), 400
+    return render_template("respond/expired.html", days=flow.draft_days()), 400
