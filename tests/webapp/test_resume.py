@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import MetaData, select
 
 from tests.webapp.helpers import csrf_token, post_page, start
@@ -277,3 +278,29 @@ def test_open_link_opened_again_resumes(app, db, tmp_path: Path):
     assert again.location == "/survey/resume"
     assert client.get("/survey/resume").location == f"/survey/q/{state.at}"
     assert _state(client).unit == "W1" and _state(client).consent is False
+
+
+def test_language_switch_keeps_the_unit_picked_for_the_open_link(app, db, tmp_path: Path):
+    token = open_link_survey(db, tmp_path)
+    client = app.test_client()
+    client.get(f"/o/{token}", headers={"Accept-Language": "nl"})
+    page = client.get("/survey/unit")
+    assert 'form="answers" name="nav" value="stay"' in page.text
+    switched = client.post(
+        "/survey/unit?lang=en",
+        data={"csrf_token": csrf_token(page.text), "unit": "W1", "nav": "stay"},
+    )
+    assert switched.location == "/survey/unit"
+    english = client.get("/survey/unit")
+    assert '<html lang="en">' in english.text
+    assert '<option selected value="W1">' in english.text
+    assert _state(client).unit == "W1"
+
+
+def test_draft_days_from_the_environment():
+    from webapp.config import ConfigError, environment_config
+
+    assert environment_config({"SAMEN_DRAFT_DAYS": "14"})["SAMEN_DRAFT_LIFETIME"].days == 14
+    for bad in ("0", "two", "-3"):
+        with pytest.raises(ConfigError, match="SAMEN_DRAFT_DAYS"):
+            environment_config({"SAMEN_DRAFT_DAYS": bad})

@@ -162,11 +162,14 @@ def unit() -> Response | str:
     form = UnitForm(data={"unit": state.unit})
     units = sorted(services.units(), key=lambda u: u.name.casefold())
     form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, u.name) for u in units]
+    stay = request.form.get(NAV_FIELD) == "stay"  # the language switch: keep the choice
     if form.validate_on_submit():
         state.unit = form.unit.data
         flow.save(state)
-        return flow.redirect_to("respond.welcome")
-    return render_template("respond/unit.html", q=questionnaire, form=form)
+        return flow.redirect_to("respond.unit" if stay else "respond.welcome")
+    if stay:
+        return flow.redirect_to("respond.unit")
+    return render_template("respond/unit.html", q=questionnaire, form=form, lang_form=ANSWERS_FORM)
 
 
 @bp.get("/survey")
