@@ -304,3 +304,19 @@ def test_draft_days_from_the_environment():
     for bad in ("0", "two", "-3"):
         with pytest.raises(ConfigError, match="SAMEN_DRAFT_DAYS"):
             environment_config({"SAMEN_DRAFT_DAYS": bad})
+
+
+def test_open_link_opened_as_an_invitation_address_resumes_too(app, db, tmp_path: Path):
+    """/s/ accepts the open link's token as well: its Start must not wipe the draft."""
+    token = open_link_survey(db, tmp_path)
+    client = app.test_client()
+    client.get(f"/o/{token}")
+    page = client.get("/survey/unit")
+    client.post("/survey/unit", data={"csrf_token": csrf_token(page.text), "unit": "W1"})
+    post_page(client, "/survey/consent", {}, nav="no")
+    before = _state(client)
+    assert client.get(f"/s/{token}").location == "/survey/resume"
+    form = client.get("/survey/unit")
+    again = client.post(f"/s/{token}", data={"csrf_token": csrf_token(form.text)})
+    assert again.location == "/survey/resume"
+    assert _state(client) == before

@@ -126,8 +126,11 @@ def held() -> RespondentState | None:
 
 
 def same_link(held: RespondentState, token: str) -> bool:
-    """Whether ``held`` was started with invitation link ``token`` (in this browser)."""
-    if held.open_link or not held.link:
+    """Whether ``held`` was started with link ``token`` in this browser: an invitation (by
+    its keyed digest) or the survey's open link (public: the state holds it as the right)."""
+    if held.open_link:
+        return hmac.compare_digest(held.right.encode(), token.encode())
+    if not held.link:
         return False
     return hmac.compare_digest(held.link, link_digest(current_app.secret_key, token))
 

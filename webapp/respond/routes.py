@@ -19,7 +19,6 @@ for ``SAMEN_DRAFT_LIFETIME`` after the last save, so a closed browser resumes to
 from __future__ import annotations
 
 import contextlib
-import hmac
 import secrets
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -114,7 +113,7 @@ def open_link(token: str) -> Response | tuple[str, int]:
     """The survey's open link: pick your unit; a random key in a long-lived cookie limits
     repeat submissions. Nothing is used up, so a GET may start it; opened again, it resumes."""
     held = flow.held()
-    if held is not None and held.open_link and hmac.compare_digest(held.right, token):
+    if held is not None and held.open_link and flow.same_link(held, token):
         return flow.redirect_to("respond.resume")
     try:
         state = services.open_link(token)
