@@ -77,7 +77,7 @@ class RespondentState:
     ``consent`` is None until the respondent chose whether to see the special-category pages;
     ``comment`` is the open comment so far; ``at`` is the step the respondent was last sent
     to (a page id or a step name), where opening the link again resumes; ``link`` is a keyed
-    digest of the invitation link that was started (:func:`webapp.respond.routes` makes it),
+    digest of the invitation link that was started (:func:`webapp.respond.resume.link_digest`),
     so that link, opened again in this browser, resumes instead of showing its landing page.
     """
 

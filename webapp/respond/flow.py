@@ -20,6 +20,7 @@ __all__ = [
     "answers",
     "context",
     "cookie_size",
+    "digest",
     "draft_days",
     "go",
     "held",
@@ -132,7 +133,15 @@ def same_link(held: RespondentState, token: str) -> bool:
         return hmac.compare_digest(held.right.encode(), token.encode())
     if not held.link:
         return False
-    return hmac.compare_digest(held.link, link_digest(current_app.secret_key, token))
+    return hmac.compare_digest(held.link, digest(token))
+
+
+def digest(token: str) -> str:
+    """The keyed digest of invitation link ``token`` under the app's secret key."""
+    secret = current_app.secret_key
+    if not secret:  # create_app refuses to run without one; never digest under no key
+        raise RuntimeError("SECRET_KEY is not set")
+    return link_digest(secret, token)
 
 
 def draft_days() -> int:

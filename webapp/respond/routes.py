@@ -51,7 +51,7 @@ from webapp.respond.questionnaire import (
     WELCOME,
     Page,
 )
-from webapp.respond.resume import link_digest, progress, resume_step
+from webapp.respond.resume import progress, resume_step
 from webapp.sessions import LONG_LIVED
 
 __all__: list[str] = []
@@ -104,7 +104,7 @@ def start(token: str) -> Response | tuple[str, int]:
     except services.WaveClosed:  # only the survey's open link, which is public anyway
         return render_template("respond/closed.html"), 410
     if not state.open_link:
-        state.link = link_digest(current_app.secret_key, token)
+        state.link = flow.digest(token)
     return _begin(state, language)
 
 
