@@ -43,8 +43,12 @@ def default_config() -> dict[str, Any]:
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": LANGUAGES[0],
         "BABEL_TRANSLATION_DIRECTORIES": "translations",
-        # Drafts live in the signed session cookie; it expires three hours after the last save.
+        # Staff sessions (with their own idle and absolute limits in webapp.auth).
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=3),
+        # A respondent's draft lives in the encrypted session cookie this long after the last
+        # save, so a closed browser resumes for the life of a round (waves have no planned
+        # close date; rounds run two to six weeks). Sending after the round closed is refused.
+        "SAMEN_DRAFT_LIFETIME": timedelta(days=60),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
@@ -78,6 +82,14 @@ def environment_config(environ: Mapping[str, str] | None = None) -> dict[str, An
         if not value.isdigit():
             raise ConfigError(f"SAMEN_TRUSTED_PROXIES must be a whole number, got {value!r}")
         config["SAMEN_TRUSTED_PROXIES"] = int(value)
+    if environ.get("SAMEN_DRAFT_DAYS"):
+        value = environ["SAMEN_DRAFT_DAYS"].strip()
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigError(
+                f"SAMEN_DRAFT_DAYS must be a whole number of at least 1 (days a draft is kept "
+                f"in the respondent's browser after the last save), got {value!r}"
+            )
+        config["SAMEN_DRAFT_LIFETIME"] = timedelta(days=int(value))
     if environ.get("SAMEN_OPEN_LINK_MAX_PER_ADDRESS"):  # webapp.respond.openrate
         value = environ["SAMEN_OPEN_LINK_MAX_PER_ADDRESS"].strip()
         if not value.isdigit() or int(value) < 1:

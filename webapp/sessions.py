@@ -7,6 +7,10 @@ serializer: the payload is compressed, stamped with the time it was written and 
 AES-256-GCM under a key derived from ``SECRET_KEY`` (a fresh 96-bit nonce per cookie). A
 cookie that does not decrypt, or is older than the session lifetime, opens an empty session,
 as a bad signature does with Flask's own cookie.
+
+Two lifetimes: a session holding :data:`LONG_LIVED` (a respondent's draft) lives
+``SAMEN_DRAFT_LIFETIME`` after it was last written, so a closed browser can resume a survey
+days later; every other session (staff sign-in) keeps ``PERMANENT_SESSION_LIFETIME``.
 """
 
 from __future__ import annotations
@@ -18,13 +22,22 @@ import os
 import struct
 import time
 import zlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface, session_json_serializer
+from flask import Flask, Request
+from flask.sessions import (
+    SecureCookieSession,
+    SecureCookieSessionInterface,
+    SessionMixin,
+    session_json_serializer,
+)
 from itsdangerous import BadSignature
 
-__all__ = ["EncryptedSessionInterface", "SessionSealer"]
+__all__ = ["LONG_LIVED", "EncryptedSessionInterface", "SessionSealer"]
+
+#: Session key that gives a session the draft's lifetime (``SAMEN_DRAFT_LIFETIME``).
+LONG_LIVED = "_draft"
 
 #: Associated data of every sealed cookie, so a value sealed for another purpose never opens.
 _CONTEXT = b"samen-session-v1"
@@ -65,6 +78,14 @@ class SessionSealer:
     def loads(self, value: str | bytes, max_age: int | None = None) -> dict[str, Any]:
         """The data sealed in ``value``; :class:`itsdangerous.BadSignature` when it does not
         open under any key or is older than ``max_age`` seconds."""
+        stamp, data = self.open(value)
+        if max_age is not None and time.time() - stamp > max_age:
+            raise BadSignature("the session has expired")
+        return data
+
+    def open(self, value: str | bytes) -> tuple[int, dict[str, Any]]:
+        """The time ``value`` was sealed (Unix seconds) and its data;
+        :class:`itsdangerous.BadSignature` when it does not open under any key."""
         from cryptography.exceptions import InvalidTag
 
         try:
@@ -84,8 +105,6 @@ class SessionSealer:
         else:
             raise BadSignature("the session does not open under the secret key")
         (stamp,) = _STAMP.unpack(plain[: _STAMP.size])
-        if max_age is not None and time.time() - stamp > max_age:
-            raise BadSignature("the session has expired")
         kind, body = plain[_STAMP.size : _STAMP.size + 1], plain[_STAMP.size + 1 :]
         try:
             text_body = (zlib.decompress(body) if kind == _ZLIB else body).decode("utf-8")
@@ -94,7 +113,7 @@ class SessionSealer:
             raise BadSignature("the session payload is damaged") from None
         if not isinstance(data, dict):
             raise BadSignature("the session payload is not a mapping")
-        return data
+        return int(stamp), data
 
 
 class EncryptedSessionInterface(SecureCookieSessionInterface):
@@ -106,3 +125,30 @@ class EncryptedSessionInterface(SecureCookieSessionInterface):
         keys: list[str | bytes] = list(app.config.get("SECRET_KEY_FALLBACKS") or [])
         keys.append(app.secret_key)
         return SessionSealer(keys)
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        sealer = self.get_signing_serializer(app)
+        if sealer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            stamp, data = sealer.open(value)
+        except BadSignature:
+            return self.session_class()
+        if time.time() - stamp > _lifetime(app, data).total_seconds():
+            return self.session_class()
+        return self.session_class(data)
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
+        if not session.permanent:
+            return None
+        return datetime.fromtimestamp(time.time(), UTC) + _lifetime(app, session)
+
+
+def _lifetime(app: Flask, data: Any) -> timedelta:
+    """How long a session with ``data`` lives after it was last written."""
+    if data.get(LONG_LIVED):
+        return app.config["SAMEN_DRAFT_LIFETIME"]
+    return app.permanent_session_lifetime

@@ -118,7 +118,7 @@ def test_english_pages_keyboard_only_and_accessible(phone, live_server, browser_
     assert _checked(page, "bel_mem_1") == "3"
     page.keyboard.press("Enter")
     page.wait_for_url("**/survey/q/authenticity")
-    page.goto(f"{live_server}/survey/q/unwanted_behaviour")
+    page.goto(f"{live_server}/survey/q/unwanted_behaviour-1")
     check_page(page, "en-4-unwanted-behaviour", axe=False)
     page.goto(f"{live_server}/survey/q/demographics")
     check_page(page, "en-5-demographics")

@@ -17,6 +17,7 @@ from webapp.respond.draft import RespondentState, decode, encode
 from webapp.respond.forms import COMMENT_MAX_CHARS
 from webapp.respond.questionnaire import Questionnaire
 from webapp.respond.routes import COOKIE_BUDGET
+from webapp.sessions import LONG_LIVED
 
 #: Browsers keep cookies of up to 4096 bytes (name, value and attributes together).
 COOKIE_CAP = 4096
@@ -89,6 +90,9 @@ def test_largest_builtin_survey_fits_in_the_cookie():
         draft=encode(answers, questionnaire.item_ids),
         consent=True,
         comment=comment_text,
+        # Where to resume (the longest step name) and the link's keyed digest (22 chars).
+        at=max((page.id for page in questionnaire.pages), key=len),
+        link="L" * 22,
     )
     app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": object()})
     with app.test_request_context("/"):
@@ -98,6 +102,7 @@ def test_largest_builtin_survey_fits_in_the_cookie():
         session["csrf_token"] = "c" * 40
         session["lang"] = "nl"
         session["invitation_lang"] = "en"
+        session[LONG_LIVED] = True
         serializer = app.session_interface.get_signing_serializer(app)
         value = serializer.dumps(dict(session))
     # name=value; Path=/; HttpOnly; SameSite=Lax; Secure; Expires=... (about 80 bytes)

@@ -51,7 +51,7 @@ def test_a_tampered_or_foreign_cookie_opens_no_session(client, app, survey):
     client.set_cookie("session", flipped)
     ended = client.get("/survey", headers={"Accept-Language": "en"})
     assert ended.status_code == 400 and "Your session has ended" in ended.text
-    assert "works only in the browser where you opened it, for 3 hours" in ended.text
+    assert "works only in the browser where you opened it, for 60 days" in ended.text
     # Sealed under another secret key: not a session either.
     other = create_app({**TestConfig.as_dict(), "SECRET_KEY": "another", "SAMEN_DATABASE": 0})
     with other.test_request_context("/"):
@@ -88,7 +88,7 @@ def test_sealer_round_trip_fallback_keys_and_expiry(monkeypatch):
 def test_an_expired_session_cannot_send(client, app, survey, monkeypatch):
     start(client, survey.tokens[0])
     review = client.get("/survey/review")
-    lifetime = app.permanent_session_lifetime.total_seconds()
+    lifetime = app.config["SAMEN_DRAFT_LIFETIME"].total_seconds()
     later = time.time() + lifetime + 5
     monkeypatch.setattr("webapp.sessions.time.time", lambda: later)
     sent = client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})

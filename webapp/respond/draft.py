@@ -75,7 +75,10 @@ class RespondentState:
     public); ``survey``/``wave``/``unit`` are names, not database ids; ``draft`` is the
     encoded answers;
     ``consent`` is None until the respondent chose whether to see the special-category pages;
-    ``comment`` is the open comment so far.
+    ``comment`` is the open comment so far; ``at`` is the step the respondent was last sent
+    to (a page id or a step name), where opening the link again resumes; ``link`` is a keyed
+    digest of the invitation link that was started (:func:`webapp.respond.resume.link_digest`),
+    so that link, opened again in this browser, resumes instead of showing its landing page.
     """
 
     right: str
@@ -86,6 +89,8 @@ class RespondentState:
     consent: bool | None = None
     comment: str = ""
     open_link: bool = False
+    at: str = ""
+    link: str = ""
 
     #: Session key under which the state is stored.
     SESSION_KEY = "respondent"
@@ -96,11 +101,15 @@ class RespondentState:
 
     @classmethod
     def from_session(cls, data: Any) -> RespondentState | None:
-        """The state stored by :meth:`to_session`, or None for anything else."""
+        """The state stored by :meth:`to_session`, or None for anything else.
+
+        A state stored before a field was added (``at``, ``link``) opens with its default.
+        """
         if not isinstance(data, dict):
             return None
         names = {f.name for f in fields(cls)}
-        if set(data) != names:
+        required = {"right", "survey", "wave"}
+        if not required <= set(data) <= names:
             return None
         try:
             return cls(**data)

@@ -1,14 +1,18 @@
 """What a respondent goes through: the pages of a survey and the steps between them.
 
-A :class:`Questionnaire` is built from a survey's instruments: one :class:`Page` per
-instrument, in survey order, then an optional open comment. The steps a respondent takes
+A :class:`Questionnaire` is built from a survey's instruments, in survey order, then an
+optional open comment. An instrument of at most :data:`PAGE_ITEMS` statements is one
+:class:`Page`; a longer one is split at its facets into pages of at most that many statements
+(a facet longer than that is cut into even parts), so a phone shows a few screens per page,
+not twenty. The steps a respondent takes
 depend on one choice: whether they agree to see the special-category (sensitive) pages.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TypeVar
@@ -19,11 +23,13 @@ from surveys.definition import SurveyDefinition
 __all__ = [
     "COMMENT",
     "CONSENT",
+    "PAGE_ITEMS",
     "REVIEW",
     "WELCOME",
     "Page",
     "Questionnaire",
     "offered_only",
+    "page_parts",
 ]
 
 WELCOME = "welcome"
@@ -33,6 +39,8 @@ REVIEW = "review"
 
 #: Seconds a respondent needs per closed question, on average, for the time estimate.
 SECONDS_PER_ITEM = 9
+#: Most statements (items) on one page: longer instruments are split at their facets.
+PAGE_ITEMS = 10
 
 
 T = TypeVar("T")
@@ -77,15 +85,65 @@ def offered_only(instrument: Instrument, languages: tuple[str, ...]) -> Instrume
     )
 
 
+def page_parts(facet_sizes: Sequence[int], limit: int = PAGE_ITEMS) -> list[tuple[int, int]]:
+    """Item ranges ``(start, stop)`` of the pages of an instrument with facets of
+    ``facet_sizes`` items, in order, each page at most ``limit`` items.
+
+    Everything is one page when the instrument has at most ``limit`` items. Otherwise whole
+    facets are grouped into the fewest pages that fit, as even as possible (the largest page
+    as small as it can be); a facet of more than ``limit`` items is first cut into the fewest
+    even parts. ``limit`` below 1 raises ``ValueError``.
+    """
+    if limit < 1:
+        raise ValueError(f"limit: {limit} statements per page, at least 1 is needed")
+    total = sum(facet_sizes)
+    if total <= limit:
+        return [(0, total)] if total else []
+    units: list[int] = []  # facets, long ones cut into even parts
+    for size in facet_sizes:
+        pieces = max(math.ceil(size / limit), 1)
+        cuts = [round(size * i / pieces) for i in range(pieces + 1)]
+        units += [stop - start for start, stop in itertools.pairwise(cuts) if stop > start]
+    # The fewest pages: greedy packing is optimal for contiguous groups.
+    pages, load = 1, 0
+    for size in units:
+        if load + size > limit:
+            pages, load = pages + 1, 0
+        load += size
+    # The most even split into that many contiguous groups (the smallest largest page).
+    ends = list(itertools.accumulate(units, initial=0))
+    best: dict[tuple[int, int], tuple[int, list[int]]] = {}
+
+    def split(first: int, groups: int) -> tuple[int, list[int]]:
+        if groups == 1:
+            return ends[-1] - ends[first], [len(units)]
+        if (first, groups) not in best:
+            options = []
+            for cut in range(first + 1, len(units) - groups + 2):
+                rest, cuts = split(cut, groups - 1)
+                options.append((max(ends[cut] - ends[first], rest), [cut, *cuts]))
+            best[first, groups] = min(options)
+        return best[first, groups]
+
+    _largest, cuts = split(0, pages)
+    bounds = [0, *(ends[cut] for cut in cuts)]
+    return list(itertools.pairwise(bounds))
+
+
 @dataclass(frozen=True)
 class Page:
-    """One page of questions: an instrument, shown with its title and description."""
+    """One page of questions: an instrument or a part of it, with the instrument's title and
+    description. ``part`` and ``parts`` number the parts of a split instrument (1 of 1 when it
+    is not split); ``instrument`` is the instrument's id."""
 
     id: str
     title: Mapping[str, str]
     description: Mapping[str, str]
     items: tuple[Item, ...]
     sensitive: bool = False
+    instrument: str = ""
+    part: int = 1
+    parts: int = 1
 
     @classmethod
     def from_instrument(cls, instrument: Instrument, sensitive: bool | None = None) -> Page:
@@ -96,6 +154,31 @@ class Page:
             description=instrument.description,
             items=instrument.items,
             sensitive=instrument.sensitive if sensitive is None else sensitive,
+            instrument=instrument.id,
+        )
+
+    @classmethod
+    def split(cls, instrument: Instrument, limit: int = PAGE_ITEMS) -> tuple[Page, ...]:
+        """The pages of ``instrument``: one when it has at most ``limit`` items, else its
+        facets packed into pages of at most ``limit`` items (see :func:`page_parts`).
+
+        A single page keeps the instrument's id; parts are called ``<id>-1``, ``<id>-2``...
+        Items keep instrument order, the order of the draft codec.
+        """
+        whole = cls.from_instrument(instrument)
+        groups = page_parts([len(scale.items) for scale in instrument.scales], limit)
+        if len(groups) <= 1:
+            return (whole,)
+        items = instrument.items
+        return tuple(
+            replace(
+                whole,
+                id=f"{instrument.id}-{number}",
+                items=items[start:stop],
+                part=number,
+                parts=len(groups),
+            )
+            for number, (start, stop) in enumerate(groups, start=1)
         )
 
 
@@ -143,8 +226,8 @@ class Questionnaire:
     def from_instruments(
         cls, survey: str, title: Mapping[str, str], instruments: Iterable[Instrument], **kwargs
     ) -> Questionnaire:
-        """One page per instrument, in the order given."""
-        pages = tuple(Page.from_instrument(instrument) for instrument in instruments)
+        """The pages of each instrument (:meth:`Page.split`), in the order given."""
+        pages = tuple(page for instrument in instruments for page in Page.split(instrument))
         return cls(survey=survey, title=title, pages=pages, **kwargs)
 
     @cached_property
@@ -163,6 +246,20 @@ class Questionnaire:
     @property
     def sensitive_pages(self) -> tuple[Page, ...]:
         return tuple(page for page in self.pages if page.sensitive)
+
+    @property
+    def sections(self) -> tuple[Page, ...]:
+        """The first page of each instrument: what the welcome and consent pages list."""
+        return tuple(page for page in self.pages if page.part == 1)
+
+    def items_before(self, page: Page) -> int:
+        """How many statements come before ``page`` in the survey (for the progress bar)."""
+        count = 0
+        for other in self.pages:
+            if other == page:
+                return count
+            count += len(other.items)
+        raise ValueError(f"page: {page.id!r} is not a page of this questionnaire")
 
     def page(self, page_id: str) -> Page | None:
         """The page called ``page_id``, or None."""

@@ -1,4 +1,4 @@
-"""Respondent pages: invitation link, welcome, consent, one page per instrument, review, thanks.
+"""Respondent pages: invitation link, welcome, consent, the question pages, review, thanks.
 
 The GET of an invitation link shows the same landing page for every link -- unused, used,
 unknown, of a closed wave -- and reads nothing from the database: mail scanners and link
@@ -9,7 +9,11 @@ transaction that stores the response.
 
 Every step that keeps answers is a POST with CSRF that saves to the encrypted session and
 redirects (303) to the next step, so back, forward and reload never lose or resend anything.
-Nothing but the Start is written to the database before the final send.
+Nothing but the Start is written to the database before the final send. The same POST serves
+the language switch (the page's answers are saved, then the page is shown in the other
+language) and "save and continue later". Opening the link again in the same browser resumes
+at the step the respondent was on (:mod:`webapp.respond.resume`); the cookie keeps the draft
+for ``SAMEN_DRAFT_LIFETIME`` after the last save, so a closed browser resumes too.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from webapp.i18n import SESSION_INVITATION_LANG, SESSION_SURVEY_LANGUAGES, current_language
-from webapp.respond import bp, services
-from webapp.respond.draft import RespondentState, decode, encode
+from webapp.respond import bp, flow, services
+from webapp.respond.draft import RespondentState, encode
+from webapp.respond.flow import ANSWERS_FORM, COOKIE_BUDGET, SessionExpired, cookie_size
 from webapp.respond.forms import (
     COMMENT_MAX_CHARS,
     NAV_FIELD,
@@ -45,8 +50,9 @@ from webapp.respond.questionnaire import (
     REVIEW,
     WELCOME,
     Page,
-    Questionnaire,
 )
+from webapp.respond.resume import progress, resume_step
+from webapp.sessions import LONG_LIVED
 
 __all__: list[str] = []
 
@@ -55,86 +61,25 @@ CLIENT_COOKIE = "samen_client"
 CLIENT_COOKIE_AGE = 365 * 24 * 3600
 #: Session key of the survey slug shown on the thank-you page.
 _THANKED = "thanked"
-#: The serialised session cookie must stay below this many bytes (browsers cap at 4096).
-COOKIE_BUDGET = 3800
-
-
-class SessionExpired(Exception):
-    """No respondent state in the session: the session expired or the link was never opened."""
-
-
-def cookie_size() -> int:
-    """Bytes of the session cookie's value as it would be sent now."""
-    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
-    return len(serializer.dumps(dict(session)))
-
-
-def _redirect(endpoint: str) -> Response:
-    """303 See Other: after a POST the browser GETs the next page (POST/redirect/GET)."""
-    return redirect(url_for(endpoint), code=303)
-
-
-def _state() -> RespondentState:
-    state = RespondentState.from_session(session.get(RespondentState.SESSION_KEY))
-    if state is None:
-        raise SessionExpired
-    return state
-
-
-def _save(state: RespondentState) -> None:
-    session[RespondentState.SESSION_KEY] = state.to_session()
-
-
-def _answers(state: RespondentState, questionnaire: Questionnaire) -> dict[str, str]:
-    if not state.draft:
-        return {}
-    try:
-        return decode(state.draft, questionnaire.item_ids)
-    except ValueError:
-        # The survey's items changed under a running session: start the draft afresh.
-        return {}
-
-
-def _step_url(step: str | Page) -> str:
-    if isinstance(step, Page):
-        return url_for("respond.page", page_id=step.id)
-    return url_for(f"respond.{step}")
-
-
-def _go(steps: list[str | Page], current: str | Page, nav: str | None) -> Response:
-    """Redirect to the step before (``nav == "back"``) or after ``current``."""
-    index = steps.index(current)
-    if nav == "back":
-        index = max(index - 1, 0)
-    elif request.args.get("ret") == REVIEW:
-        index = len(steps) - 1
-    else:
-        index = min(index + 1, len(steps) - 1)
-    return redirect(_step_url(steps[index]), code=303)
-
-
-def _progress(steps: list[str | Page], current: str | Page) -> dict[str, int]:
-    return {"step": steps.index(current) + 1, "steps": len(steps)}
-
-
-def _context(state: RespondentState) -> tuple[Questionnaire, list[str | Page]]:
-    try:
-        questionnaire = services.questionnaire(state.survey)
-    except services.NotFound:
-        # The survey was removed while this respondent was answering.
-        raise SessionExpired from None
-    return questionnaire, questionnaire.steps(state.consent)
 
 
 @bp.get("/s/<token>")
-def invitation(token: str) -> str:
+def invitation(token: str) -> Response | str:
     """The landing page of every invitation link: the same page whatever the link.
 
-    Nothing is looked up or used: the token is not even read, so the page (and its status)
-    cannot tell an unused link from a used or unknown one.
+    Nothing is looked up or used, so the page (and its status) cannot tell an unused link
+    from a used or unknown one. Only this browser's own cookie counts: the link it started
+    goes back to the answers in progress (compared by a keyed digest, not looked up).
     """
-    del token
-    return render_template("respond/landing.html", form=StartForm(), hours=_session_hours())
+    held = flow.held()
+    if held is not None and flow.same_link(held, token):
+        return flow.redirect_to("respond.resume")
+    return render_template(
+        "respond/landing.html",
+        form=StartForm(),
+        days=flow.draft_days(),
+        other=held is not None and not held.open_link,
+    )
 
 
 @bp.post("/s/<token>")
@@ -147,22 +92,29 @@ def start(token: str) -> Response | tuple[str, int]:
     """
     if not StartForm().validate_on_submit():
         abort(400)
+    held = flow.held()
+    if held is not None and flow.same_link(held, token):
+        return flow.redirect_to("respond.resume")
     try:
         state, language = services.start(token)
     except services.InvitationUnavailable:
-        held = RespondentState.from_session(session.get(RespondentState.SESSION_KEY))
         if held is not None and not held.open_link:
-            return _redirect("respond.welcome")
+            return flow.redirect_to("respond.resume")
         return render_template("respond/unavailable.html"), 404
     except services.WaveClosed:  # only the survey's open link, which is public anyway
         return render_template("respond/closed.html"), 410
+    if not state.open_link:
+        state.link = flow.digest(token)
     return _begin(state, language)
 
 
 @bp.get("/o/<token>")
 def open_link(token: str) -> Response | tuple[str, int]:
     """The survey's open link: pick your unit; a random key in a long-lived cookie limits
-    repeat submissions. Nothing is used up, so a GET may start it."""
+    repeat submissions. Nothing is used up, so a GET may start it; opened again, it resumes."""
+    held = flow.held()
+    if held is not None and held.open_link and flow.same_link(held, token):
+        return flow.redirect_to("respond.resume")
     try:
         state = services.open_link(token)
     except services.InvitationUnavailable:
@@ -172,24 +124,21 @@ def open_link(token: str) -> Response | tuple[str, int]:
     return _begin(state, None)
 
 
-def _session_hours() -> int:
-    """The session lifetime in whole hours (at least 1), for the pages that promise it."""
-    return max(int(current_app.permanent_session_lifetime.total_seconds() // 3600), 1)
-
-
 def _begin(state: RespondentState, language: str | None) -> Response:
     """A fresh respondent session for ``state``, then the first step."""
     session.clear()
-    # A permanent cookie: a closed browser resumes, until the lifetime after the last save.
+    # A permanent cookie: a closed browser resumes, until the draft's lifetime after the last
+    # save (webapp.sessions.LONG_LIVED).
     session.permanent = True
-    _save(state)
-    questionnaire, _steps = _context(state)
+    session[LONG_LIVED] = True
+    flow.save(state)
+    questionnaire, _steps = flow.context(state)
     session[SESSION_SURVEY_LANGUAGES] = list(questionnaire.languages)
     if language:
         session[SESSION_INVITATION_LANG] = language
     if not state.open_link:
-        return _redirect("respond.welcome")
-    response = _redirect("respond.unit")
+        return flow.redirect_to("respond.welcome")
+    response = flow.redirect_to("respond.unit")
     if not request.cookies.get(CLIENT_COOKIE):
         response.set_cookie(
             CLIENT_COOKIE,
@@ -205,67 +154,69 @@ def _begin(state: RespondentState, language: str | None) -> Response:
 @bp.route("/survey/unit", methods=["GET", "POST"])
 def unit() -> Response | str:
     """The open link: pick the unit you answer for."""
-    state = _state()
+    state = flow.state()
     if not state.open_link:
-        return _redirect("respond.welcome")
-    questionnaire, _steps = _context(state)
+        return flow.redirect_to("respond.welcome")
+    questionnaire, _steps = flow.context(state)
     form = UnitForm(data={"unit": state.unit})
     units = sorted(services.units(), key=lambda u: u.name.casefold())
     form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, u.name) for u in units]
+    stay = request.form.get(NAV_FIELD) == "stay"  # the language switch: keep the choice
     if form.validate_on_submit():
         state.unit = form.unit.data
-        _save(state)
-        return _redirect("respond.welcome")
-    return render_template("respond/unit.html", q=questionnaire, form=form)
+        flow.save(state)
+        return flow.redirect_to("respond.unit" if stay else "respond.welcome")
+    if stay:
+        return flow.redirect_to("respond.unit")
+    return render_template("respond/unit.html", q=questionnaire, form=form, lang_form=ANSWERS_FORM)
 
 
 @bp.get("/survey")
 def welcome() -> Response | str:
-    state = _state()
+    state = flow.state()
     if state.open_link and state.unit is None:
-        return _redirect("respond.unit")
-    questionnaire, steps = _context(state)
+        return flow.redirect_to("respond.unit")
+    questionnaire, steps = flow.context(state)
     return render_template(
         "respond/welcome.html",
         q=questionnaire,
-        next_url=_step_url(steps[1]),
+        next_url=flow.step_url(steps[1]),
         open_link=state.open_link,
-        **_progress(steps, WELCOME),
+        **progress(steps, WELCOME),
     )
 
 
 @bp.route("/survey/consent", methods=["GET", "POST"])
 def consent() -> Response | str:
-    state = _state()
-    questionnaire, steps = _context(state)
+    state = flow.state()
+    questionnaire, steps = flow.context(state)
     if not questionnaire.has_sensitive:
-        return _redirect("respond.welcome")
+        return flow.redirect_to("respond.welcome")
     form = ConsentForm()
     if form.validate_on_submit():
         nav = request.form.get(NAV_FIELD)
         if nav in ("yes", "no"):
             state.consent = nav == "yes"
-            _save(state)
             steps = questionnaire.steps(state.consent)
-            return _go(steps, CONSENT, "next")
-        return _go(steps, CONSENT, "back")
+            return flow.go(state, steps, CONSENT, "next")
+        return flow.go(state, steps, CONSENT, "back")
     return render_template(
         "respond/consent.html",
         q=questionnaire,
         form=form,
         consent=state.consent,
-        **_progress(steps, CONSENT),
+        **progress(steps, CONSENT),
     )
 
 
 @bp.route("/survey/q/<page_id>", methods=["GET", "POST"])
 def page(page_id: str) -> Response | str:
-    state = _state()
-    questionnaire, steps = _context(state)
+    state = flow.state()
+    questionnaire, steps = flow.context(state)
     current = questionnaire.page(page_id)
     if current is None or current not in steps:
         abort(404)
-    answers = _answers(state, questionnaire)
+    answers = flow.answers(state, questionnaire)
     if request.method == "POST":
         try:
             check_fields(request.form, {item.id for item in current.items})
@@ -280,8 +231,7 @@ def page(page_id: str) -> Response | str:
             if form[item.id].data:
                 answers[item.id] = form[item.id].data
         state.draft = encode(answers, questionnaire.item_ids)
-        _save(state)
-        return _go(steps, current, request.form.get(NAV_FIELD))
+        return flow.go(state, steps, current, request.form.get(NAV_FIELD))
     form = page_form(current, answers=answers)
     return render_template(
         "respond/page.html",
@@ -289,26 +239,27 @@ def page(page_id: str) -> Response | str:
         page=current,
         form=form,
         ret=request.args.get("ret") == REVIEW,
-        **_progress(steps, current),
+        lang_form=ANSWERS_FORM,
+        **progress(steps, current),
     )
 
 
 @bp.route("/survey/comment", methods=["GET", "POST"])
 def comment() -> Response | str:
-    state = _state()
-    questionnaire, steps = _context(state)
+    state = flow.state()
+    questionnaire, steps = flow.context(state)
     if not questionnaire.comments:
         abort(404)
     form = CommentForm(data={"comment": state.comment})
     if form.validate_on_submit():
         previous = state.comment
         state.comment = (form.comment.data or "").strip()
-        _save(state)
+        flow.save(state)
         if cookie_size() <= COOKIE_BUDGET:
-            return _go(steps, COMMENT, request.form.get(NAV_FIELD))
+            return flow.go(state, steps, COMMENT, request.form.get(NAV_FIELD))
         # Too long to keep in the cookie (e.g. many emoji): keep the earlier text, ask to shorten.
         state.comment = previous
-        _save(state)
+        flow.save(state)
         form.comment.errors = [_("Your comment is too long to keep. Please make it shorter.")]
     return render_template(
         "respond/comment.html",
@@ -316,15 +267,16 @@ def comment() -> Response | str:
         form=form,
         comment_max=COMMENT_MAX_CHARS,
         ret=request.args.get("ret") == REVIEW,
-        **_progress(steps, COMMENT),
+        lang_form=ANSWERS_FORM,
+        **progress(steps, COMMENT),
     )
 
 
 @bp.get("/survey/review")
 def review() -> str:
-    state = _state()
-    questionnaire, steps = _context(state)
-    answers = _answers(state, questionnaire)
+    state = flow.state()
+    questionnaire, steps = flow.context(state)
+    answers = flow.answers(state, questionnaire)
     sections = []
     for step in steps:
         if not isinstance(step, Page):
@@ -340,22 +292,21 @@ def review() -> str:
         q=questionnaire,
         sections=sections,
         answered=sum(1 for _page, rows in sections for _item, label in rows if label),
-        total=sum(len(rows) for _page, rows in sections),
         comment=state.comment,
         form=SubmitForm(),
-        back_url=_step_url(steps[-2]),
-        **_progress(steps, REVIEW),
+        back_url=flow.step_url(steps[-2]),
+        **progress(steps, REVIEW),
     )
 
 
 @bp.post("/survey/send")
 def send() -> Response | tuple[str, int]:
-    state = _state()
+    state = flow.state()
     form = SubmitForm()
     if not form.validate_on_submit():
         abort(400)
-    questionnaire, _steps = _context(state)
-    answers = _answers(state, questionnaire)
+    questionnaire, _steps = flow.context(state)
+    answers = flow.answers(state, questionnaire)
     if state.consent is not True:
         # Declined or never reached: nothing from special-category pages is sent.
         for page_ in questionnaire.sensitive_pages:
@@ -386,8 +337,35 @@ def send() -> Response | tuple[str, int]:
     except services.InputError:
         abort(400)
     session.pop(RespondentState.SESSION_KEY, None)
+    session.pop(LONG_LIVED, None)
     session[_THANKED] = state.survey
-    return _redirect("respond.thanks")
+    return flow.redirect_to("respond.thanks")
+
+
+@bp.get("/survey/resume")
+def resume() -> Response:
+    """Back to the step the respondent was on: where the link, opened again, leads."""
+    state = flow.state()
+    if state.open_link and state.unit is None:
+        return flow.redirect_to("respond.unit")
+    _questionnaire, steps = flow.context(state)
+    return redirect(flow.step_url(resume_step(steps, state.at)), code=303)
+
+
+@bp.get("/survey/saved")
+def saved() -> str:
+    """ "Save and continue later": what is kept, where, for how long, and how to come back."""
+    state = flow.state()
+    questionnaire, steps = flow.context(state)
+    return render_template(
+        "respond/saved.html",
+        q=questionnaire,
+        answered=len(flow.answers(state, questionnaire)),
+        total=sum(len(step.items) for step in steps if isinstance(step, Page)),
+        days=flow.draft_days(),
+        open_link=state.open_link,
+        resume_url=url_for("respond.resume", _external=True),
+    )
 
 
 @bp.get("/survey/thanks")
@@ -402,4 +380,4 @@ def thanks() -> str:
 
 @bp.app_errorhandler(SessionExpired)
 def session_expired(_error: SessionExpired) -> tuple[str, int]:
-    return render_template("respond/expired.html", hours=_session_hours()), 400
+    return render_template("respond/expired.html", days=flow.draft_days()), 400
