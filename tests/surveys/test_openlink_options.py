@@ -73,7 +73,7 @@ def test_privacy_page_says_what_the_open_link_cannot_promise(tmp_path):
     assert "anyone who has the link can add answers" in en
     assert "groups of at least 12 completed questionnaires" in en
     assert "What the open link cannot promise" in en
-    assert "Comments are shown only for groups of at least 12 people" in en
+    assert "Comments are shown only for groups in which at least 12 people wrote one" in en
     assert "combination of unit and background characteristics" not in en
     nl = " ".join(summary.who_sees["nl"])
     assert "iedereen die de link heeft, kan antwoorden toevoegen" in nl

@@ -47,6 +47,8 @@ def test_closed_browser_and_link_opened_again_resume_at_the_page(
     page.wait_for_url("**/survey/q/authenticity")
     page.locator("input[name='aut_room_1'][value='2']").check()
     page.get_by_role("button", name="Volgende").click()
+    # wait for the next page: the click returns before the POST has saved the answer
+    page.wait_for_url(lambda url: "/survey/q/" in url and not url.endswith("/authenticity"))
     where = page.url
     assert page.context.cookies()[0]["expires"] > 0  # the session cookie outlives the browser
 
