@@ -17,6 +17,7 @@ Disclosure is the caller's: every number here describes all ``n`` complete cases
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -111,6 +112,34 @@ class Drivers:
         }
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Index arrays for p predictors, computed once per p: the subsets of each size (bit
+    masks, and the predictors in each), and per predictor the subsets without it with
+    their LMG weights."""
+
+    by_size: tuple[tuple[np.ndarray, np.ndarray], ...]
+    without: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+
+@functools.lru_cache(maxsize=MAX_PREDICTORS)
+def _layout(p: int) -> _Layout:
+    masks = np.arange(2**p)
+    bits = (masks[:, None] >> np.arange(p)) & 1
+    sizes = bits.sum(axis=1)
+    by_size = []
+    for size in range(1, p + 1):
+        chosen = masks[sizes == size]
+        by_size.append((chosen, np.nonzero(bits[chosen])[1].reshape(len(chosen), size)))
+    weight = np.array([math.factorial(s) * math.factorial(p - 1 - s) for s in range(p)])
+    weight = weight / math.factorial(p)
+    without = []
+    for j in range(p):
+        rest = masks[bits[:, j] == 0]
+        without.append((rest, weight[sizes[rest]]))
+    return _Layout(tuple(by_size), tuple(without))
+
+
 def subset_r2(corr: Any) -> np.ndarray:
     """R² of the outcome on every subset of the predictors, from a correlation matrix.
 
@@ -146,19 +175,14 @@ def subset_r2(corr: Any) -> np.ndarray:
     if p > MAX_PREDICTORS:
         raise ValueError(f"at most {MAX_PREDICTORS} predictors, got {p}")
     rxx, rxy = c[1:, 1:], c[1:, 0]
-    masks = np.arange(2**p)
-    bits = (masks[:, None] >> np.arange(p)) & 1
-    sizes = bits.sum(axis=1)
+    # every subset of a positive definite matrix is positive definite: check the whole once
+    if np.linalg.eigvalsh(rxx)[0] < 1e-10:
+        raise ValueError("the predictors are perfectly collinear")
     out = np.zeros(2**p)
-    for size in range(1, p + 1):
-        chosen = masks[sizes == size]
-        idx = np.nonzero(bits[chosen])[1].reshape(len(chosen), size)
+    for chosen, idx in _layout(p).by_size:
         sub = rxx[idx[:, :, None], idx[:, None, :]]
         r = rxy[idx]
-        try:
-            beta = np.linalg.solve(sub, r[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError as exc:
-            raise ValueError("the predictors are perfectly collinear") from exc
+        beta = np.linalg.solve(sub, r[:, :, None])[:, :, 0]
         out[chosen] = (beta * r).sum(axis=1)
     return out
 
@@ -183,18 +207,13 @@ def lmg(r2: Any) -> np.ndarray:
     all-subsets form of ``relaimpo::calc.relimp(fit, type = "lmg")``.
     """
     values = np.asarray(r2, dtype="float64")
-    p = int(round(math.log2(values.size))) if values.size else -1
-    if values.ndim != 1 or p < 1 or 2**p != values.size:
+    p = values.size.bit_length() - 1
+    if values.ndim != 1 or not 1 <= p <= MAX_PREDICTORS or 2**p != values.size:
         raise ValueError(f"r2 must hold 2**p values for p >= 1, got {values.size}")
-    masks = np.arange(2**p)
-    sizes = ((masks[:, None] >> np.arange(p)) & 1).sum(axis=1)
-    weight = np.array([math.factorial(s) * math.factorial(p - 1 - s) for s in range(p)])
-    weight = weight / math.factorial(p)
+    layout = _layout(p)
     out = np.empty(p)
-    for j in range(p):
-        without = masks[(masks >> j) & 1 == 0]
-        gain = values[without | (1 << j)] - values[without]
-        out[j] = (weight[sizes[without]] * gain).sum()
+    for j, (without, weight) in enumerate(layout.without):
+        out[j] = (weight * (values[without | (1 << j)] - values[without])).sum()
     return out
 
 
@@ -314,7 +333,9 @@ def relative_importance(
     )
     if n < p + 2:
         return _noted(empty, f"{n} complete cases for {p} predictors: at least {p + 2} needed")
-    constant = [nm for nm, sd in zip(["outcome", *names], data.std(axis=0), strict=True) if sd == 0]
+    constant = [
+        nm for nm, sd in zip(["outcome", *names], data.std(axis=0), strict=True) if sd == 0
+    ]
     if constant:
         return _noted(empty, f"no variation in {', '.join(constant)}: no R², no LMG")
     try:
