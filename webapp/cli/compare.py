@@ -385,10 +385,13 @@ def _render(view: dict[str, Any], fmt: str, lang: str) -> str:
 
 
 def _attach() -> None:
-    """`samen compare programme` lives in a module of its own (webapp/cli/compare_programme)."""
+    """`samen compare programme` and `drivers` live in modules of their own
+    (webapp/cli/compare_programme.py, compare_drivers.py)."""
+    from webapp.cli.compare_drivers import drivers
     from webapp.cli.compare_programme import programme
 
     compare.add_command(programme)
+    compare.add_command(drivers)
 
 
 _attach()
