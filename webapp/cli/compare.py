@@ -72,8 +72,9 @@ class _OneLineCommand(click.Command):
 
 @click.group(cls=_OneLineGroup)
 def compare() -> None:
-    """Compare scale scores: groups against the rest, one wave against another, or the
-    programme units against the others (difference in differences)."""
+    """Compare scale scores: groups against the rest, one wave against another, the
+    programme units against the others (difference in differences), or the scales'
+    importance for an outcome (drivers)."""
 
 
 def input_options(func: _F) -> _F:
