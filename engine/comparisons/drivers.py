@@ -219,12 +219,28 @@ def lmg(r2: Any) -> np.ndarray:
 
 def _lmg_of(data: np.ndarray) -> tuple[float, np.ndarray]:
     """R² and LMGs of column 0 on the other columns of complete `data` (ValueError when
-    a column is constant or the predictors are collinear)."""
-    sd = data.std(axis=0)
-    if (sd == 0).any():
+    the predictors are collinear)."""
+    r2 = subset_r2(np.corrcoef(data, rowvar=False))
+    return float(r2[-1]), lmg(r2)
+
+
+def _replicate(
+    columns: np.ndarray, draw: np.ndarray, scale: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """R² and LMGs of one bootstrap replicate: the rows `draw` of the complete data, given
+    as `columns` (its transpose minus the column means, contiguous), from moments weighted
+    by each row's count rather than a copy of the rows. ValueError when a column is constant
+    in the replicate (variance below 1e-12 of `scale`, the full data's) or the predictors
+    are collinear."""
+    n = columns.shape[1]
+    weight = np.bincount(draw, minlength=n).astype("float64")
+    mean = columns @ weight / n
+    cov = (columns * weight) @ columns.T / n - np.outer(mean, mean)
+    var = np.diag(cov)
+    if (var <= 1e-12 * scale).any():
         raise ValueError("a constant column")
-    corr = np.corrcoef(data, rowvar=False)
-    r2 = subset_r2(corr)
+    sd = np.sqrt(var)
+    r2 = subset_r2(cov / np.outer(sd, sd))
     return float(r2[-1]), lmg(r2)
 
 
@@ -347,12 +363,13 @@ def relative_importance(
     draws = np.empty((0, 2 * p + 1))
     if boot:
         rng = np.random.default_rng(seed)
+        columns = np.ascontiguousarray((data - data.mean(axis=0)).T)
+        scale = columns.var(axis=1)
         rows = []
         failed = 0
         for _ in range(boot):
-            sample = data[rng.integers(0, n, size=n)]
             try:
-                b_r2, b_lmg = _lmg_of(sample)
+                b_r2, b_lmg = _replicate(columns, rng.integers(0, n, size=n), scale)
             except ValueError:
                 failed += 1
                 continue

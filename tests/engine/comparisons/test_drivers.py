@@ -205,3 +205,28 @@ def test_more_than_twelve_predictors_are_refused() -> None:
     )
     assert twelve.r2 is not None
     assert math.isclose(sum(d.lmg for d in twelve.drivers), twelve.r2, rel_tol=1e-10)
+
+
+def test_bootstrap_replicates_without_variation_are_left_out_and_counted() -> None:
+    """A predictor with one respondent off its mode is constant in about a third of the
+    replicates; two such predictors in over half, and then there are no intervals."""
+    rng = np.random.default_rng(8)
+    n = 30
+    x = np.column_stack([rng.normal(size=n), np.zeros(n), np.zeros(n)])
+    x[0, 1] = 1.0
+    y = x[:, 0] + rng.normal(size=n)
+    one = relative_importance(y, x[:, :2], ["a", "b"], boot=300, seed=3)
+    assert one.r2 is not None
+    (note,) = one.notes
+    failed = int(note.split()[0])
+    assert 60 < failed < 150  # expected 300 * (29/30)**30 = 108
+    assert note == (
+        f"{failed} of 300 bootstrap replicates had a constant column or collinear"
+        " predictors and were left out"
+    )
+    assert one.drivers[1].lmg_ci[0] is not None
+    x[1, 2] = 1.0
+    two = relative_importance(y, x, ["a", "b", "c"], boot=300, seed=3)
+    assert two.notes[-1] == "fewer than half of the bootstrap replicates were usable: no intervals"
+    assert two.r2_ci == (None, None) and two.drivers[0].lmg_ci == (None, None)
+    assert two.drivers[0].lmg is not None
