@@ -47,7 +47,9 @@ _WORDS: dict[str, dict[str, str]] = {
             "Relatief belang (LMG) van {p} schalen voor {outcome}; n = {n} volledige gevallen "
             "(k = {k} antwoorden achter elk getal)."
         ),
-        "boot": "{level}-bootstrapintervallen (percentielmethode): {boot} trekkingen, seed {seed}.",
+        "boot": (
+            "{level}-bootstrapintervallen (percentielmethode): {boot} trekkingen, seed {seed}."
+        ),
         "no_boot": "Geen intervallen (--boot 0).",
         "r2": "Samen verklaren de schalen R² = {r2} {ci} van de variantie van {outcome}.",
         "no_r2": "Geen R² en geen belang (zie de opmerkingen).",
