@@ -151,6 +151,8 @@ def test_a_constant_scale_gives_no_numbers_and_says_why(tmp_path: Path) -> None:
         (["--outcome", "nothing"], "--outcome 'nothing': neither a scale"),
         (["--outcome", "stay", "--boot", "-1"], "--boot -1"),
         (["--outcome", "stay", "--seed", "-3"], "--seed -3"),
+        (["--outcome", "stay", "--boot", "100001"], "--boot 100001"),
+        ([], "Missing option '--outcome'"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(change: list[str], message: str) -> None:
