@@ -1,4 +1,5 @@
-"""Comparisons: gaps between groups, change between waves and the programme effect, matching R.
+"""Comparisons: gaps between groups, change between waves, the programme effect and the
+relative importance of scales for an outcome (drivers, LMG), matching R.
 
 The programme effect (difference in differences with CR2 inference, and the random-intercept
 second opinion) is in :mod:`engine.comparisons.programme`, imported on its own.
@@ -9,11 +10,14 @@ J = 1 - 3/(4(n1+n2)-9), p over the groups of one question adjusted by Holm. Heav
 (scipy) are imported inside the functions.
 """
 
+from engine.comparisons.drivers import Driver, Drivers, relative_importance
 from engine.comparisons.groups import GroupGap, gap_words, group_counts, group_gaps, holm
 from engine.comparisons.waves import WaveChange, change_words, unit_changes, wave_change
 from engine.comparisons.welch import Sample, Welch, describe, welch
 
 __all__ = [
+    "Driver",
+    "Drivers",
     "GroupGap",
     "Sample",
     "WaveChange",
@@ -24,6 +28,7 @@ __all__ = [
     "group_counts",
     "group_gaps",
     "holm",
+    "relative_importance",
     "unit_changes",
     "wave_change",
     "welch",

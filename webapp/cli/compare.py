@@ -72,8 +72,9 @@ class _OneLineCommand(click.Command):
 
 @click.group(cls=_OneLineGroup)
 def compare() -> None:
-    """Compare scale scores: groups against the rest, one wave against another, or the
-    programme units against the others (difference in differences)."""
+    """Compare scale scores: groups against the rest, one wave against another, the
+    programme units against the others (difference in differences), or the scales'
+    importance for an outcome (drivers)."""
 
 
 def input_options(func: _F) -> _F:
@@ -385,10 +386,13 @@ def _render(view: dict[str, Any], fmt: str, lang: str) -> str:
 
 
 def _attach() -> None:
-    """`samen compare programme` lives in a module of its own (webapp/cli/compare_programme)."""
+    """`samen compare programme` and `drivers` live in modules of their own
+    (webapp/cli/compare_programme.py, compare_drivers.py)."""
+    from webapp.cli.compare_drivers import drivers
     from webapp.cli.compare_programme import programme
 
     compare.add_command(programme)
+    compare.add_command(drivers)
 
 
 _attach()
