@@ -153,7 +153,7 @@ def _stylesheet() -> str:
 
 
 @bp.get("/<survey>/<wave>/report.<any(html, json):kind>")
-def report_file(survey: str, wave: str, kind: str) -> Response | tuple[str, int]:
+def report_file(survey: str, wave: str, kind: str) -> Response | str | tuple[str, int]:
     """The psychometric report of one closed wave as a file to download (409 while the wave
     is open or when no report can be made, as the page)."""
     from datetime import date
