@@ -1,18 +1,25 @@
-# Short verbs: make demo | test | lint | bench
+# Short verbs: make demo | serve | test | lint | bench
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: the runtime alone (what `make demo` and `make serve` need) and the runtime with
+# the test and lint tools (`make test`, `make lint`, `make format`, `make bench`).
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo serve test lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(RUNTIME) $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -30,8 +37,14 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/dashboard.py
 	$(BIN)/python benchmarks/export.py
 
-demo: $(STAMP)
-	$(BIN)/samen demo
+# `make demo ARGS="--port 8000"`; `make serve` serves the demo again (or any database set
+# with SAMEN_DATABASE_URL / SAMEN_INSTANCE_PATH).
+ARGS ?=
+demo: $(RUNTIME)
+	$(BIN)/samen demo $(ARGS)
+
+serve: $(RUNTIME)
+	SAMEN_DATABASE_URL="$${SAMEN_DATABASE_URL:-sqlite:///$${SAMEN_INSTANCE_PATH:-$(CURDIR)/instance}/demo.db}" $(BIN)/samen serve $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -26,7 +26,7 @@ from webapp.research.exporting import (
     export_zip,
     quasi_identifiers,
 )
-from webapp.research.reporting import scale_specs, wave_report
+from webapp.research.reporting import report_json, scale_specs, wave_report
 
 __all__ = [
     "FORMATS",
@@ -37,6 +37,7 @@ __all__ = [
     "export_wave",
     "export_zip",
     "quasi_identifiers",
+    "report_json",
     "scale_specs",
     "served_cells",
     "wave_report",

@@ -1,4 +1,5 @@
-"""``/auth/login`` (GET form, POST sign-in, redirect) and ``/auth/logout`` (POST).
+"""``/auth/login`` (GET form, POST sign-in, redirect to the role's start page),
+``/auth/logout`` (POST) and ``/auth/home`` (a survey owner's start page).
 
 Also the staff header of every page: :func:`_staff_context` hands base.html the signed-in
 account (``staff_header``) on the pages of :data:`webapp.auth.STAFF_BLUEPRINTS` only.
@@ -26,6 +27,7 @@ from werkzeug.wrappers import Response
 from surveys.users import UserInfo, authenticate
 from webapp.auth import STAFF_BLUEPRINTS, bp, login_throttle
 from webapp.auth.forms import LoginForm, LogoutForm
+from webapp.auth.navigation import home_url, staff_links
 from webapp.auth.session import (
     StaffUser,
     bearer_token,
@@ -56,13 +58,6 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or "\\" in target:
         return None
     return target
-
-
-def _home() -> str:
-    for endpoint in ("dashboard.index", "public.index"):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint)
-    return "/"
 
 
 def _fresh_session() -> None:
@@ -102,7 +97,7 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
             _fresh_session()
             login_user(StaffUser(info))
             start_session()
-            return redirect(_safe_next(request.args.get("next")) or _home())
+            return redirect(_safe_next(request.args.get("next")) or home_url(info.role))
         throttle.failed(email, request.remote_addr)
         flash(_("The e-mail address or password is not right."), "error")
         return render_template("auth/login.html", form=form)
@@ -120,7 +115,22 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
-def _staff_header() -> dict[str, str] | None:
+@bp.get("/home")
+def home() -> Response | str:
+    """A survey owner's start page: every staff page, each survey's privacy page and the
+    audit command. Other roles are sent to their own start page."""
+    from surveys.definitions import list_surveys
+
+    info = current_staff()
+    if info is None:
+        return redirect(url_for("auth.login", next=url_for("auth.home")))
+    if info.role != "admin":
+        return redirect(home_url(info.role))
+    surveys = list_surveys(database())
+    return render_template("auth/home.html", surveys=surveys, links=staff_links(info.role))
+
+
+def _staff_header() -> dict[str, object] | None:
     """Who is signed in with a cookie, on a staff page; None elsewhere."""
     if not has_request_context() or request.blueprint not in STAFF_BLUEPRINTS:
         return None
@@ -136,6 +146,8 @@ def _staff_header() -> dict[str, str] | None:
         "email_local": local or domain,
         "email_domain": domain if at else "",
         "role": str(ROLE_LABELS.get(info.role, info.role)),
+        "links": staff_links(info.role),
+        "home": home_url(info.role),
     }
 
 

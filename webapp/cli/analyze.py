@@ -156,9 +156,9 @@ def analyze(
 
 def _render(report: dict[str, Any], fmt: str, data: Path, group: str | None) -> str:
     if fmt == "json":
-        import json
+        from webapp.research.reporting import report_json
 
-        return json.dumps(report, indent=2, allow_nan=False) + "\n"
+        return report_json(report)
     if fmt == "html":
         from engine.report_html import render_html
 

@@ -8,7 +8,9 @@ client address (see :class:`PrivateRequestHandler`).
 from __future__ import annotations
 
 import secrets
+import shlex
 import socket
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -96,19 +98,48 @@ def _check_schema(app: Any) -> None:
         )
 
 
-def _run(app: Any, host: str, port: int) -> None:
+def _listen(app: Any, host: str, port: int) -> BaseWSGIServer:
     _check_port(host, port)
     try:
-        server = _server(app, host, port)
+        return _server(app, host, port)
     except (OSError, SystemExit) as exc:
         raise CommandError(f"cannot listen on {host}:{port}") from exc
-    click.echo(f"Serving on http://{host}:{server.server_port}/ (press Ctrl+C to stop)")
+
+
+def _serve_forever(server: BaseWSGIServer, host: str) -> None:
+    click.echo(f"Serving on {_base_url(host, server.server_port)}/ (press Ctrl+C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def _run(app: Any, host: str, port: int) -> None:
+    _serve_forever(_listen(app, host, port), host)
+
+
+def _base_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens for a server on ``host:port``: an
+    "any address" host (0.0.0.0, ::) is reached on the loopback address, IPv6 in brackets."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _samen_command() -> str:
+    """How to start this same ``samen`` from any directory: the console script next to the
+    running Python (e.g. ``/path/.venv/bin/samen``, which works without an activated
+    virtualenv), else ``python -m webapp.cli``."""
+    script = Path(sys.executable).with_name("samen")
+    if script.is_file():
+        return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -m webapp.cli"
 
 
 _host = click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
@@ -168,7 +199,14 @@ def demo(no_serve: bool, host: str, port: int) -> None:
         built = build_demo(database, links=DEMO_LINKS)
     except SamenError as exc:
         raise CommandError(str(exc)) from exc
-    base = f"http://{host}:{port}"
+    server = None
+    if not no_serve:
+        app = _make_app(
+            {"SECRET_KEY": key, "SAMEN_DATABASE": database, "SESSION_COOKIE_SECURE": False}
+        )
+        server = _listen(app, host, port)
+        port = server.server_port  # --port 0: the free port it found
+    base = _base_url(host, port)
     click.echo(f"Demo database: {url}")
     click.echo(f"Demo survey:   {built.survey} (privacy page: {base}/privacy/{built.survey})")
     click.echo(f"Invitation links for unit {built.link_unit} (each works once):")
@@ -179,12 +217,12 @@ def demo(no_serve: bool, host: str, port: int) -> None:
         for account in built.accounts:
             unit = f", unit {account.unit}" if account.unit else ""
             click.echo(f"  {account.role:<10} {account.email}  password: {account.password}{unit}")
-    if no_serve:
-        click.echo(
-            f"To serve it: SAMEN_INSTANCE_PATH={instance} SAMEN_DATABASE_URL={url} samen serve"
-        )
-        return
-    app = _make_app(
-        {"SECRET_KEY": key, "SAMEN_DATABASE": database, "SESSION_COOKIE_SECURE": False}
+    where = "" if (host, port) == ("127.0.0.1", 5000) else f" --host {host} --port {port}"
+    click.echo(
+        "To serve it again: "
+        f"SAMEN_INSTANCE_PATH={shlex.quote(str(instance))} "
+        f"SAMEN_DATABASE_URL={shlex.quote(url)} {_samen_command()} serve{where}"
     )
-    _run(app, host, port)
+    if server is None:
+        return
+    _serve_forever(server, host)

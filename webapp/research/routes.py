@@ -4,6 +4,9 @@
 - ``/research/<survey>/``: its waves, with report links and the export form (POST: the
   export as a zip download).
 - ``/research/<survey>/<wave>/report``: the psychometric report of a closed wave.
+- ``/research/<survey>/<wave>/report.html`` and ``.json``: the same report as a download,
+  one self-contained HTML file (style inline, no scripts or links to the server) or the
+  JSON that ``samen analyze --format json`` writes (plus the wave's header fields).
 
 Only researchers and admins: anyone else signed in gets 403, anyone not signed in the
 sign-in page.
@@ -138,3 +141,58 @@ def report(survey: str, wave: str) -> str | tuple[str, int]:
         user=user,
     )
     return (page, 409) if problem or info.is_open else page
+
+
+def _stylesheet() -> str:
+    """The site's and the research pages' style sheets, for a report file that stands alone."""
+    from pathlib import Path
+
+    parts = [Path(current_app.static_folder or "", "samen.css")]
+    parts.append(Path(bp.static_folder or "", "research.css"))
+    return "\n".join(path.read_text(encoding="utf-8") for path in parts)
+
+
+@bp.get("/<survey>/<wave>/report.<any(html, json):kind>")
+def report_file(survey: str, wave: str, kind: str) -> Response | str | tuple[str, int]:
+    """The psychometric report of one closed wave as a file to download (409 while the wave
+    is open or when no report can be made, as the page)."""
+    from datetime import date
+
+    from engine.report_tables import fmt, fmt_ci, fmt_p
+    from webapp.research_service import report_json, wave_report
+
+    _researcher()
+    context = _survey(survey)
+    try:
+        info = context.wave(wave)
+    except NotFound:
+        abort(404)
+    if info.is_open:
+        return report(survey, wave)  # the page says why there is no file yet
+    try:
+        found = wave_report(_db(), survey, wave)
+    except InputError:
+        return report(survey, wave)
+    name = f"samen-report-{survey}-{wave}.{kind}"
+    if kind == "json":
+        payload = report_json(found).encode("utf-8")
+        mimetype = "application/json"
+    else:
+        payload = render_template(
+            "research/report.html",
+            layout="research/_file.html",
+            standalone=True,
+            stylesheet=_stylesheet(),
+            made_on=date.today().isoformat(),
+            definition=context.definition,
+            wave=info,
+            report=found,
+            problem=None,
+            fmt=fmt,
+            fmt_ci=fmt_ci,
+            fmt_p=fmt_p,
+        ).encode("utf-8")
+        mimetype = "text/html"
+    return send_file(
+        io.BytesIO(payload), mimetype=mimetype, as_attachment=True, download_name=name
+    )
