@@ -9,6 +9,7 @@ the Plotly figures with :mod:`webapp.dashboard.charts`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,7 +21,7 @@ from webapp.dashboard import charts
 from webapp.i18n import current_language, localized
 from webapp.results.trust import trust_words
 
-__all__ = ["STARTERS", "build_page", "filter_choices", "withheld_text"]
+__all__ = ["STARTERS", "build_page", "filter_choices", "rate_band", "withheld_text"]
 
 #: How many strongest and weakest items the conversation starters show.
 STARTERS = 3
@@ -102,6 +103,17 @@ def _distribution_rows(items: list[Any], cells: Mapping[str, Any], k: int) -> li
     return rows
 
 
+def _favourable_answers(item: Any) -> str:
+    """The answers counted as favourable, in words: "Disagree" or "Strongly disagree" for a
+    statement worded the other way round (:func:`webapp.results.cells.favourable_top`)."""
+    from webapp.results.cells import favourable_top
+
+    labels = _answer_labels(item)
+    top = favourable_top(tuple(item.response_scale.points))
+    chosen = labels[:top] if item.reverse else list(reversed(labels[-top:]))
+    return f" {_('or')} ".join(f"“{label}”" for _code, label in chosen)
+
+
 def _starters(definition: Any, results: Mapping[str, Any]) -> dict[str, list[dict]]:
     """The released items with the highest and lowest favourable share (scored scales)."""
     items = results.get("items") or {}
@@ -124,6 +136,8 @@ def _starters(definition: Any, results: Mapping[str, Any]) -> dict[str, list[dic
                     {
                         "text": localized(item.text),
                         "scale": localized(scale.name),
+                        "reverse": bool(item.reverse),
+                        "favourable_answers": _favourable_answers(item),
                         "favourable": cell["favourable"],
                         "favourable_text": _share(cell["favourable"]),
                         "organisation_text": _share(org.get("favourable"))
@@ -304,19 +318,45 @@ def build_page(
     return page
 
 
+def rate_band(responses: int, invited: int, k: int) -> tuple[float, float]:
+    """The response rate of an open wave as a band of whole tens of percent.
+
+    ``responses`` is the count the results service releases while a wave is open: rounded
+    down to a multiple of ``k`` responses, so the true count lies in ``[responses,
+    responses + k - 1]``. The band covers that whole range, widened to tens of percent, so
+    it tells no more than the rounded count does, and never an exact small count.
+    """
+    if invited <= 0 or responses < 0 or k < 1:
+        raise ValueError("invited must be positive, responses >= 0 and k >= 1")
+    low = responses / invited
+    high = min(1.0, (responses + k - 1) / invited)
+    return math.floor(low * 10) / 10, min(1.0, math.ceil(high * 10) / 10)
+
+
 def _rate(rate: Mapping[str, Any] | None, k: int) -> dict[str, Any] | None:
     if not rate:
         return None
     total = rate["total"]
     if total.get("suppressed"):
         return {"shown": False, "text": withheld_text(total.get("reason"), k)}
-    return {
+    out = {
         "shown": True,
         "responses": total.get("responses"),
         "invited": total.get("invited"),
         "rate": _share(total.get("rate")) if total.get("rate") is not None else "",
         "rounded": bool(rate.get("rounded")),
+        "band": "",
     }
+    if out["rounded"]:  # an open wave: a band of the rate, never the (rounded) count
+        responses, invited = total.get("responses") or 0, total.get("invited")
+        if invited:
+            low, high = rate_band(responses, invited, k)
+            out["band"] = _(
+                "between %(low)s and %(high)s of those invited", low=_share(low), high=_share(high)
+            )
+        else:
+            out["band"] = _("at least %(n)s responses", n=responses)
+    return out
 
 
 def _heatmap(
