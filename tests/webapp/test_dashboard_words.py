@@ -10,17 +10,16 @@ import re
 import pytest
 
 from tests.conftest import HOSPITAL_SLUG, HOSPITAL_WAVE
-from tests.webapp.test_dashboard import (  # noqa: F401  (fixtures)
-    URL,
-    _answers,
-    dash_client,
-    dash_db,
-    db_backend,
-    login,
-)
+from tests.webapp import test_dashboard as base
+from tests.webapp.test_dashboard import URL, _answers, login
 from webapp.dashboard.view import rate_band
 
 OPEN = "2027-1"
+
+# the organisation and accounts of test_dashboard.py (SQLite: the pages add no SQL)
+db_backend = base.db_backend
+dash_db = base.dash_db
+dash_client = base.dash_client
 
 
 def test_rate_band_covers_every_count_the_rounded_count_allows():
