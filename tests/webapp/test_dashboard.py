@@ -310,10 +310,10 @@ def test_dutch_page(dash_client):
 
 
 def _apa(value: float) -> str:
-    """A coefficient as the English page writes it: ``.86``, ``-.12``."""
+    """A coefficient as the English page writes it: ``0.86``, ``-0.12`` (one format)."""
     from babel.numbers import format_decimal
 
-    return re.sub(r"^(-?)0(?=\.)", r"\1", format_decimal(value, "0.00", locale="en"))
+    return format_decimal(value, "0.00", locale="en")
 
 
 def test_trust_words_beside_each_scale_are_the_services_figures(dash_client):

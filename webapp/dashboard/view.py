@@ -10,15 +10,15 @@ the Plotly figures with :mod:`webapp.dashboard.charts`.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_percent
 from flask_babel import gettext as _
 
 from webapp.dashboard import charts
-from webapp.i18n import current_language, localized
+from webapp.i18n import current_language, localized, number
+from webapp.results import trust as trust_cuts
 from webapp.results.trust import trust_words
 
 __all__ = ["STARTERS", "build_page", "filter_choices", "rate_band", "withheld_text"]
@@ -42,7 +42,7 @@ def withheld_text(reason: str | None, k: int, short: bool = False) -> str:
 
 
 def _mean(value: float | None) -> str:
-    return "" if value is None else format_decimal(value, "0.00")
+    return "" if value is None else number(value, 2)
 
 
 def _share(value: float | None) -> str:
@@ -50,9 +50,8 @@ def _share(value: float | None) -> str:
 
 
 def _coef(value: float) -> str:
-    """A coefficient as in APA style: ``.86`` (``,86`` in Dutch), ``-.12``, ``1.00``."""
-    text = format_decimal(value, "0.00")
-    return re.sub(r"^(-?)0(?=[.,])", r"\1", text)
+    """A coefficient in the page's one decimal format: ``0.86`` (``0,86`` in Dutch)."""
+    return number(value, 2)
 
 
 def _cell(cell: Mapping[str, Any] | None, k: int) -> dict[str, Any] | None:
@@ -293,6 +292,14 @@ def build_page(
         "instruments": instruments,
         "starters": _starters(definition, results),
         "value_range": value_range,
+        "cut": {
+            "alpha_good": _coef(trust_cuts.ALPHA_GOOD),
+            "alpha_ok": _coef(trust_cuts.ALPHA_OK),
+            "rwg_strong": _coef(trust_cuts.RWG_STRONG),
+            "rwg_moderate": _coef(trust_cuts.RWG_MODERATE),
+            "icc_clear": _coef(trust_cuts.ICC_CLEAR),
+            "icc_some": _coef(trust_cuts.ICC_SOME),
+        },
         "children": [
             {
                 "code": child["unit"],
