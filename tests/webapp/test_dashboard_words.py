@@ -140,3 +140,22 @@ def test_interval_is_clipped_where_the_t_interval_would_pass_the_end():
     out = cells.cell_at(Measure(), np.arange(3))
     assert out["mean"] == pytest.approx(14 / 3, abs=1e-3)
     assert out["ci"][1] == 5.0 and out["ci"][0] < out["mean"]
+
+
+def _visible(html):
+    """The page's text without scripts, styles and figure JSON."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.parametrize(
+    ("lang", "good", "bad"), [("nl", r"\d,\d\d", r"\d\.\d\d"), ("en", r"\d\.\d\d", r"\d,\d\d")]
+)
+def test_one_decimal_format_per_language(dash_client, lang, good, bad):
+    """Means, intervals, trust figures and the reading guide: one format, a leading zero."""
+    login(dash_client, "admin@example.org")
+    text = _visible(dash_client.get(f"{URL}/SURG?lang={lang}").get_data(as_text=True))
+    assert re.search(good, text)
+    assert not re.search(bad, text)
+    assert not re.search(r"(?<![\d])[.,]\d\d", text)  # no ".80" or ",81"
+    assert ("0,80" if lang == "nl" else "0.80") in text  # the reading guide's threshold
