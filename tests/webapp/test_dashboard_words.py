@@ -159,3 +159,36 @@ def test_one_decimal_format_per_language(dash_client, lang, good, bad):
     assert not re.search(bad, text)
     assert not re.search(r"(?<![\d])[.,]\d\d", text)  # no ".80" or ",81"
     assert ("0,80" if lang == "nl" else "0.80") in text  # the reading guide's threshold
+
+
+def test_heat_map_shows_group_sizes_and_the_difference_from_the_parent(dash_db, dash_client):
+    """Each released unit row carries its n (responses) and, per cell, its mean minus the
+    first row's (the unit the page is about); withheld rows stay without a number."""
+    from babel.numbers import format_decimal
+
+    from webapp import results
+
+    login(dash_client, "admin@example.org")
+    html = dash_client.get(f"{URL}/HOSP?lang=en").get_data(as_text=True)
+    user = base._user(dash_db, "admin@example.org")
+    heat = results.heatmap(dash_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "HOSP", user)
+    released = [row for row in heat["rows"] if row["n"] is not None]
+    assert released
+    diffs = 0
+    for row in released:
+        line = re.search(rf'<th scope="row">{row["name"]} <span class="n">n = (\d+)</span>', html)
+        assert line and int(line.group(1)) == row["n"] >= 5
+        for sid, cell in row["cells"].items():
+            total = heat["total"]["cells"][sid]
+            if cell["suppressed"] or total["mean"] is None:
+                continue
+            d = cell["mean"] - total["mean"]
+            text = format_decimal(abs(d), "0.00", locale="en")
+            if text != "0.00":
+                text = ("+" if d > 0 else "\u2212") + text
+            assert f'<span class="diff">({text})</span>' in html
+            diffs += 1
+    assert diffs
+    for row in heat["rows"]:
+        if row["n"] is None:
+            assert not re.search(rf'<th scope="row">{row["name"]} <span class="n">', html)

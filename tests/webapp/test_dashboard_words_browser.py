@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.webapp import test_dashboard_browser as base
 from tests.webapp.conftest import PHONE, screenshot
-from tests.webapp.test_dashboard_browser import _axe, _open, demo  # noqa: F401 (fixture)
+from tests.webapp.test_dashboard_browser import _axe, _open
 
 pytestmark = pytest.mark.browser
 
 LAPTOP = {"width": 1366, "height": 768}
+
+demo = base.demo  # the demo hospital served on a SQLite file (module scope)
 
 #: Each table region: does its table fit, and if not, can it scroll and does it say so?
 REGIONS = """() => [...document.querySelectorAll('.table-scroll')].map(r => {

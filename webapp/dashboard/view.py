@@ -49,6 +49,14 @@ def _share(value: float | None) -> str:
     return "" if value is None else format_percent(value, "0%")
 
 
+def _signed(value: float) -> str:
+    """A difference with its sign: ``+0.12``, ``−0.08`` (a minus sign), ``0.00``."""
+    text = number(abs(value), 2)
+    if text == number(0.0, 2):
+        return text
+    return ("+" if value > 0 else "\u2212") + text
+
+
 def _coef(value: float) -> str:
     """A coefficient in the page's one decimal format: ``0.86`` (``0,86`` in Dutch)."""
     return number(value, 2)
@@ -382,8 +390,15 @@ def _heatmap(
         for sid in columns:
             cell = row["cells"].get(sid) or {}
             shown = not cell.get("suppressed") and cell.get("mean") is not None
+            parent = heat["total"]["cells"].get(sid) or {}
+            diff = (
+                cell["mean"] - parent["mean"]
+                if shown and row is not heat["total"] and parent.get("mean") is not None
+                else None
+            )
             cells.append(
                 {
+                    "diff": None if diff is None else _signed(diff),
                     "mean": cell["mean"] if shown else None,
                     "text": _mean(cell["mean"]) if shown else withheld_text(cell.get("reason"), k),
                     "short": "" if shown else withheld_text(cell.get("reason"), k, short=True),
@@ -394,6 +409,7 @@ def _heatmap(
         rows.append(
             {
                 "label": row.get("name") or row["unit"],
+                "n": row.get("n"),
                 "cells": cells,
                 "total": row is heat["total"],
             }
