@@ -22,6 +22,7 @@ __all__ = [
     "current_language",
     "interface_languages",
     "localized",
+    "number",
     "offered_languages",
     "remember_language_choice",
     "select_locale",
@@ -102,3 +103,17 @@ def localized(texts: Mapping[str, T] | None, lang: str | None = None) -> T | str
         if fallback in texts:
             return texts[fallback]
     return next(iter(texts.values()))
+
+
+def number(value: float, digits: int = 2) -> str:
+    """A decimal number in the interface language's one format: ``0,81`` (nl), ``0.81`` (en).
+
+    Always a leading zero and exactly ``digits`` decimals, on the dashboard and the research
+    pages alike (issue 16: ``,81``, ``.80``, ``0.812`` and ``3,99`` side by side).
+    """
+    from flask_babel import format_decimal
+
+    if digits < 0:
+        raise ValueError("digits must be >= 0")
+    pattern = "0." + "0" * digits if digits else "0"
+    return str(format_decimal(value, pattern))

@@ -139,6 +139,23 @@ def test_report_page_shows_the_engine_report(research_app):
     assert f" {report['group']['n_missing']} responses" not in text
 
 
+def test_report_page_writes_decimals_the_dutch_way(research_app):
+    """One decimal format per language (issue 16): ``0,812`` in Dutch, never ``0.812``."""
+    client = signed_in(research_app, "researcher", "nl")
+    text = client.get(f"/research/{DEMO}/{CLOSED}/report?lang=nl").get_data(as_text=True)
+    tables = re.findall(r"<table.*?</table>", text, re.S)
+    numbers = [
+        cell
+        for table in tables
+        for cell in re.findall(r"<td[^>]*>([^<]*)</td>", table)
+        if re.search(r"\d", cell)
+    ]
+    assert any(re.search(r"\d,\d{3}", cell) for cell in numbers)
+    assert not any(re.search(r"\d\.\d", cell) for cell in numbers)
+    assert not any(re.search(r"(?<!\d)[.,]\d", cell) for cell in numbers)
+    assert "Ladingen van 0,30 en hoger zijn vet" in text
+
+
 def _sections(text: str) -> dict[str, str]:
     """Instrument id -> the HTML of its section on the report page."""
     pattern = r'(<section class="instrument" id="instrument-(\w+)".*?</section>)'

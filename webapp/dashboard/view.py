@@ -9,18 +9,19 @@ the Plotly figures with :mod:`webapp.dashboard.charts`.
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_percent
 from flask_babel import gettext as _
 
 from webapp.dashboard import charts
-from webapp.i18n import current_language, localized
+from webapp.i18n import current_language, localized, number
+from webapp.results import trust as trust_cuts
 from webapp.results.trust import trust_words
 
-__all__ = ["STARTERS", "build_page", "filter_choices", "withheld_text"]
+__all__ = ["STARTERS", "build_page", "filter_choices", "rate_band", "withheld_text"]
 
 #: How many strongest and weakest items the conversation starters show.
 STARTERS = 3
@@ -41,17 +42,24 @@ def withheld_text(reason: str | None, k: int, short: bool = False) -> str:
 
 
 def _mean(value: float | None) -> str:
-    return "" if value is None else format_decimal(value, "0.00")
+    return "" if value is None else number(value, 2)
 
 
 def _share(value: float | None) -> str:
     return "" if value is None else format_percent(value, "0%")
 
 
+def _signed(value: float) -> str:
+    """A difference with its sign: ``+0.12``, ``−0.08`` (a minus sign), ``0.00``."""
+    text = number(abs(value), 2)
+    if text == number(0.0, 2):
+        return text
+    return ("+" if value > 0 else "\u2212") + text
+
+
 def _coef(value: float) -> str:
-    """A coefficient as in APA style: ``.86`` (``,86`` in Dutch), ``-.12``, ``1.00``."""
-    text = format_decimal(value, "0.00")
-    return re.sub(r"^(-?)0(?=[.,])", r"\1", text)
+    """A coefficient in the page's one decimal format: ``0.86`` (``0,86`` in Dutch)."""
+    return number(value, 2)
 
 
 def _cell(cell: Mapping[str, Any] | None, k: int) -> dict[str, Any] | None:
@@ -102,6 +110,17 @@ def _distribution_rows(items: list[Any], cells: Mapping[str, Any], k: int) -> li
     return rows
 
 
+def _favourable_answers(item: Any) -> str:
+    """The answers counted as favourable, in words: "Disagree" or "Strongly disagree" for a
+    statement worded the other way round (:func:`webapp.results.cells.favourable_top`)."""
+    from webapp.results.cells import favourable_top
+
+    labels = _answer_labels(item)
+    top = favourable_top(tuple(item.response_scale.points))
+    chosen = labels[:top] if item.reverse else list(reversed(labels[-top:]))
+    return f" {_('or')} ".join(f"“{label}”" for _code, label in chosen)
+
+
 def _starters(definition: Any, results: Mapping[str, Any]) -> dict[str, list[dict]]:
     """The released items with the highest and lowest favourable share (scored scales)."""
     items = results.get("items") or {}
@@ -124,6 +143,8 @@ def _starters(definition: Any, results: Mapping[str, Any]) -> dict[str, list[dic
                     {
                         "text": localized(item.text),
                         "scale": localized(scale.name),
+                        "reverse": bool(item.reverse),
+                        "favourable_answers": _favourable_answers(item),
                         "favourable": cell["favourable"],
                         "favourable_text": _share(cell["favourable"]),
                         "organisation_text": _share(org.get("favourable"))
@@ -279,6 +300,14 @@ def build_page(
         "instruments": instruments,
         "starters": _starters(definition, results),
         "value_range": value_range,
+        "cut": {
+            "alpha_good": _coef(trust_cuts.ALPHA_GOOD),
+            "alpha_ok": _coef(trust_cuts.ALPHA_OK),
+            "rwg_strong": _coef(trust_cuts.RWG_STRONG),
+            "rwg_moderate": _coef(trust_cuts.RWG_MODERATE),
+            "icc_clear": _coef(trust_cuts.ICC_CLEAR),
+            "icc_some": _coef(trust_cuts.ICC_SOME),
+        },
         "children": [
             {
                 "code": child["unit"],
@@ -304,19 +333,45 @@ def build_page(
     return page
 
 
+def rate_band(responses: int, invited: int, k: int) -> tuple[float, float]:
+    """The response rate of an open wave as a band of whole tens of percent.
+
+    ``responses`` is the count the results service releases while a wave is open: rounded
+    down to a multiple of ``k`` responses, so the true count lies in ``[responses,
+    responses + k - 1]``. The band covers that whole range, widened to tens of percent, so
+    it tells no more than the rounded count does, and never an exact small count.
+    """
+    if invited <= 0 or responses < 0 or k < 1:
+        raise ValueError("invited must be positive, responses >= 0 and k >= 1")
+    low = responses / invited
+    high = min(1.0, (responses + k - 1) / invited)
+    return math.floor(low * 10) / 10, min(1.0, math.ceil(high * 10) / 10)
+
+
 def _rate(rate: Mapping[str, Any] | None, k: int) -> dict[str, Any] | None:
     if not rate:
         return None
     total = rate["total"]
     if total.get("suppressed"):
         return {"shown": False, "text": withheld_text(total.get("reason"), k)}
-    return {
+    out = {
         "shown": True,
         "responses": total.get("responses"),
         "invited": total.get("invited"),
         "rate": _share(total.get("rate")) if total.get("rate") is not None else "",
         "rounded": bool(rate.get("rounded")),
+        "band": "",
     }
+    if out["rounded"]:  # an open wave: a band of the rate, never the (rounded) count
+        responses, invited = total.get("responses") or 0, total.get("invited")
+        if invited:
+            low, high = rate_band(responses, invited, k)
+            out["band"] = _(
+                "between %(low)s and %(high)s of those invited", low=_share(low), high=_share(high)
+            )
+        else:
+            out["band"] = _("at least %(n)s responses", n=responses)
+    return out
 
 
 def _heatmap(
@@ -335,8 +390,15 @@ def _heatmap(
         for sid in columns:
             cell = row["cells"].get(sid) or {}
             shown = not cell.get("suppressed") and cell.get("mean") is not None
+            parent = heat["total"]["cells"].get(sid) or {}
+            diff = (
+                cell["mean"] - parent["mean"]
+                if shown and row is not heat["total"] and parent.get("mean") is not None
+                else None
+            )
             cells.append(
                 {
+                    "diff": None if diff is None else _signed(diff),
                     "mean": cell["mean"] if shown else None,
                     "text": _mean(cell["mean"]) if shown else withheld_text(cell.get("reason"), k),
                     "short": "" if shown else withheld_text(cell.get("reason"), k, short=True),
@@ -347,6 +409,7 @@ def _heatmap(
         rows.append(
             {
                 "label": row.get("name") or row["unit"],
+                "n": row.get("n"),
                 "cells": cells,
                 "total": row is heat["total"],
             }

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from surveys.errors import InputError, NotFound
 from surveys.users import UserInfo
 from webapp.auth import current_staff, login_manager
+from webapp.i18n import number
 from webapp.research import bp
 from webapp.research.forms import ExportForm
 
@@ -113,7 +114,7 @@ def survey(survey: str) -> Response | str | tuple[str, int]:
 @bp.get("/<survey>/<wave>/report")
 def report(survey: str, wave: str) -> str | tuple[str, int]:
     """The psychometric report of one closed wave."""
-    from engine.report_tables import fmt, fmt_ci, fmt_p
+    from webapp.research.numbers import page_fmt, page_fmt_ci, page_fmt_p
     from webapp.research_service import wave_report
 
     user = _researcher()
@@ -135,9 +136,10 @@ def report(survey: str, wave: str) -> str | tuple[str, int]:
         wave=info,
         report=found,
         problem=problem,
-        fmt=fmt,
-        fmt_ci=fmt_ci,
-        fmt_p=fmt_p,
+        fmt=page_fmt,
+        fmt_ci=page_fmt_ci,
+        fmt_p=page_fmt_p,
+        number=number,
         user=user,
     )
     return (page, 409) if problem or info.is_open else page

@@ -29,6 +29,14 @@ def _round(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else round(float(value), DIGITS)
 
 
+def _bounded_ci(mean: float, half: float, points: tuple[int, ...]) -> list | None:
+    """``mean +/- half`` clipped to the scale's ends ``[min(points), max(points)]``."""
+    if not math.isfinite(half):
+        return None
+    low, high = float(min(points)), float(max(points))
+    return [_round(max(mean - half, low)), _round(min(mean + half, high))]
+
+
 def withheld(reason: str) -> dict[str, Any]:
     """A suppressed cell: "fewer than k" or hidden to protect another group; no numbers."""
     return {
@@ -58,7 +66,8 @@ def cell(measure: Measure, mask: np.ndarray, confidence: float = 0.95) -> dict[s
     (issue 14, path 3). Pooled, every number of a scale's cell except n and sd is the
     sum of its items' numbers (:mod:`webapp.results.measures`: the items count the same
     respondents). The interval is ``mean +/- t(1 - (1 - confidence) / 2, n - 1) * sd /
-    sqrt(n)``; ``distribution`` maps each response code to its share.
+    sqrt(n)``, cut at the ends of the response scale (a mean of answers from 1 to 5 cannot
+    lie outside 1-5; the page says so); ``distribution`` maps each response code to its share.
     """
     return cell_at(measure, np.flatnonzero(mask), confidence)
 
@@ -91,7 +100,7 @@ def cell_at(measure: Measure, rows: np.ndarray, confidence: float = 0.95) -> dic
         out.update(
             mean=_round(mean),
             sd=_round(sd),
-            ci=[_round(mean - half), _round(mean + half)] if math.isfinite(half) else None,
+            ci=_bounded_ci(mean, half, points),
             favourable=_round(
                 favourable_share(favourable_values, max(points), favourable_top(points))
             ),
