@@ -160,7 +160,7 @@ def report_file(survey: str, wave: str, kind: str) -> Response | str | tuple[str
     is open or when no report can be made, as the page)."""
     from datetime import date
 
-    from engine.report_tables import fmt, fmt_ci, fmt_p
+    from webapp.research.numbers import page_fmt, page_fmt_ci, page_fmt_p
     from webapp.research_service import report_json, wave_report
 
     _researcher()
@@ -190,9 +190,10 @@ def report_file(survey: str, wave: str, kind: str) -> Response | str | tuple[str
             wave=info,
             report=found,
             problem=None,
-            fmt=fmt,
-            fmt_ci=fmt_ci,
-            fmt_p=fmt_p,
+            fmt=page_fmt,
+            fmt_ci=page_fmt_ci,
+            fmt_p=page_fmt_p,
+            number=number,
         ).encode("utf-8")
         mimetype = "text/html"
     return send_file(
