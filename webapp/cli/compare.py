@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from webapp.cli.analyze import _OneLineCommand
 from webapp.cli.analyze_input import (
     AnalyzeError,
     check_items,
@@ -56,16 +57,6 @@ class _OneLineGroup(click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
             return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
-            raise AnalyzeError(exc.format_message().replace("\n", " ")) from exc
-
-
-class _OneLineCommand(click.Command):
-    """A command whose usage errors are one line too (click prints usage and a hint)."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
         except click.UsageError as exc:
             raise AnalyzeError(exc.format_message().replace("\n", " ")) from exc
 
