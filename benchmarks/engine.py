@@ -4,7 +4,7 @@ Generates a synthetic survey — N respondents x 40 five-point items in 8 scales
 reverse-keyed item per scale), from a latent model with a general factor and team effects (so
 ICC(1) > 0), teams of varying size, 3% missing answers — and prints:
 
-* the time of each stage of :func:`engine.report.analyze` (scoring, reliability, EFA, CFA,
+* the time of each stage of :func:`engine.report.pipeline.analyze` (scoring, reliability, EFA, CFA,
   omega, aggregation) and the total compute, with the peak resident memory of the process;
 * the wall time of ``samen analyze DATA.csv --format json`` as a whole process (start,
   imports, CSV read, compute, output) on a CSV of the same data.
@@ -51,7 +51,7 @@ def generate(n: int, n_teams: int, missing: float = 0.03, seed: int = 0):
     import numpy as np
     import pandas as pd
 
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
 
     rng = np.random.default_rng(seed)
     weights = rng.lognormal(0.0, 0.6, n_teams)
@@ -79,7 +79,7 @@ def generate(n: int, n_teams: int, missing: float = 0.03, seed: int = 0):
 
 def _child(n: int, n_teams: int) -> dict:
     """Generate and analyse in this process; report stage times and peak memory."""
-    from engine.report import analyze
+    from engine.report.pipeline import analyze
 
     data, team, specs = generate(n, n_teams)
     rss_data = _maxrss_mb(resource.RUSAGE_SELF)

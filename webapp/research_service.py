@@ -5,13 +5,13 @@ Where the researcher's side meets storage and statistics, next to :mod:`webapp.r
 functions; they decide nothing about disclosure themselves:
 
 - :func:`export_wave` loads a closed wave, makes it k-anonymous on its quasi-identifiers
-  with :func:`engine.disclosure_export.k_anonymize`, shuffles and writes it with
+  with :func:`engine.disclosure.export.k_anonymize`, shuffles and writes it with
   :mod:`webapp.exports` (:func:`export_zip` for a download);
-- :func:`wave_report` runs :func:`engine.report.analyze` on a closed wave's scored scales
+- :func:`wave_report` runs :func:`engine.report.pipeline.analyze` on a closed wave's scored scales
   once per instrument (reliability and aggregation per scale, with aggregation statistics
   over the units of at least k responses; factor structure per instrument);
 - :func:`audit_survey` rebuilds every view a role can request from the results service's
-  rules and has :func:`engine.audit.audit` check it.
+  rules and has :func:`engine.disclosure.audit.audit` check it.
 
 The code lives in :mod:`webapp.research.exporting`, :mod:`webapp.research.reporting` and
 :mod:`webapp.research.auditing`.

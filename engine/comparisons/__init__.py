@@ -5,7 +5,7 @@ The programme effect (difference in differences with CR2 inference, and the rand
 second opinion) is in :mod:`engine.comparisons.programme`, imported on its own.
 
 Pure functions on scale scores; the caller decides which groups may be shown (k,
-complements; :mod:`engine.disclosure`). Intervals are Welch's, effect sizes Hedges' g with
+complements; :mod:`engine.disclosure.rules`). Intervals are Welch's, effect sizes Hedges' g with
 J = 1 - 3/(4(n1+n2)-9), p over the groups of one question adjusted by Holm. Heavy libraries
 (scipy) are imported inside the functions.
 """

@@ -5,7 +5,7 @@ a department) the gap of its mean scale score to the mean of everyone else (incl
 respondents who left the question open), with Welch's interval, Hedges' g and p adjusted
 over the groups of the column (Holm).
 Which groups may be shown at all (k, complements) is decided by the caller with
-:func:`engine.disclosure.suppress_filter`; this module only computes.
+:func:`engine.disclosure.rules.suppress_filter`; this module only computes.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from engine.comparisons.cluster_robust import cr2_within
 from engine.comparisons.mixed import random_intercept_reml
 
 if TYPE_CHECKING:
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
 
 __all__ = ["MIN_UNITS", "ProgrammeEffect", "UnitMeans", "compare_programme", "programme_effect"]
 
@@ -313,7 +313,7 @@ def compare_programme(
         A problem of the design rather than of one scale (as :func:`programme_effect`:
         waves, a unit marked both ways, `k`, lengths).
     """
-    from engine.scoring import score_scale
+    from engine.psychometrics.scoring import score_scale
 
     # The design (waves, arms, k) is checked once: its errors are the caller's, not a scale's.
     _validate(np.zeros(len(items)), unit, wave, treated, before, after, k, confidence)

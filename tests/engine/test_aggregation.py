@@ -1,4 +1,5 @@
-"""engine.aggregation against multilevel::ICC1/ICC2/rwg.j (tests/reference/aggregation.R)."""
+"""engine.psychometrics.aggregation against multilevel::ICC1/ICC2/rwg.j
+(tests/reference/aggregation.R)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.aggregation import icc, rwg_j
-from engine.scoring import score_scale
+from engine.psychometrics.aggregation import icc, rwg_j
+from engine.psychometrics.scoring import score_scale
 from tests.engine.conftest import case_id, keyed_items, load_dataset, load_reference
 
 REFERENCE = load_reference("aggregation")
@@ -160,7 +161,7 @@ def test_integer_group_codes_give_what_labels_give(dtype):
 
 
 def test_group_codes_once_for_several_scales():
-    from engine.aggregation import GroupCodes, group_codes
+    from engine.psychometrics.aggregation import GroupCodes, group_codes
 
     rng = np.random.default_rng(9)
     labels = pd.Series(rng.choice(["b", "a", "c", None], size=300))

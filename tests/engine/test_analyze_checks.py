@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from engine.report import ScaleSpec, analyze
-from engine.report_factors import MIN_CFA_RESPONDENTS, MIN_RESPONDENTS_PER_PARAMETER
+from engine.report.factors import MIN_CFA_RESPONDENTS, MIN_RESPONDENTS_PER_PARAMETER
+from engine.report.pipeline import ScaleSpec, analyze
 from webapp.cli import cli
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
@@ -199,7 +199,7 @@ def test_sem_uses_the_reported_scale_sd():
 
 
 def test_standard_error_of_measurement_checks_its_input():
-    from engine.reliability import standard_error_of_measurement as sem
+    from engine.psychometrics.reliability import standard_error_of_measurement as sem
 
     assert sem(2.0, 0.75) == pytest.approx(1.0)
     assert math.isnan(sem(2.0, float("nan")))
@@ -211,7 +211,7 @@ def test_standard_error_of_measurement_checks_its_input():
 
 
 def test_composite_reliability_formula_and_input_checks():
-    from engine.omega import composite_reliability
+    from engine.psychometrics.omega import composite_reliability
 
     loadings = np.array([[1.0, 0.0], [0.5, 0.0], [0.0, 1.0]])
     pattern = loadings != 0

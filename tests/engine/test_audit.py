@@ -15,17 +15,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import engine.audit as audit_module
-from engine.audit import View, audit, enforce
-from engine.audit_time import audit_snapshots
-from engine.audit_views import (
+import engine.disclosure.audit as audit_module
+from engine.disclosure.audit import View, audit, enforce
+from engine.disclosure.audit_time import audit_snapshots
+from engine.disclosure.audit_views import (
     atoms_of,
     cell_views,
     release,
     role_scope,
     views_for_role,
 )
-from engine.disclosure import release_n, subtree_n, suppress_tree
+from engine.disclosure.rules import release_n, subtree_n, suppress_tree
 from tests.engine.test_disclosure import org_trees
 
 

@@ -1,4 +1,4 @@
-"""engine.audit_comments: comment sets audited as sets of texts, counted in writers."""
+"""engine.disclosure.audit_comments: comment sets audited as sets of texts, counted in writers."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.audit import View
-from engine.audit_comments import audit_comments
-from engine.disclosure import subtree_n, suppress_tree
+from engine.disclosure.audit import View
+from engine.disclosure.audit_comments import audit_comments
+from engine.disclosure.rules import subtree_n, suppress_tree
 
 # HOSP > SURG > W1, W2; HOSP > ICU
 PARENT = {"HOSP": None, "SURG": "HOSP", "W1": "SURG", "W2": "SURG", "ICU": "HOSP"}

@@ -1,4 +1,4 @@
-"""engine.audit_measures: several measures of the same answers audited together.
+"""engine.disclosure.audit_measures: several measures of the same answers audited together.
 
 A small tree (P > A, B; k = 5 respondents) with a scale S of items i1, i2: A has 6
 respondents with a valid score and 1 who answered i1 only (no valid score).
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.audit import View, audit
-from engine.audit_measures import measure_views
+from engine.disclosure.audit import View, audit
+from engine.disclosure.audit_measures import measure_views
 from tests.engine.test_audit import rank
 
 PARENT = {"P": None, "A": "P", "B": "P"}

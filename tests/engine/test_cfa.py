@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.cfa import cfa
+from engine.psychometrics.cfa import cfa
 from tests.engine.conftest import load_dataset, load_reference
 
 REF = load_reference("factors")["datasets"]
@@ -163,7 +163,7 @@ def test_bad_data_raises() -> None:
 
 
 def test_complete_case_covariance_in_chunks() -> None:
-    from engine.cfa import _complete_case_covariance
+    from engine.psychometrics.cfa import _complete_case_covariance
 
     rng = np.random.default_rng(6)
     x = rng.standard_normal((50, 3)) * [1.0, 10.0, 100.0] + 1000.0
@@ -207,7 +207,7 @@ def test_chi_square_tails_match_scipy_stats() -> None:
     scipy.stats import at start-up); they are the functions scipy.stats evaluates."""
     from scipy.stats import chi2, ncx2
 
-    from engine.cfa import _rmsea_ci
+    from engine.psychometrics.cfa import _rmsea_ci
 
     res = cfa(data("holzinger"), HS_MODEL)
     assert res.p == chi2.sf(res.chisq, res.df)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.report import ScaleSpec
+from engine.report.pipeline import ScaleSpec
 from webapp.cli import cli
 from webapp.cli.compare_views import group_view, wave_view
 

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.disclosure import (
+from engine.disclosure.export import k_anonymize
+from engine.disclosure.rules import (
     MIN_K,
     comments_allowed,
     primary,
@@ -24,7 +25,6 @@ from engine.disclosure import (
     suppress_scope,
     suppress_tree,
 )
-from engine.disclosure_export import k_anonymize
 
 SIZES = st.sampled_from([0, 0, 1, 2, 3, 4, 5, 6, 7, 9, 12, 20])
 
@@ -399,7 +399,7 @@ EXPORT_TREE = {"R": None, "A": "R", "A1": "A", "A2": "A", "B": "R", "B1": "B"}
 
 
 def test_export_units_label_each_unit_with_its_nearest_released_unit():
-    from engine.disclosure_export import export_units
+    from engine.disclosure.export import export_units
 
     own = {"R": 0, "A": 6, "A1": 2, "A2": 7, "B": 0, "B1": 9}
     labels = export_units(EXPORT_TREE, {"R", "A", "A2", "B"}, own, 5)
@@ -408,7 +408,7 @@ def test_export_units_label_each_unit_with_its_nearest_released_unit():
 
 
 def test_export_units_merge_a_small_label_upwards_and_a_small_root_takes_a_child():
-    from engine.disclosure_export import export_units
+    from engine.disclosure.export import export_units
 
     own = {"R": 2, "A": 1, "A1": 2, "A2": 7, "B": 0, "B1": 9}
     labels = export_units(EXPORT_TREE, {"A", "A2", "B1"}, own, 5)
@@ -421,7 +421,7 @@ def test_export_units_merge_a_small_label_upwards_and_a_small_root_takes_a_child
 
 
 def test_export_units_validation():
-    from engine.disclosure_export import export_units
+    from engine.disclosure.export import export_units
 
     with pytest.raises(ValueError, match="released"):
         export_units(EXPORT_TREE, {"Z"}, {}, 5)

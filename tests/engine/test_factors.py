@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import factors
-from engine.extraction import pairwise_correlation
-from engine.rotation import oblimin, varimax
+from engine.psychometrics import factors
+from engine.psychometrics.extraction import pairwise_correlation
+from engine.psychometrics.rotation import oblimin, varimax
 from tests.engine.conftest import load_dataset, load_reference
 
 REF = load_reference("factors")["datasets"]
@@ -146,7 +146,7 @@ def test_pairwise_correlation_matches_pandas() -> None:
 
 
 def test_pairwise_correlation_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine import extraction
+    from engine.psychometrics import extraction
 
     rng = np.random.default_rng(4)
     x = rng.standard_normal((100, 4)) + rng.standard_normal((100, 1))

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.factors import correlation_matrix
-from engine.omega import omega
+from engine.psychometrics.factors import correlation_matrix
+from engine.psychometrics.omega import omega
 from tests.engine.conftest import load_dataset, load_reference
 
 REF = load_reference("factors")["datasets"]

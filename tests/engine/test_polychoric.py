@@ -1,4 +1,5 @@
-"""engine.polychoric and ordinal alpha against psych::polychoric (tests/reference/polychoric.R)."""
+"""engine.psychometrics.polychoric and ordinal alpha against psych::polychoric
+(tests/reference/polychoric.R)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.polychoric import polychoric
-from engine.polychoric_likelihood import bvn_cdf as _bvn_cdf
-from engine.reliability import ordinal_alpha
+from engine.psychometrics.polychoric import polychoric
+from engine.psychometrics.polychoric_likelihood import bvn_cdf as _bvn_cdf
+from engine.psychometrics.reliability import ordinal_alpha
 from tests.engine.conftest import case_id, load_dataset, load_reference
 
 CASES = load_reference("polychoric")["cases"]
@@ -119,9 +120,9 @@ def test_polychoric_recovers_latent_correlation(seed, r):
 def test_pattern_and_pairwise_tables_agree():
     """Tables from the answer-pattern histogram equal those of one bincount per pair (the
     route for scales with too many patterns), and both equal a direct count."""
-    from engine.polychoric_tables import pair_tables as _pair_tables
-    from engine.polychoric_tables import pattern_counts as _pattern_counts
-    from engine.polychoric_tables import tabulate as _tabulate
+    from engine.psychometrics.polychoric_tables import pair_tables as _pair_tables
+    from engine.psychometrics.polychoric_tables import pattern_counts as _pattern_counts
+    from engine.psychometrics.polychoric_tables import tabulate as _tabulate
 
     rng = np.random.default_rng(3)
     size = 4
@@ -142,7 +143,7 @@ def test_pattern_and_pairwise_tables_agree():
 
 
 def test_wide_scale_takes_the_pairwise_route_with_the_same_result():
-    from engine import polychoric as module
+    from engine.psychometrics import polychoric as module
 
     rng = np.random.default_rng(4)
     latent = rng.standard_normal((400, 1)) + rng.standard_normal((400, 7))
@@ -162,8 +163,8 @@ def test_wide_scale_takes_the_pairwise_route_with_the_same_result():
 def test_polychoric_many_equals_one_at_a_time():
     """Batched searches (one per table size) give exactly the single-frame results, and a
     frame that fails does not sink the others."""
-    from engine.polychoric import polychoric_many
-    from engine.reliability import ordinal_alphas
+    from engine.psychometrics.polychoric import polychoric_many
+    from engine.psychometrics.reliability import ordinal_alphas
 
     rng = np.random.default_rng(5)
     latent = rng.standard_normal((300, 1)) + rng.standard_normal((300, 4))

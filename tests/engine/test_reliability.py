@@ -1,4 +1,5 @@
-"""engine.reliability.cronbach_alpha against psych::alpha (tests/reference/reliability.R)."""
+"""engine.psychometrics.reliability.cronbach_alpha against psych::alpha
+(tests/reference/reliability.R)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from engine.reliability import cronbach_alpha, pairwise_covariance
+from engine.psychometrics.reliability import cronbach_alpha, pairwise_covariance
 from tests.engine.conftest import case_id, keyed_items, load_reference
 
 CASES = load_reference("reliability")["cases"]

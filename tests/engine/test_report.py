@@ -1,4 +1,4 @@
-"""engine.report.analyze: the contract's shape, nulls with reasons, and the renderers.
+"""engine.report.pipeline.analyze: the contract's shape, nulls with reasons, and the renderers.
 
 The numbers themselves are checked against R end to end in ``test_analyze_cli.py``; here the
 data are small synthetic surveys built with a seeded generator.
@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.report import ScaleSpec, analyze, sanitize
-from engine.report_html import render_html
-from engine.report_json import Notes
-from engine.report_text import render_text
+from engine.report.jsonable import Notes
+from engine.report.pipeline import ScaleSpec, analyze, sanitize
+from engine.report.render_html import render_html
+from engine.report.render_text import render_text
 
 
 def survey(n: int = 240, n_teams: int = 12, seed: int = 7) -> tuple[pd.DataFrame, pd.Series]:
@@ -441,7 +441,7 @@ def test_any_survey_gives_json_safe_report_with_every_null_explained(case):
 def test_numerical_warnings_of_a_statistic_become_notes_not_errors():
     import warnings
 
-    from engine.report_support import attempt as _try
+    from engine.report.support import attempt as _try
 
     def heywood():
         warnings.warn("invalid value encountered in sqrt", RuntimeWarning, stacklevel=1)
@@ -462,7 +462,7 @@ def test_numerical_warnings_of_a_statistic_become_notes_not_errors():
 
 @pytest.mark.filterwarnings("error")
 def test_heywood_case_gives_null_cfa_loadings_with_a_reason():
-    from engine.report_stages import cfa_stage
+    from engine.report.stages import cfa_stage
     from tests.engine.test_cfa import HEYWOOD_MODEL, _heywood_data
 
     specs = [ScaleSpec(f, tuple(items), frozenset(), 1, 5) for f, items in HEYWOOD_MODEL.items()]
@@ -474,7 +474,7 @@ def test_heywood_case_gives_null_cfa_loadings_with_a_reason():
     assert "cfa.loadings.b1.B: factor B has a negative variance (Heywood case)" in notes.as_list()
     assert not any("numerical problem" in note for note in notes.as_list())
     assert out["negative_variances"] == ["B"]
-    from engine.report_tables import summary_lines
+    from engine.report.tables import summary_lines
 
     report = {"n": 300, "min_share": 2 / 3, "scales": {}, "cfa": out}
     report["efa"] = {"bartlett": dict.fromkeys(("chisq", "df", "p"))}

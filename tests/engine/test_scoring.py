@@ -1,4 +1,4 @@
-"""engine.scoring against R (tests/reference/reliability.R) and as properties."""
+"""engine.psychometrics.scoring against R (tests/reference/reliability.R) and as properties."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from engine.scoring import favourable_share, reverse_code, score_scale
+from engine.psychometrics.scoring import favourable_share, reverse_code, score_scale
 from tests.engine.conftest import case_id, keyed_items, load_dataset, load_reference
 
 CASES = load_reference("reliability")["cases"]

@@ -1,4 +1,4 @@
-# Reference values for engine/aggregation.py (ICC(1), ICC(2), rwg(j)).
+# Reference values for engine/psychometrics/aggregation.py (ICC(1), ICC(2), rwg(j)).
 #
 # Run from the repository root:  Rscript tests/reference/aggregation.R
 # Writes tests/reference/aggregation.json; the test suite reads that file and never needs R.
@@ -7,7 +7,7 @@
 #      (rows with a missing score or group are dropped by aov's na.omit).
 # rwg(j): multilevel::rwg.j(x, group, ranvar = (A^2 - 1) / 12), listwise within groups.
 # Scale scores of psych_bfi/lq2002: reverse-keyed items recoded as low + high - x, then the
-# mean of the answered items when answered / n_items >= 2/3, else NA (as engine.scoring).
+# mean of the answered items when answered / n_items >= 2/3, else NA (as engine.psychometrics.scoring).
 suppressPackageStartupMessages({
   library(psych)
   library(multilevel)

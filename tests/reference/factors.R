@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# Reference values for engine/factors.py, engine/omega.py and engine/cfa.py.
+# Reference values for engine/psychometrics/factors.py, engine/psychometrics/omega.py and engine/psychometrics/cfa.py.
 #
 # Run from the repository root:   Rscript tests/reference/factors.R
 # Writes tests/reference/data/factors_*.csv (the data sets, exported once from R packages)

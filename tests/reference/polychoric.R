@@ -1,4 +1,4 @@
-# Reference values for engine/polychoric.py and engine.reliability.ordinal_alpha.
+# Reference values for engine/psychometrics/polychoric.py and engine.psychometrics.reliability.ordinal_alpha.
 #
 # Run from the repository root:  Rscript tests/reference/polychoric.R   (about a minute)
 # Writes tests/reference/polychoric.json; the test suite reads that file and never needs R.

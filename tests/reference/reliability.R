@@ -1,4 +1,4 @@
-# Reference values for engine/scoring.py and engine/reliability.py.
+# Reference values for engine/psychometrics/scoring.py and engine/psychometrics/reliability.py.
 #
 # Run from the repository root:  Rscript tests/reference/reliability.R
 # Writes tests/reference/reliability.json; the test suite reads that file and never needs R.

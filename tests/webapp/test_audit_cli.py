@@ -90,8 +90,8 @@ def test_demo_filtered_views_pass(demo_db):
     """The response counts the service shows with every filter, audited over the answers to
     all eight demographic questions at once (the full `samen audit` does this for every
     measure: about 1.5 minutes on the demo)."""
-    from engine.audit import audit
-    from engine.audit_views import atoms_of, cell_views
+    from engine.disclosure.audit import audit
+    from engine.disclosure.audit_views import atoms_of, cell_views
     from webapp.research.auditing import served_cells
     from webapp.results.data import load_survey, load_wave
 

@@ -142,7 +142,7 @@ def test_audit_finds_chirurgie_b_under_the_old_rule(demo_db, monkeypatch):
     """The old rule (the tree rule on responses) fed to the same audit: a finding of fewer
     than N writers, Chirurgie B's among them."""
     import webapp.results.comments as comments
-    from engine.disclosure import suppress_scope
+    from engine.disclosure.rules import suppress_scope
     from webapp.research.audit_comments import audit_wave_comments
 
     threshold, context, _, responses = _facts(demo_db)

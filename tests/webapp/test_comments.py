@@ -365,7 +365,7 @@ def test_audit_checks_the_comment_sets_in_writers(comments_db, monkeypatch):
     responses) shows W2 (12 responses, 8 writers) and W1 (SURG minus W1 = W2's 8 writers),
     and the audit names the 8 writers and how to read them."""
     import webapp.results.comments as comments
-    from engine.disclosure import suppress_scope
+    from engine.disclosure.rules import suppress_scope
     from webapp.research_service import audit_survey
     from webapp.results.data import load_survey, responses_by_unit
 

@@ -37,7 +37,7 @@ def wave(demo_db):
 
 def _legacy_classes(wave):
     """The export as it was built before: roll-up, then blanks row by row (any column)."""
-    from engine.disclosure_export import k_anonymize
+    from engine.disclosure.export import k_anonymize
     from webapp.research.export_plan import _frame, export_classes
     from webapp.research.exporting import quasi_identifiers
 

@@ -624,7 +624,7 @@ def test_shuffle_rows_uses_the_system_random_source(monkeypatch):
 
 
 def test_k_anonymized_data_exports_k_anonymous_with_a_matching_codebook(builtin, tmp_path):
-    from engine.disclosure_export import k_anonymize
+    from engine.disclosure.export import k_anonymize
 
     k = 5
     by_id = {inst.id: inst for inst in builtin}

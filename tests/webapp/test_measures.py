@@ -308,7 +308,7 @@ def test_agreement_is_a_function_of_the_items_shown(skipped_db):
 def test_cell_rwg_j_is_multilevel_rwg_j_without_skipped_answers():
     import pandas as pd
 
-    from engine.aggregation import rwg_j
+    from engine.psychometrics.aggregation import rwg_j
     from webapp.results.trust import cell_rwg_j
 
     rng = np.random.default_rng(5)

@@ -500,8 +500,8 @@ def test_open_link_release_is_coarse_and_audited(org, k):
     least open_link_k responses, and the audit derives no group below open_link_k from them."""
     from types import SimpleNamespace
 
-    from engine.audit import audit
-    from engine.audit_views import atoms_of, cell_views
+    from engine.disclosure.audit import audit
+    from engine.disclosure.audit_views import atoms_of, cell_views
     from surveys.org import UnitInfo
     from webapp.results.data import SurveyContext
 

@@ -101,7 +101,7 @@ def test_unknown_survey_and_wave_are_404(research_app):
 
 
 def test_report_page_shows_the_engine_report(research_app):
-    from engine.report_tables import fmt, fmt_ci
+    from engine.report.tables import fmt, fmt_ci
     from surveys.responses import load_answers
     from webapp.research_service import wave_report
 
@@ -225,8 +225,8 @@ def test_each_instrument_cfa_uses_its_own_complete_cases(research_app, demo_answ
 
 
 def test_instrument_numbers_are_the_engine_report_of_its_scales(research_app, demo_answers):
-    from engine.report import analyze
-    from engine.report_tables import fmt, fmt_ci, fmt_p
+    from engine.report.pipeline import analyze
+    from engine.report.tables import fmt, fmt_ci, fmt_p
 
     frame, _, by_instrument = demo_answers
     client = signed_in(research_app, "researcher")

@@ -311,10 +311,10 @@ def _served_cells(db, user) -> dict[str | None, set[tuple[str, str | None, str |
 # The service's logic does not depend on the backend (covered by the other tests): SQLite only.
 @pytest.mark.parametrize("db_backend", ["sqlite"])
 def test_audit_finds_nothing_in_what_was_served(results_db):
-    """engine.audit over the cells every role was actually served (all roles pooled), for
-    the response counts, a scale and an item."""
-    from engine.audit import audit
-    from engine.audit_views import atoms_of, cell_views
+    """engine.disclosure.audit over the cells every role was actually served (all roles pooled),
+    for the response counts, a scale and an item."""
+    from engine.disclosure.audit import audit
+    from engine.disclosure.audit_views import atoms_of, cell_views
     from surveys.responses import load_answers
     from webapp.results.data import WaveData, load_survey
 
@@ -346,8 +346,8 @@ def test_audit_finds_nothing_in_what_was_served(results_db):
 
 def test_one_filter_question_because_questions_combine():
     """Why one filter question: cells of two questions, each audited on its own, leak."""
-    from engine.audit import audit
-    from engine.audit_views import atoms_of, cell_views, release
+    from engine.disclosure.audit import audit
+    from engine.disclosure.audit_views import atoms_of, cell_views, release
 
     parent = {"U": None}
     # 10 people: 3 women (all young), 2 young men, 5 older men; k = 3. Each question alone

@@ -122,7 +122,7 @@ def test_trust_words_without_figures():
 
 
 def test_trust_of_a_released_scale_matches_the_engine(trust_db):
-    from engine.reliability import cronbach_alpha
+    from engine.psychometrics.reliability import cronbach_alpha
     from surveys.definitions import get_survey
     from surveys.responses import load_answers
 

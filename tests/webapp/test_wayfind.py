@@ -162,7 +162,7 @@ def test_the_report_page_links_both_downloads(staff_app):
 
 
 def test_the_html_report_is_one_self_contained_file(staff_app):
-    from engine.report_tables import fmt
+    from engine.report.tables import fmt
     from webapp.research_service import wave_report
 
     response = signed_in(staff_app, "researcher").get(f"/research/{DEMO}/{CLOSED}/report.html")

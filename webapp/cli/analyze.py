@@ -1,7 +1,7 @@
 """`samen analyze`: the psychometric report of a CSV of answers, as text, JSON or HTML.
 
-The statistics are :func:`engine.report.analyze`; :mod:`webapp.cli.analyze_input` reads the
-file and turns ``--instrument`` or ``--scale`` into scale specifications; this module is the
+The statistics are :func:`engine.report.pipeline.analyze`; :mod:`webapp.cli.analyze_input` reads
+the file and turns ``--instrument`` or ``--scale`` into scale specifications; this module is the
 click command, which checks the options and writes the chosen format. Any problem with the
 input ends the command with exit status 2 and one line on stderr.
 """
@@ -138,7 +138,7 @@ def analyze(
         specs = inline_specs(parsed, frame, value_range)
     check_ranges(data, frame, specs)
 
-    from engine.report import analyze as run
+    from engine.report.pipeline import analyze as run
 
     try:
         report = run(frame[items], specs, group=groups, min_share=min_share)
@@ -160,9 +160,9 @@ def _render(report: dict[str, Any], fmt: str, data: Path, group: str | None) -> 
 
         return report_json(report)
     if fmt == "html":
-        from engine.report_html import render_html
+        from engine.report.render_html import render_html
 
         return render_html(report, title=f"Samen psychometric report: {data.name}", group=group)
-    from engine.report_text import render_text
+    from engine.report.render_text import render_text
 
     return render_text(report, title=f"Samen psychometric report: {data.name}", group=group)

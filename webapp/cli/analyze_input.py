@@ -1,9 +1,9 @@
 """The input of `samen analyze`: option parsing, the CSV of answers, scale specifications.
 
 Everything between the command line (:mod:`webapp.cli.analyze`) and
-:func:`engine.report.analyze`: ``--scale`` and ``--range`` parsed, the CSV read with its
+:func:`engine.report.pipeline.analyze`: ``--scale`` and ``--range`` parsed, the CSV read with its
 problems named (column, row), ``--instrument`` or ``--scale`` turned into
-:class:`engine.report.ScaleSpec`, every answer checked against its response range. Any
+:class:`engine.report.pipeline.ScaleSpec`, every answer checked against its response range. Any
 problem raises :class:`AnalyzeError`: exit status 2 and one line on stderr.
 """
 
@@ -19,7 +19,7 @@ import click
 if TYPE_CHECKING:
     import pandas as pd
 
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
 
 __all__ = [
     "AnalyzeError",
@@ -213,7 +213,7 @@ def _short(names: Sequence[str], limit: int = 8) -> str:
 def instrument_specs(refs: Sequence[str]) -> list[ScaleSpec]:
     """Scale specifications of the scored ordinal scales of the ``--instrument`` files or ids
     (ids ``<instrument>.<scale>`` when several instruments are given)."""
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
     from instruments import load_any
 
     loaded = []
@@ -277,7 +277,7 @@ def inline_specs(
     """
     import numpy as np
 
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
 
     specs = []
     for name, items, reverse in scales:

@@ -4,7 +4,7 @@ The input rules are `samen analyze`'s (:mod:`webapp.cli.analyze_input`): ``--ins
 or ``--scale``, ``--range``, ``--min-share``, missing cells, exit status 2 with one line on
 bad input, ``--format text|json|html`` and ``--out``. The statistics are
 :mod:`engine.comparisons`; which groups, waves and units may be shown is
-:func:`engine.disclosure.suppress_filter` at the minimum group size ``--k`` (responses with a
+:func:`engine.disclosure.rules.suppress_filter` at the minimum group size ``--k`` (responses with a
 scale score): a gap needs the group and the rest at k, a change both waves at k.
 
 Other subcommands attach with one line, ``compare.add_command(command)``; their options can
@@ -36,7 +36,7 @@ from webapp.cli.analyze_input import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
 
 __all__ = ["compare", "groups", "input_options", "read_scores", "waves"]
 
@@ -184,7 +184,7 @@ def read_scores(
     if specs is None:
         specs = inline_specs(parsed, frame, value_range)
     check_ranges(data, frame, specs)
-    from engine.scoring import score_scale
+    from engine.psychometrics.scoring import score_scale
 
     scores = pd.DataFrame(
         {
@@ -201,7 +201,7 @@ def read_scores(
 
 
 def _check_k(k: int) -> None:
-    from engine.disclosure import MIN_K
+    from engine.disclosure.rules import MIN_K
 
     if k < MIN_K:
         fail(f"--k {k}: the minimum group size is never below {MIN_K} responses")

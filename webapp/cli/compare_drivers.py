@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
 
 __all__ = ["NO_CASE", "drivers", "drivers_view"]
 

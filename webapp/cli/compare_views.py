@@ -3,7 +3,7 @@ control at the minimum group size k.
 
 k counts responses behind a number: respondents with a score on that scale. A group's gap
 to the rest (everyone else) is shown only when the group and the rest each hold at least k
-(:func:`engine.disclosure.suppress_filter`, the rule of a demographic filter within a unit:
+(:func:`engine.disclosure.rules.suppress_filter`, the rule of a demographic filter within a unit:
 the groups withheld, together with respondents without a group, hold 0 or at least k, so no
 small group follows by subtraction from the scale's total); a change only when both waves
 hold at least k, and per unit only when the unit may be shown in both waves by the same rule
@@ -21,7 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
 
 __all__ = [
     "IN_WAVE",
@@ -110,7 +110,7 @@ def group_view(
     responses outside the wave is withheld.
     """
     from engine.comparisons import describe, group_counts, group_gaps
-    from engine.disclosure import suppress_filter
+    from engine.disclosure.rules import suppress_filter
 
     notes: list[str] = []
     labels = _labels(by)
@@ -207,7 +207,7 @@ def _unit_entries(
     notes: list[str],
 ) -> dict[str, Any]:
     from engine.comparisons import group_counts, unit_changes
-    from engine.disclosure import suppress_filter
+    from engine.disclosure.rules import suppress_filter
 
     rules = {}
     for w in (first, second):

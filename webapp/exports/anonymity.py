@@ -1,4 +1,4 @@
-"""From a k-anonymised table (``engine.disclosure_export.k_anonymize``) to an export.
+"""From a k-anonymised table (``engine.disclosure.export.k_anonymize``) to an export.
 
 ``k_anonymize`` writes the string ``"other"`` into every quasi-identifier whose rare
 categories it pooled, and blanks categories too rare even to pool. :func:`from_k_anonymized`

@@ -1,7 +1,7 @@
 """Write an export: the data file, ``codebook.json``, ``codebook.md`` and ``datapackage.json``.
 
 :func:`write_export` writes what it is given. It neither anonymises nor reorders: the caller
-passes data that has been through disclosure control (``engine.disclosure_export.k_anonymize``,
+passes data that has been through disclosure control (``engine.disclosure.export.k_anonymize``,
 then :func:`webapp.exports.from_k_anonymized`) and whose rows are in random order —
 :func:`shuffle_rows` — because no row order may follow submission order (DESIGN.md,
 "Anonymity and disclosure control"). The frame's index is never written.

@@ -5,7 +5,7 @@ texts of that unit's subtree (:func:`webapp.results.comments.released_comment_un
 service's one statement of which units those are). Texts can be told apart, so the audit
 treats the views as sets: every intersection and difference of them is derivable, and
 each must hold 0 or at least the comment threshold *writers* (people who wrote a comment;
-:func:`engine.audit_comments.audit_comments`). Atoms are a unit's own writers: comments
+:func:`engine.disclosure.audit_comments.audit_comments`). Atoms are a unit's own writers: comments
 carry no demographics and are never shown under a filter, so nothing splits them finer.
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from engine.audit import View
-from engine.audit_comments import CommentFinding, audit_comments
+from engine.disclosure.audit import View
+from engine.disclosure.audit_comments import CommentFinding, audit_comments
 
 if TYPE_CHECKING:
     from surveys.db import Database

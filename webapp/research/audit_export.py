@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.audit import Finding
+from engine.disclosure.audit import Finding
 
 if TYPE_CHECKING:
     from webapp.research.export_plan import ExportClasses
@@ -70,7 +70,7 @@ def within_file(finding: Finding, atoms: dict[Any, int]) -> bool:
 
 
 def export_views(atoms: dict[Any, int], names: tuple[str, ...]) -> list[Any]:
-    from engine.audit import View
+    from engine.disclosure.audit import View
 
     members: dict[str, set[Any]] = {}
     for atom in atoms:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.audit import AuditResult
-from engine.audit_comments import CommentFinding
+from engine.disclosure.audit import AuditResult
+from engine.disclosure.audit_comments import CommentFinding
 
 __all__ = ["SurveyAudit"]
 
 
 @dataclass(frozen=True)
 class SurveyAudit(AuditResult):
-    """:class:`engine.audit.AuditResult` of a whole survey, with what was checked.
+    """:class:`engine.disclosure.audit.AuditResult` of a whole survey, with what was checked.
 
     Attributes
     ----------

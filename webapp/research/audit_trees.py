@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from engine.audit import Finding
+from engine.disclosure.audit import Finding
 
 if TYPE_CHECKING:
     from surveys.org import UnitInfo
@@ -71,8 +71,8 @@ def audit_trees(
     later tree in which a unit of fewer than k respondents moved to another parent, the old
     parent's total minus its new total is that unit: the finding this function reports.
     """
-    from engine.audit import View, audit
-    from engine.audit_views import atoms_of, cell_views
+    from engine.disclosure.audit import View, audit
+    from engine.disclosure.audit_views import atoms_of, cell_views
     from webapp.results.release import measure_k
 
     if not datas:

@@ -3,11 +3,12 @@
 :func:`audit_survey` is ``samen audit``. For each released wave, each measure (the response
 count, every scored scale, every item) and each unit in the role's scope, it asks which
 numbers the results service shows — unfiltered and for every filter (demographic question x
-category) — and builds from those cells the views of :func:`engine.audit_views.cell_views`
-over that measure's own atoms (a unit's direct members x their answers to the demographic
-questions; for an item only the answers other than "not applicable"). Then
-:func:`engine.audit.audit` decides with exact linear algebra whether any group of 1 to k-1
-respondents can be derived from them.
+category) — and builds from those cells the views of
+:func:`engine.disclosure.audit_views.cell_views` over that measure's own atoms (a unit's direct
+members x their answers to the demographic questions; for an item only the answers other than "not
+applicable"). Then
+:func:`engine.disclosure.audit.audit` decides with exact linear algebra whether any group of 1 to
+k-1 respondents can be derived from them.
 
 The differences between the measures of one unit are views too: each scored scale is
 audited once more together with its items (:func:`audit_family`), over atoms that also split
@@ -43,8 +44,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engine.audit import Finding
-from engine.audit_comments import CommentFinding
+from engine.disclosure.audit import Finding
+from engine.disclosure.audit_comments import CommentFinding
 from webapp.research.audit_comments import audit_wave_comments
 from webapp.research.audit_export import (
     EXPORT_CLASS,
@@ -126,8 +127,8 @@ def audit_wave(
     is one more view (its rows with a valid value), over atoms refined by class. A blanked
     row that a table minus the file's labelled rows pins down is then a group below k.
     """
-    from engine.audit import audit
-    from engine.audit_views import atoms_of, cell_views
+    from engine.disclosure.audit import audit
+    from engine.disclosure.audit_views import atoms_of, cell_views
     from webapp.results.release import measure_k
 
     scope = frozenset(scope)
@@ -202,12 +203,12 @@ def audit_family(
 
     The cells shown of the scale and of each item (``cells_of``) become views over atoms
     that split a unit's members by their filter answers and by which answers they add to
-    which of these measures, per item (:func:`engine.audit_measures.measure_views`), so
+    which of these measures, per item (:func:`engine.disclosure.audit_measures.measure_views`), so
     that the scale's numbers minus its items' numbers are a combination the audit checks:
     the answers of fewer than k respondents must not be derivable from them together.
     """
-    from engine.audit import audit
-    from engine.audit_measures import measure_views
+    from engine.disclosure.audit import audit
+    from engine.disclosure.audit_measures import measure_views
     from webapp.results.release import measure_k
 
     family = [scale, *(data.measures[i] for i in scale.items)]

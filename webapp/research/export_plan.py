@@ -6,7 +6,7 @@ person's unit or gender in the file (local suppression) does not hide them then:
 minus the file's rows labelled with that unit is exactly the blanked rows' answers, and
 their answer pattern finds their row. So the export is built from the released tables:
 
-1. the unit column is recoded globally (:func:`engine.disclosure_export.export_units`):
+1. the unit column is recoded globally (:func:`engine.disclosure.export.export_units`):
    each unit's rows carry the unit itself when its response count is released, else its
    nearest unit that is; the scales and items are released only where the response count
    is (:mod:`webapp.results.release`), so every released table is a union of the file's
@@ -195,7 +195,7 @@ def plan_export(
     proves it before the file is written. (An exact linear audit of the file against the
     tables, which could keep more columns, takes hours at 100,000 responses.)
     """
-    from engine.disclosure_export import export_units, k_anonymize
+    from engine.disclosure.export import export_units, k_anonymize
 
     survey = data.survey
     k = survey.definition.k if k is None else k

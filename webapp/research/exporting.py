@@ -1,7 +1,7 @@
 """Item-level exports of a wave: load, k-anonymise, shuffle, write (CSV, SPSS, Excel).
 
 :func:`export_wave` is what ``samen export`` and the research page's download call. The
-disclosure rules are :func:`engine.disclosure_export.k_anonymize`'s (DESIGN.md, anonymity
+disclosure rules are :func:`engine.disclosure.export.k_anonymize`'s (DESIGN.md, anonymity
 point 4); this module only builds its input and hands the result to :mod:`webapp.exports`.
 """
 

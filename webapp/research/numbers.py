@@ -1,6 +1,6 @@
 """The research pages' numbers in the interface language's one decimal format.
 
-The engine's formatters (:mod:`engine.report_tables`) write a point for the command line and
+The engine's formatters (:mod:`engine.report.tables`) write a point for the command line and
 the files; on a page the numbers follow the language, as on the dashboard
 (:func:`webapp.i18n.number`): ``0,812`` in Dutch, ``0.812`` in English.
 """
@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from engine.report_tables import MISSING, fmt
+from engine.report.tables import MISSING, fmt
 from webapp.i18n import current_language, number
 
 __all__ = ["page_fmt", "page_fmt_ci", "page_fmt_p"]
 
 
 def page_fmt(value: Any, digits: int = 3) -> str:
-    """:func:`engine.report_tables.fmt` with the language's decimal sign (ints as they are)."""
+    """:func:`engine.report.tables.fmt` with the language's decimal sign (ints as they are)."""
     text = fmt(value, digits)
     if text == MISSING or "." not in text:
         return text

@@ -1,4 +1,4 @@
-"""The psychometric report of a wave: :func:`engine.report.analyze` on its scored scales.
+"""The psychometric report of a wave: :func:`engine.report.pipeline.analyze` on its scored scales.
 
 Per scale: reliability (alpha with CI, omega, ordinal alpha), item statistics and, over the
 units with at least k responses, aggregation statistics (ICC, rwg(j)). Per instrument (its
@@ -21,7 +21,7 @@ from surveys.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
     from instruments import Instrument
     from surveys.db import Database
     from surveys.definition import SurveyDefinition
@@ -42,7 +42,8 @@ _lock = threading.Lock()
 
 
 def scale_specs(definition: SurveyDefinition) -> list[ScaleSpec]:
-    """The survey's scored scales with ordinal answers, as :class:`engine.report.ScaleSpec`.
+    """The survey's scored scales with ordinal answers, as
+    :class:`engine.report.pipeline.ScaleSpec`.
 
     Ids are the results service's (``<instrument>.<scale>`` when the survey combines
     instruments), so a scale has one name on the dashboard, in the API and in the report.
@@ -54,7 +55,7 @@ def instrument_specs(definition: SurveyDefinition) -> list[tuple[Instrument, lis
     """Each answer instrument with its scored ordinal scales (as :func:`scale_specs`), in
     the survey's order; instruments without such scales (e.g. a sensitive module whose
     scales are not scored) are left out."""
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
     from webapp.results.data import scale_id
 
     out = []
@@ -99,7 +100,7 @@ def unit_groups(unit_codes: Any, k: int) -> pd.Series | None:
 def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
     """The psychometric report of a closed wave, with a header for the page.
 
-    :func:`engine.report.analyze` runs once per instrument on that instrument's scored
+    :func:`engine.report.pipeline.analyze` runs once per instrument on that instrument's scored
     scales. A scale's statistics depend only on its own items (correlations are
     pairwise-complete), so they are those of one analysis of every scale; the factor
     analyses are the instrument's.
@@ -107,12 +108,13 @@ def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``n``, ``min_share``, ``scales`` (every scored scale, as :func:`engine.report.analyze`
-        gives them), ``group`` (with aggregation statistics), ``notes`` (the scales' notes)
-        and ``instruments``: one dict per instrument with scored scales, ``{"id", "title":
-        {language: text}, "scales": [scale id], "efa", "cfa", "omega" (None with a single
-        scale), "notes": [str]}`` (``efa``, ``cfa``, ``omega`` and ``notes`` from
-        :func:`engine.report.analyze` on the instrument's scales); plus ``survey``,
+        ``n``, ``min_share``, ``scales`` (every scored scale, as
+        :func:`engine.report.pipeline.analyze` gives them), ``group`` (with aggregation
+        statistics), ``notes`` (the scales' notes) and ``instruments``: one dict per instrument
+        with scored scales, ``{"id", "title": {language: text}, "scales": [scale id], "efa",
+        "cfa", "omega" (None with a single scale), "notes": [str]}`` (``efa``, ``cfa``, ``omega``
+        and ``notes`` from
+        :func:`engine.report.pipeline.analyze` on the instrument's scales); plus ``survey``,
         ``wave``, ``k``, ``groups_below_k`` (units left out of the aggregation statistics),
         ``scale_names`` and ``item_texts`` (id -> text per language).
 
@@ -148,7 +150,7 @@ def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
             return _cache[key]
     import pandas as pd
 
-    from engine.report import analyze
+    from engine.report.pipeline import analyze
 
     frame = pd.DataFrame(matrix.values, columns=list(matrix.item_ids))
     groups = unit_groups(matrix.unit_codes, k)
@@ -195,7 +197,7 @@ def report_json(report: dict[str, Any]) -> str:
     Parameters
     ----------
     report : dict
-        A report of :func:`wave_report` or :func:`engine.report.analyze`.
+        A report of :func:`wave_report` or :func:`engine.report.pipeline.analyze`.
 
     Returns
     -------

@@ -2,8 +2,9 @@
 
 The JSON API, the dashboard pages, the exports and the CLI call these functions; none of them
 computes or suppresses on its own (DESIGN.md, "Layout and dependency direction"). Each
-function loads from :mod:`surveys`, scores with :mod:`engine.scoring`, asks
-:func:`engine.audit_views.release` which cells the caller may see, and computes only those.
+function loads from :mod:`surveys`, scores with :mod:`engine.psychometrics.scoring`, asks
+:func:`engine.disclosure.audit_views.release` which cells the caller may see, and computes only
+those.
 
 Rules applied here, in this order:
 
@@ -23,7 +24,7 @@ Rules applied here, in this order:
 4. **Filters** (``QUESTION:VALUE``): one demographic question per survey
    (:func:`filter_question`), because filter cells of different questions combine into
    groups below k. The filter cell must be released by the audited
-   :func:`engine.audit_views.release` over that question (complement rule, tree rule per
+   :func:`engine.disclosure.audit_views.release` over that question (complement rule, tree rule per
    category, audit). A filtered view shows scales and counts, never items.
 """
 

@@ -7,9 +7,9 @@ Two scopes, both derived from the account's role and unit:
   Anything else answers 403.
 - *disclosure scope* (:func:`disclosure_scope`): the units whose numbers the caller's pages
   can show, which for a manager adds the parent unit and the organisation as comparison
-  figures. It is :func:`engine.audit_views.role_scope`, the same scope the audit checks.
+  figures. It is :func:`engine.disclosure.audit_views.role_scope`, the same scope the audit checks.
 
-A researcher's request scope is every unit because the rules of :mod:`engine.disclosure`
+A researcher's request scope is every unit because the rules of :mod:`engine.disclosure.rules`
 apply to every number they see, exactly as for an admin: no unit-level view below k, no
 complementary suppression undone. Accounts belong to the installation, so every survey's
 results are in scope for admins and researchers, and a manager's unit in every survey.
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from engine.audit_views import role_scope
+from engine.disclosure.audit_views import role_scope
 from surveys.users import UserInfo
 
 __all__ = ["AccessDenied", "check_unit", "disclosure_scope", "subtree", "viewable_units"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.scoring import favourable_share
+from engine.psychometrics.scoring import favourable_share
 from webapp.results.data import Measure
 
 __all__ = ["DIGITS", "cell", "cell_at", "favourable_top", "withheld"]

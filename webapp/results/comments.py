@@ -12,15 +12,15 @@ rules of their own, on top of the results' scope:
 3. **Comment threshold, in writers**: a unit's comments are shown only when at least the
    survey's ``comment_threshold`` people in its subtree wrote one (writers, not responses:
    the respondent's page promises exactly this), and never under a demographic filter
-   (:func:`engine.disclosure.comments_allowed`). Withheld comments come without any count.
+   (:func:`engine.disclosure.rules.comments_allowed`). Withheld comments come without any count.
    Each response carries at most one comment, so a unit's writers are its comment rows.
 4. **No differencing, in writers**: comments are sets of texts, so a parent's comments minus
    those of its visible children *are* the comments of the rest. The units whose comments
    may be shown follow the organisation-wide tree suppression of the *writer* counts with
-   the comment threshold as k (:func:`engine.disclosure.suppress_scope`, restricted to the
+   the comment threshold as k (:func:`engine.disclosure.rules.suppress_scope`, restricted to the
    caller's scope, like every other number): the rest of a shown parent holds 0 or at
    least the threshold writers. ``samen audit`` checks the shown sets with
-   :func:`engine.audit_comments.audit_comments` (:func:`comment_views`).
+   :func:`engine.disclosure.audit_comments.audit_comments` (:func:`comment_views`).
 5. **No context**: a comment is shown with its text and language only (the language is
    visible in the text anyway, and marks it up for screen readers): never the sub-unit it
    came from, never demographics, and in a fresh random order on every request, never in
@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from engine.disclosure import comments_allowed, suppress_scope
+from engine.disclosure.rules import comments_allowed, suppress_scope
 from surveys.db import Database
 from surveys.responses import CommentRow, load_comments
 from surveys.users import UserInfo

@@ -1,10 +1,10 @@
 """A wave's data as the results service needs it: the tree, the matrix, the measures.
 
 A *measure* is one thing a cell can describe: the responses themselves, a scale (the scores of
-:func:`engine.scoring.score_scale`, valid when at least 2/3 of its items are answered) or an
-item (answers other than "not applicable"). Each has its own n per unit, so each gets its own
-suppression pattern (DESIGN.md, anonymity point 2: a cell's n is the number of responses
-behind that very number).
+:func:`engine.psychometrics.scoring.score_scale`, valid when at least 2/3 of its items are
+answered) or an item (answers other than "not applicable"). Each has its own n per unit, so each
+gets its own suppression pattern (DESIGN.md, anonymity point 2: a cell's n is the number of
+responses behind that very number).
 """
 
 from __future__ import annotations

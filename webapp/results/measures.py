@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.scoring import score_scale
+from engine.psychometrics.scoring import score_scale
 from surveys.definition import SurveyDefinition
 from surveys.responses import AnswerMatrix
 from webapp.results.data import MIN_SHARE, Measure, scale_id

@@ -43,8 +43,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
-from engine.audit_views import release
-from engine.disclosure import suppress_scope
+from engine.disclosure.audit_views import release
+from engine.disclosure.rules import suppress_scope
 from surveys.definition import SurveyDefinition
 from surveys.errors import InputError
 from surveys.users import UserInfo
@@ -149,8 +149,8 @@ def open_link_cells(data: WaveData, measure: Measure, k: int) -> frozenset[Cell]
     """The cells of ``measure`` the open-link rule releases (whole organisation; no filters).
 
     ``k`` is :func:`open_link_k` of the measure. Unit totals of coarse units only, after
-    :func:`engine.audit_views.release` (primary and secondary suppression) on the rolled-up
-    tree; nothing for sensitive measures.
+    :func:`engine.disclosure.audit_views.release` (primary and secondary suppression) on the
+    rolled-up tree; nothing for sensitive measures.
     """
     if measure.sensitive:
         return frozenset()
@@ -210,7 +210,7 @@ def export_input(
     (frame, quasi_identifiers, k, parent)
         A copy of ``frame`` whose ``unit`` is each row's coarse unit and whose language
         and demographic columns are blank; ``["unit"]``; :func:`open_link_k` (responses);
-        the tree of the coarse units, for :func:`engine.disclosure_export.k_anonymize`.
+        the tree of the coarse units, for :func:`engine.disclosure.export.k_anonymize`.
 
     Raises
     ------

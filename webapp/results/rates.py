@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.disclosure import suppress_scope
+from engine.disclosure.rules import suppress_scope
 from surveys.db import Database
 from surveys.users import UserInfo
 from surveys.versions import count_unused_by_unit
@@ -22,7 +22,7 @@ def response_rate(
     """Responses / invitations issued for a unit and its children.
 
     Both counts are unit tables of their own and pass through the organisation-wide tree
-    suppression (:func:`engine.disclosure.suppress_scope`); a row is shown only when both
+    suppression (:func:`engine.disclosure.rules.suppress_scope`); a row is shown only when both
     are released. While the wave is open, response counts are shown rounded down to a
     multiple of k (``"rounded": true``), so they change only in steps of k. With an open
     link the number invited is unknown (None).

@@ -1,6 +1,6 @@
-"""Which cells one caller may see in one wave: the bridge to :mod:`engine.disclosure`.
+"""Which cells one caller may see in one wave: the bridge to :mod:`engine.disclosure.rules`.
 
-:class:`CellRelease` asks :func:`engine.audit_views.release` for each measure's pattern
+:class:`CellRelease` asks :func:`engine.disclosure.audit_views.release` for each measure's pattern
 (organisation-wide, restricted to the caller's scope) and computes only released cells.
 """
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.audit_views import Release, release
-from engine.disclosure import sensitive_module_allowed
+from engine.disclosure.audit_views import Release, release
+from engine.disclosure.rules import sensitive_module_allowed
 from surveys.definition import SurveyDefinition
 from surveys.errors import InputError
 from surveys.users import UserInfo
@@ -46,8 +46,8 @@ def filter_question(definition: SurveyDefinition) -> str | None:
     One question, not all of them: filter cells of different questions combine into groups
     below k even when each question's cells pass the audit on their own (unit total minus
     "women" minus "under 30" is the men over 30 when no woman is under 30). On the demo
-    survey :func:`engine.audit.audit` finds 8 such groups when every demographic question
-    is offered, and withholding cells until the joint audit passes takes minutes, far too
+    survey :func:`engine.disclosure.audit.audit` finds 8 such groups when every demographic
+    question is offered, and withholding cells until the joint audit passes takes minutes, far too
     slow for a page. With one question the audited release of that question is complete.
     The question is the survey's ``filter_question`` when its definition has one, else
     :data:`DEFAULT_FILTER_QUESTION` when asked, else the first demographic question.
@@ -107,12 +107,12 @@ def _patterns(
     scope: frozenset[str],
     questions: tuple[str, ...],
 ) -> Release:
-    """:func:`engine.audit_views.release` of ``measure`` restricted to ``scope``.
+    """:func:`engine.disclosure.audit_views.release` of ``measure`` restricted to ``scope``.
 
     The pattern is computed for the whole organisation (``scope=None``) once per wave and
     measure, kept in ``data.derived``, and restricted here as
-    :func:`engine.audit_views.release` restricts it (its Notes: the pattern does not depend
-    on the scope), so every role gets exactly what ``release(..., scope=scope)`` gives.
+    :func:`engine.disclosure.audit_views.release` restricts it (its Notes: the pattern does not
+    depend on the scope), so every role gets exactly what ``release(..., scope=scope)`` gives.
     """
     whole = _org_pattern(data, measure, questions)
     if scope >= whole.all_units:
@@ -182,16 +182,16 @@ def released_cells(
 
     The one statement of what is released (``samen audit`` should audit exactly this):
 
-    - unit totals: :func:`engine.audit_views.release` without filters (primary and
+    - unit totals: :func:`engine.disclosure.audit_views.release` without filters (primary and
       organisation-wide secondary suppression, restricted to ``scope``);
     - filter cells, for scales and the response count (never items): the audited
-      :func:`engine.audit_views.release` over :func:`filter_question`, the one question
+      :func:`engine.disclosure.audit_views.release` over :func:`filter_question`, the one question
       offered (see there why), when it is among ``questions``; other questions in
       ``questions`` release nothing, as in the service;
     - scales and items only where the response count is shown (the same unit, or the same
       unit and filter category), so no measure shows a unit the others hide;
     - sensitive instruments: k is the comment threshold, and
-      :func:`engine.disclosure.sensitive_module_allowed` on top;
+      :func:`engine.disclosure.rules.sensitive_module_allowed` on top;
     - a survey with an open link: :func:`webapp.results.openlink.open_link_cells` instead
       (coarse units at ``open_link_k``, no filters, no sensitive measures).
     - a scored scale only in units where each of its items is shown (its filter cells only

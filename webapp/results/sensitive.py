@@ -11,7 +11,7 @@ Nothing is computed from responses here: every share is derived from an item cel
 :func:`webapp.results.unit_results`, which :mod:`webapp.results.release` already released
 with the comment threshold as k for sensitive instruments (primary and secondary
 suppression across the tree, for the whole organisation, restricted to the caller's scope)
-and with :func:`engine.disclosure.sensitive_module_allowed` on top. This module checks that
+and with :func:`engine.disclosure.rules.sensitive_module_allowed` on top. This module checks that
 rule once more on every cell it turns into a share (belt and braces, the same engine
 function) and withholds the whole module under a demographic filter: the module is
 reported only for the organisation and for units whose item n reaches the comment
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.disclosure import sensitive_module_allowed
+from engine.disclosure.rules import sensitive_module_allowed
 from surveys.db import Database
 from surveys.definition import SurveyDefinition
 from surveys.definitions import get_survey

@@ -1,6 +1,6 @@
 """Unit results, heatmap and trend, after disclosure control (see the package docstring).
 
-Every number passes through :func:`engine.audit_views.release` (primary suppression, the
+Every number passes through :func:`engine.disclosure.audit_views.release` (primary suppression, the
 organisation-wide secondary suppression across the tree restricted to the caller's scope,
 filters with the complement rule and the audit) before it is computed.
 """

@@ -159,8 +159,8 @@ def scale_trust(data: WaveData, measure: Measure, unit: str) -> dict[str, Any] |
 def _compute(data: WaveData, measure: Measure, unit: str, k: int) -> dict[str, Any] | None:
     import pandas as pd
 
-    from engine.omega import omega
-    from engine.reliability import cronbach_alpha
+    from engine.psychometrics.omega import omega
+    from engine.psychometrics.reliability import cronbach_alpha
 
     rows = measure.valid & data.in_subtree(unit)
     if np.count_nonzero(rows) < k:
@@ -196,16 +196,16 @@ def cell_rwg_j(frame: Any, n_options: int) -> float:
     Returns
     -------
     float
-        :func:`engine.aggregation.rwg_j`'s formula with the mean item variance
+        :func:`engine.psychometrics.aggregation.rwg_j`'s formula with the mean item variance
         :math:`\\bar s^2` over each item's own answers; NaN when an item has fewer than two.
 
     Notes
     -----
-    ``multilevel::rwg.j`` (and :func:`engine.aggregation.rwg_j`) drop every respondent who
-    skipped an item: their figure would describe the complete cases, fewer people than the
-    cell's n (in the demo below k in 2 released cells), and beside the items' distributions
-    (which count every valid score) it would be a number about the few who skipped an item
-    (issue 14, path 3). Each item's variance over its own answers is a function of that
+    ``multilevel::rwg.j`` (and :func:`engine.psychometrics.aggregation.rwg_j`) drop every
+    respondent who skipped an item: their figure would describe the complete cases, fewer people
+    than the cell's n (in the demo below k in 2 released cells), and beside the items'
+    distributions (which count every valid score) it would be a number about the few who skipped
+    an item (issue 14, path 3). Each item's variance over its own answers is a function of that
     item's released distribution, so the figure adds nothing about anyone; with no skipped
     answers it equals ``multilevel::rwg.j``.
     """
@@ -222,7 +222,7 @@ def cell_rwg_j(frame: Any, n_options: int) -> float:
 
 def _icc1(data: WaveData, measure: Measure, k: int) -> float | None:
     """ICC(1) of a scale over the units with at least k scores (one number per wave)."""
-    from engine.aggregation import icc
+    from engine.psychometrics.aggregation import icc
 
     slot = ("icc1", measure.id, k)
     if slot in data.derived:

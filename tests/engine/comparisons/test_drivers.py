@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from engine.comparisons.drivers import MAX_PREDICTORS, lmg, relative_importance, subset_r2
-from engine.scoring import score_scale
+from engine.psychometrics.scoring import score_scale
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "reference"
 REF = json.loads((REFERENCE_DIR / "compare_drivers.json").read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from engine.comparisons.cluster_robust import cr2_within
 from engine.comparisons.mixed import random_intercept_reml
 from engine.comparisons.programme import compare_programme, programme_effect
-from engine.report import ScaleSpec
+from engine.report.pipeline import ScaleSpec
 from tests.engine.conftest import load_dataset, load_reference
 
 REF = load_reference("compare_programme")

@@ -10,8 +10,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.disclosure import check_k
-from engine.disclosure_tree import _tree
+from engine.disclosure.rules import check_k
+from engine.disclosure.tree import _tree
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -3,7 +3,7 @@
 The threshold rule (:func:`primary`), subtree totals, and the complementary suppression that
 keeps every group derivable from the shown totals at 0 or at least k responses
 (:func:`suppress_tree`, restricted to one role by :func:`suppress_scope`). Part of
-:mod:`engine.disclosure`, which re-exports it; vocabulary as there.
+:mod:`engine.disclosure.rules`, which re-exports it; vocabulary as there.
 """
 
 from __future__ import annotations

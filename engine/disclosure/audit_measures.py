@@ -1,4 +1,5 @@
-"""The differences between the measures of one unit, as views for :func:`engine.audit.audit`.
+"""The differences between the measures of one unit, as views for
+:func:`engine.disclosure.audit.audit`.
 
 A scale's cell and its items' cells describe the answers of (nearly) the same respondents to
 the same questions: the scale's pooled distribution counts the answers to its items, each
@@ -11,7 +12,7 @@ Here the numbers of several measures are written over one set of atoms: a unit's
 with one combination of filter answers *and one contribution class* (which answers they add
 to which measure), split per item. An atom ``(unit, profile, class, item)`` holds the
 answers of those respondents to that item; a released number of a measure is the sum over
-the atoms it pools. :func:`engine.audit.audit` with ``people`` (the atoms of the same
+the atoms it pools. :func:`engine.disclosure.audit.audit` with ``people`` (the atoms of the same
 respondents count once) then decides whether a combination of the measures' numbers, e.g. a
 scale minus its items, isolates the answers of 1 to k-1 respondents. Counts alone (how many
 answered "not applicable", how many have no valid score) are not answers; the audit of each
@@ -23,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import Any, Literal
 
-from engine.audit import View
-from engine.disclosure_tree import _tree
+from engine.disclosure.audit import View
+from engine.disclosure.tree import _tree
 
 __all__ = ["check_people", "measure_views", "search_people"]
 
@@ -73,8 +74,8 @@ def measure_views(
     -----
     Every number of a cell (its distribution, favourable share, sum and mean of the pooled
     answers) is a sum over the atoms of its view, so differences between measures are row
-    combinations of the view matrix, and :func:`engine.audit.audit` finds any that isolates
-    fewer than k respondents. A scale's mean of person scores is not such a sum (it weighs
+    combinations of the view matrix, and :func:`engine.disclosure.audit.audit` finds any that
+    isolates fewer than k respondents. A scale's mean of person scores is not such a sum (it weighs
     each answer by one over the items its respondent answered): it is not audited here,
     and the results service shows the mean of the pooled answers instead.
     """
@@ -138,7 +139,8 @@ def search_people(
     k: int,
     budget: int,
 ) -> tuple[Any, list[int]] | Literal["budget"] | None:
-    """:func:`engine.audit._search` counting each respondent once (atoms may share them).
+    """:func:`engine.disclosure.audit._search` counting each respondent once (atoms may share
+    them).
 
     ``cls`` holds the atoms of each column. The search is the same depth-first pass over
     including or excluding each RREF row of the part; the running count is the number of

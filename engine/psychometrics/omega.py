@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.extraction import (
+from engine.psychometrics.extraction import (
     item_correlations,
     minres,
     order_and_sign,
     single_threaded_blas,
 )
-from engine.rotation import oblimin, varimax
+from engine.psychometrics.rotation import oblimin, varimax
 
 __all__ = ["OmegaResult", "composite_reliability", "omega", "schmid_leiman"]
 
@@ -104,7 +104,7 @@ def omega(data: pd.DataFrame, n_factors: int, *, corr: pd.DataFrame | None = Non
         Number of group factors, from 1 to the number of items - 1. With 1, ``total`` is a
         single scale's omega total (psych's ``omega(x, nfactors = 1)$omega.tot``).
     corr : pandas.DataFrame, optional
-        ``engine.factors.correlation_matrix(data)``, computed once and shared.
+        ``engine.psychometrics.factors.correlation_matrix(data)``, computed once and shared.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Answer codes and contingency tables for :mod:`engine.polychoric`.
+"""Answer codes and contingency tables for :mod:`engine.psychometrics.polychoric`.
 
 Answers become small integer codes (missing = one extra code); every item's frequencies and
 every pair's table are then counted with ``bincount``: as margins of the histogram of whole

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from engine.report_tables import Table, report_tables, summary_lines
+from engine.report.tables import Table, report_tables, summary_lines
 
 __all__ = ["render_html"]
 
@@ -45,12 +45,12 @@ _SALIENT = 0.3  # loadings at or above this size are set in bold
 def render_html(
     report: Mapping[str, Any], title: str = "Psychometric report", group: str | None = None
 ) -> str:
-    """Render the dict of :func:`engine.report.analyze` as a self-contained HTML document.
+    """Render the dict of :func:`engine.report.pipeline.analyze` as a self-contained HTML document.
 
     Parameters
     ----------
     report : dict
-        The result of :func:`engine.report.analyze`.
+        The result of :func:`engine.report.pipeline.analyze`.
     title : str
         Page title and heading.
     group : str, optional

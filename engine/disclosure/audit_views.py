@@ -1,9 +1,10 @@
-"""The views a role can request, after disclosure control, as input for :func:`engine.audit.audit`.
+"""The views a role can request, after disclosure control, as input for
+:func:`engine.disclosure.audit.audit`.
 
 The application service (``webapp/results.py``) should ask :func:`release` which unit and
 filter cells it may show for one wave and one scale or item, and show nothing else;
 ``samen audit`` should rebuild the views from what the application actually serves
-(:func:`cell_views`) and pass them to :func:`engine.audit.audit`. Atoms are
+(:func:`cell_views`) and pass them to :func:`engine.disclosure.audit.audit`. Atoms are
 ``(unit, profile)``: a unit's own direct members with one combination of answers to the
 filter questions (``None`` for "not answered").
 """
@@ -14,9 +15,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from engine.audit import View, enforce
-from engine.disclosure import check_k, subtree_n, suppress_filter, suppress_tree
-from engine.disclosure_tree import _tree
+from engine.disclosure.audit import View, enforce
+from engine.disclosure.rules import check_k, subtree_n, suppress_filter, suppress_tree
+from engine.disclosure.tree import _tree
 
 __all__ = [
     "Release",
@@ -89,7 +90,7 @@ def atoms_of(
     Returns
     -------
     dict
-        ``{(unit, profile): n}``, the atoms of :func:`engine.audit.audit`.
+        ``{(unit, profile): n}``, the atoms of :func:`engine.disclosure.audit.audit`.
     """
     out: dict[tuple[str, Profile], int] = {}
     for unit, value in own.items():
@@ -112,7 +113,7 @@ class Release:
     filters : frozenset of (unit, question, category)
         Filter cells that may be shown.
     views : tuple of View
-        The released numbers, for :func:`engine.audit.audit`.
+        The released numbers, for :func:`engine.disclosure.audit.audit`.
     withheld : tuple of View
         Filter cells the rule-based pass allowed but the audit withheld.
     """
@@ -155,8 +156,8 @@ def release(
     scope : collection of str, optional
         :func:`role_scope`; default every unit.
     audited : bool
-        Finish with :func:`engine.audit.enforce` (default). False gives the rule-based pass
-        alone, for tests of the rules.
+        Finish with :func:`engine.disclosure.audit.enforce` (default). False gives the rule-based
+        pass alone, for tests of the rules.
 
     Returns
     -------
@@ -169,8 +170,8 @@ def release(
     scope: a subset of safe views is safe (its row space is smaller), so roles that pool
     what they see still learn nothing below k.
 
-    1. Unit totals: :func:`engine.disclosure.suppress_tree`.
-    2. Filters, per question, at each shown unit: :func:`engine.disclosure.suppress_filter`
+    1. Unit totals: :func:`engine.disclosure.rules.suppress_tree`.
+    2. Filters, per question, at each shown unit: :func:`engine.disclosure.rules.suppress_filter`
        on the unit's subtree counts.
     3. Across the tree, per question, for each category set g a unit releases (a shown
        category, or the rest: hidden categories plus non-respondents): the units releasing

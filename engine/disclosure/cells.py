@@ -3,7 +3,7 @@
 Which categories of a filter question may be shown within a unit (:func:`suppress_filter`),
 which snapshot of a cell to show while a wave is open (:func:`release_n`), and the stricter
 thresholds for free-text comments and the unwanted-behaviour module. Part of
-:mod:`engine.disclosure`, which re-exports it; vocabulary as there.
+:mod:`engine.disclosure.rules`, which re-exports it; vocabulary as there.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from engine.disclosure_tree import check_k, check_n
+from engine.disclosure.tree import check_k, check_n
 
 __all__ = [
     "FilterSuppression",
@@ -68,7 +68,7 @@ def suppress_filter(category_n: Mapping[str, int], unit_n: int, k: int) -> Filte
     shown ones is the group of the hidden categories plus non-respondents; it must hold 0 or
     at least k, otherwise further categories are hidden, smallest first. Culture Amp disables
     a filter the same way; this rule is the single-unit half of the story, the audit
-    (:mod:`engine.audit`) covers differences across units.
+    (:mod:`engine.disclosure.audit`) covers differences across units.
 
     References
     ----------

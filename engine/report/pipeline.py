@@ -2,9 +2,11 @@
 
 :func:`analyze` is what ``samen analyze`` prints with ``--format json``; its shape is the
 contract in DESIGN.md ("Engine contracts"). It only orchestrates: the statistics live in
-``engine.scoring``, ``engine.reliability``, ``engine.aggregation``, ``engine.factors``,
-``engine.omega`` and ``engine.cfa``. A number that cannot be computed is ``None`` and the
-top-level ``notes`` list says which number and why; the result never holds NaN or infinity.
+``engine.psychometrics.scoring``, ``engine.psychometrics.reliability``,
+``engine.psychometrics.aggregation``, ``engine.psychometrics.factors``,
+``engine.psychometrics.omega`` and ``engine.psychometrics.cfa``. A number that cannot be computed
+is ``None`` and the top-level ``notes`` list says which number and why; the result never holds NaN
+or infinity.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.report_json import Notes, sanitize
+from engine.report.jsonable import Notes, sanitize
 
 __all__ = ["ScaleSpec", "analyze", "sanitize"]
 
@@ -135,14 +137,14 @@ def analyze(
     notes also carry warnings on numbers that are given: Heywood cases (a standardised CFA
     loading, an EFA loading or communality above 1) and a CFA on fewer than
     ``MIN_CFA_RESPONDENTS`` (100) respondents or ``MIN_RESPONDENTS_PER_PARAMETER`` (5) per
-    free parameter (:mod:`engine.report_factors`).
+    free parameter (:mod:`engine.report.factors`).
     Definitions follow R: ``psych::alpha``, ``psych::omega``, ``psych::polychoric``,
     ``psych::KMO``, ``psych::cortest.bartlett``, ``psych::fa.parallel``, ``psych::fa``,
     ``lavaan::cfa``, ``semTools::compRelSEM``, ``multilevel::ICC1``/``ICC2``/``rwg.j``
     (see DESIGN.md).
     """
     frame, specs, groups = _validate(data, scales, group, min_share)
-    from engine.report_stages import (
+    from engine.report.stages import (
         aggregation_stage,
         cfa_stage,
         coded_groups,
@@ -238,7 +240,7 @@ def _validate(
         raise ValueError(f"data has no column(s) {', '.join(missing)}")
     if not (isinstance(min_share, int | float) and 0 < min_share <= 1):
         raise ValueError(f"min_share must be in (0, 1], got {min_share!r}")
-    from engine.scoring import as_numeric_frame
+    from engine.psychometrics.scoring import as_numeric_frame
 
     frame = as_numeric_frame(data[list(owner)], "data")
     if len(frame) < 3:

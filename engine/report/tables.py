@@ -1,7 +1,7 @@
 """The report as tables: one layout shared by the text and the HTML renderer.
 
-:func:`report_tables` turns the dict of :func:`engine.report.analyze` into titled tables of
-formatted cells, so both formats show the same numbers with the same rounding.
+:func:`report_tables` turns the dict of :func:`engine.report.pipeline.analyze` into titled tables
+of formatted cells, so both formats show the same numbers with the same rounding.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""The factor-analytic stages of :func:`engine.report.analyze`: correlations, EFA, CFA, omega.
+"""The factor-analytic stages of :func:`engine.report.pipeline.analyze`: correlations, EFA, CFA,
+omega.
 
-Each stage calls the engine's statistics (``engine.factors``, ``engine.cfa``,
-``engine.omega``, imported when first called) and leaves, for any number it cannot give, a
-hint in :class:`engine.report_json.Notes` saying why. Re-exported by
-:mod:`engine.report_stages`.
+Each stage calls the engine's statistics (``engine.psychometrics.factors``,
+``engine.psychometrics.cfa``, ``engine.psychometrics.omega``, imported when first called) and
+leaves, for any number it cannot give, a hint in :class:`engine.report.jsonable.Notes` saying why.
+Re-exported by
+:mod:`engine.report.stages`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from engine.report_json import Notes
-from engine.report_support import (
+from engine.report.jsonable import Notes
+from engine.report.support import (
     attempt,
     lazy,
     loadings_by_row,
@@ -25,7 +27,7 @@ from engine.report_support import (
 )
 
 if TYPE_CHECKING:
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
 
 __all__ = [
     "MIN_CFA_RESPONDENTS",
@@ -55,7 +57,7 @@ def correlations(keyed: pd.DataFrame, notes: Notes) -> pd.DataFrame | None:
             notes.add(f"efa.kmo_items.{column}", f"{what}, left out of the factor analyses")
     if len(usable) < 2:
         return None
-    correlation_matrix = lazy("engine.factors", "correlation_matrix")
+    correlation_matrix = lazy("engine.psychometrics.factors", "correlation_matrix")
     return attempt(lambda: correlation_matrix(keyed[usable]), "efa", notes)
 
 
@@ -65,9 +67,12 @@ def efa_stage(
     notes: Notes,
     corr: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    kmo, bartlett = lazy("engine.factors", "kmo"), lazy("engine.factors", "bartlett")
-    parallel_analysis = lazy("engine.factors", "parallel_analysis")
-    efa = lazy("engine.factors", "efa")
+    kmo, bartlett = (
+        lazy("engine.psychometrics.factors", "kmo"),
+        lazy("engine.psychometrics.factors", "bartlett"),
+    )
+    parallel_analysis = lazy("engine.psychometrics.factors", "parallel_analysis")
+    efa = lazy("engine.psychometrics.factors", "efa")
     out: dict[str, Any] = {
         "n_factors": None,
         "kmo": None,
@@ -132,7 +137,7 @@ def _efa_heywood(fit: Any, notes: Notes) -> list[str]:
 
 
 def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> dict[str, Any]:
-    cfa = lazy("engine.cfa", "cfa")
+    cfa = lazy("engine.psychometrics.cfa", "cfa")
     keys = ("n", "chisq", "df", "p", "cfi", "tli", "rmsea", "rmsea_ci", "srmr")
     out: dict[str, Any] = dict.fromkeys((*keys, "loadings", "converged"))
     model = {s.id: list(s.items) for s in specs if len(s.items) >= 2}
@@ -160,7 +165,7 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     if res.n > p:
         out["small_sample"] = _warn_small_sample(res.n, len(keyed), n_free, notes)
     if not out["converged"] and res.n <= len(items):
-        # engine.cfa fits nothing then: say why rather than "did not converge"
+        # engine.psychometrics.cfa fits nothing then: say why rather than "did not converge"
         notes.add(
             "cfa",
             f"{res.n} respondent(s) answered every item of the model, {len(items) + 1} or more"
@@ -173,7 +178,8 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
             notes.add("cfa", f"constant item(s) {', '.join(constant)}: no ML fit")
         else:
             notes.add("cfa", "the ML estimation did not converge")
-    # engine.cfa gives {factor: {item: loading}}; the report reads item -> factor like the EFA
+    # engine.psychometrics.cfa gives {factor: {item: loading}}; the report reads item -> factor
+    # like the EFA
     by_item: dict[str, dict[str, Any]] = {}
     for factor, row in loadings_by_row(res.loadings).items():
         for item, value in row.items():

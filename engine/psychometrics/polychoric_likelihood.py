@@ -3,7 +3,7 @@
 The bivariate normal probability of each cell of a pair's table comes from Owen's T
 function; :func:`maximise` runs one vectorised golden-section search (as R's ``optimize``,
 which ``psych::polychoric`` calls) over the correlations of all pairs together, with the
-thresholds held fixed. Used by :mod:`engine.polychoric`.
+thresholds held fixed. Used by :mod:`engine.psychometrics.polychoric`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.scoring import as_numeric_frame
+from engine.psychometrics.scoring import as_numeric_frame
 
 __all__ = ["GroupCodes", "ICCResult", "RwgResult", "group_codes", "icc", "rwg_j"]
 
@@ -134,7 +134,7 @@ def _group_codes(group: Any, n_rows: int) -> tuple[np.ndarray, pd.Index]:
 def _small_integer_codes(array: np.ndarray) -> tuple[np.ndarray, pd.Index] | None:
     """What ``pd.factorize(array, sort=True)`` gives, in linear time without hashing or
     sorting, when the labels are already non-negative whole numbers not much larger than
-    their count (integer group codes, NaN = missing, as ``engine.report`` passes them);
+    their count (integer group codes, NaN = missing, as ``engine.report.pipeline`` passes them);
     None otherwise."""
     if array.dtype.kind not in "iuf" or array.size == 0:
         return None

@@ -1,7 +1,7 @@
 """Reliability of a scale: Cronbach's alpha with its Feldt interval, item statistics,
 and ordinal alpha on polychoric correlations.
 
-Omega (total, hierarchical) lives in ``engine.omega``.
+Omega (total, hierarchical) lives in ``engine.psychometrics.omega``.
 
 Why not ``pingouin.cronbach_alpha``: it returns alpha and its interval only (no standardised
 alpha, corrected item-total correlations or alpha if an item is dropped, all of which come
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.scoring import as_number, as_numeric_frame
+from engine.psychometrics.scoring import as_number, as_numeric_frame
 
 __all__ = [
     "AlphaResult",
@@ -335,7 +335,7 @@ def ordinal_alphas(frames: Sequence[pd.DataFrame]) -> list[float | Exception]:
         Per frame the ordinal alpha, or the exception (ValueError, ArithmeticError,
         LinAlgError) that :func:`ordinal_alpha` would raise for it.
     """
-    from engine.polychoric import polychoric_many
+    from engine.psychometrics.polychoric import polychoric_many
 
     out: list[float | Exception] = [_NAN] * len(frames)
     todo: list[int] = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from engine.extraction import single_threaded_blas
+from engine.psychometrics.extraction import single_threaded_blas
 
 __all__ = ["CFAResult", "cfa"]
 
@@ -52,8 +52,8 @@ class CFAResult:
         loadings and correlations are NaN, as lavaan gives NA.
     composite_reliability : dict
         ``{factor: reliability}`` of the sum of each factor's items, from the fitted model
-        (:func:`engine.omega.composite_reliability`, ``semTools::compRelSEM``); factors with
-        one item are left out.
+        (:func:`engine.psychometrics.omega.composite_reliability`, ``semTools::compRelSEM``);
+        factors with one item are left out.
     """
 
     n: int
@@ -352,7 +352,7 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         f: {g: float(cor[k, j]) for j, g in enumerate(factors)} for k, f in enumerate(factors)
     }
     # Back to the items' own units (S and Lambda scaled by their SDs) for the composites.
-    from engine.omega import composite_reliability
+    from engine.psychometrics.omega import composite_reliability
 
     reliability = composite_reliability(
         sd_items[:, None] * lam, phi, s * np.outer(sd_items, sd_items), pattern

@@ -1,6 +1,6 @@
 """Disclosure across time: audit everything released from an open wave's snapshots.
 
-Pure function; see :func:`engine.disclosure.release_n` for the per-cell rule.
+Pure function; see :func:`engine.disclosure.rules.release_n` for the per-cell rule.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
-from engine.audit import AuditResult, View, audit
-from engine.disclosure import check_k
+from engine.disclosure.audit import AuditResult, View, audit
+from engine.disclosure.rules import check_k
 
 __all__ = ["audit_snapshots"]
 
@@ -38,7 +38,7 @@ def audit_snapshots(
     a's responses between snapshots t-1 and t, and a view of snapshot t covers ``(a, s)``
     for every s <= t. Differences between snapshots are then ordinary linear combinations,
     so the audit sees the arrivals between two releases as a group. Per-cell steps of k
-    (:func:`engine.disclosure.release_n`) protect one cell; when a parent and a child both
+    (:func:`engine.disclosure.rules.release_n`) protect one cell; when a parent and a child both
     step, their steps combine (the parent's new own members), which only this audit sees.
     An application that updates results during a wave should take a new snapshot only
     when this audit, with the candidate appended, finds nothing; otherwise keep showing the

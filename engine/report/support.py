@@ -1,9 +1,9 @@
-"""Helpers shared by the report stages (:mod:`engine.report_stages`,
-:mod:`engine.report_factors`): lazy statistics, failures turned into notes, column checks.
+"""Helpers shared by the report stages (:mod:`engine.report.stages`,
+:mod:`engine.report.factors`): lazy statistics, failures turned into notes, column checks.
 
 Each statistic is imported when first called (:func:`lazy`) and run through :func:`attempt`,
 which turns a failure on degenerate data into a null with a hint in
-:class:`engine.report_json.Notes` instead of sinking the whole report.
+:class:`engine.report.jsonable.Notes` instead of sinking the whole report.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.report_json import Notes
+from engine.report.jsonable import Notes
 
 __all__ = [
     "STAT_ERRORS",
@@ -118,5 +118,5 @@ def sub_matrix(corr: pd.DataFrame | None, items: Sequence[str]) -> pd.DataFrame 
 
 
 def omega_of(data: pd.DataFrame, n_factors: int, corr: pd.DataFrame | None = None) -> Any:
-    """``engine.omega.omega`` of `data`, imported when first called."""
-    return lazy("engine.omega", "omega")(data, n_factors, corr=corr)
+    """``engine.psychometrics.omega.omega`` of `data`, imported when first called."""
+    return lazy("engine.psychometrics.omega", "omega")(data, n_factors, corr=corr)

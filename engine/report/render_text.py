@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from engine.report_tables import Table, report_tables, summary_lines
+from engine.report.tables import Table, report_tables, summary_lines
 
 __all__ = ["render_text"]
 
@@ -14,12 +14,12 @@ __all__ = ["render_text"]
 def render_text(
     report: Mapping[str, Any], title: str = "Psychometric report", group: str | None = None
 ) -> str:
-    """Render the dict of :func:`engine.report.analyze` as aligned plain-text tables.
+    """Render the dict of :func:`engine.report.pipeline.analyze` as aligned plain-text tables.
 
     Parameters
     ----------
     report : dict
-        The result of :func:`engine.report.analyze`.
+        The result of :func:`engine.report.pipeline.analyze`.
     title : str
         First line of the output.
     group : str, optional

@@ -5,8 +5,8 @@ from one ``bincount`` per pair and the bivariate normal cell probabilities from 
 function, evaluated for all pairs in each step of a vectorised golden-section search.
 
 Here: the result, the public functions and the per-pair thresholds; the tables are counted
-in :mod:`engine.polychoric_tables`, the likelihood is searched in
-:mod:`engine.polychoric_likelihood`.
+in :mod:`engine.psychometrics.polychoric_tables`, the likelihood is searched in
+:mod:`engine.psychometrics.polychoric_likelihood`.
 """
 
 from __future__ import annotations
@@ -18,20 +18,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.polychoric_likelihood import maximise
-from engine.polychoric_tables import (
+from engine.psychometrics.polychoric_likelihood import maximise
+from engine.psychometrics.polychoric_tables import (
     MAX_PATTERNS,
     category_codes,
     pair_tables,
     pattern_counts,
     tabulate,
 )
-from engine.scoring import as_numeric_frame
+from engine.psychometrics.scoring import as_numeric_frame
 
 __all__ = ["PolychoricResult", "polychoric", "polychoric_many"]
 
-# Answer patterns counted at once (engine.polychoric_tables); tests lower it to force the
-# pairwise route.
+# Answer patterns counted at once (engine.psychometrics.polychoric_tables); tests lower it to
+# force the pairwise route.
 _MAX_PATTERNS = MAX_PATTERNS
 
 

@@ -3,7 +3,7 @@
 A comment view is the *set* of comments of a group (a unit's subtree), shown as texts.
 Texts can be told apart, so whoever sees several views can form any set operation on them
 (intersection, difference, union), not only the sums and differences of counts that
-:func:`engine.audit.audit` considers. The threshold counts writers: people who wrote a
+:func:`engine.disclosure.audit.audit` considers. The threshold counts writers: people who wrote a
 comment (each response carries at most one comment, so writers = comments).
 Pure function; ``samen audit`` calls it with the comment views the results service shows.
 """
@@ -14,8 +14,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.audit import View
-from engine.disclosure_tree import check_k, check_n
+from engine.disclosure.audit import View
+from engine.disclosure.tree import check_k, check_n
 
 __all__ = ["CommentFinding", "audit_comments"]
 
@@ -72,7 +72,7 @@ def audit_comments(
     Raises
     ------
     ValueError
-        A threshold below :data:`engine.disclosure.MIN_K`, a negative count, or a view
+        A threshold below :data:`engine.disclosure.rules.MIN_K`, a negative count, or a view
         over unknown atoms.
 
     Notes

@@ -176,7 +176,7 @@ def score_scale(
 
 def mean_of_answered(values: np.ndarray, min_share: float = 2 / 3) -> np.ndarray:
     """The arithmetic of :func:`score_scale` on a float array (n, p) already reverse-keyed,
-    without validation or copies (for callers that validated once, as ``engine.report``):
+    without validation or copies (for callers that validated once, as ``engine.report.pipeline``):
     the row mean of the non-NaN entries, NaN below `min_share` answered."""
     n_items = values.shape[1]
     answered = ~np.isnan(values)

@@ -5,7 +5,7 @@ A *view* is a released number about a group of respondents, the group being a un
 a role can request, with their counts (and sums, and means), are linear functions of the
 atoms' counts; the audit decides with exact integer arithmetic which groups of atoms are
 determined by them. Pure functions; the ``samen audit`` command and the test suite call
-:func:`audit` on the views built by :mod:`engine.audit_views`.
+:func:`audit` on the views built by :mod:`engine.disclosure.audit_views`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
-from engine.disclosure import check_k
+from engine.disclosure.rules import check_k
 
 if TYPE_CHECKING:
     import numpy as np
@@ -180,7 +180,7 @@ def audit(
         Minimum group size.
     people : mapping of atom id to hashable, optional
         Which respondents each atom describes, when atoms share respondents (default: every
-        atom its own). :func:`engine.audit_measures.measure_views` makes one atom per
+        atom its own). :func:`engine.disclosure.audit_measures.measure_views` makes one atom per
         respondent group *and item* (the answers of the same people to different items);
         atoms mapped to the same key describe the same respondents, must hold the same
         count, and a group's size counts them once.
@@ -218,7 +218,7 @@ def audit(
        pass).
 
     When the views form a laminar family (unit subtrees) the parts are single rows, the
-    *blocks* of :func:`engine.disclosure.suppress_tree`, and the audit reduces to its rule.
+    *blocks* of :func:`engine.disclosure.rules.suppress_tree`, and the audit reduces to its rule.
     Sums, means and distributions computed from the same responses are linear in the same
     atoms, so a group whose count is not derivable has no derivable sum either; the
     converse (count derivable, sum hidden) is not assumed.
@@ -243,7 +243,7 @@ def audit(
                 f"views: {view.name!r} covers unknown atoms {sorted(map(repr, unknown))}"
             )
     if people is not None:
-        from engine.audit_measures import check_people
+        from engine.disclosure.audit_measures import check_people
 
         check_people(atoms, people)
     # 1-2: nonempty atoms, merged by the set of views that contain them
@@ -281,7 +281,7 @@ def audit(
         if people is None:
             found = _search([pivcols[i] for i in part], basis[part], weights, k)
         else:
-            from engine.audit_measures import search_people
+            from engine.disclosure.audit_measures import search_people
 
             found = search_people(
                 [pivcols[i] for i in part], basis[part], cls, atoms, people, k, SEARCH_BUDGET

@@ -1,9 +1,9 @@
-"""The stages of :func:`engine.report.analyze`: each fills one part of the report.
+"""The stages of :func:`engine.report.pipeline.analyze`: each fills one part of the report.
 
 Each stage calls the engine's statistics and leaves, for any number it cannot give, a hint
-in :class:`engine.report_json.Notes` saying why. Here: scoring, reliability and aggregation;
+in :class:`engine.report.jsonable.Notes` saying why. Here: scoring, reliability and aggregation;
 the factor-analytic stages (correlations, EFA, CFA, omega) are in
-:mod:`engine.report_factors` and re-exported; shared helpers in :mod:`engine.report_support`.
+:mod:`engine.report.factors` and re-exported; shared helpers in :mod:`engine.report.support`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from engine.report_factors import cfa_stage, correlations, efa_stage, omega_stage
-from engine.report_json import Notes
-from engine.report_support import (
+from engine.report.factors import cfa_stage, correlations, efa_stage, omega_stage
+from engine.report.jsonable import Notes
+from engine.report.support import (
     STAT_ERRORS,
     attempt,
     column_mean_sd,
@@ -27,7 +27,7 @@ from engine.report_support import (
 )
 
 if TYPE_CHECKING:
-    from engine.report import ScaleSpec
+    from engine.report.pipeline import ScaleSpec
 
 __all__ = [
     "aggregation_stage",
@@ -47,7 +47,7 @@ __all__ = [
 
 def reverse_keyed(frame: pd.DataFrame, specs: Sequence[ScaleSpec]) -> pd.DataFrame:
     """All items with the reverse-keyed ones recoded, as one float block (fast to slice)."""
-    from engine.scoring import reverse_code
+    from engine.psychometrics.scoring import reverse_code
 
     values = frame.to_numpy(dtype=float, copy=True)
     position = {column: i for i, column in enumerate(frame.columns)}
@@ -62,9 +62,9 @@ def scale_scores(
     keyed: pd.DataFrame, specs: Sequence[ScaleSpec], min_share: float
 ) -> pd.DataFrame:
     """Scale scores from the reverse-keyed items (so no second reversal is needed): what
-    ``engine.scoring.score_scale`` gives, on the validated float block without copying it
-    once per scale."""
-    from engine.scoring import mean_of_answered
+    ``engine.psychometrics.scoring.score_scale`` gives, on the validated float block without
+    copying it once per scale."""
+    from engine.psychometrics.scoring import mean_of_answered
 
     values = keyed.to_numpy(dtype=float)
     position = {column: i for i, column in enumerate(keyed.columns)}
@@ -106,7 +106,7 @@ def ordinal_stage(
 ) -> dict[str, float | None]:
     """Ordinal alpha of every scale that :func:`reliability_stage` gives one (two or more
     items, none constant), with the polychoric searches of all scales run together."""
-    ordinal_alphas = lazy("engine.reliability", "ordinal_alphas")
+    ordinal_alphas = lazy("engine.psychometrics.reliability", "ordinal_alphas")
     eligible = [
         spec
         for spec in specs
@@ -176,8 +176,8 @@ def reliability_stage(
             notes.add(f"{base}.{key}", reason)
         return out
 
-    cronbach_alpha = lazy("engine.reliability", "cronbach_alpha")
-    ordinal_alpha = lazy("engine.reliability", "ordinal_alpha")
+    cronbach_alpha = lazy("engine.psychometrics.reliability", "cronbach_alpha")
+    ordinal_alpha = lazy("engine.psychometrics.reliability", "ordinal_alpha")
     alpha_paths = [f"{base}.{key}" for key in ("alpha", "alpha_ci", "std_alpha", "sem")]
     alpha_paths += [f"{base}.items.{item}" for item in spec.items]
     res = attempt(lambda: cronbach_alpha(items), alpha_paths, notes)
@@ -199,7 +199,9 @@ def reliability_stage(
             out["sem"] = None
             notes.add(f"{base}.sem", "fewer than two valid scale scores: no scale SD")
         elif scale_sd is not _NOT_GIVEN:
-            standard_error = lazy("engine.reliability", "standard_error_of_measurement")
+            standard_error = lazy(
+                "engine.psychometrics.reliability", "standard_error_of_measurement"
+            )
             out["sem"] = attempt(lambda: standard_error(scale_sd, res.alpha), f"{base}.sem", notes)
         table = res.items
         for item in spec.items:
@@ -224,14 +226,18 @@ def group_summary(groups: pd.Series) -> dict[str, Any]:
 
 
 def coded_groups(groups: pd.Series) -> Any:
-    """The groups coded once for every scale's ICC and rwg(j) (``engine.aggregation``)."""
-    return lazy("engine.aggregation", "group_codes")(groups)
+    """The groups coded once for every scale's ICC and rwg(j)
+    (``engine.psychometrics.aggregation``)."""
+    return lazy("engine.psychometrics.aggregation", "group_codes")(groups)
 
 
 def aggregation_stage(
     spec: ScaleSpec, score: pd.Series, items: pd.DataFrame, groups: Any, notes: Notes
 ) -> dict[str, Any]:
-    icc, rwg_j = lazy("engine.aggregation", "icc"), lazy("engine.aggregation", "rwg_j")
+    icc, rwg_j = (
+        lazy("engine.psychometrics.aggregation", "icc"),
+        lazy("engine.psychometrics.aggregation", "rwg_j"),
+    )
     base = f"scales.{spec.id}"
     out: dict[str, Any] = dict.fromkeys(
         ("icc1", "icc2", "rwg_j_mean", "rwg_j_median", "rwg_j_groups")

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.extraction import (
+from engine.psychometrics.extraction import (
     correlation_matrix,
     item_correlations,
     minres,
     order_and_sign,
     single_threaded_blas,
 )
-from engine.rotation import oblimin, varimax
+from engine.psychometrics.rotation import oblimin, varimax
 
 __all__ = [
     "BartlettResult",
@@ -332,7 +332,7 @@ def efa(
 
     Notes
     -----
-    Minres extraction (see ``engine.extraction.minres``), rotation, then psych's
+    Minres extraction (see ``engine.psychometrics.extraction.minres``), rotation, then psych's
     conventions: each factor is signed so that its loadings sum positive and factors are
     ordered by the variance they account for, ``diag(Phi L'L)``, largest first.
     Communalities are ``diag(L Phi L')``.
