@@ -20,7 +20,9 @@ from tests.webapp.test_console_access import (
     login_page_token,
 )
 
-GOOD = "unit_id,parent_id,name,manager_email\nORG,,Zorggroep,\nA,ORG,Afdeling A,a@x.nl\nB,A,Team B,\n"
+GOOD = (
+    "unit_id,parent_id,name,manager_email\nORG,,Zorggroep,\nA,ORG,Afdeling A,a@x.nl\nB,A,Team B,\n"
+)
 BAD = (
     "unit_id,parent_id,name\n"
     "ORG,,Zorggroep\n"
@@ -40,7 +42,7 @@ def _upload(client, text: str | bytes, filename: str = "units.csv"):
 
 
 def _confirm_form(html: str) -> dict[str, str]:
-    form = re.search(r'<form[^>]*organisation/import.*?</form>', html, re.S)
+    form = re.search(r"<form[^>]*organisation/import.*?</form>", html, re.S)
     assert form is not None
     fields = dict(re.findall(r'name="([a-z_]+)" type="hidden" value="([^"]*)"', form.group(0)))
     fields.update(re.findall(r'type="hidden" name="([a-z_]+)" value="([^"]*)"', form.group(0)))

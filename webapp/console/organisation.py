@@ -66,7 +66,7 @@ class UnitNode:
 def tree(units: Sequence[UnitInfo]) -> list[UnitNode]:
     """The units as a forest: roots (no parent, or a parent not in ``units``) by name."""
     nodes = {unit.code: UnitNode(unit) for unit in units}
-    roots = []
+    roots: list[UnitNode] = []
     for node in nodes.values():
         parent = nodes.get(node.unit.parent_code or "")
         (parent.children if parent is not None else roots).append(node)
