@@ -87,5 +87,6 @@ from webapp.console import (  # noqa: E402, F401
     access,
     organisation,
     overview,
+    rounds,
     surveys,
 )
