@@ -29,7 +29,9 @@ from surveys.models import Response, SurveyRow, Wave
 __all__ = ["LOCKED", "locked_reason", "stored_settings", "survey_yaml", "update_survey"]
 
 #: Settings the privacy profile promises respondents; fixed once a wave has responses or is
-#: open. ``instruments`` covers the instrument texts stored with the survey too.
+#: open. ``instruments`` covers the instrument texts stored with the survey too;
+#: ``filter_question`` because filter cells of two questions, both shown for one wave,
+#: combine into groups below k (webapp.results.release.filter_question).
 LOCKED = (
     "languages",
     "instruments",
@@ -41,6 +43,7 @@ LOCKED = (
     "open_link",
     "open_link_limit",
     "open_link_k",
+    "filter_question",
 )
 #: The defaults create_survey applies, so an omitted setting and its default compare equal.
 _DEFAULTS: dict[str, Any] = {
@@ -150,7 +153,9 @@ def update_survey(db: Database, path: str | os.PathLike[str]) -> tuple[str, list
             for key in set(old) | set(new)
             if key != "id" and _comparable(old, key) != _comparable(new, key)
         )
-        if [i["source"] for i in before["instruments"]] != [s[2] for s in sources]:
+        # the instrument texts (their order is the settings' order, compared above)
+        stored_sources = {(i["role"], i["ref"]): i["source"] for i in before["instruments"]}
+        if stored_sources != {(role, ref): text for role, ref, text in sources}:
             changed = sorted({*changed, "instruments"})
         locked = [key for key in changed if key in LOCKED]
         if locked:

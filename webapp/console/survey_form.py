@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -27,6 +28,7 @@ __all__ = [
     "LANGUAGES",
     "SurveyForm",
     "field_errors",
+    "filter_choices",
     "form_data_from_settings",
     "instrument_choices",
     "settings_from_form",
@@ -61,6 +63,18 @@ def instrument_choices(language: str) -> list[SelectChoice]:
     return choices
 
 
+def filter_choices(language: str) -> list[SelectChoice]:
+    """The questions of the built-in demographics module, after "the default"."""
+    from flask_babel import gettext
+
+    from instruments import load_any
+
+    choices = [SelectChoice("", gettext("The default (gender)"))]
+    for item in load_any("demographics").items:
+        choices.append(SelectChoice(item.id, item.text.get(language) or item.id))
+    return choices
+
+
 class SurveyForm(FlaskForm):
     """Every setting of a survey file that a survey owner chooses."""
 
@@ -78,6 +92,10 @@ class SurveyForm(FlaskForm):
     instruments = MultiCheckboxField(_l("Instruments"))
     demographics = BooleanField(_l("Background questions (the filters of the dashboards)"))
     unwanted_behaviour = BooleanField(_l("Unwanted behaviour (sensitive, asked with consent)"))
+    filter_question = SelectField(
+        _l("Filter question: the one background question results may be split by"),
+        validate_choice=False,
+    )
     open_comments = BooleanField(_l("An open comment at the end"))
     min_group_size = StringField(_l("Minimum group size k (responses)"), default="5")
     comment_threshold = StringField(_l("Comment threshold (writers)"), default="10")
@@ -125,6 +143,9 @@ def settings_from_form(form: SurveyForm) -> dict[str, Any]:
         "unwanted_behaviour": bool(form.unwanted_behaviour.data),
         "open_comments": bool(form.open_comments.data),
     }
+    question = (form.filter_question.data or "").strip()
+    if question:
+        settings["filter_question"] = question
     for key in ("min_group_size", "comment_threshold", "retention_days"):
         settings[key] = _number(form[key].data)
     settings["release"] = "closed"
@@ -147,6 +168,7 @@ def form_data_from_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     modules = settings.get("modules") or {}
     for module in ("demographics", "unwanted_behaviour", "open_comments"):
         data[module] = bool(modules.get(module))
+    data["filter_question"] = str(settings.get("filter_question") or "")
     data["min_group_size"] = str(settings.get("min_group_size", 5))
     data["comment_threshold"] = str(settings.get("comment_threshold", 10))
     data["retention_days"] = str(settings.get("retention_days", 730))
@@ -184,6 +206,7 @@ def _field_for(key: str, message: str, languages: Iterable[str]) -> str | None:
         "comment_threshold",
         "retention_days",
         "privacy_contact",
+        "filter_question",
     ):
         return base
     return None

@@ -33,6 +33,7 @@ from webapp.console.survey_form import (
     LANGUAGES,
     SurveyForm,
     field_errors,
+    filter_choices,
     form_data_from_settings,
     instrument_choices,
     settings_from_form,
@@ -102,6 +103,7 @@ def _created_message(slug: str) -> None:
 def _form(data: dict[str, Any] | None = None) -> SurveyForm:
     form = SurveyForm(data=data) if data is not None else SurveyForm()
     form.instruments.choices = instrument_choices(current_language())
+    form.filter_question.choices = filter_choices(current_language())
     return form
 
 
@@ -218,6 +220,7 @@ def _locked_fields() -> tuple[str, ...]:
         "demographics",
         "unwanted_behaviour",
         "open_comments",
+        "filter_question",
         "min_group_size",
         "comment_threshold",
         "retention_days",
