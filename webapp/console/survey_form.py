@@ -180,24 +180,21 @@ def form_data_from_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _field_for(key: str, message: str, languages: Iterable[str]) -> str | None:
-    """The form field a problem about setting ``key`` belongs next to (None: the form)."""
+def _fields_for(key: str, message: str, languages: Iterable[str]) -> list[str]:
+    """The form fields a problem about setting ``key`` belongs next to (none: the form's).
+
+    A text missing in several languages goes next to each of their fields.
+    """
     base = key.split(".")[0]
     if base in TEXTS:
-        for lang in LANGUAGES:
-            if repr(lang) in message:
-                return f"{base}_{lang}"
-        first = next(iter(languages), LANGUAGES[0])
-        return f"{base}_{first}"
+        named = [f"{base}_{lang}" for lang in LANGUAGES if repr(lang) in message]
+        return named or [f"{base}_{next(iter(languages), LANGUAGES[0])}"]
     if base == "modules":
         module = key.partition(".")[2]
-        return (
-            module
-            if module in ("demographics", "unwanted_behaviour", "open_comments")
-            else "instruments"
-        )
+        modules = ("demographics", "unwanted_behaviour", "open_comments")
+        return [module if module in modules else "instruments"]
     if base in ("open_link", "open_link_k", "open_link_limit"):
-        return "access"
+        return ["access"]
     if base in (
         "id",
         "languages",
@@ -208,8 +205,8 @@ def _field_for(key: str, message: str, languages: Iterable[str]) -> str | None:
         "privacy_contact",
         "filter_question",
     ):
-        return base
-    return None
+        return [base]
+    return []
 
 
 def field_errors(form: SurveyForm, problems: Iterable[str], filename: str) -> list[str]:
@@ -219,12 +216,12 @@ def field_errors(form: SurveyForm, problems: Iterable[str], filename: str) -> li
     for problem in problems:
         text = problem.removeprefix(f"{filename}: ")
         key, sep, message = text.partition(": ")
-        name = _field_for(key, message, languages) if sep else None
-        if name is None:
+        names = _fields_for(key, message, languages) if sep else []
+        if not names:
             rest.append(text)
-            continue
-        field = form[name]
-        if not isinstance(field.errors, list):
-            field.errors = list(field.errors)
-        field.errors.append(f"{key}: {message}")
+        for name in names:
+            field = form[name]
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.append(f"{key}: {message}")
     return rest
