@@ -66,7 +66,7 @@ def test_locked_once_a_wave_is_open_and_after_it_had_responses(db, tmp_path):
     slug = create_survey(db, HOSPITAL)
     assert locked_reason(db, slug) is None
     open_wave(db, slug, "w1")
-    assert "'w1' is open" in locked_reason(db, slug)
+    assert "'w1' is open" in str(locked_reason(db, slug))
     settings = _settings(db, slug)
     settings["min_group_size"] = 3
     settings["instruments"] = settings["instruments"][:2]
@@ -80,7 +80,7 @@ def test_locked_once_a_wave_is_open_and_after_it_had_responses(db, tmp_path):
     (token,) = issue_invitations(db, slug, "org", 1)
     submit_response(db, token, {item.id: item.response_scale.points[0]}, "en")
     close_wave(db, slug, "w1")
-    assert "'w1' has responses" in locked_reason(db, slug)
+    assert "'w1' has responses" in str(locked_reason(db, slug))
     texts_only = _settings(db, slug)
     texts_only["title"]["en"] = "Changed"
     assert update_survey(db, _write(tmp_path, texts_only, "t.yaml"))[1] == ["title"]

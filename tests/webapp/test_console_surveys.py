@@ -131,7 +131,7 @@ def test_privacy_settings_are_fixed_once_a_wave_is_open_texts_are_not(app, db):
     assert get_survey(db, "zorg-2026").min_group_size == 7
     open_wave(db, "zorg-2026", "2026-1")
     page = client.get("/console/surveys/zorg-2026/edit").text
-    assert "wave &#39;2026-1&#39; is open" in page
+    assert "round 2026-1 is open and respondents may have answers in progress" in page
     assert re.search(
         r'<input[^>]*disabled[^>]*id="min_group_size"|id="min_group_size"[^>]*disabled', page
     )
