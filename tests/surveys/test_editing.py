@@ -128,3 +128,24 @@ def test_preview_units_stores_nothing_and_says_what_the_import_would_do(db, tmp_
     bad.write_text("unit_id,parent_id,name\nC,NOPE,Unit C\n", encoding="utf-8")
     with pytest.raises(InputError, match="line 2: parent_id 'NOPE'"):
         preview_units(db, bad)
+
+
+def test_the_cli_prints_the_yaml_and_updates_from_it(db_url, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from webapp.cli import cli
+
+    monkeypatch.setenv("SAMEN_DATABASE_URL", db_url)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["survey", "create", str(HOSPITAL)]).exit_code == 0
+    printed = runner.invoke(cli, ["survey", "yaml", "hospital-2026"])
+    assert printed.exit_code == 0
+    settings = yaml.safe_load(printed.output)
+    settings["retention_days"] = 365
+    result = runner.invoke(cli, ["survey", "update", str(_write(tmp_path, settings))])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Survey 'hospital-2026' changed: retention_days.\n"
+    settings["min_group_size"] = 2
+    refused = runner.invoke(cli, ["survey", "update", str(_write(tmp_path, settings, "b.yaml"))])
+    assert refused.exit_code == 2
+    assert "min_group_size: 2 is below 3" in refused.output
