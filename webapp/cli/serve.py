@@ -28,10 +28,20 @@ DEMO_LINKS = 3
 
 
 class PrivateRequestHandler(WSGIRequestHandler):
-    """werkzeug's request handler, logging neither tokens (``/s/<token>``) nor addresses."""
+    """werkzeug's request handler, logging neither tokens (``/s/<token>``) nor addresses.
+
+    The log shows "-" for the client; the application still gets the client's real address
+    as ``REMOTE_ADDR`` (werkzeug takes it from :meth:`address_string`, which would make every
+    client "-" and let 20 wrong passwords from anyone pause sign-in for everyone).
+    """
 
     def address_string(self) -> str:
         return "-"
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        environ["REMOTE_ADDR"] = self.client_address[0] if self.client_address else "<local>"
+        return environ
 
     def log(self, type: str, message: str, *args: Any) -> None:
         from webapp.logs import redact
