@@ -42,6 +42,7 @@ __all__ = [
     "UserInfo",
     "add_user",
     "authenticate",
+    "end_sessions",
     "get_user",
     "issue_api_token",
     "list_users",
@@ -180,6 +181,18 @@ def set_password(db: Database, email: str, password: str) -> None:
         user = _row(session, email)
         user.password_hash = password_hash
         user.session_key = secrets.token_urlsafe(24)
+
+
+def end_sessions(db: Database, email: str) -> None:
+    """End every login session of ``email`` on the server side (signing out does this).
+
+    The session key is the account's session generation: every session cookie names it, and
+    a new one makes every cookie issued before, on any device, name no account.
+    """
+    with db.session(write=True) as session:
+        user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+        if user is not None:
+            user.session_key = secrets.token_urlsafe(24)
 
 
 def remove_user(db: Database, email: str) -> None:

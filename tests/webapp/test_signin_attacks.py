@@ -89,3 +89,67 @@ def test_samen_serve_counts_per_client_address_and_logs_none(staff_db, caplog):
     logged = caplog.text
     assert "POST /auth/login" in logged
     assert "127.0.0.2" not in logged and "127.0.0.3" not in logged
+
+
+# --- sign-out, password change and removal end every session on the server ---------------------
+
+
+@pytest.fixture
+def staff_app(staff_db):
+    return create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": staff_db})
+
+
+def _replay(app: Any, cookie: str) -> int:
+    """Status of /api/v1/me for a fresh browser holding a saved session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    return thief.get(ME).status_code
+
+
+def _signed_in_cookie(app: Any) -> tuple[Any, str]:
+    client = app.test_client()
+    assert _login(client).status_code == 302
+    cookie = client.get_cookie("session")
+    assert cookie is not None and _replay(app, cookie.value) == 200
+    return client, cookie.value
+
+
+def test_a_cookie_saved_before_sign_out_gets_401(staff_app):
+    client, saved = _signed_in_cookie(staff_app)
+    other_device, other = _signed_in_cookie(staff_app)
+    assert client.post("/auth/logout", data={"csrf_token": _csrf(client)}).status_code == 302
+    assert _replay(staff_app, saved) == 401
+    assert _replay(staff_app, other) == 401  # every session of the account
+    assert other_device.get(ME).status_code == 401
+    assert _login(client).status_code == 302 and client.get(ME).status_code == 200
+
+
+def test_password_change_and_removal_end_saved_sessions(staff_app, staff_db):
+    from surveys.users import remove_user, set_password
+
+    _client, saved = _signed_in_cookie(staff_app)
+    set_password(staff_db, "surg@example.org", PASSWORD + " again")
+    assert _replay(staff_app, saved) == 401
+    _client, saved = _signed_in_cookie_with(staff_app, PASSWORD + " again")
+    remove_user(staff_db, "surg@example.org")
+    assert _replay(staff_app, saved) == 401
+
+
+def _signed_in_cookie_with(app: Any, password: str) -> tuple[Any, str]:
+    client = app.test_client()
+    assert _login(client, password=password).status_code == 302
+    cookie = client.get_cookie("session")
+    assert cookie is not None and _replay(app, cookie.value) == 200
+    return client, cookie.value
+
+
+def test_samen_user_remove_ends_saved_sessions(staff_app, staff_db, db_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from webapp.cli import cli
+
+    _client, saved = _signed_in_cookie(staff_app)
+    monkeypatch.setenv("SAMEN_DATABASE_URL", db_url)
+    result = CliRunner().invoke(cli, ["user", "remove", "surg@example.org"])
+    assert result.exit_code == 0, result.output
+    assert _replay(staff_app, saved) == 401

@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
-from surveys.users import UserInfo, authenticate
+from surveys.users import UserInfo, authenticate, end_sessions
 from webapp.auth import STAFF_BLUEPRINTS, bp, login_throttle
 from webapp.auth.forms import LoginForm, LogoutForm
 from webapp.auth.navigation import home_url, staff_links
@@ -106,9 +106,16 @@ def login() -> Response | str | tuple[str, int, dict[str, str]]:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """Sign out (POST with CSRF) and go to the sign-in page."""
+    """Sign out (POST with CSRF) and go to the sign-in page.
+
+    Every session of the account ends on the server (a copy of the cookie, saved before or
+    on another device, names no account any more); API tokens are not sessions and stay.
+    """
     form = LogoutForm()
     if form.validate_on_submit():
+        info = current_staff() if bearer_token() is None else None
+        if info is not None:
+            end_sessions(database(), info.email)
         logout_user()
         _fresh_session()
         flash(_("You are signed out."), "info")
