@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,8 +38,10 @@ from surveys.models import Base, Unit
 
 __all__ = [
     "MIN_PASSWORD",
+    "PASSWORD_CHECKS",
     "ROLES",
     "TOKEN_PREFIX",
+    "Busy",
     "Role",
     "User",
     "UserInfo",
@@ -45,6 +50,7 @@ __all__ = [
     "end_sessions",
     "get_user",
     "issue_api_token",
+    "limit_password_checks",
     "list_users",
     "remove_user",
     "revoke_api_token",
@@ -63,6 +69,41 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 #: The password hasher (argon2-cffi's RFC 9106 low-memory profile). Tests may swap in a
 #: cheaper one; production never should.
 HASHER = PasswordHasher()
+
+#: Password hashes (checks and new ones) running at once in this process: each takes 64 MiB,
+#: so a burst of guesses must queue, not grow the worker by a gigabyte.
+MAX_CONCURRENT_CHECKS = 2
+#: Seconds a sign-in waits for its turn before it is answered "busy".
+CHECK_WAIT_SECONDS = 10.0
+PASSWORD_CHECKS = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
+
+
+class Busy(SamenError):
+    """Too many password checks at once in this process; try again in a moment."""
+
+
+def limit_password_checks(limit: int) -> None:
+    """Allow at most ``limit`` password hashes at once in this process."""
+    global PASSWORD_CHECKS
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit!r}")
+    PASSWORD_CHECKS = threading.BoundedSemaphore(limit)
+
+
+@contextmanager
+def _password_check() -> Iterator[None]:
+    semaphore = PASSWORD_CHECKS
+    if not semaphore.acquire(timeout=CHECK_WAIT_SECONDS):
+        raise Busy("too many sign-ins at once; try again in a moment")
+    try:
+        yield
+    finally:
+        semaphore.release()
+
+
+def _hash(password: str) -> str:
+    with _password_check():
+        return HASHER.hash(password)
 
 
 class User(Base):
@@ -144,7 +185,7 @@ def add_user(
         raise InputError("a manager needs a unit (--unit UNIT)")
     if role != "manager" and unit_code:
         raise InputError(f"only managers have a unit; a {role} sees every unit")
-    password_hash = HASHER.hash(_check_password(password))
+    password_hash = _hash(_check_password(password))
     with db.session(write=True) as session:
         unit_id = unit_row(session, unit_code).id if unit_code else None
         if session.scalar(select(User.id).where(User.email == address)) is not None:
@@ -176,7 +217,7 @@ def list_users(db: Database) -> list[UserInfo]:
 
 def set_password(db: Database, email: str, password: str) -> None:
     """Set a new password; every login session of the account ends."""
-    password_hash = HASHER.hash(_check_password(password))
+    password_hash = _hash(_check_password(password))
     with db.session(write=True) as session:
         user = _row(session, email)
         user.password_hash = password_hash
@@ -216,7 +257,8 @@ def authenticate(db: Database, email: str, password: str) -> UserInfo | None:
     """The account when ``password`` is right, else None (unknown and wrong look alike).
 
     An unknown address costs a hash verification too, so timing does not tell whether an
-    account exists. A hash made with older parameters is upgraded on success.
+    account exists. A hash made with older parameters is upgraded on success. At most
+    :data:`PASSWORD_CHECKS` verifications run at once; :class:`Busy` when the wait is too long.
     """
     if not isinstance(password, str) or not password or len(password) > MAX_PASSWORD:
         return None
@@ -225,13 +267,14 @@ def authenticate(db: Database, email: str, password: str) -> UserInfo | None:
         user = session.scalar(select(User).where(User.email == address))
         stored = user.password_hash if user is not None else _dummy_hash()
     try:
-        HASHER.verify(stored, password)
+        with _password_check():
+            HASHER.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if user is None:
         return None
     if HASHER.check_needs_rehash(stored):
-        new_hash = HASHER.hash(password)
+        new_hash = _hash(password)
         with db.session(write=True) as session:
             row = session.get(User, user.id)
             if row is not None and row.password_hash == stored:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import http.client
 import re
+import threading
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -153,3 +155,166 @@ def test_samen_user_remove_ends_saved_sessions(staff_app, staff_db, db_url, monk
     result = CliRunner().invoke(cli, ["user", "remove", "surg@example.org"])
     assert result.exit_code == 0, result.output
     assert _replay(staff_app, saved) == 401
+
+
+# --- count before checking; bounded password checks per process ---------------------------------
+
+
+class CountingHasher(PasswordHasher):
+    """The cheap hasher, counting verifications and the most that ran at once."""
+
+    def __init__(self) -> None:
+        cheap = PasswordHasher.from_parameters(CHEAPEST)
+        super().__init__(
+            time_cost=cheap.time_cost,
+            memory_cost=cheap.memory_cost,
+            parallelism=cheap.parallelism,
+            hash_len=cheap.hash_len,
+            salt_len=cheap.salt_len,
+        )
+        self.checks = 0
+        self.running = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def verify(self, hash: Any, password: Any) -> bool:
+        with self._lock:
+            self.checks += 1
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(0.05)  # an Argon2 check takes time: let the others pile up
+            return super().verify(hash, password)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def test_sixty_parallel_guesses_get_at_most_five_password_checks(staff_app, monkeypatch):
+    hasher = CountingHasher()
+    users_module._dummy_hash()
+    monkeypatch.setattr(users_module, "HASHER", hasher)
+    monkeypatch.setattr(users_module, "PASSWORD_CHECKS", threading.BoundedSemaphore(2))
+    clients = [staff_app.test_client() for _ in range(60)]
+    tokens = [_csrf(client) for client in clients]
+    statuses: list[int] = []
+    barrier = threading.Barrier(60)
+
+    def guess(client: Any, token: str) -> None:
+        data = {"email": "surg@example.org", "password": "wrong password!", "csrf_token": token}
+        barrier.wait()
+        statuses.append(client.post("/auth/login", data=data).status_code)
+
+    threads = [
+        threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(statuses) == 60
+    # Before: 60 parallel guesses got 25 checks. Now each is counted before its check.
+    assert 1 <= hasher.checks <= 5
+    assert statuses.count(200) == hasher.checks
+    assert statuses.count(429) == 60 - hasher.checks
+    assert hasher.most <= 2  # the per-process bound on concurrent Argon2 checks
+    assert _login(staff_app.test_client()).status_code == 429  # and the account is paused
+
+
+def test_a_busy_process_answers_503_without_checking(staff_app, monkeypatch):
+    semaphore = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(users_module, "PASSWORD_CHECKS", semaphore)
+    monkeypatch.setattr(users_module, "CHECK_WAIT_SECONDS", 0.01)
+    client = staff_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert semaphore.acquire()
+    try:
+        response = _login(client)
+    finally:
+        semaphore.release()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "Many people are signing in right now" in response.text
+    assert _login(client).status_code == 302  # the busy attempt was not held against anyone
+
+
+# --- the counts are shared: two apps (two workers) on one database, or Redis ---------------------
+
+
+def _worker(db: Any, **config: Any) -> Any:
+    return create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": db, **config})
+
+
+def _wrong(app: Any) -> int:
+    return _login(app.test_client(), password="wrong password!").status_code
+
+
+def test_two_workers_share_the_count_in_the_database(staff_db):
+    first, second = _worker(staff_db), _worker(staff_db)
+    for n in range(5):  # 5 per account in all, spread over the workers
+        assert _wrong(first if n % 2 else second) == 200
+    assert _login(first.test_client()).status_code == 429
+    assert _login(second.test_client()).status_code == 429
+    # and a fresh process (a restart) still knows
+    assert _login(_worker(staff_db).test_client()).status_code == 429
+
+
+def test_workers_with_memory_counts_do_not_share(staff_db):
+    """What SAMEN_LOGIN_STORE=memory means: each process counts on its own."""
+    first, second = (
+        _worker(staff_db, SAMEN_LOGIN_STORE="memory"),
+        _worker(staff_db, SAMEN_LOGIN_STORE="memory"),
+    )
+    for _ in range(5):
+        assert _wrong(first) == 200
+    assert _login(first.test_client()).status_code == 429
+    assert _login(second.test_client()).status_code == 302
+
+
+def test_two_workers_share_the_count_in_redis(staff_db):
+    fakeredis = pytest.importorskip("fakeredis")
+    server = fakeredis.FakeServer()
+    first = _worker(
+        staff_db,
+        SAMEN_REDIS_CLIENT=fakeredis.FakeRedis(server=server),
+        SAMEN_REDIS_URL="redis://fake",
+    )
+    second = _worker(
+        staff_db,
+        SAMEN_REDIS_CLIENT=fakeredis.FakeRedis(server=server),
+        SAMEN_REDIS_URL="redis://fake",
+    )
+    for n in range(5):
+        assert _wrong(first if n % 2 else second) == 200
+    refused = _login(second.test_client())
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 15 * 60
+    kept = b" ".join((server.connected and fakeredis.FakeRedis(server=server).keys("*")) or [])
+    assert b"surg" not in kept and b"127.0.0.1" not in kept
+    from surveys.models import SigninFailure
+
+    with staff_db.session() as session:  # nothing went to the database
+        assert session.query(SigninFailure).count() == 0
+
+
+def test_the_database_keeps_no_address_in_the_clear(staff_db):
+    from sqlalchemy import select
+
+    from surveys.models import SigninFailure, SigninPause
+
+    app = _worker(staff_db)
+    for _ in range(5):
+        _wrong(app)
+    with staff_db.session() as session:
+        keys = session.scalars(select(SigninFailure.key)).all()
+        pauses = session.scalars(select(SigninPause.key)).all()
+    assert len(keys) == 10 and len(pauses) == 1  # 5 per e-mail address + 5 per client address
+    text = " ".join([*keys, *pauses])
+    assert "surg" not in text and "127.0.0.1" not in text
+
+
+def test_the_store_is_checked_at_start(staff_db):
+    from webapp.config import ConfigError
+
+    with pytest.raises(ConfigError, match="database, redis or memory"):
+        _worker(staff_db, SAMEN_LOGIN_STORE="files")
+    with pytest.raises(ConfigError, match="needs SAMEN_REDIS_URL"):
+        _worker(staff_db, SAMEN_LOGIN_STORE="redis")
