@@ -9,7 +9,10 @@ Roles (DESIGN.md, "Who uses it"):
   through the same disclosure control (nothing below k).
 
 Accounts belong to the installation, not to one survey. Passwords are stored as Argon2id
-hashes (a slow, salted hash) and are at least :data:`MIN_PASSWORD` characters. An API token
+hashes (a slow, salted hash), are at least :data:`MIN_PASSWORD` characters and must be hard
+to guess (zxcvbn score at least :data:`MIN_STRENGTH`; the refusal says why). Every place a
+password is set (``samen user add``, a password change, the admin console) goes through
+:func:`add_user` or :func:`set_password`, so through that check. An API token
 is 256 random bits from :mod:`secrets`, shown once; only its SHA-256 is stored (a fast hash is
 enough for a random secret of that length) and issuing a new one replaces the old.
 ``session_key`` is a random value that names the account in a login session: changing the
@@ -38,6 +41,7 @@ from surveys.models import Base, Unit
 
 __all__ = [
     "MIN_PASSWORD",
+    "MIN_STRENGTH",
     "PASSWORD_CHECKS",
     "ROLES",
     "TOKEN_PREFIX",
@@ -141,11 +145,39 @@ def _normalise_email(email: str) -> str:
     return value
 
 
-def _check_password(password: str) -> str:
+#: zxcvbn's score (0-4) a password needs: 3 is "safely unguessable: moderate protection from
+#: an offline slow-hash scenario" (about 10^10 guesses), which Argon2 makes.
+MIN_STRENGTH = 3
+#: zxcvbn reads at most this many characters (its time grows with the length).
+STRENGTH_PREFIX = 100
+
+
+def _check_password(password: str, email: str = "") -> str:
+    """``password`` when it is long enough and hard enough to guess; else InputError why."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise InputError(f"the password must have at most {MAX_PASSWORD} characters")
+    if not password.strip():
+        raise InputError("the password is only spaces; choose one that is hard to guess")
+    from zxcvbn import zxcvbn
+
+    address = (email or "").strip().lower()
+    words = [address, address.partition("@")[0]]
+    words += [part for part in re.split(r"[@.+_-]", address) if len(part) > 2]
+    estimate = zxcvbn(password[:STRENGTH_PREFIX], user_inputs=[*words, "samen"])
+    if estimate["score"] < MIN_STRENGTH:
+        feedback = estimate.get("feedback") or {}
+        why = " ".join(
+            part.strip()
+            for part in [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
+            if part and part.strip()
+        )
+        raise InputError(
+            "the password is too easy to guess"
+            + (f": {why}" if why else "")
+            + " A few uncommon words together make a strong password."
+        )
     return password
 
 
@@ -171,7 +203,8 @@ def add_user(
     Raises
     ------
     InputError
-        Invalid e-mail address, unknown role, a password shorter than :data:`MIN_PASSWORD`,
+        Invalid e-mail address, unknown role, a password shorter than :data:`MIN_PASSWORD` or
+        easy to guess,
         a manager without a unit, or a unit for another role.
     NotFound
         ``unit_code`` names no unit.
@@ -185,7 +218,7 @@ def add_user(
         raise InputError("a manager needs a unit (--unit UNIT)")
     if role != "manager" and unit_code:
         raise InputError(f"only managers have a unit; a {role} sees every unit")
-    password_hash = _hash(_check_password(password))
+    password_hash = _hash(_check_password(password, address))
     with db.session(write=True) as session:
         unit_id = unit_row(session, unit_code).id if unit_code else None
         if session.scalar(select(User.id).where(User.email == address)) is not None:
@@ -216,8 +249,8 @@ def list_users(db: Database) -> list[UserInfo]:
 
 
 def set_password(db: Database, email: str, password: str) -> None:
-    """Set a new password; every login session of the account ends."""
-    password_hash = _hash(_check_password(password))
+    """Set a new password (refused when weak); every login session of the account ends."""
+    password_hash = _hash(_check_password(password, email))
     with db.session(write=True) as session:
         user = _row(session, email)
         user.password_hash = password_hash
