@@ -60,6 +60,9 @@ def default_config() -> dict[str, Any]:
         # sign-in throttle counts failures per client address; behind a proxy without this,
         # every client has the proxy's address.
         "SAMEN_TRUSTED_PROXIES": 0,
+        # Strict-Transport-Security on responses served over HTTPS (0: none). A year; raise it
+        # (and add includeSubDomains at the proxy) once HTTPS is there to stay.
+        "SAMEN_HSTS_SECONDS": 365 * 24 * 3600,
     }
 
 

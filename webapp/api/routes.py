@@ -1,12 +1,17 @@
-"""Routes of the JSON API; errors are JSON too: ``{"error": ..., "message": ...}``."""
+"""Routes of the JSON API; errors are JSON too: ``{"error": ..., "message": ...}``.
+
+Also a wrong method anywhere under ``/api/`` (TRACE included): a JSON 405 with ``Allow``
+(a routing error happens before any blueprint is known, so that handler is the app's).
+"""
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Response, current_app, jsonify, make_response, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from surveys.errors import InputError, NotFound
 from surveys.users import UserInfo
@@ -17,7 +22,15 @@ from webapp.results.comments import unit_comments as comments_of
 
 __all__: list[str] = []
 
-_ERRORS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found"}
+_ERRORS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+}
+#: The ``filter`` parameter's pattern in openapi.yaml: ``QUESTION:VALUE``, neither empty.
+_FILTER = re.compile(r"[^:]+:[^:]+")
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:
@@ -67,6 +80,31 @@ def _http(exc: HTTPException) -> tuple[Response, int]:
     return _error(exc.code or 500, exc.description or exc.name)
 
 
+@bp.app_errorhandler(MethodNotAllowed)
+def _method_not_allowed(exc: MethodNotAllowed) -> Any:
+    """405 with ``Allow``: JSON under /api/, the friendly page elsewhere."""
+    allowed = ", ".join(sorted(exc.valid_methods or ()))
+    if request.path.startswith("/api/"):
+        response, status = _error(405, f"{request.method} is not allowed here; use {allowed}")
+        response.status_code = status
+    else:
+        from webapp.public.errors import http_error
+
+        response = make_response(http_error(exc))
+    if allowed:
+        response.headers["Allow"] = allowed
+    return response
+
+
+def _filter() -> str | None:
+    """The ``filter`` query parameter, refused (400) when it does not match the spec's
+    pattern; an empty ``filter=`` is not "no filter"."""
+    value = request.args.get("filter")
+    if value is not None and not _FILTER.fullmatch(value):
+        raise InputError("filter must be QUESTION:VALUE, e.g. dem_gender:2")
+    return value
+
+
 @bp.get("/me")
 def me() -> Response:
     """The caller's account: e-mail, role and unit."""
@@ -77,14 +115,14 @@ def me() -> Response:
 @bp.get("/surveys/<survey>/waves/<wave>/units/<unit>/results")
 def unit_results(survey: str, wave: str, unit: str) -> Response:
     user = _caller()
-    filter = request.args.get("filter")
+    filter = _filter()
     return jsonify(results.unit_results(_db(), survey, wave, unit, user, filter=filter))
 
 
 @bp.get("/surveys/<survey>/waves/<wave>/units/<unit>/heatmap")
 def heatmap(survey: str, wave: str, unit: str) -> Response:
     user = _caller()
-    filter = request.args.get("filter")
+    filter = _filter()
     return jsonify(results.heatmap(_db(), survey, wave, unit, user, filter=filter))
 
 
@@ -97,14 +135,14 @@ def response_rate(survey: str, wave: str, unit: str) -> Response:
 @bp.get("/surveys/<survey>/units/<unit>/trend")
 def trend(survey: str, unit: str) -> Response:
     user = _caller()
-    filter = request.args.get("filter")
+    filter = _filter()
     return jsonify(results.trend(_db(), survey, unit, user, filter=filter))
 
 
 @bp.get("/surveys/<survey>/waves/<wave>/units/<unit>/comments")
 def unit_comments(survey: str, wave: str, unit: str) -> Response:
     user = _caller()
-    filter = request.args.get("filter")
+    filter = _filter()
     return jsonify(comments_of(_db(), survey, wave, unit, user, filter=filter))
 
 

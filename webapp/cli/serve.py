@@ -38,6 +38,10 @@ class PrivateRequestHandler(WSGIRequestHandler):
     def address_string(self) -> str:
         return "-"
 
+    def version_string(self) -> str:
+        """The ``Server`` header: no Werkzeug or Python version for an attacker to look up."""
+        return "Samen"
+
     def make_environ(self) -> dict[str, Any]:
         environ = super().make_environ()
         environ["REMOTE_ADDR"] = self.client_address[0] if self.client_address else "<local>"
