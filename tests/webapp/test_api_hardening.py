@@ -148,3 +148,11 @@ def test_codebook_markdown_shows_unit_names_as_text():
     assert "&#91;click&#93;&#40;https://evil.example/x&#41;" in unit_line
     assert "Intensive \\| care" in unit_line  # a pipe still does not split the cell
     assert unit_line.count(" | ") == header.count(" | ") == 3  # the table keeps its columns
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/v1/surveys/a%2Fb/units/x/trend"])
+def test_unknown_api_paths_are_json_404s(api_app, path):
+    response = api_app.test_client().get(path)
+    assert response.status_code == 404 and response.get_json()["error"] == "not-found"
+    page = api_app.test_client().get("/nothing")  # elsewhere: the friendly page
+    assert page.status_code == 404 and page.mimetype == "text/html"

@@ -1,7 +1,8 @@
 """Routes of the JSON API; errors are JSON too: ``{"error": ..., "message": ...}``.
 
-Also a wrong method anywhere under ``/api/`` (TRACE included): a JSON 405 with ``Allow``
-(a routing error happens before any blueprint is known, so that handler is the app's).
+Also a wrong method or an unknown path anywhere under ``/api/`` (TRACE included): a JSON 405
+with ``Allow``, a JSON 404 (a routing error happens before any blueprint is known, so those
+handlers are the app's).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as NoRoute
 
 from surveys.errors import InputError, NotFound
 from surveys.users import UserInfo
@@ -94,6 +96,16 @@ def _method_not_allowed(exc: MethodNotAllowed) -> Any:
     if allowed:
         response.headers["Allow"] = allowed
     return response
+
+
+@bp.app_errorhandler(NoRoute)
+def _no_route(exc: NoRoute) -> Any:
+    """404 for a path no route matches: JSON under /api/, the friendly page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _error(404, "no such resource; see /api/v1/openapi.yaml")
+    from webapp.public.errors import http_error
+
+    return http_error(exc)
 
 
 def _filter() -> str | None:
