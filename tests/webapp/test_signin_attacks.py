@@ -234,6 +234,12 @@ def test_a_busy_process_answers_503_without_checking(staff_app, monkeypatch):
         semaphore.release()
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert "Many people are signing in right now" in response.text
+    dutch = staff_app.test_client()
+    assert semaphore.acquire()
+    try:
+        assert "Er loggen nu veel mensen tegelijk in." in _login(dutch).text
+    finally:
+        semaphore.release()
     assert _login(client).status_code == 302  # the busy attempt was not held against anyone
 
 
