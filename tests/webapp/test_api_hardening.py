@@ -156,3 +156,33 @@ def test_unknown_api_paths_are_json_404s(api_app, path):
     assert response.status_code == 404 and response.get_json()["error"] == "not-found"
     page = api_app.test_client().get("/nothing")  # elsewhere: the friendly page
     assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+# --- what held, kept held: huge bodies and headers ------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/survey/q/belonging", "/s/some-token"])
+def test_a_huge_body_is_413_with_a_page(api_app, path):
+    response = api_app.test_client().post(
+        path, data={"x": "a" * (70 * 1024)}, headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 413
+    assert "Too much text" in response.text and "Traceback" not in response.text
+
+
+def test_huge_headers_are_431_under_samen_serve(db):
+    from webapp.cli.serve import serve_in_thread
+
+    server = serve_in_thread(create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": db}))
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+        connection.putrequest("GET", "/auth/login")
+        connection.putheader("X-Huge", "a" * 70_000)
+        connection.endheaders()
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status == 431
