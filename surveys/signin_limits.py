@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from surveys.db import Database
 from surveys.models import SigninFailure, SigninPause
@@ -29,8 +29,6 @@ def record_attempt(db: Database, key: str, now: float, horizon: float) -> tuple[
     Attempts of every key older than ``horizon`` are deleted on the way.
     """
     with db.session(write=True) as session:
-        session.execute(delete(SigninFailure).where(SigninFailure.at <= horizon))
-        session.execute(delete(SigninPause).where(SigninPause.until <= now))
         row = SigninFailure(key=key, at=now)
         session.add(row)
         session.flush()
@@ -41,7 +39,22 @@ def record_attempt(db: Database, key: str, now: float, horizon: float) -> tuple[
             .select_from(SigninFailure)
             .where(SigninFailure.key == key, SigninFailure.at > horizon)
         )
+    _tidy(db, now, horizon)
     return int(count or 0), attempt_id
+
+
+def _tidy(db: Database, now: float, horizon: float) -> None:
+    """Delete attempts older than ``horizon`` and pauses over at ``now`` (every key).
+
+    In a transaction of its own and allowed to fail: two workers tidying the same rows at
+    once may deadlock on PostgreSQL, and then the next attempt tidies instead.
+    """
+    try:
+        with db.session(write=True) as session:
+            session.execute(delete(SigninFailure).where(SigninFailure.at <= horizon))
+            session.execute(delete(SigninPause).where(SigninPause.until <= now))
+    except DBAPIError:
+        pass
 
 
 def forgive(db: Database, attempt_id: int) -> None:

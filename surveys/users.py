@@ -148,8 +148,8 @@ def _normalise_email(email: str) -> str:
 #: zxcvbn's score (0-4) a password needs: 3 is "safely unguessable: moderate protection from
 #: an offline slow-hash scenario" (about 10^10 guesses), which Argon2 makes.
 MIN_STRENGTH = 3
-#: zxcvbn reads at most this many characters (its time grows with the length).
-STRENGTH_PREFIX = 100
+#: zxcvbn reads at most this many characters (it refuses longer ones; its time grows with length).
+STRENGTH_PREFIX = 72
 
 
 def _check_password(password: str, email: str = "") -> str:

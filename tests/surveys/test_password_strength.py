@@ -66,3 +66,12 @@ def test_samen_user_add_says_why(hospital_db, db_url, monkeypatch, password):
     assert result.exit_code == 2
     assert "password" in result.output and "Traceback" not in result.output
     assert list_users(hospital_db) == []
+
+
+def test_long_passwords_are_judged_without_error(hospital_db):
+    """zxcvbn refuses more than 72 characters; Samen judges the first 72 and takes up to 1024."""
+    long_strong = "violet lantern orbit " * 40  # 840 characters
+    add_user(hospital_db, "long@example.org", "admin", long_strong)
+    assert authenticate(hospital_db, "long@example.org", long_strong) is not None
+    with pytest.raises(InputError, match="too easy to guess"):
+        add_user(hospital_db, "weak@example.org", "admin", "a" * 1000)
