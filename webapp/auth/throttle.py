@@ -142,10 +142,10 @@ class LoginThrottle:
         for key, limit in self._keys(email, address):
             count, handle = self.store.record(key, now, horizon)
             recorded.append((key, handle))
-            if count == limit:
+            if count >= limit:  # in a burst, no attempt may see exactly the limit
                 self.store.pause(key, now + self.window)
                 crossed.append(key)
-            elif count > limit:  # a parallel attempt got there first
+            if count > limit:  # a parallel attempt got there first
                 refused = True
         if refused:
             for key, handle in recorded:  # never checked: not counted
