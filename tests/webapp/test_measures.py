@@ -231,10 +231,8 @@ def test_demo_before_the_fix_leaked_scales_minus_items(demo_db, old_measures):
     found = attack(demo_db, DEMO, _closed(demo_db))
     leaks = {key: left for key, (left, _, _) in found.items() if left}
     assert len(leaks) >= 40
-    for key, left in leaks.items():  # each a group below the measure's k (in responses):
-        # 5, or 10 = max(k, comment threshold) for the sensitive modules (release.measure_k)
-        assert 1 <= sum(left.values()) < 10, key
-    assert any(sum(left.values()) < 5 for left in leaks.values())
+    # some of them the answers of fewer than k = 5 responses
+    assert any(1 <= sum(left.values()) < 5 for left in leaks.values())
 
 
 def test_demo_scale_minus_items_reveals_nothing(demo_db):
