@@ -8,7 +8,7 @@ has a trend to show) and an open third wave of responses drawn from a latent mod
 - every person has a general climate factor around their team's effect (teams differ: ICC
   about .15), every instrument a factor loading on it, every scale and item noise;
 - units whose managers followed the inclusive-leadership programme after the first wave
-  improve on belonging and authenticity (+0.5 SD) and on inclusive leadership (+0.3 SD) from
+  improve on belonging and authenticity (+0.8 SD) and on inclusive leadership (+0.3 SD) from
   the second wave on;
 - those units form the programme ``PROGRAMME_NAME`` (cohort ``PROGRAMME_COHORT``), evaluated
   between the first two waves (both closed), so its page finds the effect;
@@ -106,7 +106,7 @@ PROGRAMME_NAME = "Inclusief leiderschap"
 PROGRAMME_COHORT = "2025-2026"
 INTERNATIONAL = {"ICT": 0.35, "LAB": 0.3, "ONDERZ": 0.5, "IC": 0.15}
 LINK_UNIT = "CHIR-B"
-EFFECTS = {"belonging": 0.5, "authenticity": 0.5, "inclusive_leadership": 0.3}
+EFFECTS = {"belonging": 0.8, "authenticity": 0.8, "inclusive_leadership": 0.3}
 COMMENTS = {
     "nl": (
         "Fijn team, maar de werkdruk is hoog.",
