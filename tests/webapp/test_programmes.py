@@ -297,3 +297,36 @@ def test_only_groups_of_released_units_are_shown(programme_app, evaluation):
         break  # one scale is enough here; the audit test covers all of them
     flat = repr(evaluation)
     assert "unit_means" not in flat and "CHIR-B" not in flat
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "results are used, as a group, to evaluate a leadership programme"),
+        ("nl", "worden, als groep, gebruikt om een leiderschapsprogramma te evalueren"),
+    ],
+)
+def test_privacy_page_says_results_evaluate_a_programme(hospital_db, language, words):
+    from surveys.programmes import add_programme, units_given
+    from surveys.waves import close_wave, open_wave
+
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": hospital_db})
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    before = client.get("/privacy/hospital-2026").get_data(as_text=True)
+    assert words not in before  # no programme, no sentence
+    close_wave(hospital_db, "hospital-2026", "2026-1")
+    open_wave(hospital_db, "hospital-2026", "2026-2")
+    add_programme(
+        hospital_db,
+        "hospital-2026",
+        "Pilot",
+        cohort="2026",
+        before="2026-1",
+        after="2026-2",
+        units=units_given(["W1", "ICU"]),
+    )
+    page = client.get("/privacy/hospital-2026").get_data(as_text=True)
+    assert words in page
+    assert "Pilot" in page and "2026-1" in page and "2026-2" in page
