@@ -180,12 +180,14 @@ def test_page_says_the_api_numbers_in_words(programme_app, evaluation):
     teams = scale["sides"]["programme"]["units"]
     expected = (
         f"rose {scale['estimate']:.2f} more in programme teams than elsewhere; "
-        f"95% CI {lo:.2f} to {hi:.2f}: the interval excludes no effect ({teams} programme teams)"
+        f"95% CI {lo:.2f} to {hi:.2f}: the interval excludes zero ({teams} programme teams)"
     )
     assert expected in text
-    for side in ("programme", "other"):
-        block = scale["sides"][side]
-        assert f"<td>{block['before']['n']}</td><td>{block['before']['mean']:.2f}</td>" in text
+    sides = [scale["sides"][side] for side in ("programme", "other")]
+    n_before = "".join(f"<td>{b['before']['n']}</td>" for b in sides)
+    means = "".join(f"<td>{b['after']['mean']:.2f}</td>" for b in sides)
+    assert f'<th scope="row">n before</th>{n_before}</tr>' in text
+    assert f'<th scope="row">Mean after</th>{means}</tr>' in text
     assert "No random assignment" in text
     assert "Regression to the mean" in text
     assert "chose to take part" in text

@@ -18,7 +18,7 @@ from webapp.i18n import localized, number
 __all__ = ["CHART", "evaluation_page", "slope_chart", "verdict"]
 
 #: Geometry of the before/after chart (SVG user units).
-CHART = {"width": 360, "height": 200, "left": 44, "right": 150, "top": 16, "bottom": 34}
+CHART = {"width": 420, "height": 200, "left": 44, "right": 180, "top": 16, "bottom": 34}
 #: Colour, marker and dash per side (Okabe-Ito, as the dashboard's unit and parent series).
 STYLE = {
     "programme": {"colour": "#0072B2", "dash": "", "marker": "circle"},
@@ -53,8 +53,8 @@ def verdict(scale: dict[str, Any], name: str) -> str:
     interval = _("%(level)s CI %(lo)s to %(hi)s", **values)
     if scale["excludes_zero"]:
         meaning = ngettext(
-            "the interval excludes no effect (%(num)d programme team)",
-            "the interval excludes no effect (%(num)d programme teams)",
+            "the interval excludes zero (%(num)d programme team)",
+            "the interval excludes zero (%(num)d programme teams)",
             teams,
         )
     else:
@@ -132,23 +132,21 @@ def slope_chart(
     }
 
 
-def _rows(scale: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
-    rows = []
-    for side in STYLE:
-        block = scale["sides"][side]
-        before, after = block["before"], block["after"]
-        rows.append(
-            {
-                "label": labels[side],
-                "units": block["units"],
-                "n_before": before["n"] if before else None,
-                "mean_before": number(before["mean"]) if before else None,
-                "n_after": after["n"] if after else None,
-                "mean_after": number(after["mean"]) if after else None,
-                "change": _signed(after["mean"] - before["mean"]) if before and after else None,
-            }
-        )
-    return rows
+def _rows(scale: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table: one row per number, one column per side (narrow enough for a phone)."""
+    sides = [scale["sides"][side] for side in STYLE]
+
+    def change(block: dict[str, Any]) -> str:
+        return _signed(block["after"]["mean"] - block["before"]["mean"])
+
+    return [
+        {"label": _("Units"), "cells": [str(b["units"]) for b in sides]},
+        {"label": _("n before"), "cells": [str(b["before"]["n"]) for b in sides]},
+        {"label": _("Mean before"), "cells": [number(b["before"]["mean"]) for b in sides]},
+        {"label": _("n after"), "cells": [str(b["after"]["n"]) for b in sides]},
+        {"label": _("Mean after"), "cells": [number(b["after"]["mean"]) for b in sides]},
+        {"label": _("After minus before"), "cells": [change(b) for b in sides]},
+    ]
 
 
 def _left_out(scale: dict[str, Any], k: int) -> str:
@@ -212,7 +210,7 @@ def evaluation_page(result: dict[str, Any]) -> dict[str, Any]:
                 "chart": slope_chart(scale, (scale["range"][0], scale["range"][1]), labels)
                 if shown
                 else None,
-                "rows": _rows(scale, labels) if shown else [],
+                "rows": _rows(scale) if shown else [],
                 "left_out": _left_out(scale, k),
             }
         )
