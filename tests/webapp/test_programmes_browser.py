@@ -35,7 +35,8 @@ def test_evaluation_page(browser, demo, role, viewport, language, js):  # noqa: 
     assert charts.count() >= 20  # one per scale with an estimate
     assert charts.first.is_visible()
     table = page.locator("table.report").first
-    assert table.locator("tbody tr").count() == 2  # programme teams, other teams
+    assert table.locator("thead th").count() == 2  # programme teams, other teams
+    assert table.locator("tbody tr").count() == 6
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], f"page is {width} px wide"
     name = f"programme-{role}-{viewport['width']}-{language}{'' if js else '-nojs'}"

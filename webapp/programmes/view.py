@@ -18,7 +18,7 @@ from webapp.i18n import localized, number
 __all__ = ["CHART", "evaluation_page", "slope_chart", "verdict"]
 
 #: Geometry of the before/after chart (SVG user units).
-CHART = {"width": 420, "height": 200, "left": 44, "right": 180, "top": 16, "bottom": 34}
+CHART = {"width": 440, "height": 210, "left": 48, "right": 200, "top": 16, "bottom": 34}
 #: Colour, marker and dash per side (Okabe-Ito, as the dashboard's unit and parent series).
 STYLE = {
     "programme": {"colour": "#0072B2", "dash": "", "marker": "circle"},
