@@ -174,8 +174,8 @@ def audit_wave(
             own = data.own_profiles(measure.valid, questions)
         else:
             own = data.own_counts(measure.valid)
-        groups = extra(data, measure) if extra is not None else []
-        key = (measure_k(data, measure), _frozen(own), frozenset(shown), tuple(groups))
+        shown_groups = extra(data, measure) if extra is not None else []
+        key = (measure_k(data, measure), _frozen(own), frozenset(shown), tuple(shown_groups))
         if key not in done:  # measures with the same counts and cells give the same audit
             atoms = atoms_of(own)
             if export is not None:
@@ -183,7 +183,7 @@ def audit_wave(
                 views += export_views(atoms, export.names)
             else:
                 views = cell_views(parent, own, shown, questions)
-            views += atom_views(data, atoms, groups)
+            views += atom_views(data, atoms, shown_groups)
             result = audit(atoms, views, key[0])
             found = result.findings
             if export is not None:

@@ -221,7 +221,7 @@ def _evaluate_scale(
         out["sides"][side][wave] = _side(values)
     score = np.concatenate([values for values, _ in parts.values()])
     unit = np.array([f"{s}:{u}" for (s, _w), (_v, us) in parts.items() for u in us], dtype=str)
-    wave = np.array([w for (_s, w), (v, _u) in parts.items() for _ in range(v.size)], dtype=str)
+    waves = np.array([w for (_s, w), (v, _u) in parts.items() for _ in range(v.size)], dtype=str)
     treated = np.array(
         [s == "programme" for (s, _w), (v, _u) in parts.items() for _ in range(v.size)],
         dtype=bool,
@@ -230,7 +230,7 @@ def _evaluate_scale(
         effect = programme_effect(
             score,
             unit,
-            wave,
+            waves,
             treated,
             before="before",
             after="after",
