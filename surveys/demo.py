@@ -8,8 +8,10 @@ has a trend to show) and an open third wave of responses drawn from a latent mod
 - every person has a general climate factor around their team's effect (teams differ: ICC
   about .15), every instrument a factor loading on it, every scale and item noise;
 - units whose managers followed the inclusive-leadership programme after the first wave
-  improve on belonging and authenticity (+0.5 SD) and on inclusive leadership (+0.3 SD) from
+  improve on belonging and authenticity (+0.8 SD) and on inclusive leadership (+0.3 SD) from
   the second wave on;
+- those units form the programme ``PROGRAMME_NAME`` (cohort ``PROGRAMME_COHORT``), evaluated
+  between the first two waves (both closed), so its page finds the effect;
 - unwanted behaviour is more frequent where the climate is worse; a quarter of respondents
   skip the sensitive modules; a few answers are missing or "not applicable".
 
@@ -42,7 +44,15 @@ from surveys.models import Comment, DailyCount, Response, SurveyRow, Unit, Wave
 from surveys.org import import_units
 from surveys.waves import close_wave, open_wave
 
-__all__ = ["DEMO_WAVES", "PROGRAMME_UNITS", "DemoAccount", "DemoInfo", "build_demo"]
+__all__ = [
+    "DEMO_WAVES",
+    "PROGRAMME_COHORT",
+    "PROGRAMME_NAME",
+    "PROGRAMME_UNITS",
+    "DemoAccount",
+    "DemoInfo",
+    "build_demo",
+]
 
 EXAMPLE = Path(__file__).resolve().parent / "examples" / "hospital.yaml"
 DEMO_WAVES = ("2025-2", "2026-1", "2026-2")
@@ -93,9 +103,11 @@ UNITS: tuple[tuple[str, str, str, int], ...] = (
 )
 #: Units whose managers followed the inclusive-leadership programme after the first wave.
 PROGRAMME_UNITS = ("CHIR-B", "ORTHO", "INT-A", "GERI", "SEH", "LAB", "FAC")
+PROGRAMME_NAME = "Inclusief leiderschap"
+PROGRAMME_COHORT = "2025-2026"
 INTERNATIONAL = {"ICT": 0.35, "LAB": 0.3, "ONDERZ": 0.5, "IC": 0.15}
 LINK_UNIT = "CHIR-B"
-EFFECTS = {"belonging": 0.5, "authenticity": 0.5, "inclusive_leadership": 0.3}
+EFFECTS = {"belonging": 0.8, "authenticity": 0.8, "inclusive_leadership": 0.3}
 #: Open comments as a hospital's staff write them: varied in topic, length and tone. A wave
 #: draws them without repeating (:func:`_comment_source`) until a language's list runs out.
 COMMENTS = {
@@ -246,6 +258,7 @@ def build_demo(db: Database, seed: int = 1, links: int = 3, accounts: bool = Tru
                 _wave(session, slug, label).closed_on = opened + dt.timedelta(days=days)
     tokens = tuple(issue_invitations(db, slug, LINK_UNIT, links)) if links else ()
     made = _accounts(db) if accounts else ()
+    _programme(db, slug)
     return DemoInfo(
         survey=slug,
         waves=DEMO_WAVES,
@@ -483,3 +496,18 @@ def _accounts(db: Database) -> tuple[DemoAccount, ...]:
     for account in made:
         add_user(db, account.email, account.role, account.password, account.unit)
     return made
+
+
+def _programme(db: Database, slug: str) -> None:
+    """The programme of ``PROGRAMME_UNITS``, from the first wave (before) to the second."""
+    from surveys.programmes import add_programme, units_given
+
+    add_programme(
+        db,
+        slug,
+        PROGRAMME_NAME,
+        cohort=PROGRAMME_COHORT,
+        before=DEMO_WAVES[0],
+        after=DEMO_WAVES[1],
+        units=units_given(PROGRAMME_UNITS),
+    )

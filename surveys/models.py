@@ -38,6 +38,8 @@ __all__ = [
     "Invitation",
     "InvitationCount",
     "OpenClient",
+    "Programme",
+    "ProgrammeUnit",
     "Response",
     "SigninFailure",
     "SigninPause",
@@ -247,3 +249,31 @@ class SigninPause(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     until: Mapped[float] = mapped_column(Float)
+class Programme(Base):
+    """A leadership programme evaluated on one survey: a cohort, a wave before and after.
+
+    The units whose leaders take part are :class:`ProgrammeUnit` rows. Added by an admin
+    (``samen programme add``, :mod:`surveys.programmes`); the evaluation compares the
+    programme units' change between the two waves with the other units' change.
+    """
+
+    __tablename__ = "programmes"
+    __table_args__ = (UniqueConstraint("survey_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    cohort: Mapped[str] = mapped_column(String(100))
+    wave_before_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+    wave_after_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+
+
+class ProgrammeUnit(Base):
+    """A unit whose leader takes part in a programme."""
+
+    __tablename__ = "programme_units"
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)

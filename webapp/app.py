@@ -100,6 +100,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from webapp.dashboard import bp as dashboard_bp
 
     app.register_blueprint(dashboard_bp)
+    from webapp.programmes import bp as programmes_bp
+
+    app.register_blueprint(programmes_bp)
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -158,6 +158,17 @@ def unit_comments(survey: str, wave: str, unit: str) -> Response:
     return jsonify(comments_of(_db(), survey, wave, unit, user, filter=filter))
 
 
+@bp.get("/programmes/<programme_id>/evaluation")
+def programme_evaluation(programme_id: str) -> Response:
+    """A programme's evaluation (admins and researchers): the numbers of its page."""
+    from webapp.results.programme import programme_evaluation as evaluate
+
+    user = _caller()
+    if not programme_id.isdigit():
+        raise NotFound(f"no programme {programme_id!r}")
+    return jsonify(evaluate(_db(), int(programme_id), user))
+
+
 @bp.get("/openapi.yaml")
 def openapi() -> Response:
     """The API description (OpenAPI 3.1); public, like any documentation."""

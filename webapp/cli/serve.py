@@ -223,6 +223,9 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     base = _base_url(host, port)
     click.echo(f"Demo database: {url}")
     click.echo(f"Demo survey:   {built.survey} (privacy page: {base}/privacy/{built.survey})")
+    click.echo(
+        f"Demo programme: {base}/programmes/1 (its evaluation; sign in as admin or researcher)"
+    )
     click.echo(f"Invitation links for unit {built.link_unit} (each works once):")
     for token in built.tokens[:DEMO_LINKS]:
         click.echo(f"  {invitation_link(base, token)}")
