@@ -154,6 +154,18 @@ RULES: dict[str, Rule] = {
     "research.report_file": Rule(
         f"/research/{S}/{W}/report.json", {"GET": statuses(LOGIN, LOGIN, 403, 403, 409, 409)}
     ),
+    # --- programmes (the matrix's database has none: an id is unknown to who may look) ---
+    "programmes.static": Rule("/programmes/static/programmes.css", {"GET": everyone(200)}),
+    "programmes.index": Rule("/programmes/", {"GET": statuses(LOGIN, LOGIN, 403, 403, 200, 200)}),
+    "programmes.evaluation": Rule(
+        "/programmes/1", {"GET": statuses(LOGIN, LOGIN, 403, 403, 404, 404)}
+    ),
+    "programmes.remove": Rule(
+        "/programmes/1/remove", {"POST": statuses(LOGIN, LOGIN, 403, 403, 403, 404)}
+    ),
+    "api.programme_evaluation": Rule(
+        "/api/v1/programmes/1/evaluation", {"GET": statuses(401, 401, 403, 403, 404, 404)}
+    ),
     # --- dashboard ------------------------------------------------------------------------
     "dashboard.index": Rule("/dashboard/", {"GET": statuses(LOGIN, LOGIN, 302, 302, 302, 302)}),
     "dashboard.survey": Rule(
