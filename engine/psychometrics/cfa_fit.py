@@ -22,7 +22,7 @@ from scipy takes over from the same start; :attr:`MLFit.optimizer` says which on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +42,8 @@ SCORING = "Fisher scoring"
 TOL_DECREMENT = 1e-15
 #: ... or below which it has converged when no step lowers F any more (rounding)
 TOL_STALLED = 1e-12
+#: Newton steps that polish L-BFGS-B's point (each costs 2 gradients per parameter)
+MAX_NEWTON = 10
 LBFGSB = "L-BFGS-B"
 
 
@@ -141,6 +143,58 @@ def _objective(
     return float(f)
 
 
+def _jacobian(
+    x: np.ndarray, structure: Structure, g: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Group g's free parameters as low-rank derivatives of its moments.
+
+    Every ``dSigma_i`` is ``c_i (a_i b_i' + b_i a_i')``: a loading ``lambda_jf`` has
+    ``a = e_j``, ``b = (Lambda Phi)_f``; a factor covariance ``phi_kl`` has ``a = lambda_k``,
+    ``b = lambda_l`` (c = 1/2 on the diagonal); a residual variance has ``a = b = e_j``,
+    c = 1/2. ``dmu_i`` is the row ``D_i``. Returns (global index, A, B, c, D).
+    """
+    lam, phi, _, _, alpha = _unpack(x, structure, g)
+    p = lam.shape[0]
+    eye_p = np.eye(p)
+    lam_phi = lam @ phi
+    parts_idx, parts_a, parts_b, parts_c, parts_d = [], [], [], [], []
+
+    def add(index: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> None:
+        parts_idx.append(index)
+        parts_a.append(a)
+        parts_b.append(b)
+        parts_c.append(c)
+        parts_d.append(d)
+
+    j, f = np.nonzero(structure.lam[g] >= 0)
+    if len(j):
+        d = np.zeros((len(j), p))
+        d[np.arange(len(j)), j] = alpha[f]
+        add(structure.lam[g][j, f], eye_p[j], lam_phi[:, f].T, np.ones(len(j)), d)
+    k, f = np.nonzero(np.triu(structure.phi[g] >= 0))
+    if len(k):
+        c = np.where(k == f, 0.5, 1.0)
+        add(structure.phi[g][k, f], lam[:, k].T, lam[:, f].T, c, np.zeros((len(k), p)))
+    j = np.flatnonzero(structure.theta[g] >= 0)
+    if len(j):
+        add(structure.theta[g][j], eye_p[j], eye_p[j], np.full(len(j), 0.5), np.zeros((len(j), p)))
+    j = np.flatnonzero(structure.nu[g] >= 0)
+    if len(j):
+        zero = np.zeros((len(j), p))
+        add(structure.nu[g][j], zero, zero, np.zeros(len(j)), eye_p[j])
+    f = np.flatnonzero(structure.alpha[g] >= 0)
+    if len(f):
+        zero = np.zeros((len(f), p))
+        add(structure.alpha[g][f], zero, zero, np.zeros(len(f)), lam[:, f].T.copy())
+    return (
+        np.concatenate(parts_idx).astype(int),
+        np.vstack(parts_a),
+        np.vstack(parts_b),
+        np.concatenate(parts_c),
+        np.vstack(parts_d),
+    )
+
+
 def _derivatives(
     x: np.ndarray, structure: Structure, moments: Sequence[Moments], information: bool
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -148,7 +202,10 @@ def _derivatives(
 
     With ``W = Sigma^-1`` and ``d = mean - mu``: ``dF_g = tr(G dSigma) + h' dmu`` where
     ``G = W - W (S + d d') W`` and ``h = -2 W d``; the expected Hessian of F_g is
-    ``tr(W dSigma_i W dSigma_j) + 2 dmu_i' W dmu_j``.
+    ``tr(W dSigma_i W dSigma_j) + 2 dmu_i' W dmu_j``. With the low-rank derivatives of
+    :func:`_jacobian`, ``tr(G dSigma_i) = 2 c_i a_i' G b_i`` and
+    ``tr(W dSigma_i W dSigma_j) = 2 c_i c_j ((a_i'Wa_j)(b_i'Wb_j) + (a_i'Wb_j)(b_i'Wa_j))``:
+    no p x p matrix per parameter.
     """
     q = structure.n_free
     grad = np.zeros(q)
@@ -156,72 +213,23 @@ def _derivatives(
     total_n = sum(m.n for m in moments)
     for g, mom in enumerate(moments):
         w_g = mom.n / total_n
-        lam, phi, _, _, alpha = _unpack(x, structure, g)
         sigma, mu = _implied(x, structure, g)
-        p = lam.shape[0]
         inv = np.linalg.inv(sigma)
         s_star = mom.cov
-        h = np.zeros(p)
+        h = np.zeros(sigma.shape[0])
         if structure.meanstructure:
             d = mom.mean - mu
             s_star = s_star + np.outer(d, d)
             h = -2 * inv @ d
         big_g = inv - inv @ s_star @ inv
-        lam_phi = lam @ phi
-        # Local Jacobian: one dSigma (p x p) and dmu (p) per free entry of this group.
-        index: list[int] = []
-        d_sigma: list[np.ndarray] = []
-        d_mu: list[np.ndarray] = []
-        gl = 2 * big_g @ lam_phi
-        for j, f in zip(*np.nonzero(structure.lam[g] >= 0), strict=True):
-            index.append(int(structure.lam[g][j, f]))
-            grad[index[-1]] += w_g * (gl[j, f] + h[j] * alpha[f])
-            if information:
-                a = np.zeros((p, p))
-                a[j, :] = lam_phi[:, f]
-                d_sigma.append(a + a.T)
-                e = np.zeros(p)
-                e[j] = alpha[f]
-                d_mu.append(e)
-        lgl = lam.T @ big_g @ lam
-        for k, f in zip(*np.nonzero(np.triu(structure.phi[g] >= 0)), strict=True):
-            index.append(int(structure.phi[g][k, f]))
-            grad[index[-1]] += w_g * (lgl[k, f] if k == f else 2 * lgl[k, f])
-            if information:
-                a = np.outer(lam[:, k], lam[:, f])
-                d_sigma.append(a if k == f else a + a.T)
-                d_mu.append(np.zeros(p))
-        for j in np.flatnonzero(structure.theta[g] >= 0):
-            index.append(int(structure.theta[g][j]))
-            grad[index[-1]] += w_g * big_g[j, j]
-            if information:
-                a = np.zeros((p, p))
-                a[j, j] = 1.0
-                d_sigma.append(a)
-                d_mu.append(np.zeros(p))
-        for j in np.flatnonzero(structure.nu[g] >= 0):
-            index.append(int(structure.nu[g][j]))
-            grad[index[-1]] += w_g * h[j]
-            if information:
-                d_sigma.append(np.zeros((p, p)))
-                e = np.zeros(p)
-                e[j] = 1.0
-                d_mu.append(e)
-        lh = lam.T @ h
-        for f in np.flatnonzero(structure.alpha[g] >= 0):
-            index.append(int(structure.alpha[g][f]))
-            grad[index[-1]] += w_g * lh[f]
-            if information:
-                d_sigma.append(np.zeros((p, p)))
-                d_mu.append(lam[:, f].copy())
-        if hess is not None and index:
-            b = inv @ np.asarray(d_sigma)  # (q_g, p, p): W dSigma_i
-            flat = b.reshape(len(index), -1)
-            local = flat @ np.transpose(b, (0, 2, 1)).reshape(len(index), -1).T
-            dm = np.asarray(d_mu)
-            local += 2 * dm @ inv @ dm.T
-            idx = np.asarray(index)
-            np.add.at(hess, (idx[:, None], idx[None, :]), w_g * local)
+        idx, a, b, c, dm = _jacobian(x, structure, g)
+        local = 2 * c * np.einsum("ip,pq,iq->i", a, big_g, b) + dm @ h
+        np.add.at(grad, idx, w_g * local)
+        if hess is not None:
+            aw, bw = a @ inv, b @ inv
+            aa, bb, ab = aw @ a.T, bw @ b.T, aw @ b.T
+            info = 2 * np.outer(c, c) * (aa * bb + ab * ab.T) + 2 * (dm @ inv @ dm.T)
+            np.add.at(hess, (idx[:, None], idx[None, :]), w_g * info)
     return grad, hess
 
 
@@ -229,16 +237,23 @@ def fit_ml(
     moments: Sequence[Moments],
     structure: Structure,
     start: np.ndarray,
-    max_iter: int = 500,
+    max_iter: int = 300,
 ) -> MLFit:
-    """Minimise the ML discrepancy by Fisher scoring with Levenberg-Marquardt damping.
+    """Minimise the ML discrepancy: Fisher scoring with Levenberg-Marquardt damping from
+    `start`; L-BFGS-B from `start`, polished by damped Newton steps, when scoring fails.
 
-    Converged when the Newton decrement ``g' H^-1 g`` (twice the fall of F a full step
-    promises) is below :data:`TOL_DECREMENT` (``1e-15``: each estimate is then within
-    about 3e-8 / sqrt(its information) of the minimum), or below :data:`TOL_STALLED`
-    when double precision allows no further fall, with a positive definite expected
-    Hessian. L-BFGS-B from `start` takes over when scoring finds no descent or runs out of
-    iterations.
+    Scoring runs while it converges at a useful rate (an order of magnitude of the Newton
+    decrement per 10 steps after the first 40). It is converged when the Newton decrement
+    ``g' H^-1 g`` (twice the fall of F a full step promises) is below
+    :data:`TOL_DECREMENT` (``1e-15``: each estimate is then within about
+    3e-8 / sqrt(its information) of the minimum), or below :data:`TOL_STALLED` when double
+    precision allows no further fall, and the observed Hessian (central differences of the
+    analytic gradient) is positive definite there: a minimum, not a saddle or a ridge.
+    Where scoring slows down or stops (a nearly unidentified model, e.g. a factor variance
+    that must cross 0 on the way to the Heywood case lavaan reports), L-BFGS-B from `start`
+    (at most 2,000 iterations) takes over, followed by at most :data:`MAX_NEWTON` Newton
+    steps on the observed Hessian, and is judged by the same rule. What meets neither is
+    reported as not converged.
     """
     logdet_s = []
     for mom in moments:
@@ -246,49 +261,29 @@ def fit_ml(
         if sign <= 0:
             raise ValueError("a sample covariance matrix is not positive definite")
         logdet_s.append(float(logdet))
+
+    def objective(x: np.ndarray) -> float:
+        return _objective(x, structure, moments, logdet_s)
+
+    def fisher(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _information(x, structure, moments)
+
+    def newton(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _gradient(x, structure, moments), _hessian(x, structure, moments)
+
     x = np.asarray(start, dtype=float).copy()
-    f = _objective(x, structure, moments, logdet_s)
-    damping = 0.0
-    converged = False
-    iterations = 0
-    if np.isfinite(f):
-        for iterations in range(1, max_iter + 1):  # noqa: B007 - reported
-            grad, hess = _information(x, structure, moments)
-            scale = np.sqrt(np.maximum(np.diag(hess), 1e-300))
-            h_scaled = hess / np.outer(scale, scale)
-            g_scaled = grad / scale
-            try:
-                decrement = float(g_scaled @ np.linalg.solve(h_scaled, g_scaled))
-            except np.linalg.LinAlgError:
-                decrement = np.inf
-            if 0 <= decrement < TOL_DECREMENT:
-                converged = _positive_definite(h_scaled)
-                break
-            accepted = stalled = False
-            while damping <= 1e8:
-                try:
-                    step = -np.linalg.solve(h_scaled + damping * np.eye(len(x)), g_scaled) / scale
-                except np.linalg.LinAlgError:
-                    damping = max(10 * damping, 1e-6)
-                    continue
-                f_new = _objective(x + step, structure, moments, logdet_s)
-                if np.isfinite(f_new) and f_new <= f + 1e-15 * abs(f):
-                    stalled = f - f_new <= 1e-15 * abs(f)
-                    x, f = x + step, f_new
-                    damping = damping / 10 if damping > 1e-6 else 0.0
-                    accepted = True
-                    break
-                damping = max(10 * damping, 1e-6)
-            if not accepted or stalled:
-                # at the floor of double precision F cannot fall any more: converged if a
-                # full step promised almost nothing
-                converged = 0 <= decrement < TOL_STALLED and _positive_definite(h_scaled)
-                if converged or not accepted:
-                    break
-    optimizer = SCORING
+    converged, iterations, optimizer = False, 0, SCORING
+    if np.isfinite(objective(x)):
+        x, status, iterations = _damped(x, objective, fisher, max_iter, watch_rate=True)
+        converged = status == "converged" and _is_minimum(x, structure, moments)
     if not converged:
         optimizer = LBFGSB
-        x, f, converged, iterations = _lbfgsb(start, structure, moments, logdet_s)
+        x, iterations = _lbfgsb(start, structure, moments, logdet_s)
+        if np.isfinite(objective(x)):
+            x, status, more = _damped(x, objective, newton, MAX_NEWTON, watch_rate=False)
+            iterations += more
+            converged = status == "converged" and _is_minimum(x, structure, moments)
+    f = objective(x)
     groups = range(len(moments))
     parts = [_unpack(x, structure, g) for g in groups]
     implied = [_implied(x, structure, g) for g in groups]
@@ -307,45 +302,153 @@ def fit_ml(
     )
 
 
-def _positive_definite(h: np.ndarray) -> bool:
-    return bool(np.linalg.eigvalsh(h)[0] > 1e-12)
-
-
 def _lbfgsb(
     start: np.ndarray,
     structure: Structure,
     moments: Sequence[Moments],
     logdet_s: Sequence[float],
-) -> tuple[np.ndarray, float, bool, int]:
-    """The former optimiser: quasi-Newton from `start`, converged when the gradient of F
-    (on the items' own scale) is below 1e-4 after scaling by the parameters' information."""
+) -> tuple[np.ndarray, int]:
+    """The former optimiser: quasi-Newton from `start` (its point and iteration count)."""
     from scipy.optimize import minimize
+
+    x0 = np.asarray(start, dtype=float)
 
     def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
         f = _objective(x, structure, moments, logdet_s)
         if not np.isfinite(f):
             return 1e10, np.zeros_like(x)
-        grad, _ = _derivatives(x, structure, moments, information=False)
-        return f, grad
+        return f, _gradient(x, structure, moments)
 
-    res = minimize(
-        fun,
-        np.asarray(start, dtype=float),
-        jac=True,
-        method="L-BFGS-B",
-        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10000, "maxcor": 20},
-    )
-    f = _objective(res.x, structure, moments, logdet_s)
-    if not np.isfinite(f):
-        return res.x, f, False, int(res.nit)
-    grad, hess = _information(res.x, structure, moments)
-    scale = np.sqrt(np.maximum(np.diag(hess), 1e-300))
-    g_scaled = grad / scale
+    from threadpoolctl import threadpool_limits
+
+    # scipy's own OpenBLAS may have been loaded after engine.psychometrics.extraction's
+    # cached controller was made: limit it here (multi-threaded, each of L-BFGS-B's small
+    # steps took 10 ms on a busy machine instead of 0.1 ms)
+    with threadpool_limits(limits=1, user_api="blas"):
+        res = minimize(
+            fun,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000, "maxcor": 20},
+        )
+    return res.x, int(res.nit)
+
+
+def _damped(
+    x: np.ndarray,
+    objective: Callable[[np.ndarray], float],
+    curvature: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    max_iter: int,
+    watch_rate: bool,
+) -> tuple[np.ndarray, str, int]:
+    """Levenberg-Marquardt steps ``(H + mu I) delta = -g`` on the parameters scaled by
+    ``sqrt(|diag H|)``; returns the point, ``"converged"``, ``"slow"`` (scoring's rate
+    fell, with `watch_rate`) or ``"failed"``, and the number of steps."""
+    f = objective(x)
+    damping = 0.0
+    history: list[float] = []
+    for iteration in range(1, max_iter + 1):
+        grad, hess = curvature(x)
+        scale = np.sqrt(np.maximum(np.abs(np.diag(hess)), 1e-300))
+        h_scaled = hess / np.outer(scale, scale)
+        g_scaled = grad / scale
+        decrement = _decrement(h_scaled, g_scaled)
+        if decrement < TOL_DECREMENT:
+            return x, "converged", iteration
+        history.append(decrement)
+        if watch_rate and iteration > 40 and history[-1] > 0.1 * history[-11]:
+            return x, "slow", iteration
+        accepted = stalled = False
+        eye = np.eye(len(x))
+        while damping <= 1e10:
+            try:
+                chol = np.linalg.cholesky(h_scaled + damping * eye)
+            except np.linalg.LinAlgError:
+                damping = max(10 * damping, 1e-6)
+                continue
+            step = -np.linalg.solve(chol.T, np.linalg.solve(chol, g_scaled)) / scale
+            f_new = objective(x + step)
+            if np.isfinite(f_new) and f_new <= f + 1e-15 * abs(f):
+                stalled = f - f_new <= 1e-15 * abs(f)
+                x, f = x + step, f_new
+                damping = damping / 10 if damping > 1e-6 else 0.0
+                accepted = True
+                break
+            damping = max(10 * damping, 1e-6)
+        if not accepted or stalled:
+            # at the floor of double precision F cannot fall any more: converged if a full
+            # step promised almost nothing
+            if decrement < TOL_STALLED:
+                return x, "converged", iteration
+            if not accepted:
+                return x, "failed", iteration
+    return x, "failed", max_iter
+
+
+def _decrement(h_scaled: np.ndarray, g_scaled: np.ndarray) -> float:
+    """``g' H^-1 g``, or inf when H is not positive definite."""
     try:
-        decrement = float(g_scaled @ np.linalg.solve(hess / np.outer(scale, scale), g_scaled))
+        chol = np.linalg.cholesky(h_scaled)
     except np.linalg.LinAlgError:
-        decrement = np.inf
-    return res.x, f, bool(0 <= decrement < 1e-10), int(res.nit)
+        return np.inf
+    z = np.linalg.solve(chol, g_scaled)
+    return float(z @ z)
+
+
+def _gradient(x: np.ndarray, structure: Structure, moments: Sequence[Moments]) -> np.ndarray:
+    """Gradient of F from whole matrices (no Jacobian): ``2 G Lambda Phi`` for the
+    loadings, ``2 Lambda' G Lambda`` (diagonal once) for Phi, ``diag G`` for Theta, ``h`` for
+    the intercepts and ``Lambda' h`` for the factor means (see :func:`_derivatives`)."""
+    grad = np.zeros(structure.n_free)
+    total_n = sum(m.n for m in moments)
+    for g, mom in enumerate(moments):
+        w_g = mom.n / total_n
+        lam, phi, theta, nu, alpha = _unpack(x, structure, g)
+        sigma = lam @ phi @ lam.T + np.diag(theta)
+        inv = np.linalg.inv(sigma)
+        s_star = mom.cov
+        h = np.zeros(len(theta))
+        if structure.meanstructure:
+            d = mom.mean - nu - lam @ alpha
+            s_star = s_star + np.outer(d, d)
+            h = -2 * inv @ d
+        big_g = inv - inv @ s_star @ inv
+        g_lam = 2 * big_g @ lam @ phi + np.outer(h, alpha)
+        g_phi = lam.T @ big_g @ lam
+        g_phi = 2 * g_phi - np.diag(np.diag(g_phi))
+        for index, values in (
+            (structure.lam[g], g_lam),
+            (np.triu(structure.phi[g] + 1) - 1, g_phi),
+            (structure.theta[g], np.diag(big_g)),
+            (structure.nu[g], h),
+            (structure.alpha[g], lam.T @ h),
+        ):
+            free = index >= 0
+            np.add.at(grad, index[free], w_g * values[free])
+    return grad
+
+
+def _hessian(x: np.ndarray, structure: Structure, moments: Sequence[Moments]) -> np.ndarray:
+    """Observed Hessian of F: central differences of the analytic gradient."""
+    q = len(x)
+    steps = 1e-6 * np.maximum(np.abs(x), 1e-2)
+    hess = np.empty((q, q))
+    for i in range(q):
+        up, down = x.copy(), x.copy()
+        up[i] += steps[i]
+        down[i] -= steps[i]
+        hess[:, i] = (_gradient(up, structure, moments) - _gradient(down, structure, moments)) / (
+            2 * steps[i]
+        )
+    return (hess + hess.T) / 2
+
+
+def _is_minimum(x: np.ndarray, structure: Structure, moments: Sequence[Moments]) -> bool:
+    """A positive definite observed Hessian: a strict local minimum of F."""
+    hess = _hessian(x, structure, moments)
+    scale = np.sqrt(np.maximum(np.abs(np.diag(hess)), 1e-300))
+    return bool(np.linalg.eigvalsh(hess / np.outer(scale, scale))[0] > 1e-10)
 
 
 def _information(
