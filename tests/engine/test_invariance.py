@@ -4,6 +4,10 @@ and on simulated data with one non-invariant intercept."""
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,3 +172,107 @@ def test_group_length_must_match() -> None:
     x = data("holzinger")
     with pytest.raises(ValueError, match="one value per respondent"):
         invariance(x, REF["holzinger"]["scales"], x["school"].iloc[:10])
+
+
+# -- samen analyze --invariance ------------------------------------------------------------
+
+
+def _cli(*extra: str):
+    from click.testing import CliRunner
+
+    from webapp.cli import cli
+
+    csv = str(Path(__file__).resolve().parent.parent / "reference" / REF["holzinger"]["csv"])
+    scales = [f"--scale={s}={','.join(its)}" for s, its in REF["holzinger"]["scales"].items()]
+    return CliRunner().invoke(cli, ["analyze", csv, "--range", "0-10", *scales, *extra])
+
+
+@cache
+def _cli_json() -> dict:
+    result = _cli("--invariance", "school", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_cli_json_matches_lavaan(step: str) -> None:
+    got = _cli_json()["invariance"]
+    want = REF["holzinger"][step]["fit"]
+    assert got["column"] == "school"
+    assert got["groups"] == {"Pasteur": 156, "Grant-White": 145}
+    assert got[step]["df"] == want["df"]
+    assert got[step]["chisq"] == pytest.approx(want["chisq"], rel=1e-6)
+    for key in ("cfi", "tli", "srmr"):
+        assert got[step][key] == pytest.approx(want[key], abs=TOL_FIT)
+    assert got[step]["rmsea"] == pytest.approx(want["rmsea"], abs=TOL_RMSEA)
+    assert got[step]["rmsea_ci"][1] == pytest.approx(want["rmsea.ci.upper"], abs=TOL_RMSEA)
+    if step != "configural":
+        previous = REF["holzinger"][STEPS[STEPS.index(step) - 1]]["fit"]
+        assert got[step]["delta_cfi"] == pytest.approx(want["cfi"] - previous["cfi"], abs=1e-6)
+        assert got[step]["delta_rmsea"] == pytest.approx(
+            want["rmsea"] - previous["rmsea"], abs=1e-6
+        )
+
+
+def test_cli_json_verdict_and_contract_keys() -> None:
+    out = _cli_json()
+    inv = out["invariance"]
+    assert inv["level"] == "metric"
+    assert inv["metric"]["holds"] is True and inv["scalar"]["holds"] is False
+    assert inv["cutoffs"] == {"delta_cfi": -0.01, "delta_rmsea": 0.015}
+    assert inv["min_group_n"] == MIN_GROUP_RESPONDENTS
+    assert out["cfa"]["chisq"] == pytest.approx(85.306, abs=1e-3)  # the rest is unchanged
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_cli_text_and_html_show_the_table_and_verdict(fmt: str) -> None:
+    result = _cli("--invariance", "school", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "Measurement invariance across school" in text
+    assert "Pasteur n = 156; Grant-White n = 145" in text
+    assert "Metric invariance holds, scalar invariance does not" in text
+    for chisq in ("115.851 (48)", "124.044 (54)", "164.103 (60)"):
+        assert chisq in text
+
+
+def test_cli_without_invariance_has_no_key() -> None:
+    result = _cli("--format", "json")
+    assert result.exit_code == 0
+    assert "invariance" not in json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--invariance", "nope"), "no column 'nope'"),
+        (("--invariance", "x1"), "--invariance 'x1' is also an item"),
+        (("--invariance", "x9"), "is also an item"),
+    ],
+)
+def test_cli_bad_invariance_column_is_one_line_exit_2(args, message) -> None:
+    result = _cli(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_small_group_is_refused_in_one_line(tmp_path) -> None:
+    x = data("holzinger")
+    x.loc[:40, "school"] = "small"
+    csv = tmp_path / "hs.csv"
+    x.to_csv(csv, index=False)
+    from click.testing import CliRunner
+
+    from webapp.cli import cli
+
+    scales = [f"--scale={s}={','.join(its)}" for s, its in REF["holzinger"]["scales"].items()]
+    result = CliRunner().invoke(
+        cli, ["analyze", str(csv), "--range", "0-10", *scales, "--invariance", "school"]
+    )
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert "--invariance 'school'" in line and "'small'" in line
+    assert f"fewer than {MIN_GROUP_RESPONDENTS} respondents" in line
+    assert "41" not in line  # the group's size is not told
