@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine.psychometrics.cfa_fit import Moments, Structure, fixed_loadings
+from engine.psychometrics.cfa_model import Moments, Structure, fixed_loadings
 
 __all__ = ["build_structure", "lavaan_start"]
 
