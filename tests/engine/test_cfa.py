@@ -280,3 +280,30 @@ def test_scoring_answers_on_real_data() -> None:
     res = cfa(data("holzinger"), HS_MODEL)
     assert res.optimizer == "Fisher scoring"
     assert res.notes == (res.notes[0],) and "converged in" in res.notes[0]
+
+
+def test_analyze_on_pure_noise_says_the_cfa_did_not_converge(tmp_path) -> None:
+    """End to end: a noise case lavaan cannot fit either gives null fit indices, the note
+    that the estimation did not converge and the note naming the fallback optimiser."""
+    import json
+
+    from click.testing import CliRunner
+
+    from webapp.cli import cli
+
+    name = "noise01"
+    assert not NOISE[name]["converged"] and not _noise_fit(name).converged
+    x = _noise_data()
+    x = x[x["case"] == name].dropna(axis=1)
+    csv = tmp_path / "noise.csv"
+    x.drop(columns="case").to_csv(csv, index=False)
+    scales = [f"--scale={f}={','.join(its)}" for f, its in NOISE[name]["model"].items()]
+    result = CliRunner().invoke(
+        cli, ["analyze", str(csv), "--range", "1-5", *scales, "--format", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["cfa"]["converged"] is False and out["cfa"]["tli"] is None
+    assert out["cfa"]["optimizer"] == "L-BFGS-B"
+    assert "cfa: the ML estimation did not converge" in out["notes"]
+    assert any(n.startswith("cfa.optimizer: ML fit by L-BFGS-B") for n in out["notes"])

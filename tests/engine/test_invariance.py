@@ -276,3 +276,9 @@ def test_cli_small_group_is_refused_in_one_line(tmp_path) -> None:
     assert "--invariance 'school'" in line and "'small'" in line
     assert f"fewer than {MIN_GROUP_RESPONDENTS} respondents" in line
     assert "41" not in line  # the group's size is not told
+
+
+def test_cli_report_names_the_optimiser() -> None:
+    assert _cli_json()["cfa"]["optimizer"] == "Fisher scoring"
+    for step in STEPS:
+        assert _cli_json()["invariance"][step]["optimizer"] == "Fisher scoring"
