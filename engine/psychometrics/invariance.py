@@ -50,7 +50,9 @@ class InvarianceStep:
 
     ``delta_cfi`` and ``delta_rmsea`` are the changes from the step before (NaN for the
     configural step); ``holds`` whether they meet Chen's cut-offs (None for configural).
-    ``fit`` keeps the estimates per group (raw metric) of the ML fit.
+    ``fit`` keeps the estimates per group (raw metric) of the ML fit;
+    ``negative_variances`` names each negative residual or factor variance (a Heywood
+    case, an improper solution) as ``"group: item"`` or ``"group: factor"``.
     """
 
     name: str
@@ -69,6 +71,7 @@ class InvarianceStep:
     delta_rmsea: float
     holds: bool | None
     fit: MLFit
+    negative_variances: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ def invariance(
     steps: dict[str, InvarianceStep] = {}
     previous: InvarianceStep | None = None
     for name in STEPS:
-        step = _step(name, moments, pattern, markers, previous)
+        step = _step(name, moments, pattern, markers, previous, order, items, list(model))
         steps[name] = step
         previous = step
     level, verdict = _verdict(steps)
@@ -211,6 +214,9 @@ def _step(
     pattern: np.ndarray,
     markers: list[int],
     previous: InvarianceStep | None,
+    groups: Sequence[str],
+    items: Sequence[str],
+    factors: Sequence[str],
 ) -> InvarianceStep:
     p = pattern.shape[0]
     structure = build_structure(
@@ -245,10 +251,19 @@ def _step(
         delta_rmsea = ind.rmsea - previous.rmsea
         if previous.converged:
             holds = bool(delta_cfi >= DELTA_CFI and delta_rmsea <= DELTA_RMSEA)
+    negative = tuple(
+        f"{label}: {name_}"
+        for g, label in enumerate(groups)
+        for name_, variance in [
+            *zip(items, fit.theta[g], strict=True),
+            *zip(factors, np.diag(fit.phi[g]), strict=True),
+        ]
+        if variance < 0
+    )
     return InvarianceStep(
         name, float(x2), df, ind.p, ind.cfi, ind.tli, ind.rmsea, ind.rmsea_ci, float(srmr),
         structure.n_free, True, fit.optimizer, float(delta_cfi), float(delta_rmsea), holds,
-        fit,
+        fit, negative,
     )  # fmt: skip
 
 
@@ -260,6 +275,17 @@ def _verdict(steps: Mapping[str, InvarianceStep]) -> tuple[str, str]:
         return "undetermined", (
             f"Invariance cannot be judged: the {' and '.join(failed)} model(s) did not converge."
         )
+    level, words = _level(steps, cut)
+    improper = [s.name for s in steps.values() if s.negative_variances]
+    if improper:
+        words += (
+            f" The {' and '.join(improper)} solution(s) have negative variances (Heywood "
+            "cases): improper, read the fit with care."
+        )
+    return level, words
+
+
+def _level(steps: Mapping[str, InvarianceStep], cut: str) -> tuple[str, str]:
     if not steps["metric"].holds:
         return "configural", (
             "Configural invariance only: the scales have the same structure in every group, "

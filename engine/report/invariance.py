@@ -37,8 +37,10 @@ def invariance_stage(
     keyed: pd.DataFrame, specs: Sequence[Any], group: pd.Series, column: str
 ) -> dict[str, Any]:
     """``{"column", "groups": {label: n}, "n_missing_group", "min_group_n", "cutoffs",
-    "configural", "metric", "scalar", "level", "verdict"}``; the metric and scalar steps
-    add ``delta_cfi``, ``delta_rmsea`` and ``holds``.
+    "configural", "metric", "scalar", "level", "verdict"}``; each step has the fit indices,
+    ``n_free_parameters``, ``converged``, ``optimizer`` and ``negative_variances``
+    (``"group: item"``, Heywood cases); metric and scalar add ``delta_cfi``,
+    ``delta_rmsea`` and ``holds``.
 
     Raises
     ------
@@ -76,6 +78,7 @@ def invariance_stage(
         step = getattr(res, name)
         row = {key: getattr(step, key) for key in _STEP_KEYS}
         row["rmsea_ci"] = list(step.rmsea_ci)
+        row["negative_variances"] = list(step.negative_variances)
         if name != "configural":
             row.update(delta_cfi=step.delta_cfi, delta_rmsea=step.delta_rmsea, holds=step.holds)
         out[name] = row

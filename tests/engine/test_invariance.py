@@ -282,3 +282,26 @@ def test_cli_report_names_the_optimiser() -> None:
     assert _cli_json()["cfa"]["optimizer"] == "Fisher scoring"
     for step in STEPS:
         assert _cli_json()["invariance"][step]["optimizer"] == "Fisher scoring"
+
+
+def test_heywood_case_in_a_group_is_named_and_said() -> None:
+    """Group b's first scale has items correlating .85, .85 and .55 (as analyze_checks.R): a
+    negative residual variance of the first item there (a Heywood case)."""
+    rng = np.random.default_rng(5)
+    frames = []
+    for label, c in (("a", 0.5), ("b", None)):
+        r = np.full((6, 6), 0.25)
+        r[:3, :3] = c if c is not None else 0.5
+        r[3:, 3:] = 0.5
+        if c is None:
+            r[0, 1] = r[1, 0] = r[0, 2] = r[2, 0] = 0.85
+            r[1, 2] = r[2, 1] = 0.55
+        np.fill_diagonal(r, 1.0)
+        x = rng.multivariate_normal(np.zeros(6), r, 400)
+        frames.append(pd.DataFrame(x, columns=[f"i{j}" for j in range(6)]).assign(g=label))
+    data_ = pd.concat(frames, ignore_index=True)
+    res = invariance(data_, {"A": ["i0", "i1", "i2"], "B": ["i3", "i4", "i5"]}, data_["g"])
+    assert res.configural.converged
+    assert "b: i0" in res.configural.negative_variances
+    assert not any(v.startswith("a:") for v in res.configural.negative_variances)
+    assert "negative variances (Heywood cases)" in res.verdict
