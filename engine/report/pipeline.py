@@ -127,6 +127,7 @@ def analyze(
         "negative_variances": [scale],
         "composite_reliability": {scale: value}}, "omega": {"hierarchical", "total",
         "n_factors"} (two or more scales), "group": {"n_groups", "n_missing"} (with a group),
+        "invariance": {...} (with `invariance`; :func:`engine.report.invariance.invariance_stage`),
         "notes": [str]}``. Every float is finite
         or None; each None has a note ``"<path>: <reason>"``.
 
