@@ -465,3 +465,41 @@ def test_only_an_admin_opens_the_aggregate_page(lead_db, email):
         from webapp.results.leaders import leader_summary
 
         leader_summary(lead_db, HOSPITAL_SLUG, _user("icu@example.org"))
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def test_the_api_gives_the_same_numbers_as_documented(lead_db):
+    from pathlib import Path
+
+    import yaml
+
+    from tests.webapp.test_api import _check
+    from webapp.results.leaders import leader_gaps, leader_summary
+
+    for email in [*LEADERS, "hosp@example.org"]:
+        _answered(lead_db, email, 4)
+    _close(lead_db)
+    spec = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "webapp" / "openapi.yaml").read_text("utf-8")
+    )
+    schemas = spec["components"]["schemas"]
+    leader = _login(_client(lead_db), "icu@example.org")
+    own = leader.get(f"/api/v1/surveys/{HOSPITAL_SLUG}/units/ICU/leader-view")
+    assert own.status_code == 200
+    expected = leader_gaps(lead_db, HOSPITAL_SLUG, "ICU", _user("icu@example.org"))
+    assert own.get_json() == expected
+    _check(own.get_json(), schemas["LeaderView"], spec)
+    assert leader.get(f"/api/v1/surveys/{HOSPITAL_SLUG}/leaders/summary").status_code == 403
+    other = _login(_client(lead_db), "icu2@example.org")  # answered too, but another person
+    theirs = other.get(f"/api/v1/surveys/{HOSPITAL_SLUG}/units/ICU/leader-view").get_json()
+    assert theirs["waves"][0]["scales"] == expected["waves"][0]["scales"]  # same answers (4)
+    surg = _login(_client(lead_db), "surg@example.org")
+    assert surg.get(f"/api/v1/surveys/{HOSPITAL_SLUG}/units/ICU/leader-view").status_code == 404
+    admin = _login(_client(lead_db), ADMIN.email)
+    assert admin.get(f"/api/v1/surveys/{HOSPITAL_SLUG}/units/ICU/leader-view").status_code == 404
+    summary = admin.get(f"/api/v1/surveys/{HOSPITAL_SLUG}/leaders/summary")
+    assert summary.status_code == 200
+    assert summary.get_json() == leader_summary(lead_db, HOSPITAL_SLUG, ADMIN)
+    _check(summary.get_json(), schemas["LeaderSummary"], spec)
