@@ -503,3 +503,14 @@ def test_the_api_gives_the_same_numbers_as_documented(lead_db):
     assert summary.status_code == 200
     assert summary.get_json() == leader_summary(lead_db, HOSPITAL_SLUG, ADMIN)
     _check(summary.get_json(), schemas["LeaderSummary"], spec)
+
+
+def test_purging_a_wave_deletes_its_leader_views(lead_db):
+    from surveys.leaders import leader_views_of
+    from surveys.purge import purge
+
+    _answered(lead_db, "icu@example.org", 4)
+    _close(lead_db)
+    assert len(leader_views_of(lead_db, HOSPITAL_SLUG, "ICU", "icu@example.org")) == 1
+    purge(lead_db, HOSPITAL_SLUG)
+    assert leader_views_of(lead_db, HOSPITAL_SLUG, "ICU", "icu@example.org") == []
