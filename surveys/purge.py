@@ -1,8 +1,9 @@
 """Deleting a survey's responses for good: ``samen purge SURVEY [--before DATE]``.
 
 Purging deletes the responses, comments, daily counters, unused invitations and leaders' own
-views (:mod:`surveys.leaders`) of closed waves, marks the waves purged and vacuums: on SQLite ``secure_delete`` has zeroed the freed
-pages and ``VACUUM`` rewrites the file; on PostgreSQL ``VACUUM FULL`` writes new table files.
+views (:mod:`surveys.leaders`) of closed waves, marks the waves purged and vacuums: on
+SQLite ``secure_delete`` has zeroed the freed pages and ``VACUUM`` rewrites the file; on
+PostgreSQL ``VACUUM FULL`` writes new table files.
 The open wave is never purged (close it first).
 """
 
