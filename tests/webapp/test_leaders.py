@@ -514,3 +514,20 @@ def test_purging_a_wave_deletes_its_leader_views(lead_db):
     assert len(leader_views_of(lead_db, HOSPITAL_SLUG, "ICU", "icu@example.org")) == 1
     purge(lead_db, HOSPITAL_SLUG)
     assert leader_views_of(lead_db, HOSPITAL_SLUG, "ICU", "icu@example.org") == []
+
+
+def test_the_language_switch_saves_and_shows_the_other_language(lead_db):
+    from surveys.leaders import invite_leader, leader_views_of
+
+    link = invite_leader(lead_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "ICU", "icu@example.org")
+    client = _client(lead_db)
+    html = client.get(f"/l/{link.token}?lang=nl").get_data(as_text=True)
+    assert f'formaction="/l/{link.token}?lang=en"' in html
+    switched = client.post(
+        f"/l/{link.token}?lang=en",
+        data={"bel_mem_2": "3", "csrf_token": csrf_token(html), "nav": "stay"},
+    )
+    assert switched.status_code == 302 and switched.headers["Location"] == f"/l/{link.token}"
+    assert "My team includes everyone" in client.get(f"/l/{link.token}").get_data(as_text=True)
+    (view,) = leader_views_of(lead_db, HOSPITAL_SLUG, "ICU", "icu@example.org")
+    assert view.answers == {"bel_mem_2": 3}

@@ -46,23 +46,22 @@ def answer(token: str) -> Response | str | tuple[str, int]:
         return render_template("respond/unavailable.html"), 404
     definition = get_survey(_db(), page.survey)
     scales = leader_scales(definition)
+    if request.method == "POST" and not page.wave_open:
+        return redirect(url_for("leaders.answer", token=token))  # shows the closed round
     if request.method == "POST":
         form = leader_form(scales, request.form)
-        if page.wave_open and form.validate():
-            try:
-                save_leader_answers(_db(), token, answers_of(form, scales), current_language())
-            except WaveClosed:
-                page = _open(token)
-            except InputError:
-                abort(400)
-            else:
-                if request.form.get("nav") == "stay":  # the language switch
-                    return redirect(url_for("leaders.answer", token=token))
-                return redirect(url_for("leaders.saved", token=token))
-        elif page.wave_open:
+        if not form.validate():
             abort(400)  # only a tampered form fails: every answer is optional
-    else:
-        form = leader_form(scales, None, page.answers)
+        try:
+            save_leader_answers(_db(), token, answers_of(form, scales), current_language())
+        except WaveClosed:  # closed meanwhile
+            return redirect(url_for("leaders.answer", token=token))
+        except InputError:
+            abort(400)
+        if request.form.get("nav") == "stay":  # the language switch
+            return redirect(url_for("leaders.answer", token=token))
+        return redirect(url_for("leaders.saved", token=token))
+    form = leader_form(scales, None, page.answers)
     return render_template(
         "leaders/answer.html",
         page=page,
