@@ -19,6 +19,7 @@ import datetime as dt
 
 from sqlalchemy import (
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -41,6 +42,8 @@ __all__ = [
     "Programme",
     "ProgrammeUnit",
     "Response",
+    "SigninFailure",
+    "SigninPause",
     "SpentRight",
     "SurveyRow",
     "Unit",
@@ -221,6 +224,32 @@ class OpenClient(Base):
     )
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class SigninFailure(Base):
+    """A recent sign-in attempt not (yet) known to have succeeded, under a keyed hash.
+
+    ``key`` is an HMAC of an e-mail or client address under a key derived from the secret key,
+    so every worker process counts the same rows; ``at`` is seconds on the wall clock. Rows
+    older than the sign-in window are deleted as new attempts come in
+    (:mod:`surveys.signin_limits`).
+    """
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[float] = mapped_column(Float)
+
+
+class SigninPause(Base):
+    """An e-mail or client address (keyed hash) that may not sign in until ``until``."""
+
+    __tablename__ = "signin_pauses"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    until: Mapped[float] = mapped_column(Float)
 
 
 class Programme(Base):

@@ -164,7 +164,7 @@ def _side(values: np.ndarray) -> dict[str, Any]:
 
 
 def _scale_names(context: SurveyContext) -> dict[str, dict[str, Any]]:
-    """Per scale id: its name and its instrument's title, per language."""
+    """Per scale id: its name and its instrument's title per language, its answer range."""
     from webapp.results.data import scale_id
 
     definition = context.definition
@@ -172,9 +172,14 @@ def _scale_names(context: SurveyContext) -> dict[str, dict[str, Any]]:
         scale_id(definition, inst.id, scale.id): {
             "name": dict(scale.name),
             "instrument": dict(inst.title),
+            "range": [
+                float(min(scale.items[0].response_scale.points)),
+                float(max(scale.items[0].response_scale.points)),
+            ],
         }
         for inst in definition.answer_instruments
         for scale in inst.scales
+        if scale.items
     }
 
 
@@ -216,7 +221,7 @@ def _evaluate_scale(
         out["sides"][side][wave] = _side(values)
     score = np.concatenate([values for values, _ in parts.values()])
     unit = np.array([f"{s}:{u}" for (s, _w), (_v, us) in parts.items() for u in us], dtype=str)
-    wave = np.array([w for (_s, w), (v, _u) in parts.items() for _ in range(v.size)], dtype=str)
+    waves = np.array([w for (_s, w), (v, _u) in parts.items() for _ in range(v.size)], dtype=str)
     treated = np.array(
         [s == "programme" for (s, _w), (v, _u) in parts.items() for _ in range(v.size)],
         dtype=bool,
@@ -225,7 +230,7 @@ def _evaluate_scale(
         effect = programme_effect(
             score,
             unit,
-            wave,
+            waves,
             treated,
             before="before",
             after="after",
@@ -257,11 +262,13 @@ def programme_evaluation(db: Database, programme_id: int, user: UserInfo) -> dic
     -------
     dict
         ``{"programme": {"id", "survey", "name", "cohort", "wave_before", "wave_after",
-        "units"}, "k", "confidence", "released", "reason", "scales": [...]}``. ``units`` is
-        the number of units in the programme. Each scale: ``{"scale", "name",
-        "instrument", "estimate", "se", "df", "p", "ci", "excludes_zero", "mixed":
-        {"estimate", "se"}, "reason", "sides": {"programme"|"other": {"units",
-        "units_left_out", "before": {"n", "mean"}, "after": {"n", "mean"}}}}``; ``n`` counts
+        "units"}, "k", "k_counts", "min_units", "confidence", "released", "reason",
+        "scales": [...]}``. ``units`` is the number of units in the programme; ``k`` counts
+        responses (``k_counts``), ``min_units`` the units each side needs. Each scale:
+        ``{"scale", "name", "instrument", "range", "estimate", "se", "df", "p", "ci",
+        "excludes_zero", "mixed": {"estimate", "se"}, "reason",
+        "sides": {"programme"|"other": {"units", "units_left_out", "before": {"n", "mean"},
+        "after": {"n", "mean"}}}}``; ``n`` counts
         responses with a valid score. Numbers are None with a ``reason``: ``"wave-open"``
         (nothing before the wave after closes), ``"too-few-units"`` (fewer than 2 units
         released in both waves on a side), ``"no-estimate"``.
@@ -273,6 +280,8 @@ def programme_evaluation(db: Database, programme_id: int, user: UserInfo) -> dic
     webapp.results.access.AccessDenied
         The caller is not an admin or researcher.
     """
+    from engine.comparisons.programme import MIN_UNITS
+
     if user.role not in ROLES:
         raise AccessDenied("programme evaluations are for admins and researchers")
     info = get_programme(db, programme_id)
@@ -280,6 +289,8 @@ def programme_evaluation(db: Database, programme_id: int, user: UserInfo) -> dic
     out: dict[str, Any] = {
         "programme": _programme_block(info),
         "k": context.definition.k,
+        "k_counts": "responses",
+        "min_units": MIN_UNITS,
         "confidence": CONFIDENCE,
         "released": True,
         "reason": None,
@@ -295,7 +306,7 @@ def programme_evaluation(db: Database, programme_id: int, user: UserInfo) -> dic
         if measure.id not in before.measures:
             continue
         block = _evaluate_scale(before, after, measure, info.units)
-        block.update(names.get(measure.id, {"name": {}, "instrument": {}}))
+        block.update(names[measure.id])
         out["scales"].append(block)
     return out
 

@@ -4,7 +4,7 @@ Not anonymous on purpose (DESIGN.md, anonymity point 7): the rows name the leade
 by e-mail and are never read together with employee responses.
 
 Revision ID: lead01
-Revises: prog01 (the coordinator may re-chain it at merge; it needs only ``tree01``'s tables)
+Revises: prog01
 """
 
 import sqlalchemy as sa

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "prog01"
-down_revision = "tree01"
+down_revision = "hard01"
 branch_labels = None
 depends_on = None
 
