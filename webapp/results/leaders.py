@@ -17,6 +17,13 @@ Two views, both through the results service's disclosure control:
   groups of one wave whose leader sets differ by fewer than k leaders (but not by none) are
   both withheld, so that no leader's view follows by subtraction.
 
+Disclosure, as ``samen audit`` sees it: these views form no new group of respondents. Every
+team figure in them is the mean of one unit's cell exactly as the results service releases it
+to the caller (the leader's own unit's, or, for the admin, each leader's unit's), and the
+coordinator's "teams' view" is a mean of such released means, not a pooled count or sum;
+the leaders' own numbers are leader data, protected by the k-leaders rule above (tested in
+tests/webapp/test_leaders.py), not respondent data. The audit on the demo still finds nothing.
+
 The leader's answers come from :mod:`surveys.leaders` and are scored exactly as the team's
 (:func:`engine.psychometrics.scoring.score_scale`, reverse keys, at least
 :data:`webapp.results.data.MIN_SHARE` of a scale's items answered). They never enter
