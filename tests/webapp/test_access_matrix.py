@@ -143,6 +143,13 @@ RULES: dict[str, Rule] = {
         f"/api/v1/surveys/{S}/waves/{W}/units/SURG/comments",
         {"GET": statuses(401, 401, 200, 403, 200, 200)},
     ),
+    "api.leader_view": Rule(
+        f"/api/v1/surveys/{S}/units/SURG/leader-view",  # nobody gave a view: 404 for all
+        {"GET": statuses(401, 401, 404, 404, 404, 404)},
+    ),
+    "api.leader_summary": Rule(
+        f"/api/v1/surveys/{S}/leaders/summary", {"GET": statuses(401, 401, 403, 403, 403, 200)}
+    ),
     "api.openapi": Rule("/api/v1/openapi.yaml", {"GET": everyone(200)}),
     # --- research (the wave is open: a report answers 409 until it closes) ----------------
     "research.index": Rule("/research/", {"GET": statuses(LOGIN, LOGIN, 403, 403, 302, 302)}),
@@ -170,6 +177,12 @@ RULES: dict[str, Rule] = {
     ),
     "api.programme_evaluation": Rule(
         "/api/v1/programmes/1/evaluation", {"GET": statuses(401, 401, 403, 403, 404, 404)}
+    ),
+    # --- leader self-views: the personal link (unknown here) and the admin's aggregate -----
+    "leaders.answer": Rule("/l/unknown-token", {"GET": everyone(404), "POST": everyone(404)}),
+    "leaders.saved": Rule("/l/unknown-token/saved", {"GET": everyone(404)}),
+    "leaders_admin.summary": Rule(
+        f"/leaders/{S}/", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}
     ),
     # --- dashboard ------------------------------------------------------------------------
     "dashboard.index": Rule("/dashboard/", {"GET": statuses(LOGIN, LOGIN, 302, 302, 302, 302)}),

@@ -56,7 +56,9 @@ __all__ = [
 ]
 
 #: Blueprints whose pages are for staff: their header shows the account and "Sign out".
-STAFF_BLUEPRINTS = frozenset({"dashboard", "research", "admin", "auth", "programmes", "console"})
+STAFF_BLUEPRINTS = frozenset(
+    {"dashboard", "research", "admin", "auth", "programmes", "console", "leaders_admin"}
+)
 
 bp = Blueprint(
     "auth", __name__, url_prefix="/auth", template_folder="templates", static_folder="static"
