@@ -97,6 +97,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from webapp.dashboard import bp as dashboard_bp
 
     app.register_blueprint(dashboard_bp)
+    from webapp.console import bp as console_bp
+
+    app.register_blueprint(console_bp)
 
     @app.after_request
     def _headers(response: Response) -> Response:
