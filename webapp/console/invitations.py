@@ -124,8 +124,8 @@ def _page(
     from surveys.waves import current_wave
 
     db = database()
-    links = links or LinksForm(formdata=None)
-    mail = mail or MailForm(formdata=None)
+    links = links or LinksForm(formdata=None, prefix="links")
+    mail = mail or MailForm(formdata=None, prefix="mail")
     _choices(links, definition)
     _choices(mail, definition)
     sample = invitation_link(base_url(), "…")
@@ -216,7 +216,7 @@ def invitations_links(survey: str) -> tuple[str, int, dict[str, str]] | tuple[st
 
     admin()
     definition = _survey(survey)
-    form = LinksForm()
+    form = LinksForm(prefix="links")
     _choices(form, definition)
     if not form.validate_on_submit():
         return _page(definition, links=form, status=400)
@@ -261,7 +261,7 @@ def invitations_mail(survey: str) -> tuple[str, int] | Response:
 
     admin()
     definition = _survey(survey)
-    form = MailForm()
+    form = MailForm(prefix="mail")
     _choices(form, definition)
     if not form.validate_on_submit():
         return _page(definition, mail=form, status=400)
