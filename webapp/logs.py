@@ -1,7 +1,8 @@
 """Keeping invitation tokens out of logs.
 
 An invitation link is ``/s/<token>`` (or ``/o/<token>`` for an open link); anyone who can read
-a log line with a token and holds the mail-merge list could tie a visit to a person. Every
+a log line with a token and holds the mail-merge list could tie a visit to a person. A link to
+set a staff password (``/auth/reset/<token>``) would let a log reader take over the account. Every
 path or request line that reaches a log passes through :func:`redact` first.
 """
 
@@ -12,7 +13,7 @@ import re
 __all__ = ["redact"]
 
 # A token path at the start of the text or after whitespace or a quote (as in a request line).
-_TOKEN_PATH = re.compile(r"(?<![^\s\"'])/([so])/[^/?#\s\"']+")
+_TOKEN_PATH = re.compile(r"(?<![^\s\"'])/([so]|auth/reset)/[^/?#\s\"']+")
 
 
 def redact(text: str) -> str:

@@ -84,4 +84,5 @@ from webapp.console import (  # noqa: E402, F401
     access,
     invitations,
     overview,
+    people,
 )
