@@ -85,4 +85,5 @@ from webapp.console import (  # noqa: E402, F401
     invitations,
     overview,
     people,
+    privacy,
 )
