@@ -248,8 +248,8 @@ def invitations_links(survey: str) -> tuple[str, int, dict[str, str]] | tuple[st
 
 
 def _addresses(form: MailForm) -> bytes:
-    upload = form.file.data
-    if upload is not None and getattr(upload, "filename", ""):
+    upload: Any = form.file.data
+    if upload is not None and upload.filename:
         return bytes(upload.read())
     return (form.addresses.data or "").encode("utf-8")
 

@@ -219,7 +219,7 @@ def people_token() -> Any:
     found = _account()
     if found is None:
         return _list(status=400)
-    _, email = found
+    email = found[1]
     try:
         token = issue_api_token(database(), email)
     except NotFound as exc:
@@ -238,7 +238,7 @@ def people_revoke() -> Any:
     found = _account()
     if found is None:
         return _list(status=400)
-    _, email = found
+    email = found[1]
     try:
         revoke_api_token(database(), email)
     except NotFound as exc:
