@@ -85,3 +85,59 @@ def test_the_admin_lands_on_the_console_after_signing_in(console_app):
     page = client.get("/auth/login").get_data(as_text=True)
     data = {"email": ACCOUNTS["admin"][0], "password": PASSWORD, "csrf_token": csrf_token(page)}
     assert client.post("/auth/login", data=data).location == "/console/"
+
+
+# --- helpers for the section tests (test_console_organisation.py, ...) ---------------------
+
+ROLES = ("anonymous", "manager", "researcher", "admin")
+
+
+def console_client(app, db, role: str, language: str = "en"):
+    """A test client signed in as ``role`` on ``db`` (``anonymous``: not signed in).
+
+    The manager gets a unit of their own (``mgr-unit``, made when missing).
+    """
+    from surveys.models import Unit
+    from surveys.org import list_units
+    from surveys.users import add_user
+
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    if role == "anonymous":
+        return client
+    unit = None
+    if role == "manager":
+        unit = "mgr-unit"
+        if unit not in {u.code for u in list_units(db)}:
+            with db.session(write=True) as session:
+                session.add(Unit(code=unit, name="Manager's unit"))
+    email = f"{role}-{language}@example.org"
+    hasher = users_module.HASHER
+    users_module.HASHER = PasswordHasher.from_parameters(CHEAPEST)
+    try:
+        add_user(db, email, role, PASSWORD, unit_code=unit)
+        from tests.webapp.helpers import csrf_token
+
+        page = client.get("/auth/login").get_data(as_text=True)
+        data = {"email": email, "password": PASSWORD, "csrf_token": csrf_token(page)}
+        assert client.post("/auth/login", data=data).status_code == 302
+    finally:
+        users_module.HASHER = hasher
+    return client
+
+
+def login_page_token(client) -> str:
+    """A valid CSRF token for ``client``'s session (from the sign-in page, which anyone may
+    open), so a role test reaches the console's guard instead of the CSRF check."""
+    from tests.webapp.helpers import csrf_token
+
+    return csrf_token(client.get("/auth/login").get_data(as_text=True))
+
+
+def assert_refused(response, role: str) -> None:
+    """Anonymous: to the sign-in page; manager and researcher: 403."""
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response.location.startswith("/auth/login")
+    else:
+        assert response.status_code == 403

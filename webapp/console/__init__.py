@@ -76,14 +76,21 @@ def sections() -> list[Section]:
 def _console_context() -> dict[str, object]:
     if request.blueprint != "console":
         return {}
-    return {"console_sections": sections}
+    return {
+        "console_sections": sections,
+        "console_endpoints": lambda: current_app.view_functions,
+    }
 
 
 # The admin guard first, then one module per section (each registers its views).
 from webapp.console import (  # noqa: E402, F401
     access,
+    access,
     invitations,
+    organisation,
     overview,
     people,
     privacy,
+    rounds,
+    surveys,
 )

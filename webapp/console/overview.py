@@ -31,5 +31,4 @@ def index() -> str:
         "console/index.html",
         surveys=surveys,
         units=len(list_units(db)),
-        console_endpoints=set(current_app.view_functions),
     )
