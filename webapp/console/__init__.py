@@ -85,7 +85,6 @@ def _console_context() -> dict[str, object]:
 # The admin guard first, then one module per section (each registers its views).
 from webapp.console import (  # noqa: E402, F401
     access,
-    access,
     invitations,
     organisation,
     overview,
