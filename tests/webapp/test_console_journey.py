@@ -129,7 +129,7 @@ def _main(page: Any) -> str:
 
 
 def test_a_whole_round_in_dutch_with_the_keyboard_only(browser, fresh_demo):
-    info, base, _ = fresh_demo
+    info, base, database = fresh_demo
     admin = next(a for a in info.accounts if a.role == "admin")
     context = browser.new_context(
         viewport=WIDE, locale="nl-NL", extra_http_headers={"Accept-Language": "nl"}
@@ -200,5 +200,33 @@ def test_a_whole_round_in_dutch_with_the_keyboard_only(browser, fresh_demo):
         answer_with_keyboard(Keyboard(answer, "respondent"))
         screenshot(answer, "console-journey-respondent-thanks")
         respondent.close()
+
+        # the response rate: one answer in CHIR-A, below k = 5, so no number
+        keys.press_on(".console-nav a[href='/console/rounds']")
+        keys.press_on(f"main a[href='/console/rounds/{SLUG}']")
+        row = page.locator("table.console-table tr", has=page.locator(f"code:text-is('{UNIT}')"))
+        assert "minder dan 5" in row.inner_text(), row.inner_text()
+        whole = page.locator("table.console-table tr.total")
+        assert "minder dan 5" in whole.inner_text()  # the organisation too: one response
+        assert "1 antwoord" not in _main(page)
+        keys.axe("response rate")
+        screenshot(page, "console-journey-rate")
+
+        # close the round: a page says what closing does, then Space on "Yes"
+        keys.press_on(f"main a[href='/console/rounds/{SLUG}/{ROUND}/close']")
+        assert ROUND in page.locator("h1").inner_text()
+        keys.axe("close round")
+        keys.press_on("main form button[type=submit].primary", key="Space")
+        assert f"Ronde {ROUND} van {SLUG} is gesloten." in _main(page), _main(page)
+        keys.axe("round closed")
+        screenshot(page, "console-journey-closed")
+        assert all("/console/" in url for url in keys.audited)
+        assert len(keys.audited) >= 12
+        from surveys.responses import count_responses
+        from surveys.waves import list_waves
+
+        (wave,) = list_waves(database, SLUG)
+        assert (wave.label, wave.state) == (ROUND, "closed")
+        assert count_responses(database, SLUG, ROUND) == 1
     finally:
         context.close()
