@@ -230,3 +230,130 @@ def test_a_whole_round_in_dutch_with_the_keyboard_only(browser, fresh_demo):
         assert count_responses(database, SLUG, ROUND) == 1
     finally:
         context.close()
+
+
+OVERFLOW = "() => document.documentElement.scrollWidth > window.innerWidth"
+
+
+@pytest.fixture(scope="module")
+def pages_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Any]:
+    """The demo with a second survey that has an open link, and a mail server configured
+    (nothing is sent): (build info, base URL)."""
+    from surveys.db import Database
+    from surveys.definitions import create_survey
+    from surveys.demo import build_demo
+    from tests.webapp.conftest import HOSPITAL
+    from webapp import create_app
+    from webapp.cli.serve import serve_in_thread
+    from webapp.config import TestConfig
+
+    folder = tmp_path_factory.mktemp("console-pages-db")
+    shutil.copyfile(sqlite_template, folder / "samen.db")
+    database = Database(f"sqlite:///{folder / 'samen.db'}")
+    info = build_demo(database, links=0)
+    text = HOSPITAL.read_text(encoding="utf-8").replace("open_link: false", "open_link: true")
+    (folder / "posters.yaml").write_text(text.replace("id: hospital-2026", "id: posters"))
+    create_survey(database, folder / "posters.yaml")
+    config = {**TestConfig.as_dict(), "SAMEN_DATABASE": database}
+    config.update(SAMEN_SMTP_HOST="127.0.0.1", SAMEN_SMTP_FROM="hr@example.org")
+    server = serve_in_thread(create_app(config))
+    yield info, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    database.dispose()
+
+
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1366", "390"])
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_invitations_people_privacy_and_password_pages(
+    browser, pages_demo, monkeypatch, viewport, language
+):
+    """Every page of the three sections and the password pages: axe 0, no sideways scroll."""
+    import datetime as dt
+
+    import surveys._common
+
+    info, base = pages_demo
+    # 2028-01-01: round 2025-2 has passed its retention period (closed 2025-12-19 + 730 days)
+    monkeypatch.setattr(surveys._common, "today", lambda: dt.date(2028, 1, 1))
+    admin = next(a for a in info.accounts if a.role == "admin")
+    context = browser.new_context(
+        viewport=viewport, extra_http_headers={"Accept-Language": language}
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    width = viewport["width"]
+    seen: list[str] = []
+
+    def check(name: str) -> None:
+        page.wait_for_load_state("load")
+        assert not page.evaluate(OVERFLOW), f"{name} is wider than {width} px"
+        _axe(page, f"{name} {language} {width}")
+        screenshot(page, f"console-{name}-{language}-{width}")
+        seen.append(name)
+
+    try:
+        page.goto(f"{base}/auth/login")
+        page.fill("input[name=email]", admin.email)
+        page.fill("input[name=password]", admin.password)
+        page.click("main button[type=submit], main input[type=submit]")
+        page.wait_for_load_state("load")
+
+        page.goto(f"{base}/console/invitations")
+        check("invitations")
+        page.goto(f"{base}/console/invitations/posters")
+        assert page.locator("img.qr").evaluate("i => i.complete && i.naturalWidth > 0")
+        check("invitations-posters")
+        page.goto(f"{base}/console/invitations/hospital-2026")
+        page.select_option("#links-unit", "CHIR-A")
+        page.fill("#links-count", "0")
+        page.click("#links-submit")
+        check("invitations-error")
+        page.fill("#links-count", "2")
+        page.click("#links-submit")
+        assert page.locator("ol.link-list li").count() == 2
+        check("invitations-links")
+
+        page.goto(f"{base}/console/people")
+        check("people")
+        newcomer_email = f"nieuw-{language}-{width}@stadsziekenhuis.example"
+        page.fill("#add-email", newcomer_email)
+        page.select_option("#add-role", "manager")
+        page.click("#add-submit")
+        check("people-error")  # a manager needs a unit
+        page.select_option("#add-unit", "CHIR-A")
+        page.click("#add-submit")
+        assert "/auth/reset/reset_" in page.locator("code.secret").inner_text()
+        check("people-link")
+        reset = page.locator("code.secret").inner_text()
+        page.goto(f"{base}/console/people")
+        page.locator("form[action$='/people/token'] button").first.click()
+        assert page.locator("code.secret").inner_text().startswith("samen_")
+        check("people-token")
+        page.goto(f"{base}/console/people/remove?email={newcomer_email}")
+        check("people-remove")
+
+        page.goto(f"{base}/console/privacy/hospital-2026")
+        check("privacy")
+        page.select_option("main select[name=wave]", "2026-1")
+        page.click("main form input[type=submit]")
+        page.wait_for_selector(".facts")
+        check("privacy-audit")
+        page.goto(f"{base}/console/privacy/hospital-2026/purge")
+        check("privacy-purge")
+
+        page.goto(f"{base}/auth/password")
+        check("password")
+        other = context.browser.new_context(
+            viewport=viewport, extra_http_headers={"Accept-Language": language}
+        )
+        newcomer = other.new_page()
+        newcomer.goto(reset)
+        newcomer.wait_for_load_state("load")
+        assert not newcomer.evaluate(OVERFLOW)
+        _axe(newcomer, f"reset {language} {width}")
+        screenshot(newcomer, f"console-reset-{language}-{width}")
+        other.close()
+    finally:
+        context.close()
+    assert len(seen) == 13
