@@ -263,10 +263,11 @@ def pages_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
     database.dispose()
 
 
-@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1366", "390"])
-@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize(
+    ("language", "viewport"), [("nl", WIDE), ("en", PHONE)], ids=["nl-1366", "en-390"]
+)
 def test_invitations_people_privacy_and_password_pages(
-    browser, pages_demo, monkeypatch, viewport, language
+    browser, pages_demo, monkeypatch, language, viewport
 ):
     """Every page of the three sections and the password pages: axe 0, no sideways scroll."""
     import datetime as dt
