@@ -141,7 +141,7 @@ def _link_page(email: str, added: bool, mail: bool) -> tuple[str, int, dict[str,
 
     link = issue_reset(database(), email)
     url = _reset_url(link.token)
-    until = format_datetime(link.expires_at, "medium")
+    until = format_datetime(link.expires_at, "d MMM yyyy, HH:mm") + " UTC"
     mailed = False
     problem = None
     if mail:
