@@ -149,15 +149,13 @@ def _page(
 
 @bp.get("/invitations")
 def invitations() -> str | Response:
-    """The surveys to invite people to (straight to the survey when there is one)."""
+    """The surveys to invite people to."""
     from surveys.definitions import list_surveys
     from surveys.waves import current_wave
 
     admin()
     db = database()
     surveys = [(s, current_wave(db, s.slug)) for s in list_surveys(db)]
-    if len(surveys) == 1:
-        return redirect(url_for("console.invitations_survey", survey=surveys[0][0].slug))
     return render_template("console/invitations.html", surveys=surveys)
 
 

@@ -96,13 +96,11 @@ def _context(definition: SurveyDefinition) -> dict[str, Any]:
 
 @bp.get("/privacy")
 def privacy() -> Any:
-    """The surveys (straight to the survey when there is one)."""
+    """The surveys, each with a link to its audit, privacy settings and retention."""
     from surveys.definitions import list_surveys
 
     admin()
     surveys = list_surveys(database())
-    if len(surveys) == 1:
-        return redirect(url_for("console.privacy_survey", survey=surveys[0].slug))
     return render_template("console/privacy.html", surveys=surveys)
 
 
