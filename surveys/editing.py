@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -26,10 +27,19 @@ from surveys.definitions import FORMAT_VERSION, _build, _dump, _read
 from surveys.errors import InputError, NotFound
 from surveys.models import Response, SurveyRow, Wave
 
-__all__ = ["LOCKED", "locked_reason", "stored_settings", "survey_yaml", "update_survey"]
+__all__ = [
+    "LOCKED",
+    "Lock",
+    "locked_reason",
+    "stored_settings",
+    "survey_yaml",
+    "update_survey",
+]
 
 #: Settings the privacy profile promises respondents; fixed once a wave has responses or is
-#: open. ``instruments`` covers the instrument texts stored with the survey too.
+#: open. ``instruments`` covers the instrument texts stored with the survey too;
+#: ``filter_question`` because filter cells of two questions, both shown for one wave,
+#: combine into groups below k (webapp.results.release.filter_question).
 LOCKED = (
     "languages",
     "instruments",
@@ -41,6 +51,7 @@ LOCKED = (
     "open_link",
     "open_link_limit",
     "open_link_k",
+    "filter_question",
 )
 #: The defaults create_survey applies, so an omitted setting and its default compare equal.
 _DEFAULTS: dict[str, Any] = {
@@ -52,6 +63,20 @@ _DEFAULTS: dict[str, Any] = {
     "open_link": False,
     "open_link_limit": 1,
 }
+
+
+@dataclass(frozen=True)
+class Lock:
+    """Why the locked settings cannot change: wave ``wave`` is ``open`` or has ``responses``
+    (``kind``). ``str()`` is the CLI's sentence."""
+
+    wave: str
+    kind: str
+
+    def __str__(self) -> str:
+        if self.kind == "open":
+            return f"wave {self.wave!r} is open: respondents may have answers in progress"
+        return f"wave {self.wave!r} has responses: its respondents were promised these settings"
 
 
 def stored_settings(db: Database, slug: str) -> dict[str, Any]:
@@ -86,7 +111,7 @@ def survey_yaml(db: Database, slug: str) -> str:
     return header + yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=88)
 
 
-def locked_reason(db: Database, slug: str) -> str | None:
+def locked_reason(db: Database, slug: str) -> Lock | None:
     """Why the :data:`LOCKED` settings of ``slug`` cannot change, or None when they can.
 
     Locked once any wave has (or had: closed, purged) responses, and while a wave is open
@@ -96,20 +121,18 @@ def locked_reason(db: Database, slug: str) -> str | None:
         return _locked_reason(session, survey_row(session, slug))
 
 
-def _locked_reason(session: Session, survey: SurveyRow) -> str | None:
+def _locked_reason(session: Session, survey: SurveyRow) -> Lock | None:
     waves = session.execute(
         select(Wave.id, Wave.label, Wave.state, Wave.purged_on).where(Wave.survey_id == survey.id)
     ).all()
     for wave in sorted(waves, key=lambda w: w.state != "open"):
         if wave.state == "open":
-            return f"wave {wave.label!r} is open: respondents may have answers in progress"
+            return Lock(wave.label, "open")
         responses = session.scalar(
             select(func.count()).select_from(Response).where(Response.wave_id == wave.id)
         )
         if responses or wave.purged_on is not None:
-            return (
-                f"wave {wave.label!r} has responses: its respondents were promised these settings"
-            )
+            return Lock(wave.label, "responses")
     return None
 
 
@@ -150,7 +173,9 @@ def update_survey(db: Database, path: str | os.PathLike[str]) -> tuple[str, list
             for key in set(old) | set(new)
             if key != "id" and _comparable(old, key) != _comparable(new, key)
         )
-        if [i["source"] for i in before["instruments"]] != [s[2] for s in sources]:
+        # the instrument texts (their order is the settings' order, compared above)
+        stored_sources = {(i["role"], i["ref"]): i["source"] for i in before["instruments"]}
+        if stored_sources != {(role, ref): text for role, ref, text in sources}:
             changed = sorted({*changed, "instruments"})
         locked = [key for key in changed if key in LOCKED]
         if locked:

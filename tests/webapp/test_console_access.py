@@ -66,7 +66,7 @@ def test_the_admin_sees_the_overview_with_the_section_nav(console_app):
     # only registered endpoints are linked: every link opens
     client = signed_in(console_app, "admin")
     for href in hrefs:
-        assert client.get(href).status_code == 200, href
+        assert client.get(href, follow_redirects=True).status_code == 200, href
     assert f'href="/privacy/{DEMO}"' in page.text
     assert "round 2026-2 is open" in page.text
 

@@ -131,7 +131,7 @@ def test_privacy_settings_are_fixed_once_a_wave_is_open_texts_are_not(app, db):
     assert get_survey(db, "zorg-2026").min_group_size == 7
     open_wave(db, "zorg-2026", "2026-1")
     page = client.get("/console/surveys/zorg-2026/edit").text
-    assert "wave &#39;2026-1&#39; is open" in page
+    assert "round 2026-1 is open and respondents may have answers in progress" in page
     assert re.search(
         r'<input[^>]*disabled[^>]*id="min_group_size"|id="min_group_size"[^>]*disabled', page
     )
@@ -252,3 +252,27 @@ def test_the_survey_pages_in_dutch(app, db):
     html = client.get("/console/surveys/new").text
     assert "<h1>Nieuw onderzoek</h1>" in html
     assert "Minimale groepsgrootte k (antwoorden)" in html
+
+
+def test_the_filter_question_is_stored_and_used_by_the_results_service(app, db):
+    from webapp.results.release import filter_question
+
+    client = console_client(app, db, "admin")
+    response = _create(client, demographics="y", filter_question="dem_role")
+    assert response.status_code == 302
+    definition = get_survey(db, "zorg-2026")
+    assert definition.filter_question == "dem_role"
+    assert filter_question(definition) == "dem_role"
+    settings = yaml.safe_load(client.get("/console/surveys/zorg-2026/survey.yaml").text)
+    assert settings["filter_question"] == "dem_role"
+
+
+def test_a_filter_question_needs_the_background_questions(app, db):
+    client = console_client(app, db, "admin")
+    response = _create(client, filter_question="dem_role")  # no demographics module
+    assert response.status_code == 422
+    assert re.search(
+        r'id="filter_question-errors">\s*<li>filter_question: needs the demographics module',
+        response.text,
+    )
+    assert list_surveys(db) == []

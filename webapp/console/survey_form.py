@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -27,6 +28,7 @@ __all__ = [
     "LANGUAGES",
     "SurveyForm",
     "field_errors",
+    "filter_choices",
     "form_data_from_settings",
     "instrument_choices",
     "settings_from_form",
@@ -61,6 +63,18 @@ def instrument_choices(language: str) -> list[SelectChoice]:
     return choices
 
 
+def filter_choices(language: str) -> list[SelectChoice]:
+    """The questions of the built-in demographics module, after "the default"."""
+    from flask_babel import gettext
+
+    from instruments import load_any
+
+    choices = [SelectChoice("", gettext("The default (gender)"))]
+    for item in load_any("demographics").items:
+        choices.append(SelectChoice(item.id, item.text.get(language) or item.id))
+    return choices
+
+
 class SurveyForm(FlaskForm):
     """Every setting of a survey file that a survey owner chooses."""
 
@@ -78,6 +92,10 @@ class SurveyForm(FlaskForm):
     instruments = MultiCheckboxField(_l("Instruments"))
     demographics = BooleanField(_l("Background questions (the filters of the dashboards)"))
     unwanted_behaviour = BooleanField(_l("Unwanted behaviour (sensitive, asked with consent)"))
+    filter_question = SelectField(
+        _l("Filter question: the one background question results may be split by"),
+        validate_choice=False,
+    )
     open_comments = BooleanField(_l("An open comment at the end"))
     min_group_size = StringField(_l("Minimum group size k (responses)"), default="5")
     comment_threshold = StringField(_l("Comment threshold (writers)"), default="10")
@@ -125,6 +143,9 @@ def settings_from_form(form: SurveyForm) -> dict[str, Any]:
         "unwanted_behaviour": bool(form.unwanted_behaviour.data),
         "open_comments": bool(form.open_comments.data),
     }
+    question = (form.filter_question.data or "").strip()
+    if question:
+        settings["filter_question"] = question
     for key in ("min_group_size", "comment_threshold", "retention_days"):
         settings[key] = _number(form[key].data)
     settings["release"] = "closed"
@@ -147,6 +168,7 @@ def form_data_from_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     modules = settings.get("modules") or {}
     for module in ("demographics", "unwanted_behaviour", "open_comments"):
         data[module] = bool(modules.get(module))
+    data["filter_question"] = str(settings.get("filter_question") or "")
     data["min_group_size"] = str(settings.get("min_group_size", 5))
     data["comment_threshold"] = str(settings.get("comment_threshold", 10))
     data["retention_days"] = str(settings.get("retention_days", 730))
@@ -158,24 +180,21 @@ def form_data_from_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _field_for(key: str, message: str, languages: Iterable[str]) -> str | None:
-    """The form field a problem about setting ``key`` belongs next to (None: the form)."""
+def _fields_for(key: str, message: str, languages: Iterable[str]) -> list[str]:
+    """The form fields a problem about setting ``key`` belongs next to (none: the form's).
+
+    A text missing in several languages goes next to each of their fields.
+    """
     base = key.split(".")[0]
     if base in TEXTS:
-        for lang in LANGUAGES:
-            if repr(lang) in message:
-                return f"{base}_{lang}"
-        first = next(iter(languages), LANGUAGES[0])
-        return f"{base}_{first}"
+        named = [f"{base}_{lang}" for lang in LANGUAGES if repr(lang) in message]
+        return named or [f"{base}_{next(iter(languages), LANGUAGES[0])}"]
     if base == "modules":
         module = key.partition(".")[2]
-        return (
-            module
-            if module in ("demographics", "unwanted_behaviour", "open_comments")
-            else "instruments"
-        )
+        modules = ("demographics", "unwanted_behaviour", "open_comments")
+        return [module if module in modules else "instruments"]
     if base in ("open_link", "open_link_k", "open_link_limit"):
-        return "access"
+        return ["access"]
     if base in (
         "id",
         "languages",
@@ -184,9 +203,10 @@ def _field_for(key: str, message: str, languages: Iterable[str]) -> str | None:
         "comment_threshold",
         "retention_days",
         "privacy_contact",
+        "filter_question",
     ):
-        return base
-    return None
+        return [base]
+    return []
 
 
 def field_errors(form: SurveyForm, problems: Iterable[str], filename: str) -> list[str]:
@@ -196,12 +216,12 @@ def field_errors(form: SurveyForm, problems: Iterable[str], filename: str) -> li
     for problem in problems:
         text = problem.removeprefix(f"{filename}: ")
         key, sep, message = text.partition(": ")
-        name = _field_for(key, message, languages) if sep else None
-        if name is None:
+        names = _fields_for(key, message, languages) if sep else []
+        if not names:
             rest.append(text)
-            continue
-        field = form[name]
-        if not isinstance(field.errors, list):
-            field.errors = list(field.errors)
-        field.errors.append(f"{key}: {message}")
+        for name in names:
+            field = form[name]
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.append(f"{key}: {message}")
     return rest

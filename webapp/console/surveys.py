@@ -33,13 +33,14 @@ from webapp.console.survey_form import (
     LANGUAGES,
     SurveyForm,
     field_errors,
+    filter_choices,
     form_data_from_settings,
     instrument_choices,
     settings_from_form,
 )
 from webapp.i18n import current_language
 
-__all__ = ["YamlForm"]
+__all__ = ["YamlForm", "lock_text"]
 
 #: Name of the temporary survey file; messages name it, so it reads as the form's file.
 FORM_FILE = "survey.yaml"
@@ -99,9 +100,24 @@ def _created_message(slug: str) -> None:
         )
 
 
+def lock_text(lock: Any) -> str | None:
+    """Why the privacy settings are fixed, in the interface language (None: they are not)."""
+    if lock is None:
+        return None
+    if lock.kind == "open":
+        return _(
+            "round %(wave)s is open and respondents may have answers in progress", wave=lock.wave
+        )
+    return _(
+        "round %(wave)s has responses, and its respondents were promised these settings",
+        wave=lock.wave,
+    )
+
+
 def _form(data: dict[str, Any] | None = None) -> SurveyForm:
     form = SurveyForm(data=data) if data is not None else SurveyForm()
     form.instruments.choices = instrument_choices(current_language())
+    form.filter_question.choices = filter_choices(current_language())
     return form
 
 
@@ -113,7 +129,9 @@ def _list_page(
     from surveys.waves import list_waves
 
     db = _db()
-    rows = [(s, list_waves(db, s.slug), locked_reason(db, s.slug)) for s in list_surveys(db)]
+    rows = [
+        (s, list_waves(db, s.slug), lock_text(locked_reason(db, s.slug))) for s in list_surveys(db)
+    ]
     page = render_template(
         "console/surveys.html",
         rows=rows,
@@ -203,7 +221,7 @@ def surveys_edit(slug: str) -> Response | tuple[str, int]:
         "console/survey_form.html",
         form=form,
         problems=problems,
-        locked=reason,
+        locked=lock_text(reason),
         locked_fields=_locked_fields() if reason else (),
         slug=slug,
     )
@@ -218,6 +236,7 @@ def _locked_fields() -> tuple[str, ...]:
         "demographics",
         "unwanted_behaviour",
         "open_comments",
+        "filter_question",
         "min_group_size",
         "comment_threshold",
         "retention_days",
