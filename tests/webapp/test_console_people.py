@@ -396,3 +396,27 @@ def test_reset_tokens_stay_out_of_the_logs():
 
     line = '127.0.0.1 "GET /auth/reset/reset_abcDEF123 HTTP/1.1" 200'
     assert redact(line) == '127.0.0.1 "GET /auth/reset/<token> HTTP/1.1" 200'
+
+
+def test_the_cli_makes_the_same_one_time_link(console_demo, monkeypatch):
+    from click.testing import CliRunner
+
+    from surveys.users import authenticate
+    from webapp.cli import cli
+
+    app, db = console_demo
+    monkeypatch.setenv("SAMEN_DATABASE_URL", str(db.engine.url))
+    monkeypatch.setenv("SAMEN_BASE_URL", "https://samen.example.org/")
+    result = CliRunner().invoke(cli, ["user", "reset", "research@example.org", "--hours", "2"])
+    assert result.exit_code == 0, result.output
+    link = result.stdout.strip()
+    assert re.fullmatch(r"https://samen\.example\.org/auth/reset/reset_[\w-]+", link)
+    assert "Works once, until" in result.stderr
+    token = link.rsplit("/", 1)[1]
+    client = app.test_client()
+    form = client.get(f"/auth/reset/{token}").text
+    data = {"csrf_token": csrf_token(form), "new": NEW, "repeat": NEW}
+    assert client.post(f"/auth/reset/{token}", data=data).status_code == 302
+    assert authenticate(db, "research@example.org", NEW) is not None
+    unknown = CliRunner().invoke(cli, ["user", "reset", "nobody@example.org"])
+    assert unknown.exit_code == 2 and "no account" in unknown.output
