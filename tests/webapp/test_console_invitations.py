@@ -197,3 +197,26 @@ def test_the_open_link_has_a_qr_code(console_demo, tmp_path):
     assert png.data.startswith(b"\x89PNG") and "attachment" in png.headers["Content-Disposition"]
     # the demo survey has no open link: no code
     assert client.get(f"/console/invitations/{DEMO}/qr.svg").status_code == 404
+
+
+def test_addresses_can_come_from_a_spreadsheet_file(console_demo, smtp_server):
+    app, _ = console_demo
+    controller, handler = smtp_server
+    app.config.update(SAMEN_SMTP_HOST="127.0.0.1", SAMEN_SMTP_PORT=controller.port)
+    client, token = admin_client(app)
+    upload = io.BytesIO(b"Naam;E-mailadres\nAnn;ann@example.org\nBob;bob@example.org\n")
+    data = {
+        "mail-csrf_token": token,
+        "mail-unit": "CHIR-A",
+        "mail-language": "en",
+        "mail-file": (upload, "adressen.csv"),
+    }
+    response = client.post(
+        f"/console/invitations/{DEMO}/mail", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    assert len(handler.messages) == 2
+    assert all(
+        b"Dear colleague" in content and b"Beste collega" not in content
+        for _, content in handler.messages
+    )

@@ -420,3 +420,22 @@ def test_the_cli_makes_the_same_one_time_link(console_demo, monkeypatch):
     assert authenticate(db, "research@example.org", NEW) is not None
     unknown = CliRunner().invoke(cli, ["user", "reset", "nobody@example.org"])
     assert unknown.exit_code == 2 and "no account" in unknown.output
+
+
+def test_a_script_with_a_token_cannot_change_a_password(console_demo):
+    app, db = console_demo
+    from surveys.users import authenticate, issue_api_token
+
+    token = issue_api_token(db, "research@example.org")
+    response = app.test_client().get(
+        "/auth/password", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 403
+    assert authenticate(db, "research@example.org", PASSWORD) is not None
+
+
+def test_the_password_page_is_marked_current_in_the_header(console_demo):
+    app, _ = console_demo
+    client = signed_in(app, "manager")
+    page = client.get("/auth/password").text
+    assert 'href="/auth/password" aria-current="page"' in page
