@@ -164,3 +164,29 @@ def test_the_organisation_page_in_dutch(app, db):
     assert "<h1>Organisatie</h1>" in html
     assert "Controleer het bestand" in html
     assert 'aria-current="page">Organisatie</a>' in html
+
+
+def test_a_large_organisation_passes_the_apps_small_request_limit(app, db):
+    # the app takes 64 KB per request; the unit file steps take up to 900 KB
+    lines = ["unit_id,parent_id,name", "ROOT,,Root"]
+    lines += [f"U{i},ROOT,Unit number {i}" for i in range(4000)]
+    text = "\n".join(lines) + "\n"
+    assert len(text.encode()) > 64 * 1024
+    client = console_client(app, db, "admin")
+    checked = _upload(client, text)
+    assert checked.status_code == 200
+    assert "4001 units created" in checked.text
+    client.post("/console/organisation/import", data=_confirm_form(checked.text))
+    assert len(list_units(db)) == 4001
+
+
+def test_a_file_over_the_limit_gets_an_error_next_to_the_field(app, db, monkeypatch):
+    from webapp.console import organisation
+
+    # a small limit, so the test's request body stays in memory (900 KB would be spooled)
+    monkeypatch.setattr(organisation, "MAX_UPLOAD_BYTES", 10 * 1024)
+    client = console_client(app, db, "admin")
+    response = _upload(client, "unit_id,parent_id,name\n" + "x" * (11 * 1024))
+    assert response.status_code == 422
+    assert re.search(r'id="file-errors">\s*<li>The file is larger than 10 KB', response.text)
+    assert list_units(db) == []

@@ -276,3 +276,22 @@ def test_a_filter_question_needs_the_background_questions(app, db):
         response.text,
     )
     assert list_surveys(db) == []
+
+
+def test_an_open_link_survey_is_previewed_from_the_unit_choice(app, db):
+    from tests.webapp.conftest import _add_units
+
+    _add_units(db)
+    client = console_client(app, db, "admin")
+    _create(client, access="open_link")
+    first = client.get("/console/surveys/zorg-2026/preview/en/")
+    assert first.request.path.endswith("/preview/en/")
+    assert "Which team or department do you work in?" in first.text
+    assert '<option value="ward-a">Ward A</option>' in first.text
+    moved = client.post(
+        "/console/surveys/zorg-2026/preview/en/unit",
+        data={"csrf_token": csrf_token(first.text), "unit": "ward-a"},
+    )
+    assert moved.status_code == 303 and moved.location.endswith("/preview/en/welcome")
+    welcome = client.get(moved.location).text
+    assert 'href="/console/surveys/zorg-2026/preview/en/belonging"' in welcome

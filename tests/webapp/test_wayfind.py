@@ -93,12 +93,12 @@ def test_the_owner_overview_links_every_page(staff_app):
     page = client.get("/console/")
     assert page.status_code == 200
     text = page.text
-    for href in ("/dashboard/", "/research/", f"/privacy/{DEMO}"):
+    for href in ("/dashboard/", "/research/", "/programmes/", f"/privacy/{DEMO}"):
         assert f'href="{href}"' in text
         assert client.get(href, follow_redirects=True).status_code == 200
     # the audit: the console's Audit & privacy section where it is there, else the command
     assert 'href="/console/privacy"' in text or f"samen audit {DEMO}" in text
-    assert _nav(text) == ["/console/", "/dashboard/", "/research/"]
+    assert _nav(text) == ["/console/", "/dashboard/", "/research/", "/programmes/"]
     assert 'href="/console/" aria-current="page"' in text
 
 
@@ -116,8 +116,8 @@ def test_the_overview_asks_to_sign_in(staff_app):
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("admin", ["/console/", "/dashboard/", "/research/"]),
-        ("researcher", ["/dashboard/", "/research/"]),
+        ("admin", ["/console/", "/dashboard/", "/research/", "/programmes/"]),
+        ("researcher", ["/dashboard/", "/research/", "/programmes/"]),
         ("manager", []),  # one page only: nothing to choose between
     ],
 )

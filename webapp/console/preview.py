@@ -32,7 +32,7 @@ def _step_id(step: Any) -> str:
     return step_id(step)
 
 
-def _questionnaire(slug: str) -> Any:
+def _questionnaire(slug: str) -> tuple[Any, bool]:
     from flask import current_app
 
     from surveys.definitions import get_survey
@@ -43,12 +43,12 @@ def _questionnaire(slug: str) -> Any:
         definition = get_survey(current_app.extensions["samen_db"], slug)
     except NotFound:
         abort(404)
-    return Questionnaire.from_definition(definition)
+    return Questionnaire.from_definition(definition), definition.open_link
 
 
 def _preview_url_for(slug: str, lang: str, steps: list[Any]) -> Any:
     """``url_for`` for the respondent templates: their steps lead to preview steps."""
-    fixed = {"respond.welcome": "welcome", "respond.consent": "consent"}
+    fixed = {"respond.welcome": "welcome", "respond.consent": "consent", "respond.unit": "unit"}
     fixed.update({"respond.comment": "comment", "respond.review": "review"})
 
     def url(endpoint: str, **values: Any) -> str:
@@ -63,7 +63,7 @@ def _preview_url_for(slug: str, lang: str, steps: list[Any]) -> Any:
     return url
 
 
-@bp.route("/surveys/<slug>/preview/<lang>/", defaults={"step": "welcome"}, methods=["GET"])
+@bp.route("/surveys/<slug>/preview/<lang>/", defaults={"step": ""}, methods=["GET"])
 @bp.route("/surveys/<slug>/preview/<lang>/<step>", methods=["GET", "POST"])
 def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
     """One step of the survey in ``lang``; a POST (a button) moves on, storing nothing."""
@@ -78,11 +78,13 @@ def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
     )
     from webapp.respond.resume import progress
 
-    questionnaire = _questionnaire(slug)
+    questionnaire, open_link = _questionnaire(slug)
     if lang not in questionnaire.languages:
         abort(404)
     steps = preview_steps(questionnaire)
-    ids = [_step_id(s) for s in steps]
+    # the open link asks for the unit first (respondents with an invitation have one)
+    ids = ["unit"] * open_link + [_step_id(s) for s in steps]
+    step = step or ids[0]
     if step not in ids:
         abort(404)
     index = ids.index(step)
@@ -97,7 +99,9 @@ def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
         move = -1 if nav == "back" else (0 if nav in ("stay", "save") else 1)
         target = ids[max(0, min(len(ids) - 1, index + move))]
         return redirect(url_for("console.surveys_preview", slug=slug, lang=lang, step=target), 303)
-    current = steps[index]
+    if step == "unit":
+        return _unit_page(questionnaire, slug, lang, ids)
+    current = steps[ids.index(step) - open_link]
     context: dict[str, Any] = {
         "q": questionnaire,
         "url_for": _preview_url_for(slug, lang, steps),
@@ -110,13 +114,11 @@ def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
     }
     if step == "welcome":
         template = "respond/welcome.html"
+        following = ids[index + 1]
         context.update(
-            next_url=context["url_for"]("respond.page", page_id=ids[1]), open_link=False
+            next_url=url_for("console.surveys_preview", slug=slug, lang=lang, step=following),
+            open_link=open_link,
         )
-        if ids[1] in ("consent", "comment", "review"):
-            context["next_url"] = url_for(
-                "console.surveys_preview", slug=slug, lang=lang, step=ids[1]
-            )
     elif step == "consent":
         template = "respond/consent.html"
         context.update(form=ConsentForm(), consent=None)
@@ -141,3 +143,35 @@ def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
         context.update(page=current, form=page_form(current), ret=False, lang_form=ANSWERS_FORM)
     with force_locale(lang):
         return render_template("console/preview.html", template=template, **context)
+
+
+def _unit_page(questionnaire: Any, slug: str, lang: str, ids: list[str]) -> str:
+    """The open link's first step: which unit the respondent answers for."""
+    from flask import current_app
+    from wtforms.fields.choices import SelectChoice
+
+    from surveys.org import list_units
+    from webapp.i18n import LANGUAGE_NAMES
+    from webapp.respond.flow import ANSWERS_FORM
+    from webapp.respond.forms import UnitForm
+
+    form = UnitForm()
+    units = sorted(list_units(current_app.extensions["samen_db"]), key=lambda u: u.name.casefold())
+    form.unit.choices = [SelectChoice("", "—")] + [SelectChoice(u.code, u.name) for u in units]
+    steps = list(ids)
+    with force_locale(lang):
+        return render_template(
+            "console/preview.html",
+            template="respond/unit.html",
+            q=questionnaire,
+            form=form,
+            lang_form=ANSWERS_FORM,
+            url_for=_preview_url_for(slug, lang, steps),
+            preview_slug=slug,
+            preview_lang=lang,
+            preview_languages=questionnaire.languages,
+            preview_step="unit",
+            preview_language_names=LANGUAGE_NAMES,
+            step=1,
+            steps=len(steps),
+        )
