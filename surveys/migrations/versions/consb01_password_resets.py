@@ -1,14 +1,14 @@
 """One-time links to set a staff password (``password_resets``): token hash, account, expiry.
 
 Revision ID: consb01
-Revises: tree01
+Revises: prog01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "consb01"
-down_revision = "tree01"
+down_revision = "prog01"
 branch_labels = None
 depends_on = None
 
