@@ -56,6 +56,11 @@ def everyone(status: int | str) -> dict[str, int | str]:
     return dict.fromkeys(ROLES, status)
 
 
+def staff_only(admin: int | str) -> dict[str, int | str]:
+    """The console: the sign-in page without a staff session, 403 for the other roles."""
+    return statuses(LOGIN, LOGIN, 403, 403, 403, admin)
+
+
 @dataclass(frozen=True)
 class Rule:
     """An example URL of one endpoint and, per method, the status of every role."""
@@ -115,7 +120,7 @@ RULES: dict[str, Rule] = {
     # --- sign-in --------------------------------------------------------------------------
     "auth.login": Rule("/auth/login", {"GET": everyone(200), "POST": everyone(200)}),
     "auth.logout": Rule("/auth/logout", {"POST": everyone(LOGIN)}),
-    "auth.home": Rule("/auth/home", {"GET": statuses(LOGIN, LOGIN, 302, 302, 302, 200)}),
+    "auth.home": Rule("/auth/home", {"GET": statuses(LOGIN, LOGIN, 302, 302, 302, 302)}),
     # --- the API (cookie sessions; tokens below) ------------------------------------------
     "api.me": Rule("/api/v1/me", {"GET": statuses(401, 401, 200, 200, 200, 200)}),
     "api.unit_results": Rule(
@@ -174,6 +179,36 @@ RULES: dict[str, Rule] = {
     "dashboard.unit": Rule(
         f"/dashboard/{S}/{W}/SURG", {"GET": statuses(LOGIN, LOGIN, 200, 403, 200, 200)}
     ),
+    # --- the admin console (admins only; a POST with no more than its CSRF token stores
+    # nothing: 422 with the problems, or 302 back with what went wrong) -------------------
+    "console.static": Rule("/console/static/console.css", {"GET": staff_only(200)}),
+    "console.index": Rule("/console/", {"GET": staff_only(200)}),
+    "console.organisation": Rule("/console/organisation", {"GET": staff_only(200)}),
+    "console.organisation_check": Rule("/console/organisation/check", {"POST": staff_only(422)}),
+    "console.organisation_import": Rule("/console/organisation/import", {"POST": staff_only(302)}),
+    "console.surveys": Rule("/console/surveys", {"GET": staff_only(200)}),
+    "console.surveys_new": Rule(
+        "/console/surveys/new", {"GET": staff_only(200), "POST": staff_only(422)}
+    ),
+    "console.surveys_edit": Rule(
+        f"/console/surveys/{S}/edit", {"GET": staff_only(200), "POST": staff_only(422)}
+    ),
+    "console.surveys_download": Rule(
+        f"/console/surveys/{S}/survey.yaml", {"GET": staff_only(200)}
+    ),
+    "console.surveys_upload": Rule("/console/surveys/upload", {"POST": staff_only(422)}),
+    "console.surveys_preview": Rule(
+        f"/console/surveys/{S}/preview/en/belonging",
+        {"GET": staff_only(200), "POST": staff_only(303)},
+    ),
+    "console.rounds": Rule("/console/rounds", {"GET": staff_only(302)}),
+    "console.rounds_survey": Rule(f"/console/rounds/{S}", {"GET": staff_only(200)}),
+    "console.rounds_open": Rule(f"/console/rounds/{S}/open", {"POST": staff_only(422)}),
+    "console.rounds_close_confirm": Rule(
+        f"/console/rounds/{S}/{W}/close", {"GET": staff_only(200)}
+    ),
+    # (a wave that does not exist: the matrix's open wave stays open)
+    "console.rounds_close": Rule(f"/console/rounds/{S}/nope/close", {"POST": staff_only(404)}),
 }
 
 

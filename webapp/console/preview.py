@@ -63,7 +63,7 @@ def _preview_url_for(slug: str, lang: str, steps: list[Any]) -> Any:
     return url
 
 
-@bp.route("/surveys/<slug>/preview/<lang>/", defaults={"step": ""}, methods=["GET"])
+@bp.route("/surveys/<slug>/preview/<lang>/", defaults={"step": ""}, methods=["GET", "POST"])
 @bp.route("/surveys/<slug>/preview/<lang>/<step>", methods=["GET", "POST"])
 def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
     """One step of the survey in ``lang``; a POST (a button) moves on, storing nothing."""
