@@ -70,7 +70,7 @@ def login_throttle() -> LoginThrottle:
     return current_app.extensions["samen_login_throttle"]
 
 
-from webapp.auth import routes  # noqa: E402, F401  (registers the views)
+from webapp.auth import password, routes  # noqa: E402, F401  (registers the views)
 
 
 def _store(app: Flask) -> Any:

@@ -85,8 +85,11 @@ def _console_context() -> dict[str, object]:
 # The admin guard first, then one module per section (each registers its views).
 from webapp.console import (  # noqa: E402, F401
     access,
+    invitations,
     organisation,
     overview,
+    people,
+    privacy,
     rounds,
     surveys,
 )
