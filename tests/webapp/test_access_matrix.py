@@ -222,6 +222,36 @@ RULES: dict[str, Rule] = {
     ),
     # (a wave that does not exist: the matrix's open wave stays open)
     "console.rounds_close": Rule(f"/console/rounds/{S}/nope/close", {"POST": staff_only(404)}),
+    "console.invitations": Rule("/console/invitations", {"GET": staff_only(200)}),
+    "console.invitations_survey": Rule(f"/console/invitations/{S}", {"GET": staff_only(200)}),
+    "console.invitations_links": Rule(
+        f"/console/invitations/{S}/links", {"POST": staff_only(400)}
+    ),
+    "console.invitations_mail": Rule(f"/console/invitations/{S}/mail", {"POST": staff_only(400)}),
+    "console.invitations_qr": Rule(f"/console/invitations/{S}/qr.svg", {"GET": staff_only(404)}),
+    "console.people": Rule("/console/people", {"GET": staff_only(200)}),
+    "console.people_add": Rule("/console/people/add", {"POST": staff_only(400)}),
+    "console.people_remove": Rule(  # without an account chosen: back to the list
+        "/console/people/remove", {"GET": staff_only(302), "POST": staff_only(302)}
+    ),
+    "console.people_reset": Rule("/console/people/reset", {"POST": staff_only(400)}),
+    "console.people_revoke": Rule("/console/people/revoke", {"POST": staff_only(400)}),
+    "console.people_token": Rule("/console/people/token", {"POST": staff_only(400)}),
+    "console.privacy": Rule("/console/privacy", {"GET": staff_only(200)}),
+    "console.privacy_survey": Rule(f"/console/privacy/{S}", {"GET": staff_only(200)}),
+    "console.privacy_audit": Rule(f"/console/privacy/{S}/audit", {"POST": staff_only(400)}),
+    "console.privacy_purge": Rule(  # nothing has expired: back to the survey's page
+        f"/console/privacy/{S}/purge", {"GET": staff_only(302), "POST": staff_only(302)}
+    ),
+    # --- every signed-in staff member's own password; the public reset-link page -----------
+    "auth.password": Rule(
+        "/auth/password",
+        {
+            "GET": statuses(LOGIN, LOGIN, 200, 200, 200, 200),
+            "POST": statuses(LOGIN, LOGIN, 400, 400, 400, 400),
+        },
+    ),
+    "auth.reset": Rule("/auth/reset/unknown-token", {"GET": everyone(404), "POST": everyone(404)}),
 }
 
 
