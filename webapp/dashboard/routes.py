@@ -111,6 +111,7 @@ def _unit_page(survey: str, wave: str, unit: str) -> str:
         rate = results.response_rate(db, survey, wave, unit, user) if not filter else None
         definition = get_survey(db, survey)
         comments = unit_comments(db, survey, wave, unit, user, filter=filter)
+        summary = _summary(db, definition, found, survey, wave, unit, user, filter)
     except results.AccessDenied:
         abort(403)
     except NotFound:
@@ -156,7 +157,33 @@ def _unit_page(survey: str, wave: str, unit: str) -> str:
         page_url=url_for("dashboard.unit", survey=survey, wave=wave, unit=unit),
         comments=comments,
         unwanted=unwanted_behaviour(definition, found),
+        summary=summary,
     )
+
+
+def _summary(
+    db: Any,
+    definition: Any,
+    found: dict[str, Any],
+    survey: str,
+    wave: str,
+    unit: str,
+    user: UserInfo,
+    filter: str | None,
+) -> dict[str, Any] | None:
+    """The one-screen summary (unfiltered, released waves only): scores, change, focus."""
+    if filter or not found.get("released", True):
+        return None
+    from webapp.dashboard.view_summary import build_summary
+    from webapp.results.change import unit_change
+
+    change = unit_change(db, survey, wave, unit, user)
+    return build_summary(definition, found, change, _focus(db, survey, change, unit))
+
+
+def _focus(db: Any, survey: str, change: dict[str, Any], unit: str) -> list[dict[str, Any]]:
+    """The focus points of the unit's plan made after the previous wave (none: [])."""
+    return []
 
 
 def plotly_js() -> Response:
