@@ -79,6 +79,9 @@ def change_text(entry: Mapping[str, Any] | None, k: int) -> dict[str, Any]:
         "direction": direction,
         "difference": signed(entry["difference"]),
         "interval": interval,
+        "range": _("%(lo)s to %(hi)s", lo=signed(lo), hi=signed(hi))
+        if lo is not None and hi is not None
+        else "",
         "words": words,
         "short": signed(entry["difference"]),
         "text": f"{signed(entry['difference'])} ({interval}): {words}",

@@ -1,0 +1,94 @@
+"""The dashboard's summary in headless Chromium: at 1366 x 768 a manager sees the whole
+summary without scrolling; at a phone width nothing is wider than the screen; axe-core
+WCAG 2.1 AA finds nothing, in English and Dutch. Screenshots: /tmp/samen-shots/summary-*.png.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import HOSPITAL_SLUG, HOSPITAL_UNITS, HOSPITAL_WAVE
+from tests.webapp.conftest import screenshot
+from tests.webapp.twowaves import SECOND, two_closed_waves
+
+pytestmark = pytest.mark.browser
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
+    from surveys.db import Database
+    from surveys.definitions import create_survey
+    from surveys.org import import_units
+    from surveys.users import add_user
+    from surveys.waves import open_wave
+    from webapp import create_app
+    from webapp.cli.serve import serve_in_thread
+    from webapp.config import TestConfig
+
+    folder = tmp_path_factory.mktemp("summary-db")
+    shutil.copyfile(sqlite_template, folder / "samen.db")
+    database = Database(f"sqlite:///{folder / 'samen.db'}")
+    (folder / "units.csv").write_text(HOSPITAL_UNITS, encoding="utf-8")
+    import_units(database, folder / "units.csv")
+    example = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
+    create_survey(database, example)
+    open_wave(database, HOSPITAL_SLUG, HOSPITAL_WAVE)
+    two_closed_waves(database)
+    add_user(database, "surg@example.org", "manager", PASSWORD, "SURG")
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
+    server = serve_in_thread(app)
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    database.dispose()
+
+
+def _page(browser: Any, base: str, viewport: dict, lang: str) -> Any:
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{base}/auth/login?lang={lang}")
+    page.fill("input[name=email]", "surg@example.org")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state("load")
+    page.goto(f"{base}/dashboard/{HOSPITAL_SLUG}/{SECOND}/SURG")
+    return context, page
+
+
+def _axe(page: Any, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert found.response["violations"] == [], f"{name}: {found.generate_report()}"
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_summary_fits_the_first_screen_at_1366(browser, served, lang):
+    context, page = _page(browser, served, DESKTOP, lang)
+    screenshot(page, f"summary-desktop-{lang}")
+    box = page.locator("section.summary").bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= DESKTOP["height"], box
+    assert page.locator("section.summary .change-up").count() >= 10
+    _axe(page, f"summary desktop {lang}")
+    context.close()
+
+
+def test_summary_on_a_phone(browser, served):
+    context, page = _page(browser, served, PHONE, "nl")
+    page.locator("section.summary").screenshot(path="/tmp/samen-shots/summary-phone-nl.png")
+    screenshot(page, "summary-phone-nl")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+    context.close()
