@@ -97,6 +97,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from webapp.dashboard import bp as dashboard_bp
 
     app.register_blueprint(dashboard_bp)
+    from webapp.equity import bp as equity_bp
+
+    app.register_blueprint(equity_bp)
 
     @app.after_request
     def _headers(response: Response) -> Response:

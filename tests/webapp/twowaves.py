@@ -5,7 +5,8 @@ Responses (k = 5): wave 2026-1 W1 8, W2 3, ICU 7, HOSP's own 6; wave 2026-2 W1 9
 ICU 7, HOSP's own 6. In 2026-2 the answers in W1 lean 1.5 points higher (a change the
 interval finds). W2 is below k in 2026-1 (and W1 is hidden with it: SURG minus W1 would
 leave W2's 3), so no change of W1 or W2 can be shown. Genders alternate 1, 2 (and every
-seventh response answers 3) per unit; ages alternate 1, 2, 3.
+fourth response answers 3, "another identity": 5 in each wave) per unit; ages alternate
+1, 2, 3. Gender 3 answers lean 1.2 points lower in both waves.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ PLANS = {
     FIRST: {"W1": 8, "W2": 3, "ICU": 7, "HOSP": 6},
     SECOND: {"W1": 9, "W2": 6, "ICU": 7, "HOSP": 6},
 }
+#: Respondents who answer gender 3 ("another identity") lean this much lower, in both waves.
+OTHER_GENDER_LEAN = -1.2
 #: Units whose answers lean higher in the second wave, by how many points.
 LEAN = {SECOND: {"W1": 1.5}}
 
@@ -49,9 +52,10 @@ def fill(db, wave: str, seed: int) -> None:
         lean = LEAN.get(wave, {}).get(unit, 0.0)
         tokens = issue_invitations(db, HOSPITAL_SLUG, unit, count)
         for i, token in enumerate(tokens):
-            gender = 3 if i % 7 == 6 else 1 + i % 2
+            gender = 3 if i % 4 == 3 else 1 + i % 2
             demographics = {"dem_gender": gender, "dem_age": 1 + i % 3}
-            submit_response(db, token, _answers(definition, rng, lean), "nl", demographics)
+            shift = lean + (OTHER_GENDER_LEAN if gender == 3 else 0.0)
+            submit_response(db, token, _answers(definition, rng, shift), "nl", demographics)
     close_wave(db, HOSPITAL_SLUG, wave)
 
 
