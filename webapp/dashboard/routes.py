@@ -175,15 +175,32 @@ def _summary(
     if filter or not found.get("released", True):
         return None
     from webapp.dashboard.view_summary import build_summary
-    from webapp.results.change import unit_change
+    from webapp.results.change import previous_wave, unit_change
+    from webapp.results.data import load_survey
 
-    change = unit_change(db, survey, wave, unit, user)
-    return build_summary(definition, found, change, _focus(db, survey, change, unit))
+    before = previous_wave(load_survey(db, survey), wave)
+    focus = _focus(db, survey, before.label, unit) if before else []
+    items = [f["ref"] for f in focus if f["kind"] == "item"]
+    change = unit_change(db, survey, wave, unit, user, items=items)
+    summary = build_summary(definition, found, change, focus)
+    if user.role == "manager":
+        summary["plan_url"] = url_for("dashboard.plan", survey=survey, wave=wave, unit=unit)
+    elif user.role == "admin":
+        summary["plans_url"] = url_for("dashboard.plans", survey=survey)
+    return summary
 
 
-def _focus(db: Any, survey: str, change: dict[str, Any], unit: str) -> list[dict[str, Any]]:
-    """The focus points of the unit's plan made after the previous wave (none: [])."""
-    return []
+def _focus(db: Any, survey: str, wave: str, unit: str) -> list[dict[str, Any]]:
+    """The focus points of the unit's plan made after ``wave`` (none: [])."""
+    from surveys.plans import get_plan
+
+    found = get_plan(db, survey, wave, unit)
+    if found is None:
+        return []
+    return [
+        {"kind": p.kind, "ref": p.ref, "action": p.action, "owner_role": p.owner_role}
+        for p in found.points
+    ]
 
 
 def plotly_js() -> Response:

@@ -88,6 +88,30 @@ def change_text(entry: Mapping[str, Any] | None, k: int) -> dict[str, Any]:
     }
 
 
+def _item_row(
+    item: Any,
+    results: Mapping[str, Any],
+    parent: Mapping[str, Any] | None,
+    at_root: bool,
+    change: Mapping[str, Any] | None,
+    k: int,
+) -> dict[str, Any]:
+    """A focus statement's row: its own score and change (the item's cells)."""
+    items = (change or {}).get("items") or {}
+    return {
+        "id": item.id,
+        "name": localized(item.text),
+        "item": True,
+        "focus": True,
+        "score": _score((results.get("items") or {}).get(item.id), k),
+        "change": change_text(items.get(item.id), k),
+        "parent": _score((parent.get("items") or {}).get(item.id), k) if parent else None,
+        "organisation": None
+        if at_root
+        else _score((results["organisation"].get("items") or {}).get(item.id), k),
+    }
+
+
 def build_summary(
     definition: Any,
     results: Mapping[str, Any],
@@ -118,6 +142,7 @@ def build_summary(
             if not scale.scored or sid not in results["scales"]:
                 continue
             row = changes.get(sid) or {}
+            focus_items = [item for item in scale.items if ("item", item.id) in focus_refs]
             rows.append(
                 {
                     "id": sid,
@@ -131,6 +156,7 @@ def build_summary(
                     else _score(results["organisation"]["scales"].get(sid), k),
                 }
             )
+            rows += [_item_row(item, results, parent, at_root, change, k) for item in focus_items]
         if rows:
             groups.append({"title": localized(instrument.title), "rows": rows})
     low, high = _value_range(definition)

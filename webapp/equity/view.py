@@ -77,8 +77,8 @@ def build_equity(definition: Any, found: Mapping[str, Any]) -> dict[str, Any]:
     questions = []
     for block in found["questions"]:
         item = definition.item(block["question"])
-        labels = localized(item.response_scale.labels)
-        units = []
+        labels: Any = localized(item.response_scale.labels) or {}
+        units: list[dict[str, Any]] = []
         for unit in block["units"]:
             rows = []
             for sid, gaps in unit["scales"].items():

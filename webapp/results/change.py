@@ -12,6 +12,7 @@ already sees: ``samen audit`` covers it with the two waves' unit views
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from engine.comparisons.summary import welch_summary
@@ -79,16 +80,25 @@ def _pair(now: dict[str, Any], then: dict[str, Any], wave: str, previous: str) -
 
 
 def unit_change(
-    db: Database, survey: str, wave: str, unit_code: str, user: UserInfo
+    db: Database,
+    survey: str,
+    wave: str,
+    unit_code: str,
+    user: UserInfo,
+    items: Collection[str] = (),
 ) -> dict[str, Any]:
     """Each scale's change in a unit (and its parent and the organisation) since the
     previous closed wave, as the caller may see it.
+
+    ``items``: statements whose change in the unit itself is wanted too (a team's focus
+    points), each on the same terms (the item's cell released in both waves).
 
     Returns
     -------
     dict
         ``{"survey", "wave", "previous", "unit", "k", "confidence", "released", "reason",
-        "scales": {id: {"unit": entry, "parent": entry or None, "organisation": entry}}}``;
+        "scales": {id: {"unit": entry, "parent": entry or None, "organisation": entry}},
+        "items": {id: entry}}``;
         an entry is :func:`change_entry`'s dict, or ``{"shown": False, "reason", "wave"}``
         naming the wave whose cell is withheld (reason as the results service's:
         "fewer-than-k", "complementary", "scope", ...). ``released`` is False, with
@@ -114,6 +124,7 @@ def unit_change(
         "released": False,
         "reason": None,
         "scales": {},
+        "items": {},
     }
     if info.is_open or before is None:
         out["reason"] = "wave-open" if info.is_open else "no-previous-wave"
@@ -142,6 +153,20 @@ def unit_change(
             if row[role] is not None:
                 row[role]["unit"] = code
         out["scales"][measure.id] = row
+    for item in items:  # the unit's own change on the statements asked for (focus points)
+        found, old = now.data.measures.get(item), then.data.measures.get(item)
+        if found is None or found.kind != "item":
+            continue
+        if old is None or unit_code not in tree.units:
+            entry = _withheld("not-in-previous-wave", before.label)
+        elif not in_scope:
+            entry = _withheld("scope", before.label)
+        else:
+            entry = _pair(
+                now.cell(found, unit_code), then.cell(old, unit_code), wave, before.label
+            )
+        entry["unit"] = unit_code
+        out["items"][item] = entry
     return out
 
 
@@ -153,9 +178,11 @@ def change_cells(change: dict[str, Any]) -> set[tuple[str, str, str]]:
     no cell of its own.
     """
     out: set[tuple[str, str, str]] = set()
-    for sid, row in change["scales"].items():
-        for entry in row.values():
+    rows = [(sid, list(row.values())) for sid, row in change["scales"].items()]
+    rows += [(iid, [entry]) for iid, entry in change.get("items", {}).items()]
+    for measure, entries in rows:
+        for entry in entries:
             if entry and entry["shown"]:
                 for label in (change["wave"], change["previous"]):
-                    out.add((label, entry["unit"], sid))
+                    out.add((label, entry["unit"], measure))
     return out
