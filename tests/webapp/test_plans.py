@@ -27,6 +27,25 @@ def db_backend() -> str:
 
 
 @pytest.fixture
+def summary_db(hospital_db, monkeypatch):
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from surveys import users as users_module
+    from surveys.users import add_user
+    from tests.webapp.twowaves import two_closed_waves
+
+    monkeypatch.setattr(users_module, "HASHER", PasswordHasher.from_parameters(CHEAPEST))
+    two_closed_waves(hospital_db)
+    for email, role, unit in [
+        ("surg@example.org", "manager", "SURG"),
+        ("admin@example.org", "admin", None),
+    ]:
+        add_user(hospital_db, email, role, "a long enough password", unit)
+    return hospital_db
+
+
+@pytest.fixture
 def client(summary_db):
     from surveys.users import add_user
     from webapp import create_app
@@ -34,9 +53,6 @@ def client(summary_db):
 
     add_user(summary_db, "icu@example.org", "manager", "a long enough password", "ICU")
     return create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": summary_db}).test_client()
-
-
-from tests.webapp.test_dashboard_summary import summary_db  # noqa: E402, F401  (fixture)
 
 
 def _form(client, **fields):
