@@ -167,3 +167,25 @@ def test_api_matches_the_service_and_the_openapi_schema(client, waves_db):
     client = client.application.test_client()
     _login(client, "r@example.org")
     assert client.get(f"/api/v1/surveys/{HOSPITAL_SLUG}/waves/{SECOND}/equity").status_code == 403
+
+
+def test_change_and_equity_add_no_cell_to_the_audited_views(waves_db):
+    """Every cell a change or an equity gap rests on is a served cell that `samen audit`
+    audits; and the audit of the wave (every demographic question in its atoms) is clean."""
+    from webapp.research.audit_comparisons import comparison_cells, unserved_cells
+
+    used = comparison_cells(waves_db, HOSPITAL_SLUG, SECOND)
+    assert {u[0] for u in used} == {"change", "equity"}
+    assert unserved_cells(waves_db, HOSPITAL_SLUG, SECOND) == []
+    from webapp.research.auditing import audit_survey
+
+    found = audit_survey(waves_db, HOSPITAL_SLUG, SECOND)
+    assert found.ok, found
+
+
+def test_a_cell_outside_the_served_views_would_be_reported(waves_db, monkeypatch):
+    from webapp.research import audit_comparisons, auditing
+
+    monkeypatch.setattr(auditing, "served_cells", lambda *args, **kwargs: set())
+    missing = audit_comparisons.unserved_cells(waves_db, HOSPITAL_SLUG, SECOND)
+    assert missing and {m[0] for m in missing} == {"change", "equity"}
