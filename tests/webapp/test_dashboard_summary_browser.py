@@ -45,6 +45,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     open_wave(database, HOSPITAL_SLUG, HOSPITAL_WAVE)
     two_closed_waves(database)
     add_user(database, "surg@example.org", "manager", PASSWORD, "SURG")
+    add_user(database, "admin@example.org", "admin", PASSWORD)
     app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
     server = serve_in_thread(app)
     yield f"http://127.0.0.1:{server.server_port}"
@@ -53,16 +54,23 @@ def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     database.dispose()
 
 
-def _page(browser: Any, base: str, viewport: dict, lang: str) -> Any:
+def _page(
+    browser: Any,
+    base: str,
+    viewport: dict,
+    lang: str,
+    path: str = f"/dashboard/{HOSPITAL_SLUG}/{SECOND}/SURG",
+    email: str = "surg@example.org",
+) -> Any:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.goto(f"{base}/auth/login?lang={lang}")
-    page.fill("input[name=email]", "surg@example.org")
+    page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_load_state("load")
-    page.goto(f"{base}/dashboard/{HOSPITAL_SLUG}/{SECOND}/SURG")
+    page.goto(f"{base}{path}")
     return context, page
 
 
@@ -91,4 +99,28 @@ def test_summary_on_a_phone(browser, served):
     screenshot(page, "summary-phone-nl")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width
+    context.close()
+
+
+EQUITY = f"/equity/{HOSPITAL_SLUG}/{SECOND}"
+PLAN = f"/dashboard/{HOSPITAL_SLUG}/{HOSPITAL_WAVE}/SURG/plan"
+
+
+@pytest.mark.parametrize(
+    "name,path,email",
+    [("equity", EQUITY, "admin@example.org"), ("plan", PLAN, "surg@example.org")],
+)
+@pytest.mark.parametrize("lang,viewport", [("en", DESKTOP), ("nl", PHONE)])
+def test_equity_and_plan_pages(browser, served, name, path, email, lang, viewport):
+    context, page = _page(browser, served, viewport, lang, path, email)
+    if name == "plan":  # submit an incomplete plan: the messages beside the field count too
+        page.select_option("#focus-0-ref", "scale:belonging.membership")
+        page.click("button[type=submit].primary")
+        page.wait_for_load_state("load")
+        assert page.locator(".field-errors").count() == 3
+    tag = f"{name}-{'desktop' if viewport is DESKTOP else 'phone'}-{lang}"
+    screenshot(page, tag)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], width
+    _axe(page, tag)
     context.close()

@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: Blueprints whose pages are for staff: their header shows the account and "Sign out".
-STAFF_BLUEPRINTS = frozenset({"dashboard", "research", "admin", "auth"})
+STAFF_BLUEPRINTS = frozenset({"dashboard", "research", "admin", "auth", "equity"})
 
 bp = Blueprint(
     "auth", __name__, url_prefix="/auth", template_folder="templates", static_folder="static"
