@@ -180,7 +180,9 @@ def test_change_and_equity_add_no_cell_to_the_audited_views(waves_db):
     from webapp.research.auditing import audit_survey
 
     found = audit_survey(waves_db, HOSPITAL_SLUG, SECOND)
-    assert found.ok, found
+    assert found.ok, found.lines()
+    assert found.comparison_cells == len(used) and not found.comparison_unserved
+    assert "change and equity views rest on" in found.summary()
 
 
 def test_a_cell_outside_the_served_views_would_be_reported(waves_db, monkeypatch):
