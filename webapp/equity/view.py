@@ -117,6 +117,7 @@ def build_equity(definition: Any, found: Mapping[str, Any]) -> dict[str, Any]:
                 "units": units,
             }
         )
+    questions.sort(key=lambda q: not q["offered"])  # the compared question first
     return {
         "survey": {"slug": definition.slug, "title": localized(definition.title)},
         "wave": found["wave"],
