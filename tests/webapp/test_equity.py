@@ -125,7 +125,8 @@ def test_equity_page_in_words_for_admins_only(client):
     index = client.get("/equity/").get_data(as_text=True)
     assert f'href="/equity/{HOSPITAL_SLUG}/{SECOND}"' in index
     home = client.get("/auth/home").get_data(as_text=True)
-    assert 'href="/equity/"' in home  # the header link
+    assert 'href="/equity/"' in home  # the owner's overview links the page
+    assert f'href="/dashboard/{HOSPITAL_SLUG}/plans"' in home
     assert client.get(f"/equity/{HOSPITAL_SLUG}/nope").status_code == 404
 
 

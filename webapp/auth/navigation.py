@@ -30,7 +30,6 @@ _LINKS = (
     ("auth.home", _l("Overview"), frozenset({"admin"})),
     ("dashboard.index", _l("Dashboards"), frozenset({"admin", "manager", "researcher"})),
     ("research.index", _l("Research"), frozenset({"admin", "researcher"})),
-    ("equity.index", _l("Equity"), frozenset({"admin"})),
 )
 
 
