@@ -124,3 +124,48 @@ def test_equity_and_plan_pages(browser, served, name, path, email, lang, viewpor
     assert width <= viewport["width"], width
     _axe(page, tag)
     context.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Any]:
+    """The demo hospital (waves 2025-2 and 2026-1 closed, 2026-2 open)."""
+    from surveys.db import Database
+    from surveys.demo import build_demo
+    from webapp import create_app
+    from webapp.cli.serve import serve_in_thread
+    from webapp.config import TestConfig
+
+    path = tmp_path_factory.mktemp("summary-demo") / "samen.db"
+    shutil.copyfile(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    info = build_demo(database, links=0)
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
+    server = serve_in_thread(app)
+    yield info, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    database.dispose()
+
+
+def test_demo_manager_sees_the_state_of_the_team_without_scrolling(browser, demo):
+    """The demo's manager lands on the latest closed wave: the summary, with the change since
+    the wave before and the parent and organisation columns, ends above 768 px."""
+    info, base = demo
+    manager = next(a for a in info.accounts if a.role == "manager")
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{base}/auth/login?lang=nl")
+    page.fill("input[name=email]", manager.email)
+    page.fill("input[name=password]", manager.password)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state("load")
+    page.goto(f"{base}/dashboard/")
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/{info.waves[-2]}/{manager.unit}")
+    screenshot(page, "summary-demo-manager-nl")
+    summary = page.locator("section.summary")
+    box = summary.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= DESKTOP["height"], box
+    assert summary.locator(f"text=Verandering sinds {info.waves[-3]}").count() >= 1
+    context.close()

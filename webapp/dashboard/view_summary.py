@@ -112,6 +112,19 @@ def _item_row(
     }
 
 
+def _balanced(groups: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The groups in two columns of about equal height (rows plus a title row each), in
+    order: the first column takes groups while it is shorter than half."""
+    sizes = [len(g["rows"]) + 1 for g in groups]
+    half, total, split = sum(sizes) / 2, 0, len(groups)
+    for i, size in enumerate(sizes):
+        if total + size / 2 > half:
+            split = i
+            break
+        total += size
+    return [c for c in (groups[:split], groups[split:]) if c]
+
+
 def build_summary(
     definition: Any,
     results: Mapping[str, Any],
@@ -161,6 +174,7 @@ def build_summary(
             groups.append({"title": localized(instrument.title), "rows": rows})
     low, high = _value_range(definition)
     return {
+        "columns": _balanced(groups),
         "k": k,
         "low": number(low, 0),
         "high": number(high, 0),
