@@ -98,3 +98,15 @@ def test_filtered_page_has_no_summary(client):
     login(client, "admin@example.org")
     html = client.get(f"/dashboard/{HOSPITAL_SLUG}/{SECOND}/HOSP?filter=dem_gender:1")
     assert '<section class="summary"' not in html.get_data(as_text=True)
+
+
+def test_columns_are_balanced_and_keep_the_order():
+    from webapp.dashboard.view_summary import _balanced
+
+    groups = [{"title": t, "rows": [0] * n} for t, n in [("a", 2), ("b", 2), ("c", 10), ("d", 4)]]
+    groups += [{"title": t, "rows": [0] * n} for t, n in [("e", 5), ("f", 4)]]
+    left, right = _balanced(groups)
+    assert [g["title"] for g in left + right] == list("abcdef")
+    height = [sum(len(g["rows"]) + 1 for g in column) for column in (left, right)]
+    assert abs(height[0] - height[1]) <= 5  # 17 and 16 rows for the hospital survey
+    assert _balanced(groups[:1]) == [groups[:1]]
