@@ -3,14 +3,14 @@
 The team's own notes, not respondent data (surveys/plans.py): no names, no timestamps.
 
 Revision ID: plan01
-Revises: tree01
+Revises: prog01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "plan01"
-down_revision = "tree01"
+down_revision = "prog01"
 branch_labels = None
 depends_on = None
 
