@@ -111,6 +111,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from webapp.console import bp as console_bp
 
     app.register_blueprint(console_bp)
+    from webapp.equity import bp as equity_bp
+
+    app.register_blueprint(equity_bp)
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -252,6 +252,26 @@ RULES: dict[str, Rule] = {
         },
     ),
     "auth.reset": Rule("/auth/reset/unknown-token", {"GET": everyone(404), "POST": everyone(404)}),
+    # --- change, equity and team plans (the wave is open: no plan after it yet) -----------
+    "dashboard.plan": Rule(
+        f"/dashboard/{S}/{W}/SURG/plan",
+        {
+            "GET": statuses(LOGIN, LOGIN, 404, 403, 403, 403),
+            "POST": statuses(LOGIN, LOGIN, 404, 403, 403, 403),
+        },
+    ),
+    "dashboard.plans": Rule(
+        f"/dashboard/{S}/plans", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}
+    ),
+    "equity.index": Rule("/equity/", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}),
+    "equity.gaps": Rule(f"/equity/{S}/{W}", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}),
+    "api.unit_change": Rule(
+        f"/api/v1/surveys/{S}/waves/{W}/units/SURG/change",
+        {"GET": statuses(401, 401, 200, 403, 200, 200)},
+    ),
+    "api.equity": Rule(
+        f"/api/v1/surveys/{S}/waves/{W}/equity", {"GET": statuses(401, 401, 403, 403, 403, 200)}
+    ),
 }
 
 

@@ -57,7 +57,7 @@ __all__ = [
 
 #: Blueprints whose pages are for staff: their header shows the account and "Sign out".
 STAFF_BLUEPRINTS = frozenset(
-    {"dashboard", "research", "admin", "auth", "programmes", "console", "leaders_admin"}
+    {"dashboard", "research", "admin", "auth", "programmes", "console", "leaders_admin", "equity"}
 )
 
 bp = Blueprint(

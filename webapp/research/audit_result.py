@@ -49,10 +49,14 @@ class SurveyAudit(AuditResult):
     comment_views: int = 0
     #: Views of programme evaluations (two groups of units per scale and wave), in ``views``.
     programme_views: int = 0
+    #: Cells the change and equity views rest on (:mod:`webapp.research.audit_comparisons`),
+    #: and those of them outside the audited views (each a finding; there must be none).
+    comparison_cells: int = 0
+    comparison_unserved: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.findings and not self.comment_findings
+        return not self.findings and not self.comment_findings and not self.comparison_unserved
 
     def lines(self) -> list[str]:
         """One line per finding: the wave and measure, the group and its combination."""
@@ -62,7 +66,8 @@ class SurveyAudit(AuditResult):
             for context, finding in zip(contexts, self.findings, strict=True)
         ]
         pairs = zip(self.comment_contexts, self.comment_findings, strict=True)
-        return out + [f"{context}: {finding.describe()}" for context, finding in pairs]
+        out += [f"{context}: {finding.describe()}" for context, finding in pairs]
+        return out + [f"not an audited cell: {cell}" for cell in self.comparison_unserved]
 
     def summary(self) -> str:
         """The one line ``samen audit`` prints, e.g. ``checked 3974 views over 33 groups: no
@@ -81,6 +86,12 @@ class SurveyAudit(AuditResult):
                 line += f"{len(self.comment_findings)} finding(s) of too few writers"
             else:
                 line += "no set of comments by too few writers can be derived"
+        if self.comparison_cells:
+            line += f"; change and equity views rest on {self.comparison_cells} cells: "
+            if self.comparison_unserved:
+                line += f"{len(self.comparison_unserved)} outside the audited views"
+            else:
+                line += "all among the audited views"
         details = [f"waves: {', '.join(self.waves) or 'none'}", self.role]
         if self.held:
             details.append(f"not yet released: {', '.join(self.held)}")
