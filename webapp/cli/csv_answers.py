@@ -33,8 +33,10 @@ __all__ = ["read_answers", "sniff"]
 
 #: Missing answers: an empty cell, or R's ``write.csv`` default.
 NA_VALUES = ["", "NA"]
-#: Bytes read at a time, by the UTF-8 check and by pyarrow (one block is one record batch).
+#: Bytes read at a time by the UTF-8 check.
 _CHUNK = 1 << 24
+#: Bytes parsed at a time by pyarrow (one block is one record batch; small ones stay in cache).
+_BLOCK = 1 << 20
 
 
 class _Careful(Exception):
@@ -91,33 +93,35 @@ def read_answers(path: Path, items: Sequence[str], texts: Sequence[str]) -> pd.D
 def _count_lines(path: Path) -> int:
     """An upper bound of the data rows (line ends + 1); fails when the file is not UTF-8."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    newlines = returns = 0
+    newlines = 0
     try:
         with path.open("rb") as handle:
             while block := handle.read(_CHUNK):
                 decoder.decode(block)
                 newlines += block.count(b"\n")
-                returns += block.count(b"\r")
             decoder.decode(b"", final=True)
+            if newlines == 0:  # old Mac line ends (a lone CR) or a single line
+                handle.seek(0)
+                while block := handle.read(_CHUNK):
+                    newlines += block.count(b"\r")
     except UnicodeDecodeError:
         fail(f"{path}: not UTF-8 text")
     except OSError as exc:
         fail(f"{path}: cannot read ({exc.strerror or exc})")
-    return max(newlines, returns) + 1
+    return newlines + 1
 
 
 def _options(header: list[str], delimiter: str, columns: dict[str, Any]) -> dict[str, Any]:
     import pyarrow.csv as pacsv
 
-    def refuse(_row: Any) -> str:
-        return "error"  # a row with more or fewer fields than the header
-
     return dict(
         read_options=pacsv.ReadOptions(
-            column_names=header, skip_rows=1, block_size=_CHUNK, use_threads=False
+            column_names=header, skip_rows=1, block_size=_BLOCK, use_threads=False
         ),
         parse_options=pacsv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=True, invalid_row_handler=refuse
+            # A row with more or fewer fields than the header is an error (ArrowInvalid).
+            delimiter=delimiter,
+            newlines_in_values=True,
         ),
         convert_options=pacsv.ConvertOptions(
             column_types=columns,
@@ -140,6 +144,7 @@ def _fast(
     import numpy as np
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     types = {**dict.fromkeys(items, pa.float64()), **dict.fromkeys(texts, pa.string())}
@@ -166,11 +171,9 @@ def _fast(
     frame = pd.DataFrame(values[:rows], columns=list(items), copy=False)
     for name in texts:
         column = pa.chunked_array(chunks.pop(name), type=pa.string())
-        text = column.to_numpy(zero_copy_only=False)
-        present = text[column.is_valid().to_numpy(zero_copy_only=False)]
-        if any(value.startswith(" ") for value in present):
+        if pc.any(pc.starts_with(column, " ")).as_py():
             raise _Careful  # pandas skips initial spaces outside quotes only
-        frame[name] = pd.Series(np.where(pd.isna(text), np.nan, text), dtype=str)
+        frame[name] = column.to_pandas()
     return frame
 
 
@@ -191,10 +194,7 @@ def _name_non_numeric(path: Path, header: list[str], delimiter: str, items: Sequ
         raw = pd.Series(table.column(item).to_numpy(zero_copy_only=False), dtype=object)
         text = raw.str.lstrip(" ")
         missing = raw.isna() | text.isin(NA_VALUES)
-        number = text.str.strip()
-        if delimiter == ";":
-            number = number.str.replace(",", ".", regex=False)
-        bad = (pd.to_numeric(number, errors="coerce").isna() & ~missing).to_numpy()
+        bad = (_not_numbers(text, "," if delimiter == ";" else ".") & ~missing).to_numpy()
         if bad.any():
             pos = int(bad.argmax())
             fail(
@@ -264,14 +264,10 @@ def _check_row_lengths(path: Path, width: int, delimiter: str) -> None:
 
 
 def _first_non_numeric(path: Path, frame: pd.DataFrame, items: Sequence[str], dec: str) -> None:
-    import pandas as pd
 
     for item in items:
-        text = frame[item].str.strip()
-        if dec == ",":
-            text = text.str.replace(",", ".", regex=False)
-        numbers = pd.to_numeric(text, errors="coerce")
-        bad = numbers.isna() & text.notna() & (text != "")
+        text = frame[item]
+        bad = _not_numbers(text, dec) & text.notna() & (text.str.strip() != "")
         if bad.any():
             pos = int(bad.to_numpy().argmax())
             fail(
@@ -279,6 +275,18 @@ def _first_non_numeric(path: Path, frame: pd.DataFrame, items: Sequence[str], de
                 f"in row {pos + 2}"
             )
     fail(f"{path}: some answers are not numbers")
+
+
+def _not_numbers(text: pd.Series, dec: str) -> pd.Series:
+    """Which cells of `text` pandas cannot read as a number (with decimal mark `dec`; a
+    file with decimal commas has no decimal points)."""
+    import pandas as pd
+
+    number = text.str.strip()
+    if dec == ",":
+        point = number.str.contains(".", regex=False).fillna(False).astype(bool)
+        number = number.str.replace(",", ".", regex=False).where(~point, "x")
+    return pd.to_numeric(number, errors="coerce").isna()
 
 
 def _short(names: Sequence[str], limit: int = 8) -> str:
