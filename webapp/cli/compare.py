@@ -8,13 +8,13 @@ bad input, ``--format text|json|html`` and ``--out``. The statistics are
 scale score): a gap needs the group and the rest at k, a change both waves at k.
 
 Other subcommands attach with one line, ``compare.add_command(command)``; their options can
-reuse :func:`input_options` and :func:`read_scores`.
+reuse :func:`input_options` and :func:`read_input` or :func:`read_scores`.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from engine.report.pipeline import ScaleSpec
 
-__all__ = ["compare", "groups", "input_options", "read_scores", "waves"]
+__all__ = ["compare", "groups", "input_options", "read_input", "read_scores", "waves"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -135,23 +135,24 @@ def input_options(func: _F) -> _F:
     return func
 
 
-def read_scores(
+def read_input(
     data: Path,
     instrument_refs: Sequence[str],
     scale_defs: Sequence[str],
     range_text: str | None,
     min_share: float,
-    columns: Sequence[str],
+    columns: Sequence[str] | Mapping[str, str],
 ) -> tuple[pd.DataFrame, list[ScaleSpec], pd.DataFrame]:
-    """Read DATA.csv as `samen analyze` does, with the text `columns`, and score the scales.
+    """Read DATA.csv as `samen analyze` does: the items and the text `columns`.
 
-    Returns the text columns (one per name in `columns`, missing as NaN), the scale
-    specifications, and the scale scores (one column per scale id: the mean of the answered
-    items, reverse keys recoded, NaN below `min_share`). Bad input ends the command
+    `columns` names the text columns, or maps each option that names one to its column
+    (``{"--unit-column": "team"}``), so an error can name the option. Returns the text
+    columns (one per column, missing or blank as NaN), the scale specifications (with the
+    response range given, or inferred from the answers) and the answers (one float column
+    per item, every one checked against its scale's range). Bad input ends the command
     (:class:`AnalyzeError`, exit status 2, one line).
     """
     import numpy as np
-    import pandas as pd
 
     if bool(instrument_refs) == bool(scale_defs):
         fail("give either --instrument or --scale (one of them, not both)")
@@ -169,12 +170,14 @@ def read_scores(
     else:
         specs = instrument_specs(instrument_refs)
         items = [item for spec in specs for item in spec.items]
-    for name in columns:
+    named = dict(columns) if isinstance(columns, Mapping) else {name: name for name in columns}
+    for option, name in named.items():
         if name in items:
+            if option != name:
+                fail(f"{option} {name!r} is also an item")
             fail(f"column {name!r} is an item; it cannot also name groups, waves or units")
-    frame = load_csv(data, items, columns[0] if columns else None)
-    for name in columns[1:]:
-        frame[name] = load_csv(data, [], name)[name].to_numpy()
+    texts = list(dict.fromkeys(named.values()))
+    frame = load_csv(data, items, texts)
     values = frame[items].to_numpy(dtype="float64")
     if np.isinf(values).any():
         row, col = (int(i[0]) for i in np.nonzero(np.isinf(values)))
@@ -184,19 +187,42 @@ def read_scores(
     if specs is None:
         specs = inline_specs(parsed, frame, value_range)
     check_ranges(data, frame, specs)
+    text = frame[texts].reset_index(drop=True)
+    for name in texts:
+        text[name] = text[name].where(text[name].str.strip() != "")
+    return text, specs, frame[items]
+
+
+def read_scores(
+    data: Path,
+    instrument_refs: Sequence[str],
+    scale_defs: Sequence[str],
+    range_text: str | None,
+    min_share: float,
+    columns: Sequence[str],
+) -> tuple[pd.DataFrame, list[ScaleSpec], pd.DataFrame]:
+    """Read DATA.csv as `samen analyze` does, with the text `columns`, and score the scales.
+
+    Returns the text columns (one per name in `columns`, missing as NaN), the scale
+    specifications, and the scale scores (one column per scale id: the mean of the answered
+    items, reverse keys recoded, NaN below `min_share`). Bad input ends the command
+    (:class:`AnalyzeError`, exit status 2, one line): see :func:`read_input`.
+    """
+    import pandas as pd
+
     from engine.psychometrics.scoring import score_scale
 
+    text, specs, answers = read_input(
+        data, instrument_refs, scale_defs, range_text, min_share, columns
+    )
     scores = pd.DataFrame(
         {
             spec.id: score_scale(
-                frame[list(spec.items)], spec.reverse, spec.low, spec.high, min_share
+                answers[list(spec.items)], spec.reverse, spec.low, spec.high, min_share
             ).to_numpy()
             for spec in specs
         }
     )
-    text = frame[list(columns)].reset_index(drop=True)
-    for name in columns:
-        text[name] = text[name].where(text[name].str.strip() != "")
     return text, specs, scores
 
 
