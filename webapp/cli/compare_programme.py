@@ -3,8 +3,8 @@
 The statistics are :func:`engine.comparisons.programme.compare_programme` (difference in
 differences with unit and wave fixed effects, CR2 cluster-robust SE by unit with
 Satterthwaite df, and the random-intercept model as a second opinion). Input handling is
-the other compare commands' (:func:`webapp.cli.compare.input_options`,
-:func:`webapp.cli.compare.read_input`), which is ``samen analyze``'s: ``--instrument`` /
+the other compare commands' (:func:`webapp.cli.compare_input.input_options`,
+:func:`webapp.cli.compare_input.read_input`), which is ``samen analyze``'s: ``--instrument`` /
 ``--scale``, ``--range``, ``--min-share``, exit status 2 and one line on bad input. The
 command is a standalone ``click.Command``; the ``samen compare`` group attaches it.
 """
@@ -18,7 +18,7 @@ import click
 
 from webapp.cli.analyze import _OneLineCommand
 from webapp.cli.analyze_input import fail
-from webapp.cli.compare import _check_k, _emit, input_options, read_input
+from webapp.cli.compare_input import check_k, emit, input_options, read_input
 from webapp.cli.compare_programme_render import render_html, render_text
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def programme(
       samen compare programme waves.csv --unit-column team --wave-column round \\
           --treated-column programme --from 2025-2 --to 2026-2 --instrument belonging
     """
-    _check_k(k)
+    check_k(k)
     if (before is None) != (after is None):
         fail("give both --from and --to, or neither (then the column must hold two waves)")
     columns = {"--unit-column": unit_column, "--wave-column": wave_column}
@@ -105,7 +105,7 @@ def programme(
     report["design"].update(
         unit_column=unit_column, wave_column=wave_column, treated_column=treated_column
     )
-    _emit(_render(report, fmt, data, lang), out)
+    emit(_render(report, fmt, data, lang), out)
 
 
 def _treated(marks: pd.Series, column: str, labelled: Any) -> Any:
