@@ -124,6 +124,7 @@ def test_many_blocks_keep_their_order(tmp_path, no_careful, monkeypatch):
         "q1,q2,q3\n1,  ,3\n2,3,4\n",  # a cell of spaces is a missing answer
         "q1,q2,q3\n1, NA,3\n2,3,4\n",  # so is NA after a space
         'q1,q2,team\n1,2," x"\n2,3,y\n',  # a text that begins with a space
+        "q1,q2,q3\r1,2,3\n2,3,4\r3,4,5\r",  # lone CRs beside a LF: more rows than LFs
     ],
 )
 def test_odd_files_go_to_the_careful_reader_and_read_as_before(tmp_path, careful_calls, text):

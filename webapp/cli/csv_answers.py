@@ -155,6 +155,8 @@ def _fast(
         with pacsv.open_csv(path, **_options(header, delimiter, types)) as reader:
             for batch in reader:
                 size = batch.num_rows
+                if rows + size > lines:
+                    raise _Careful  # more rows than line ends: lone CRs mixed with LFs
                 for j, name in enumerate(items):
                     column = batch.column(name)
                     target = values[rows : rows + size, j]
@@ -164,8 +166,8 @@ def _fast(
                 for name in texts:
                     chunks[name].append(batch.column(name))
                 rows += size
-    except pa.ArrowInvalid as exc:
-        if "conversion error" in str(exc) and items:
+    except pa.ArrowException as exc:
+        if isinstance(exc, pa.ArrowInvalid) and "conversion error" in str(exc) and items:
             _name_non_numeric(path, header, delimiter, items)
         raise _Careful from exc
     frame = pd.DataFrame(values[:rows], columns=list(items), copy=False)
@@ -188,7 +190,7 @@ def _name_non_numeric(path: Path, header: list[str], delimiter: str, items: Sequ
     types = dict.fromkeys(items, pa.string())
     try:
         table = pacsv.read_csv(path, **_options(header, delimiter, types))
-    except pa.ArrowInvalid:
+    except pa.ArrowException:
         return
     for item in items:
         raw = pd.Series(table.column(item).to_numpy(zero_copy_only=False), dtype=object)
