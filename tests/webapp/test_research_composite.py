@@ -80,7 +80,9 @@ def test_composite_reliability_matches_semtools_per_instrument(report):
 
 def _reliability_table(text: str) -> str:
     found = re.search(
-        r'<table class="report">\s*<caption id="reliability-cap">.*?</table>', text, re.S
+        r'<table class="report reliability">\s*<caption id="reliability-cap">.*?</table>',
+        text,
+        re.S,
     )
     assert found is not None
     return found.group(0)
