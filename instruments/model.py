@@ -18,7 +18,8 @@ class ResponseScale:
 
     ``points`` are integer codes in display order (e.g. ``(1, 2, 3, 4, 5)``); ``labels`` maps a
     language to a label per point. ``not_applicable`` is the label per language of the optional
-    extra answer ("not applicable", "prefer not to say") that is stored and scored as missing.
+    extra answer ("not applicable: nothing happened") and ``prefer_not_to_say`` that of a second
+    one ("prefer not to say"); both are stored and scored as missing.
     ``ordinal`` is False for categorical questions (demographics), which are never scored.
     """
 
@@ -27,6 +28,7 @@ class ResponseScale:
     labels: dict[str, dict[int, str]]
     not_applicable: dict[str, str] | None = None
     ordinal: bool = True
+    prefer_not_to_say: dict[str, str] | None = None
 
     @property
     def minimum(self) -> int:

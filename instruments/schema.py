@@ -22,7 +22,7 @@ _LANGUAGE = re.compile(r"[a-z]{2,3}([_-][A-Za-z0-9]{2,8})?")
 _TOP_REQUIRED = ("id", "version", "languages", "title", "description", "response_scales", "scales")
 _TOP_KEYS = (*_TOP_REQUIRED, "sensitive", "construct", "references")
 _RS_REQUIRED = ("points", "labels")
-_RS_KEYS = (*_RS_REQUIRED, "ordinal", "not_applicable")
+_RS_KEYS = (*_RS_REQUIRED, "ordinal", "not_applicable", "prefer_not_to_say")
 _SCALE_REQUIRED = ("id", "name", "items")
 _SCALE_KEYS = (*_SCALE_REQUIRED, "scored", "response_scale")
 _ITEM_REQUIRED = ("id", "text")
@@ -160,9 +160,13 @@ class Checker(BaseChecker):
             not_applicable = self.texts(
                 data["not_applicable"], (*path, "not_applicable"), "'not applicable' label"
             )
+        prefer_not = None
+        if "prefer_not_to_say" in data:
+            key = "prefer_not_to_say"
+            prefer_not = self.texts(data[key], (*path, key), "'prefer not to say' label")
         if len(self.problems) != before or points is None or labels is None:
             return None
-        return ResponseScale(name, points, labels, not_applicable, ordinal)
+        return ResponseScale(name, points, labels, not_applicable, ordinal, prefer_not)
 
     def points(self, value: Any, path: PathKey) -> tuple[int, ...] | None:
         if not isinstance(value, list):

@@ -8,8 +8,10 @@ has a trend to show) and an open third wave of responses drawn from a latent mod
 - every person has a general climate factor around their team's effect (teams differ: ICC
   about .15), every instrument a factor loading on it, every scale and item noise;
 - units whose managers followed the inclusive-leadership programme after the first wave
-  improve on belonging and authenticity (+0.5 SD) and on inclusive leadership (+0.3 SD) from
+  improve on belonging and authenticity (+0.8 SD) and on inclusive leadership (+0.3 SD) from
   the second wave on;
+- those units form the programme ``PROGRAMME_NAME`` (cohort ``PROGRAMME_COHORT``), evaluated
+  between the first two waves (both closed), so its page finds the effect;
 - unwanted behaviour is more frequent where the climate is worse; a quarter of respondents
   skip the sensitive modules; a few answers are missing or "not applicable".
 
@@ -23,6 +25,7 @@ import csv
 import datetime as dt
 import secrets
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +44,15 @@ from surveys.models import Comment, DailyCount, Response, SurveyRow, Unit, Wave
 from surveys.org import import_units
 from surveys.waves import close_wave, open_wave
 
-__all__ = ["DEMO_WAVES", "PROGRAMME_UNITS", "DemoAccount", "DemoInfo", "build_demo"]
+__all__ = [
+    "DEMO_WAVES",
+    "PROGRAMME_COHORT",
+    "PROGRAMME_NAME",
+    "PROGRAMME_UNITS",
+    "DemoAccount",
+    "DemoInfo",
+    "build_demo",
+]
 
 EXAMPLE = Path(__file__).resolve().parent / "examples" / "hospital.yaml"
 DEMO_WAVES = ("2025-2", "2026-1", "2026-2")
@@ -92,30 +103,84 @@ UNITS: tuple[tuple[str, str, str, int], ...] = (
 )
 #: Units whose managers followed the inclusive-leadership programme after the first wave.
 PROGRAMME_UNITS = ("CHIR-B", "ORTHO", "INT-A", "GERI", "SEH", "LAB", "FAC")
+PROGRAMME_NAME = "Inclusief leiderschap"
+PROGRAMME_COHORT = "2025-2026"
 INTERNATIONAL = {"ICT": 0.35, "LAB": 0.3, "ONDERZ": 0.5, "IC": 0.15}
 LINK_UNIT = "CHIR-B"
-EFFECTS = {"belonging": 0.5, "authenticity": 0.5, "inclusive_leadership": 0.3}
+EFFECTS = {"belonging": 0.8, "authenticity": 0.8, "inclusive_leadership": 0.3}
+#: Open comments as a hospital's staff write them: varied in topic, length and tone. A wave
+#: draws them without repeating (:func:`_comment_source`) until a language's list runs out.
 COMMENTS = {
     "nl": (
-        "Fijn team, maar de werkdruk is hoog.",
-        "Ik zou graag vaker horen wat er met meldingen gebeurt.",
-        "Onze leidinggevende luistert echt, dat merk je.",
-        "Meer tijd voor overleg zou helpen.",
-        "In de nachtdienst voel ik me soms alleen staan.",
-        "Nieuwe collega's worden goed opgevangen.",
+        "Fijn team, maar de werkdruk is al maanden te hoog. Er wordt te vaak gerekend op "
+        "collega's die extra diensten draaien.",
+        "Ik zou graag vaker horen wat er met meldingen gebeurt. Nu hoor je er nooit meer "
+        "iets van.",
+        "Onze leidinggevende luistert echt, dat merk je aan hoe problemen worden opgepakt.",
+        "Meer tijd voor overleg zou helpen; de overdracht is vaak gehaast.",
+        "In de nachtdienst voel ik me soms alleen staan als er iets misgaat.",
+        "Nieuwe collega's worden hier goed opgevangen, ik had binnen een paar weken mijn plek.",
         "Er wordt te veel over elkaar gepraat in plaats van met elkaar.",
-        "Ik durf fouten te melden zonder dat ik op mijn kop krijg.",
-        "Graag meer aandacht voor collega's met een andere achtergrond.",
+        "Ik durf fouten te melden zonder dat ik op mijn kop krijg. Dat was vroeger wel anders.",
+        "Graag meer aandacht voor collega's met een andere achtergrond, ook in de pauzes.",
         "Het teamoverleg gaat vooral over roosters, niet over hoe het met ons gaat.",
-        "Bij agressie van bezoekers staan we er samen voor.",
-        "Ik mis waardering van hogerop.",
+        "Bij agressie van bezoekers staan we er samen voor, en de beveiliging is snel "
+        "ter plaatse.",
+        "Ik mis waardering van hogerop. Van mijn directe collega's krijg ik die wel.",
+        "De roosters komen te laat; ik kan mijn privéleven daardoor slecht plannen.",
+        "Als stagiair word ik serieus genomen, ook als ik vragen stel.",
+        "Soms worden grappen gemaakt die over de grens gaan. Niemand zegt er iets van.",
+        "Goede sfeer op de afdeling. Wel jammer dat er zoveel collega's vertrekken.",
+        "Ik weet niet bij wie ik terechtkan als ik iets vervelends meemaak met een arts.",
+        "Sinds de nieuwe teamleider is er meer ruimte om kritiek te geven.",
+        "Het zou helpen als de directie vaker op de werkvloer komt kijken.",
+        "We zijn met te weinig mensen voor het aantal patiënten. De kwaliteit lijdt eronder.",
+        "Mijn werk wordt gewaardeerd, maar doorgroeimogelijkheden zie ik niet.",
+        "Het inwerkprogramma was goed geregeld.",
+        "Collega's die parttime werken missen veel informatie; niet alles staat in de mail.",
+        "Ik voel me vrij om mezelf te zijn op het werk.",
+        "Klachten van familie komen vaak bij de jongste collega's terecht. Dat is niet eerlijk.",
+        "De vertrouwenspersoon is goed te vinden, dat stelt gerust.",
+        "Er is weinig begrip voor collega's met een chronische ziekte.",
+        "Ik ben trots op hoe we de drukke wintermaanden samen hebben doorstaan.",
+        "Meer scholing over omgaan met agressie zou welkom zijn.",
+        "Het verschil tussen de dag- en de nachtploeg is groot; we kennen elkaar nauwelijks.",
+        "Beslissingen worden boven ons hoofd genomen zonder uitleg.",
+        "Ik heb een keer een melding gedaan en ben daar goed in begeleid.",
+        "Graag een rustigere plek om te pauzeren.",
+        "Er is ruimte voor nieuwe ideeën, als je maar volhoudt.",
+        "Onze afdeling heeft veel verloop in het management. Elke keer beginnen we opnieuw.",
+        "De samenwerking met de andere afdelingen kan beter, vooral bij overplaatsingen.",
+        "Ik merk dat collega's met een migratieachtergrond minder snel een vaste "
+        "aanstelling krijgen.",
+        "Het is hier prettig werken. Ik zou het mijn vrienden aanraden.",
+        "Ik vind het lastig om nee te zeggen tegen extra diensten.",
+        "Soms word ik buitengesloten omdat ik de grapjes niet deel.",
+        "Onze leidinggevende is vaak afwezig door vergaderingen.",
+        "Goede ervaringen met intervisie; dat zou vaker mogen.",
+        "De elektronische dossiers kosten te veel tijd, tijd die niet naar de patiënt gaat.",
+        "Fijn dat deze vragenlijst anoniem is. Ik hoop dat er echt iets mee gebeurt.",
+        "Vorige keer is er niets gedaan met de uitkomsten. Ik ben benieuwd of het nu anders gaat.",
     ),
     "en": (
-        "Great colleagues, but meetings are only in Dutch.",
-        "I would like more feedback on reports.",
+        "Great colleagues, but team meetings are only in Dutch, so I miss a lot.",
+        "I would like more feedback on what happens after a report.",
         "People here help each other out when it gets busy.",
         "It took months before I felt part of the team.",
         "My manager asks for my opinion, and that matters to me.",
+        "Written information is often only available in Dutch.",
+        "The research group is very welcoming to international staff.",
+        "I am not sure my contract will be renewed, which makes it hard to speak up.",
+        "Social events are mostly in Dutch; a mixed-language drink now and then would help.",
+        "I feel respected by my colleagues, less so by some of the senior staff.",
+        "Onboarding was well organised, including a buddy.",
+        "Workload in the lab is high before every deadline.",
+        "It is not always clear whom to contact about unwanted behaviour.",
+        "I appreciate the flexibility to work from home on analysis days.",
+        "Decisions about the department are communicated late and only by e-mail.",
+        "Good atmosphere, but some jokes about accents are not funny.",
+        "My Dutch colleagues switch to English when I join, which I appreciate.",
+        "Hard to find time for training next to the daily work.",
     ),
 }
 
@@ -193,6 +258,7 @@ def build_demo(db: Database, seed: int = 1, links: int = 3, accounts: bool = Tru
                 _wave(session, slug, label).closed_on = opened + dt.timedelta(days=days)
     tokens = tuple(issue_invitations(db, slug, LINK_UNIT, links)) if links else ()
     made = _accounts(db) if accounts else ()
+    _programme(db, slug)
     return DemoInfo(
         survey=slug,
         waves=DEMO_WAVES,
@@ -232,6 +298,7 @@ def _fill_wave(
     comments: list[dict[str, object]] = []
     daily: dict[tuple[str, dt.date], int] = {}
     unused: dict[str, int] = {}
+    sources = {language: _comment_source(language, rng) for language in COMMENTS}
     with db.session() as session:
         unit_ids = dict(session.execute(select(Unit.code, Unit.id)).all())
         wave_id = _wave(session, slug, label).id
@@ -258,14 +325,13 @@ def _fill_wave(
                 }
             )
             if rng.random() < 0.12:
-                options = COMMENTS[language]
                 comments.append(
                     {
                         "id": new_key(),
                         "wave_id": wave_id,
                         "unit_id": unit_ids[code],
                         "language": language,
-                        "text": options[int(rng.integers(len(options)))],
+                        "text": next(sources[language]),
                     }
                 )
             day = opened + dt.timedelta(days=int(offsets[i]))
@@ -286,6 +352,14 @@ def _fill_wave(
         if n:
             issue_invitations(db, slug, code, n, wave=label)
     return len(rows)
+
+
+def _comment_source(language: str, rng: np.random.Generator) -> Iterator[str]:
+    """The comments of ``language`` in a random order, each once before any repeats."""
+    options = COMMENTS[language]
+    while True:
+        for index in rng.permutation(len(options)):
+            yield options[int(index)]
 
 
 def _simulate(
@@ -345,11 +419,37 @@ def _to_codes(item: Item, latent: np.ndarray) -> np.ndarray:
     return points[np.searchsorted(cuts, latent)]
 
 
+#: Shares of the answers to each demographic question, in the order of its points, as in a
+#: Dutch general hospital (CBS/AZW figures for care, rounded): mostly women, about one in
+#: seven born abroad, a small minority in "another identity" and LGBTIQ+. Each unit's shares
+#: vary around these (Dirichlet, concentration 40) so units differ without looking random.
+DEMOGRAPHIC_SHARES = {
+    "dem_age": (0.22, 0.33, 0.32, 0.13),
+    "dem_gender": (0.78, 0.21, 0.01),
+    "dem_born_nl": (0.86, 0.14),
+    "dem_parents_abroad": (0.77, 0.09, 0.14),
+    "dem_disability": (0.12, 0.88),
+    "dem_lgbtiq": (0.06, 0.94),
+    "dem_role": (0.5, 0.1, 0.2, 0.05, 0.05, 0.05, 0.05),
+    "dem_tenure": (0.2, 0.25, 0.2, 0.35),
+}
+#: Share answering "prefer not to say": higher for special-category questions (GDPR art. 9).
+PREFER_NOT = {
+    "dem_born_nl": 0.05,
+    "dem_parents_abroad": 0.06,
+    "dem_disability": 0.07,
+    "dem_lgbtiq": 0.09,
+}
+
+
 def _categorical(item: Item, n: int, rng: np.random.Generator) -> np.ndarray:
     points = np.asarray(item.response_scale.points)
-    weights = rng.dirichlet(np.full(len(points), 3.0))
+    base = DEMOGRAPHIC_SHARES.get(item.id)
+    if base is None or len(base) != len(points):
+        base = tuple(np.full(len(points), 1.0 / len(points)))
+    weights = rng.dirichlet(40.0 * np.asarray(base))
     codes = rng.choice(points, size=n, p=weights)
-    codes[rng.random(n) < 0.08] = -1  # prefer not to say
+    codes[rng.random(n) < PREFER_NOT.get(item.id, 0.02)] = -1  # prefer not to say
     return codes
 
 
@@ -366,7 +466,8 @@ def _unwanted(
         if item.id.startswith(("ub_exp_", "ub_wit_")):
             p = base * (1.8 if item.id.startswith("ub_wit_") else 1.0)
             happened = rng.random(n) < np.clip(p, 0, 0.9)
-            severity = 2 + (rng.random(n) < 0.25) + (rng.random(n) < 0.05)
+            # 2 once or twice, 3 sometimes, 4 often, 5 very often
+            severity = 2 + sum((rng.random(n) < share).astype(int) for share in (0.35, 0.1, 0.03))
             codes = np.where(happened, severity, 1)
             if item.id.startswith("ub_exp_"):
                 experienced |= happened
@@ -395,3 +496,18 @@ def _accounts(db: Database) -> tuple[DemoAccount, ...]:
     for account in made:
         add_user(db, account.email, account.role, account.password, account.unit)
     return made
+
+
+def _programme(db: Database, slug: str) -> None:
+    """The programme of ``PROGRAMME_UNITS``, from the first wave (before) to the second."""
+    from surveys.programmes import add_programme, units_given
+
+    add_programme(
+        db,
+        slug,
+        PROGRAMME_NAME,
+        cohort=PROGRAMME_COHORT,
+        before=DEMO_WAVES[0],
+        after=DEMO_WAVES[1],
+        units=units_given(PROGRAMME_UNITS),
+    )

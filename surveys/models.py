@@ -19,6 +19,7 @@ import datetime as dt
 
 from sqlalchemy import (
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -37,7 +38,11 @@ __all__ = [
     "Invitation",
     "InvitationCount",
     "OpenClient",
+    "Programme",
+    "ProgrammeUnit",
     "Response",
+    "SigninFailure",
+    "SigninPause",
     "SpentRight",
     "SurveyRow",
     "Unit",
@@ -218,3 +223,57 @@ class OpenClient(Base):
     )
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class SigninFailure(Base):
+    """A recent sign-in attempt not (yet) known to have succeeded, under a keyed hash.
+
+    ``key`` is an HMAC of an e-mail or client address under a key derived from the secret key,
+    so every worker process counts the same rows; ``at`` is seconds on the wall clock. Rows
+    older than the sign-in window are deleted as new attempts come in
+    (:mod:`surveys.signin_limits`).
+    """
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[float] = mapped_column(Float)
+
+
+class SigninPause(Base):
+    """An e-mail or client address (keyed hash) that may not sign in until ``until``."""
+
+    __tablename__ = "signin_pauses"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    until: Mapped[float] = mapped_column(Float)
+class Programme(Base):
+    """A leadership programme evaluated on one survey: a cohort, a wave before and after.
+
+    The units whose leaders take part are :class:`ProgrammeUnit` rows. Added by an admin
+    (``samen programme add``, :mod:`surveys.programmes`); the evaluation compares the
+    programme units' change between the two waves with the other units' change.
+    """
+
+    __tablename__ = "programmes"
+    __table_args__ = (UniqueConstraint("survey_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    cohort: Mapped[str] = mapped_column(String(100))
+    wave_before_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+    wave_after_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+
+
+class ProgrammeUnit(Base):
+    """A unit whose leader takes part in a programme."""
+
+    __tablename__ = "programme_units"
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)

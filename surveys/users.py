@@ -9,7 +9,10 @@ Roles (DESIGN.md, "Who uses it"):
   through the same disclosure control (nothing below k).
 
 Accounts belong to the installation, not to one survey. Passwords are stored as Argon2id
-hashes (a slow, salted hash) and are at least :data:`MIN_PASSWORD` characters. An API token
+hashes (a slow, salted hash), are at least :data:`MIN_PASSWORD` characters and must be hard
+to guess (zxcvbn score at least :data:`MIN_STRENGTH`; the refusal says why). Every place a
+password is set (``samen user add``, a password change, the admin console) goes through
+:func:`add_user` or :func:`set_password`, so through that check. An API token
 is 256 random bits from :mod:`secrets`, shown once; only its SHA-256 is stored (a fast hash is
 enough for a random secret of that length) and issuing a new one replaces the old.
 ``session_key`` is a random value that names the account in a login session: changing the
@@ -20,6 +23,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,15 +41,20 @@ from surveys.models import Base, Unit
 
 __all__ = [
     "MIN_PASSWORD",
+    "MIN_STRENGTH",
+    "PASSWORD_CHECKS",
     "ROLES",
     "TOKEN_PREFIX",
+    "Busy",
     "Role",
     "User",
     "UserInfo",
     "add_user",
     "authenticate",
+    "end_sessions",
     "get_user",
     "issue_api_token",
+    "limit_password_checks",
     "list_users",
     "remove_user",
     "revoke_api_token",
@@ -62,6 +73,41 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 #: The password hasher (argon2-cffi's RFC 9106 low-memory profile). Tests may swap in a
 #: cheaper one; production never should.
 HASHER = PasswordHasher()
+
+#: Password hashes (checks and new ones) running at once in this process: each takes 64 MiB,
+#: so a burst of guesses must queue, not grow the worker by a gigabyte.
+MAX_CONCURRENT_CHECKS = 2
+#: Seconds a sign-in waits for its turn before it is answered "busy".
+CHECK_WAIT_SECONDS = 10.0
+PASSWORD_CHECKS = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
+
+
+class Busy(SamenError):
+    """Too many password checks at once in this process; try again in a moment."""
+
+
+def limit_password_checks(limit: int) -> None:
+    """Allow at most ``limit`` password hashes at once in this process."""
+    global PASSWORD_CHECKS
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit!r}")
+    PASSWORD_CHECKS = threading.BoundedSemaphore(limit)
+
+
+@contextmanager
+def _password_check() -> Iterator[None]:
+    semaphore = PASSWORD_CHECKS
+    if not semaphore.acquire(timeout=CHECK_WAIT_SECONDS):
+        raise Busy("too many sign-ins at once; try again in a moment")
+    try:
+        yield
+    finally:
+        semaphore.release()
+
+
+def _hash(password: str) -> str:
+    with _password_check():
+        return HASHER.hash(password)
 
 
 class User(Base):
@@ -99,11 +145,39 @@ def _normalise_email(email: str) -> str:
     return value
 
 
-def _check_password(password: str) -> str:
+#: zxcvbn's score (0-4) a password needs: 3 is "safely unguessable: moderate protection from
+#: an offline slow-hash scenario" (about 10^10 guesses), which Argon2 makes.
+MIN_STRENGTH = 3
+#: zxcvbn reads at most this many characters (it refuses longer ones; its time grows with length).
+STRENGTH_PREFIX = 72
+
+
+def _check_password(password: str, email: str = "") -> str:
+    """``password`` when it is long enough and hard enough to guess; else InputError why."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise InputError(f"the password must have at most {MAX_PASSWORD} characters")
+    if not password.strip():
+        raise InputError("the password is only spaces; choose one that is hard to guess")
+    from zxcvbn import zxcvbn
+
+    address = (email or "").strip().lower()
+    words = [address, address.partition("@")[0]]
+    words += [part for part in re.split(r"[@.+_-]", address) if len(part) > 2]
+    estimate = zxcvbn(password[:STRENGTH_PREFIX], user_inputs=[*words, "samen"])
+    if estimate["score"] < MIN_STRENGTH:
+        feedback = estimate.get("feedback") or {}
+        why = " ".join(
+            part.strip()
+            for part in [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
+            if part and part.strip()
+        )
+        raise InputError(
+            "the password is too easy to guess"
+            + (f": {why}" if why else "")
+            + " A few uncommon words together make a strong password."
+        )
     return password
 
 
@@ -129,7 +203,8 @@ def add_user(
     Raises
     ------
     InputError
-        Invalid e-mail address, unknown role, a password shorter than :data:`MIN_PASSWORD`,
+        Invalid e-mail address, unknown role, a password shorter than :data:`MIN_PASSWORD` or
+        easy to guess,
         a manager without a unit, or a unit for another role.
     NotFound
         ``unit_code`` names no unit.
@@ -143,7 +218,7 @@ def add_user(
         raise InputError("a manager needs a unit (--unit UNIT)")
     if role != "manager" and unit_code:
         raise InputError(f"only managers have a unit; a {role} sees every unit")
-    password_hash = HASHER.hash(_check_password(password))
+    password_hash = _hash(_check_password(password, address))
     with db.session(write=True) as session:
         unit_id = unit_row(session, unit_code).id if unit_code else None
         if session.scalar(select(User.id).where(User.email == address)) is not None:
@@ -174,12 +249,24 @@ def list_users(db: Database) -> list[UserInfo]:
 
 
 def set_password(db: Database, email: str, password: str) -> None:
-    """Set a new password; every login session of the account ends."""
-    password_hash = HASHER.hash(_check_password(password))
+    """Set a new password (refused when weak); every login session of the account ends."""
+    password_hash = _hash(_check_password(password, email))
     with db.session(write=True) as session:
         user = _row(session, email)
         user.password_hash = password_hash
         user.session_key = secrets.token_urlsafe(24)
+
+
+def end_sessions(db: Database, email: str) -> None:
+    """End every login session of ``email`` on the server side (signing out does this).
+
+    The session key is the account's session generation: every session cookie names it, and
+    a new one makes every cookie issued before, on any device, name no account.
+    """
+    with db.session(write=True) as session:
+        user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+        if user is not None:
+            user.session_key = secrets.token_urlsafe(24)
 
 
 def remove_user(db: Database, email: str) -> None:
@@ -203,7 +290,8 @@ def authenticate(db: Database, email: str, password: str) -> UserInfo | None:
     """The account when ``password`` is right, else None (unknown and wrong look alike).
 
     An unknown address costs a hash verification too, so timing does not tell whether an
-    account exists. A hash made with older parameters is upgraded on success.
+    account exists. A hash made with older parameters is upgraded on success. At most
+    :data:`PASSWORD_CHECKS` verifications run at once; :class:`Busy` when the wait is too long.
     """
     if not isinstance(password, str) or not password or len(password) > MAX_PASSWORD:
         return None
@@ -212,13 +300,14 @@ def authenticate(db: Database, email: str, password: str) -> UserInfo | None:
         user = session.scalar(select(User).where(User.email == address))
         stored = user.password_hash if user is not None else _dummy_hash()
     try:
-        HASHER.verify(stored, password)
+        with _password_check():
+            HASHER.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if user is None:
         return None
     if HASHER.check_needs_rehash(stored):
-        new_hash = HASHER.hash(password)
+        new_hash = _hash(password)
         with db.session(write=True) as session:
             row = session.get(User, user.id)
             if row is not None and row.password_hash == stored:

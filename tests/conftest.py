@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 POSTGRES_URL = os.environ.get(
     "SAMEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -30,6 +31,11 @@ BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
+
+# Property tests check correctness, not speed: no per-example deadline, so a loaded CI machine
+# (or two cores shared with browser tests) cannot turn a slow example into a failure.
+settings.register_profile("samen", deadline=None)
+settings.load_profile("samen")
 
 
 def _pg_conninfo(database: str | None = None) -> str:

@@ -66,10 +66,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
 
     app.session_interface = EncryptedSessionInterface()
     proxies = int(app.config.get("SAMEN_TRUSTED_PROXIES") or 0)
-    if proxies:  # the client's address from X-Forwarded-For, for the sign-in throttle
+    if proxies:  # X-Forwarded-For and -Proto from that many proxies in front
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
+        # the client's address, and whether the client used HTTPS (for HSTS and cookies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies
+        )
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -97,11 +100,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from webapp.dashboard import bp as dashboard_bp
 
     app.register_blueprint(dashboard_bp)
+    from webapp.programmes import bp as programmes_bp
+
+    app.register_blueprint(programmes_bp)
 
     @app.after_request
     def _headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        hsts = int(app.config.get("SAMEN_HSTS_SECONDS") or 0)
+        if hsts and request.is_secure:  # only over HTTPS (RFC 6797: ignored over HTTP)
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
         if not request.path.startswith("/static/"):
             # Pages may show answers: never keep them in a cache or the back-forward cache.
             response.headers["Cache-Control"] = "no-store"

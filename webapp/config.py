@@ -60,6 +60,9 @@ def default_config() -> dict[str, Any]:
         # sign-in throttle counts failures per client address; behind a proxy without this,
         # every client has the proxy's address.
         "SAMEN_TRUSTED_PROXIES": 0,
+        # Strict-Transport-Security on responses served over HTTPS (0: none). A year; raise it
+        # (and add includeSubDomains at the proxy) once HTTPS is there to stay.
+        "SAMEN_HSTS_SECONDS": 365 * 24 * 3600,
     }
 
 
@@ -82,6 +85,28 @@ def environment_config(environ: Mapping[str, str] | None = None) -> dict[str, An
         if not value.isdigit():
             raise ConfigError(f"SAMEN_TRUSTED_PROXIES must be a whole number, got {value!r}")
         config["SAMEN_TRUSTED_PROXIES"] = int(value)
+    if environ.get("SAMEN_REDIS_URL"):  # sign-in counts shared in Redis (webapp.auth.stores)
+        config["SAMEN_REDIS_URL"] = environ["SAMEN_REDIS_URL"].strip()
+    if environ.get("SAMEN_LOGIN_STORE"):
+        value = environ["SAMEN_LOGIN_STORE"].strip().lower()
+        if value not in ("database", "redis", "memory"):
+            raise ConfigError(
+                f"SAMEN_LOGIN_STORE must be database, redis or memory, got {value!r}"
+            )
+        config["SAMEN_LOGIN_STORE"] = value
+    if environ.get("SAMEN_LOGIN_CONCURRENT_CHECKS"):
+        value = environ["SAMEN_LOGIN_CONCURRENT_CHECKS"].strip()
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigError(
+                f"SAMEN_LOGIN_CONCURRENT_CHECKS must be a whole number of at least 1 "
+                f"(password checks at once per process), got {value!r}"
+            )
+        config["SAMEN_LOGIN_CONCURRENT_CHECKS"] = int(value)
+    if environ.get("SAMEN_HSTS_SECONDS"):
+        value = environ["SAMEN_HSTS_SECONDS"].strip()
+        if not value.isdigit():
+            raise ConfigError(f"SAMEN_HSTS_SECONDS must be a whole number, got {value!r}")
+        config["SAMEN_HSTS_SECONDS"] = int(value)
     if environ.get("SAMEN_DRAFT_DAYS"):
         value = environ["SAMEN_DRAFT_DAYS"].strip()
         if not value.isdigit() or int(value) < 1:

@@ -205,7 +205,7 @@ def test_dutch_text_and_html(tmp_path):
     waves = next(c for c in REF["cases"] if c["command"] == "waves")
     text = run([*_args(waves), "--lang", "nl", "--k", "60"]).stdout
     assert "hoger dan in de eerdere ronde" in text
-    assert "minder dan 60 antwoorden in ronde 2025" in text  # U4 holds 59 or fewer
+    assert "minder dan 60 ingevulde vragenlijsten in ronde 2025" in text  # U4 holds 59 or fewer
 
 
 def test_every_string_of_the_renderer_has_a_dutch_translation():

@@ -211,9 +211,16 @@ def test_unwanted_behaviour_asks_experienced_and_witnessed_for_each_behaviour(li
         assert [item.id for item in scales[scale_id].items] == [prefix + b for b in behaviours]
         for item in scales[scale_id].items:
             rs = item.response_scale
-            assert rs.points == (1, 2, 3, 4)
-            assert rs.labels["nl"][1] == "Nooit"
-            assert rs.labels["en"][1] == "Never"
+            # NEA's anchors with a "sometimes" step between "once or twice" and "often"
+            assert rs.points == (1, 2, 3, 4, 5)
+            assert [rs.labels["nl"][p] for p in rs.points] == [
+                "Nooit",
+                "Een enkele keer",
+                "Soms",
+                "Vaak",
+                "Heel vaak",
+            ]
+            assert rs.labels["en"][3] == "Sometimes"
             assert "12" in item.text["nl"] and "12" in item.text["en"]
     sources = [item.id for item in scales["source"].items]
     assert sources == ["ub_src_colleague", "ub_src_manager", "ub_src_public", "ub_src_other"]
@@ -224,6 +231,25 @@ def test_unwanted_behaviour_asks_experienced_and_witnessed_for_each_behaviour(li
     satisfaction = instrument.item("ub_rep_satisfaction").response_scale
     assert not reported.ordinal and reported.not_applicable is not None
     assert satisfaction.points == (1, 2, 3, 4, 5) and satisfaction.not_applicable is not None
+
+
+def test_every_question_of_a_sensitive_instrument_offers_prefer_not_to_say(library):
+    """The consent page promises that every sensitive question can be left with "prefer not
+    to say": each item of a sensitive instrument offers it, in every language, besides any
+    "not applicable" (which says something else: nothing happened)."""
+    sensitive = [instrument for instrument in library.values() if instrument.sensitive]
+    assert {"unwanted_behaviour"} <= {instrument.id for instrument in sensitive}
+    for instrument in sensitive:
+        for scale in instrument.scales:
+            for item in scale.items:
+                rs = item.response_scale
+                labels = rs.prefer_not_to_say or (
+                    rs.not_applicable
+                    if rs.not_applicable and "liever niet" in rs.not_applicable.get("nl", "")
+                    else None
+                )
+                assert labels is not None, f"{instrument.id}: {item.id} has no 'prefer not to say'"
+                assert set(labels) == set(instrument.languages), item.id
 
 
 def test_every_demographic_question_is_categorical_with_prefer_not_to_say(library):

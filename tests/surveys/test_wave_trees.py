@@ -107,7 +107,7 @@ def test_migration_snapshots_the_current_tree_for_waves_already_closed(empty_db_
         open_wave(db, HOSPITAL_SLUG, "2026-2")
         current = _tree(list_units(db))
 
-        db.upgrade()
+        db.upgrade("tree01")  # not head: later migrations follow tree01
         assert db.current_revision() == "tree01"
         trees = wave_trees(db, HOSPITAL_SLUG)
         assert set(trees) == {HOSPITAL_WAVE}  # the open wave follows the current tree

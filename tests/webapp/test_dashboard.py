@@ -304,7 +304,7 @@ def test_dutch_page(dash_client):
     login(dash_client, "surg@example.org")
     html = dash_client.get(f"{URL}/SURG?lang=nl").get_data(as_text=True)
     assert '<html lang="nl">' in html
-    assert "Om over te praten" in html and "minder dan 5 antwoorden" in html
+    assert "Om over te praten" in html and "minder dan 5 ingevulde vragenlijsten" in html
     assert "Toon alleen de antwoorden van" in html
     assert re.search(r"\d,\d\d", html)  # Dutch decimal comma
 

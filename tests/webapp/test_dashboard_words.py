@@ -80,7 +80,7 @@ def test_open_wave_in_dutch(dash_db, dash_client):
     _open_with_responses(dash_db, "ICU", 20, 7)
     login(dash_client, "admin@example.org")
     html = dash_client.get(f"/dashboard/{HOSPITAL_SLUG}/{OPEN}/ICU?lang=nl").get_data(as_text=True)
-    assert "Resultaten verschijnen als de ronde sluit" in html
+    assert "De uitkomsten verschijnen als de ronde sluit" in html
     assert "tussen 20% en 50% van de uitgenodigden" in html
 
 

@@ -23,7 +23,7 @@ from webapp.sessions import LONG_LIVED
 COOKIE_CAP = 4096
 
 ITEMS = [f"item_{i}" for i in range(12)]
-VALUES = st.sampled_from(["", "na", *string.digits])
+VALUES = st.sampled_from(["", "na", "pn", *string.digits])
 
 
 def test_encode_one_character_per_item():

@@ -113,9 +113,14 @@ def test_codebook_json_has_both_texts_of_every_builtin_item(codebook, builtin):
                         for p in item.response_scale.points
                     ]
                     assert column["codes"] == expected
-                if item.response_scale.not_applicable:
+                rs = item.response_scale
+                extra = [labels for labels in (rs.not_applicable, rs.prefer_not_to_say) if labels]
+                if extra:  # every label that becomes an empty cell, "/"-separated
                     assert column["not_applicable"] == {
-                        "labels": item.response_scale.not_applicable,
+                        "labels": {
+                            lang: " / ".join(labels[lang] for labels in extra)
+                            for lang in ("nl", "en")
+                        },
                         "exported_as": "missing",
                     }
     versions = {inst["id"]: inst["version"] for inst in data["instruments"]}

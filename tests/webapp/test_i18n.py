@@ -88,3 +88,15 @@ def test_pages_speak_the_chosen_language(client, survey):
     en = client.get("/survey?lang=en").text
     assert "Je antwoorden zijn anoniem" in nl and "Your answers are anonymous" not in nl
     assert "Your answers are anonymous" in en and "Je antwoorden zijn anoniem" not in en
+
+
+def test_welcome_sentence_reads_right_with_a_plural_organisation(client, survey):
+    """The example survey is run by "Stadsziekenhuis, afdeling HR en de ondernemingsraad": a
+    plural subject, so a sentence with the organisation as subject ("... vraagt je") would be
+    wrong. The welcome sentence has the survey as its subject in both languages."""
+    start(client, survey.tokens[0])
+    nl = client.get("/survey?lang=nl").text
+    en = client.get("/survey?lang=en").text
+    assert "Deze vragenlijst komt van Stadsziekenhuis, afdeling HR en de ondernemingsraad." in nl
+    assert "vraagt je" not in nl
+    assert "This survey comes from City Hospital" in en and " asks you " not in en

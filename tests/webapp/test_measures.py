@@ -224,11 +224,15 @@ def _closed(db) -> tuple[str, ...]:
     return tuple(w.label for w in load_survey(db, DEMO).waves if not w.is_open)
 
 
-def test_demo_before_the_fix_leaked_chir_b_intention_to_stay(demo_db, old_measures):
+def test_demo_before_the_fix_leaked_scales_minus_items(demo_db, old_measures):
+    """Before the fix a scale minus its items left the answers of the few who skipped an
+    item (on the demo of session 3: CHIR-B's intention to stay in 2025-2, answers 2 and 3);
+    the demo's data changes with its generator, so the test asks for the kind, not the key."""
     found = attack(demo_db, DEMO, _closed(demo_db))
     leaks = {key: left for key, (left, _, _) in found.items() if left}
-    assert leaks[("2025-2", "CHIR-B", "work_experience.intention_to_stay")] == {2: 1, 3: 1}
     assert len(leaks) >= 40
+    # some of them the answers of fewer than k = 5 responses
+    assert any(1 <= sum(left.values()) < 5 for left in leaks.values())
 
 
 def test_demo_scale_minus_items_reveals_nothing(demo_db):
@@ -268,11 +272,23 @@ def test_demo_audit_finds_what_the_old_rules_leaked(demo_db, monkeypatch):
         )
         data._CACHE.clear()
         old = audit_survey(demo_db, DEMO, filters=False)
+    lines = old.lines()
+    assert any("with its items" in line for line in lines)
+    # the audit names the kind of leak the attack reproduces (a scale beside its items) in a
+    # wave, unit and scale where the attack finds it
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            measures, "build_measures", functools.partial(measures.build_measures, aligned=False)
+        )
+        data._CACHE.clear()
+        found = attack(demo_db, DEMO, _closed(demo_db))
+    attacked = {key for key, (left, _, _) in found.items() if left}
     assert any(
-        "scale work_experience.intention_to_stay with its items" in line
-        and "unit:CHIR-B" in line
-        and line.startswith("2025-2")
-        for line in old.lines()
+        line.startswith(wave)
+        and f"scale {scale} with its items" in line
+        and f"unit:{unit}" in line
+        for wave, unit, scale in attacked
+        for line in lines
     )
     with monkeypatch.context() as patch:
         patch.setattr(release, "_with_items", lambda data, measure, cells: cells)

@@ -475,7 +475,7 @@ def test_privacy_page_of_an_open_link_survey(db, tmp_path):
     assert "What the open link cannot promise" in en.text
     nl = client.get(f"/privacy/{S}", headers={"Accept-Language": "nl"})
     assert "Via de open link kan iedereen antwoorden toevoegen" in nl.text
-    assert "minstens 15 personen" in nl.text
+    assert "minstens 15 mensen" in nl.text
 
 
 # --- a property over random organisations ----------------------------------------------------

@@ -306,7 +306,7 @@ def test_report_page_in_dutch(research_app):
     text = client.get(f"/research/{DEMO}/{CLOSED}/report").get_data(as_text=True)
     assert "Psychometrisch rapport" in text
     assert "Betrouwbaarheid" in text
-    assert "alleen de afdelingen met minstens 5 antwoorden" in text
+    assert "alleen de afdelingen met minstens 5 ingevulde vragenlijsten" in text
     assert "Reliability" not in text
     # one section per instrument, headed by its Dutch title
     assert "Factorstructuur per instrument" in text

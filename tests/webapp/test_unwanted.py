@@ -75,10 +75,10 @@ def test_organisation_level_is_shown_with_the_right_shares(comments_db):
         name = row["id"]
         assert row["experienced"]["n"] == 30
         assert row["experienced"]["share"] == pytest.approx(
-            expected_share("HOSP", f"ub_exp_{name}", {2, 3, 4}), abs=1e-4
+            expected_share("HOSP", f"ub_exp_{name}", {2, 3, 4, 5}), abs=1e-4
         )
         assert row["witnessed"]["share"] == pytest.approx(
-            expected_share("HOSP", f"ub_wit_{name}", {2, 3, 4}), abs=1e-4
+            expected_share("HOSP", f"ub_wit_{name}", {2, 3, 4, 5}), abs=1e-4
         )
     for row in block["sources"]:
         assert row["n"] == 15 and not row["suppressed"]
@@ -173,8 +173,8 @@ def test_dashboard_page(comments_db):
     page = client.get(f"{url}/SURG?lang=en").get_data(as_text=True)
     section = page.split('id="unwanted-h"')[1].split("</section>")[0]
     bullying = re.search(r'<th scope="row">Bullying</th>(.*?)</tr>', section, re.S).group(1)
-    exp_surg = round(100 * expected_share("SURG", "ub_exp_bullying", {2, 3, 4}))
-    exp_org = round(100 * expected_share("HOSP", "ub_exp_bullying", {2, 3, 4}))
+    exp_surg = round(100 * expected_share("SURG", "ub_exp_bullying", {2, 3, 4, 5}))
+    exp_org = round(100 * expected_share("HOSP", "ub_exp_bullying", {2, 3, 4, 5}))
     assert re.findall(r"<td>(\d+)%</td>", bullying)[:2] == [str(exp_surg), str(exp_org)]
     colleague = re.search(r'<th scope="row">A colleague</th>(.*?)</tr>', section, re.S).group(1)
     assert "fewer than 10 answers" in colleague and re.search(r"<td>\d+%</td>", colleague)

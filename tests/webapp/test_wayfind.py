@@ -92,11 +92,11 @@ def test_the_owner_overview_links_every_page(staff_app):
     page = client.get("/auth/home")
     assert page.status_code == 200
     text = page.text
-    for href in ("/dashboard/", "/research/", f"/privacy/{DEMO}"):
+    for href in ("/dashboard/", "/research/", "/programmes/", f"/privacy/{DEMO}"):
         assert f'href="{href}"' in text
         assert client.get(href, follow_redirects=True).status_code == 200
     assert f"samen audit {DEMO}" in text
-    assert _nav(text) == ["/auth/home", "/dashboard/", "/research/"]
+    assert _nav(text) == ["/auth/home", "/dashboard/", "/research/", "/programmes/"]
     assert 'href="/auth/home" aria-current="page"' in text
 
 
@@ -114,8 +114,8 @@ def test_the_overview_asks_to_sign_in(staff_app):
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("admin", ["/auth/home", "/dashboard/", "/research/"]),
-        ("researcher", ["/dashboard/", "/research/"]),
+        ("admin", ["/auth/home", "/dashboard/", "/research/", "/programmes/"]),
+        ("researcher", ["/dashboard/", "/research/", "/programmes/"]),
         ("manager", []),  # one page only: nothing to choose between
     ],
 )

@@ -1,12 +1,19 @@
-"""Routes of the JSON API; errors are JSON too: ``{"error": ..., "message": ...}``."""
+"""Routes of the JSON API; errors are JSON too: ``{"error": ..., "message": ...}``.
+
+Also a wrong method or an unknown path anywhere under ``/api/`` (TRACE included): a JSON 405
+with ``Allow``, a JSON 404 (a routing error happens before any blueprint is known, so those
+handlers are the app's).
+"""
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Response, current_app, jsonify, make_response, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as NoRoute
 
 from surveys.errors import InputError, NotFound
 from surveys.users import UserInfo
@@ -17,7 +24,15 @@ from webapp.results.comments import unit_comments as comments_of
 
 __all__: list[str] = []
 
-_ERRORS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found"}
+_ERRORS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+}
+#: The ``filter`` parameter's pattern in openapi.yaml: ``QUESTION:VALUE``, neither empty.
+_FILTER = re.compile(r"[^:]+:[^:]+")
 
 
 def _error(status: int, message: str) -> tuple[Response, int]:
@@ -67,6 +82,41 @@ def _http(exc: HTTPException) -> tuple[Response, int]:
     return _error(exc.code or 500, exc.description or exc.name)
 
 
+@bp.app_errorhandler(MethodNotAllowed)
+def _method_not_allowed(exc: MethodNotAllowed) -> Any:
+    """405 with ``Allow``: JSON under /api/, the friendly page elsewhere."""
+    allowed = ", ".join(sorted(exc.valid_methods or ()))
+    if request.path.startswith("/api/"):
+        response, status = _error(405, f"{request.method} is not allowed here; use {allowed}")
+        response.status_code = status
+    else:
+        from webapp.public.errors import http_error
+
+        response = make_response(http_error(exc))
+    if allowed:
+        response.headers["Allow"] = allowed
+    return response
+
+
+@bp.app_errorhandler(NoRoute)
+def _no_route(exc: NoRoute) -> Any:
+    """404 for a path no route matches: JSON under /api/, the friendly page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _error(404, "no such resource; see /api/v1/openapi.yaml")
+    from webapp.public.errors import http_error
+
+    return http_error(exc)
+
+
+def _filter() -> str | None:
+    """The ``filter`` query parameter, refused (400) when it does not match the spec's
+    pattern; an empty ``filter=`` is not "no filter"."""
+    value = request.args.get("filter")
+    if value is not None and not _FILTER.fullmatch(value):
+        raise InputError("filter must be QUESTION:VALUE, e.g. dem_gender:2")
+    return value
+
+
 @bp.get("/me")
 def me() -> Response:
     """The caller's account: e-mail, role and unit."""
@@ -77,14 +127,14 @@ def me() -> Response:
 @bp.get("/surveys/<survey>/waves/<wave>/units/<unit>/results")
 def unit_results(survey: str, wave: str, unit: str) -> Response:
     user = _caller()
-    filter = request.args.get("filter")
+    filter = _filter()
     return jsonify(results.unit_results(_db(), survey, wave, unit, user, filter=filter))
 
 
 @bp.get("/surveys/<survey>/waves/<wave>/units/<unit>/heatmap")
 def heatmap(survey: str, wave: str, unit: str) -> Response:
     user = _caller()
-    filter = request.args.get("filter")
+    filter = _filter()
     return jsonify(results.heatmap(_db(), survey, wave, unit, user, filter=filter))
 
 
@@ -97,15 +147,26 @@ def response_rate(survey: str, wave: str, unit: str) -> Response:
 @bp.get("/surveys/<survey>/units/<unit>/trend")
 def trend(survey: str, unit: str) -> Response:
     user = _caller()
-    filter = request.args.get("filter")
+    filter = _filter()
     return jsonify(results.trend(_db(), survey, unit, user, filter=filter))
 
 
 @bp.get("/surveys/<survey>/waves/<wave>/units/<unit>/comments")
 def unit_comments(survey: str, wave: str, unit: str) -> Response:
     user = _caller()
-    filter = request.args.get("filter")
+    filter = _filter()
     return jsonify(comments_of(_db(), survey, wave, unit, user, filter=filter))
+
+
+@bp.get("/programmes/<programme_id>/evaluation")
+def programme_evaluation(programme_id: str) -> Response:
+    """A programme's evaluation (admins and researchers): the numbers of its page."""
+    from webapp.results.programme import programme_evaluation as evaluate
+
+    user = _caller()
+    if not programme_id.isdigit():
+        raise NotFound(f"no programme {programme_id!r}")
+    return jsonify(evaluate(_db(), int(programme_id), user))
 
 
 @bp.get("/openapi.yaml")

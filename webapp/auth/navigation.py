@@ -30,6 +30,7 @@ _LINKS = (
     ("auth.home", _l("Overview"), frozenset({"admin"})),
     ("dashboard.index", _l("Dashboards"), frozenset({"admin", "manager", "researcher"})),
     ("research.index", _l("Research"), frozenset({"admin", "researcher"})),
+    ("programmes.index", _l("Programmes"), frozenset({"admin", "researcher"})),
 )
 
 

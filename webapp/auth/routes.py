@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
 
-from surveys.users import UserInfo, authenticate
+from surveys.users import Busy, UserInfo, authenticate, end_sessions
 from webapp.auth import STAFF_BLUEPRINTS, bp, login_throttle
 from webapp.auth.forms import LoginForm, LogoutForm
 from webapp.auth.navigation import home_url, staff_links
@@ -72,43 +72,60 @@ def _fresh_session() -> None:
 def login() -> Response | str | tuple[str, int, dict[str, str]]:
     """Sign in with e-mail address and password (POST/redirect/GET).
 
-    Too many wrong passwords for an e-mail address or from a client address answer 429
-    (:mod:`webapp.auth.throttle`) without checking the password.
+    Every attempt is counted before its password is checked; too many for an e-mail address
+    or from a client address answer 429 (:mod:`webapp.auth.throttle`) without checking the
+    password, and a process already checking its limit of passwords answers 503.
     """
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data or ""
         throttle = login_throttle()
-        wait = throttle.retry_after(email, request.remote_addr)
-        if wait is not None:
-            minutes = current_app.config["SAMEN_LOGIN_WINDOW_MINUTES"]
-            flash(
-                _(
-                    "Too many attempts to sign in. Wait %(minutes)s minutes, then try again.",
-                    minutes=minutes,
-                ),
-                "error",
-            )
+        ticket = throttle.attempt(email, request.remote_addr)  # counted before the check
+        if isinstance(ticket, int):
+            return _refused(form, ticket)
+        try:
+            info = authenticate(database(), email, form.password.data or "")
+        except Busy:
+            flash(_("Many people are signing in right now. Try again in a moment."), "error")
             page = render_template("auth/login.html", form=form)
-            return page, 429, {"Retry-After": str(wait)}
-        info = authenticate(database(), email, form.password.data or "")
+            return page, 503, {"Retry-After": "5"}
         if info is not None:
-            throttle.succeeded(email)
+            throttle.succeeded(email, ticket)
             _fresh_session()
             login_user(StaffUser(info))
             start_session()
             return redirect(_safe_next(request.args.get("next")) or home_url(info.role))
-        throttle.failed(email, request.remote_addr)
         flash(_("The e-mail address or password is not right."), "error")
         return render_template("auth/login.html", form=form)
     return render_template("auth/login.html", form=form)
 
 
+def _refused(form: LoginForm, wait: int) -> tuple[str, int, dict[str, str]]:
+    """The 429 page: too many attempts for this e-mail or client address."""
+    minutes = current_app.config["SAMEN_LOGIN_WINDOW_MINUTES"]
+    flash(
+        _(
+            "Too many attempts to sign in. Wait %(minutes)s minutes, then try again.",
+            minutes=minutes,
+        ),
+        "error",
+    )
+    page = render_template("auth/login.html", form=form)
+    return page, 429, {"Retry-After": str(wait)}
+
+
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    """Sign out (POST with CSRF) and go to the sign-in page."""
+    """Sign out (POST with CSRF) and go to the sign-in page.
+
+    Every session of the account ends on the server (a copy of the cookie, saved before or
+    on another device, names no account any more); API tokens are not sessions and stay.
+    """
     form = LogoutForm()
     if form.validate_on_submit():
+        info = current_staff() if bearer_token() is None else None
+        if info is not None:
+            end_sessions(database(), info.email)
         logout_user()
         _fresh_session()
         flash(_("You are signed out."), "info")

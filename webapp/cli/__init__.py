@@ -27,6 +27,7 @@ _COMMANDS = [
     ("webapp.cli.admin", "invite"),
     ("webapp.cli.admin", "responses"),
     ("webapp.cli.admin", "purge"),
+    ("webapp.cli.programme", "programme"),
     ("webapp.cli.research", "export"),
     ("webapp.cli.research", "audit"),
 ]

@@ -139,8 +139,9 @@ def render(instrument: Instrument, lang: str) -> str:
         lines.append(f"  {scale.id} ({kind}):")
         for point in scale.points:
             lines.append(f"    {point}  {scale.labels[lang][point]}")
-        if scale.not_applicable is not None:
-            lines.append(f"    -  {scale.not_applicable[lang]}  (counts as missing)")
+        for extra in (scale.not_applicable, scale.prefer_not_to_say):
+            if extra is not None:
+                lines.append(f"    -  {extra[lang]}  (counts as missing)")
     lines.append("")
     lines.append("Scales  (R = reverse-keyed)")
     for scale in instrument.scales:

@@ -28,10 +28,24 @@ DEMO_LINKS = 3
 
 
 class PrivateRequestHandler(WSGIRequestHandler):
-    """werkzeug's request handler, logging neither tokens (``/s/<token>``) nor addresses."""
+    """werkzeug's request handler, logging neither tokens (``/s/<token>``) nor addresses.
+
+    The log shows "-" for the client; the application still gets the client's real address
+    as ``REMOTE_ADDR`` (werkzeug takes it from :meth:`address_string`, which would make every
+    client "-" and let 20 wrong passwords from anyone pause sign-in for everyone).
+    """
 
     def address_string(self) -> str:
         return "-"
+
+    def version_string(self) -> str:
+        """The ``Server`` header: no Werkzeug or Python version for an attacker to look up."""
+        return "Samen"
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        environ["REMOTE_ADDR"] = self.client_address[0] if self.client_address else "<local>"
+        return environ
 
     def log(self, type: str, message: str, *args: Any) -> None:
         from webapp.logs import redact
@@ -209,6 +223,9 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     base = _base_url(host, port)
     click.echo(f"Demo database: {url}")
     click.echo(f"Demo survey:   {built.survey} (privacy page: {base}/privacy/{built.survey})")
+    click.echo(
+        f"Demo programme: {base}/programmes/1 (its evaluation; sign in as admin or researcher)"
+    )
     click.echo(f"Invitation links for unit {built.link_unit} (each works once):")
     for token in built.tokens[:DEMO_LINKS]:
         click.echo(f"  {invitation_link(base, token)}")

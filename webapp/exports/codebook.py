@@ -222,7 +222,17 @@ def _item_column(
         )
         for point in response.points
     )
-    na = _per_language(response.not_applicable, languages) if response.not_applicable else None
+    # "Not applicable" and "prefer not to say" are both exported as missing: the codebook
+    # names every label that becomes an empty cell.
+    extra = [labels for labels in (response.not_applicable, response.prefer_not_to_say) if labels]
+    na = (
+        {
+            lang: " / ".join(label for labels in extra if (label := labels.get(lang, "")))
+            for lang in languages
+        }
+        if extra
+        else None
+    )
     if na:
         key = "missing_demographic" if demographic else "missing_item"
         missing = {lang: text(key, lang).format(na=na[lang]) for lang in na}

@@ -165,6 +165,17 @@ def _cell(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()
 
 
+#: Characters that Markdown (or HTML inside it) would act on, written as character references:
+#: a unit name from the organisation import is shown as text, never as a link, an image (a
+#: tracking pixel when the codebook is opened), emphasis or a tag.
+_MARKDOWN_ACTIVE = {c: f"&#{ord(c)};" for c in "&<>*_[]()!#`~\\"}
+
+
+def _text(value: object) -> str:
+    """``value`` as literal text in Markdown (pipes and line breaks are :func:`_cell`'s)."""
+    return "".join(_MARKDOWN_ACTIVE.get(c, c) for c in str(value))
+
+
 def _codes_text(column: Column, lang: str) -> str:
     return "; ".join(f"{code.value} = {code.labels.get(lang, '')}" for code in column.codes)
 
@@ -205,8 +216,12 @@ def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
         codes = _codes_text(column, lang)
         if column.role == "unit":
             codes = "; ".join(
-                f"{code.value} = {code.labels.get(lang, '')}".rstrip(" =")
-                + (f" (+ {', '.join(map(str, code.merged_from))})" if code.merged_from else "")
+                f"{_text(code.value)} = {_text(code.labels.get(lang, ''))}".rstrip(" =")
+                + (
+                    f" (+ {', '.join(_text(c) for c in code.merged_from)})"
+                    if code.merged_from
+                    else ""
+                )
                 for code in column.codes
             )
         row = [f"`{column.name}`", question]

@@ -24,10 +24,14 @@ def index() -> str:
 @bp.get("/privacy/<survey>")
 def privacy(survey: str) -> str:
     from surveys.privacy import CATEGORY_NAMES
+    from surveys.programmes import list_programmes
     from webapp.respond import services
 
     try:
         summary = services.privacy(survey)
     except services.NotFound:
         abort(404)
-    return render_template("public/privacy.html", s=summary, categories=CATEGORY_NAMES)
+    programmes = list_programmes(current_app.extensions["samen_db"], survey)
+    return render_template(
+        "public/privacy.html", s=summary, categories=CATEGORY_NAMES, programmes=programmes
+    )

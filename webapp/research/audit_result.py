@@ -47,6 +47,8 @@ class SurveyAudit(AuditResult):
     comment_findings: tuple[CommentFinding, ...] = ()
     comment_contexts: tuple[str, ...] = ()
     comment_views: int = 0
+    #: Views of programme evaluations (two groups of units per scale and wave), in ``views``.
+    programme_views: int = 0
 
     @property
     def ok(self) -> bool:
@@ -65,7 +67,10 @@ class SurveyAudit(AuditResult):
     def summary(self) -> str:
         """The one line ``samen audit`` prints, e.g. ``checked 3974 views over 33 groups: no
         group smaller than 5 can be derived (waves: 2026-1; every role)``."""
-        line = f"checked {self.views} views over {self.groups} groups: "
+        line = f"checked {self.views} views over {self.groups} groups"
+        if self.programme_views:
+            line += f" ({self.programme_views} of them of programme evaluations)"
+        line += ": "
         if not self.findings:
             line += f"no group smaller than {self.k} can be derived"
         else:

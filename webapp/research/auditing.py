@@ -22,6 +22,10 @@ the one tree the results service ever shows it with, so "every tree a closed wav
 shown with" is that one; :func:`audit_trees` audits a wave's views under several trees as
 one set, which shows what a second tree would leak (a unit moved after close).
 
+Programme evaluations (admins and researchers) are views too: per scale and wave, the count
+and sum of the programme's units and of the other units
+(:mod:`webapp.research.audit_programmes`), audited with that measure's cells.
+
 Comments are audited as sets of texts counted in writers (people who wrote a comment), the
 unit of the comment threshold: :mod:`webapp.research.audit_comments`.
 
@@ -55,6 +59,7 @@ from webapp.research.audit_export import (
     own_by_class,
     within_file,
 )
+from webapp.research.audit_programmes import ExtraViews, atom_views, programme_extra
 from webapp.research.audit_result import SurveyAudit
 from webapp.research.audit_trees import audit_trees, under_tree
 
@@ -113,8 +118,13 @@ def audit_wave(
     cells_of: CellsOf | None = None,
     progress: Callable[[str], None] | None = None,
     export: ExportClasses | None = None,
+    extra: ExtraViews | None = None,
 ) -> tuple[list[tuple[str, Finding]], int, int]:
     """Audit one wave for one scope: findings, number of views, number of nonempty atoms.
+
+    ``extra`` gives further groups shown per measure (programme evaluations,
+    :mod:`webapp.research.audit_programmes`): each is audited as one more view, its count
+    and sum, together with the measure's cells.
 
     ``cells_of`` (default :func:`served_cells`) says which cells are shown. Each finding
     comes with its context, the wave and the measure (``"2026-1 scale belonging.membership"``).
@@ -164,7 +174,8 @@ def audit_wave(
             own = data.own_profiles(measure.valid, questions)
         else:
             own = data.own_counts(measure.valid)
-        key = (measure_k(data, measure), _frozen(own), frozenset(shown))
+        shown_groups = extra(data, measure) if extra is not None else []
+        key = (measure_k(data, measure), _frozen(own), frozenset(shown), tuple(shown_groups))
         if key not in done:  # measures with the same counts and cells give the same audit
             atoms = atoms_of(own)
             if export is not None:
@@ -172,6 +183,7 @@ def audit_wave(
                 views += export_views(atoms, export.names)
             else:
                 views = cell_views(parent, own, shown, questions)
+            views += atom_views(data, atoms, shown_groups)
             result = audit(atoms, views, key[0])
             found = result.findings
             if export is not None:
@@ -326,6 +338,10 @@ def audit_survey(
     audited: list[str] = []
     held: list[str] = []
     n_views = n_groups = 0
+    # programme evaluations: seen by admins and researchers (every role pooled includes them)
+    sees_programmes = user is None or user.role in ("admin", "researcher")
+    extra = programme_extra(db, context) if sees_programmes and not trees else None
+    n_programme = 0
     for label, is_open in _waves(context, wave):
         if is_open:
             held.append(label)
@@ -353,7 +369,10 @@ def audit_survey(
                 cells_of=cells_of,
                 progress=progress,
                 export=None if unsafe else export,  # type: ignore[arg-type]
+                extra=extra,
             )
+            if extra is not None:
+                n_programme += sum(len(extra(data, m)) for m in data.measures.values())
             if unsafe is not None and not found:  # the tables pass, but no export does
                 found = [unsafe]
         findings.extend(found)
@@ -376,4 +395,5 @@ def audit_survey(
         comment_findings=tuple(finding for _, finding in comment_findings),
         comment_contexts=tuple(context for context, _ in comment_findings),
         comment_views=comment_views,
+        programme_views=n_programme,
     )

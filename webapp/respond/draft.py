@@ -1,8 +1,8 @@
 """A respondent's draft: answers so far, kept only in the encrypted session cookie.
 
 Browsers cap a cookie at 4 KB, so answers are encoded one character per item, in survey item
-order: ``'0'``-``'9'`` for a response code, ``'n'`` for "not applicable" and ``'-'`` for no
-answer yet. A survey of 150 items costs 150 characters.
+order: ``'0'``-``'9'`` for a response code, ``'n'`` for "not applicable", ``'p'`` for "prefer
+not to say" and ``'-'`` for no answer yet. A survey of 150 items costs 150 characters.
 
 :class:`RespondentState` is everything the respondent app keeps between requests.
 """
@@ -15,15 +15,19 @@ from typing import Any
 
 __all__ = [
     "NOT_APPLICABLE",
+    "PREFER_NOT_TO_SAY",
     "UNANSWERED",
     "RespondentState",
     "decode",
     "encode",
 ]
 
-#: Form value and draft character of "not applicable" / "prefer not to say".
+#: Form value and draft character of "not applicable".
 NOT_APPLICABLE = "na"
 _NA_CHAR = "n"
+#: Form value and draft character of "prefer not to say".
+PREFER_NOT_TO_SAY = "pn"
+_PN_CHAR = "p"
 UNANSWERED = "-"
 _CODES = frozenset("0123456789")
 
@@ -39,12 +43,16 @@ def encode(answers: Mapping[str, str], item_ids: Sequence[str]) -> str:
         value = answers.get(item_id) or ""
         if value == NOT_APPLICABLE:
             chars.append(_NA_CHAR)
+        elif value == PREFER_NOT_TO_SAY:
+            chars.append(_PN_CHAR)
         elif value in _CODES:
             chars.append(value)
         elif value == "":
             chars.append(UNANSWERED)
         else:
-            raise ValueError(f"answers[{item_id!r}]: {value!r} is not a response code or 'na'")
+            raise ValueError(
+                f"answers[{item_id!r}]: {value!r} is not a response code, 'na' or 'pn'"
+            )
     return "".join(chars)
 
 
@@ -59,6 +67,8 @@ def decode(draft: str, item_ids: Sequence[str]) -> dict[str, str]:
     for item_id, char in zip(item_ids, draft, strict=True):
         if char == _NA_CHAR:
             answers[item_id] = NOT_APPLICABLE
+        elif char == _PN_CHAR:
+            answers[item_id] = PREFER_NOT_TO_SAY
         elif char in _CODES:
             answers[item_id] = char
         elif char != UNANSWERED:

@@ -26,7 +26,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from instruments.model import Item
 from webapp.i18n import localized
-from webapp.respond.draft import NOT_APPLICABLE
+from webapp.respond.draft import NOT_APPLICABLE, PREFER_NOT_TO_SAY
 from webapp.respond.questionnaire import Page
 
 __all__ = [
@@ -55,7 +55,8 @@ class TamperedForm(ValueError):
 
 
 def answer_choices(item: Item) -> list[tuple[str, str]]:
-    """``(value, label)`` pairs for ``item``: its response codes, then ``na`` if it has one."""
+    """``(value, label)`` pairs for ``item``: its response codes, then ``na`` and ``pn`` (prefer
+    not to say) where its scale has them."""
     scale = item.response_scale
     labels = localized(scale.labels)
     choices = [
@@ -64,6 +65,8 @@ def answer_choices(item: Item) -> list[tuple[str, str]]:
     ]
     if scale.not_applicable:
         choices.append((NOT_APPLICABLE, localized(scale.not_applicable)))
+    if scale.prefer_not_to_say:
+        choices.append((PREFER_NOT_TO_SAY, localized(scale.prefer_not_to_say)))
     return choices
 
 

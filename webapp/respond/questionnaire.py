@@ -61,6 +61,9 @@ def offered_only(instrument: Instrument, languages: tuple[str, ...]) -> Instrume
             rs,
             labels=_only(rs.labels, languages),
             not_applicable=_only(rs.not_applicable, languages) if rs.not_applicable else None,
+            prefer_not_to_say=(
+                _only(rs.prefer_not_to_say, languages) if rs.prefer_not_to_say else None
+            ),
         )
         for key, rs in instrument.response_scales.items()
     }

@@ -24,7 +24,7 @@ from surveys.openlink import submit_open_response
 from surveys.org import UnitInfo, list_units
 from surveys.privacy import PrivacySummary, privacy_summary
 from surveys.responses import submit_with_right
-from webapp.respond.draft import NOT_APPLICABLE, RespondentState
+from webapp.respond.draft import NOT_APPLICABLE, PREFER_NOT_TO_SAY, RespondentState
 from webapp.respond.questionnaire import Questionnaire
 
 __all__ = [
@@ -101,9 +101,10 @@ def _open_link_state(token: str, survey: str, wave: str) -> RespondentState:
 
 
 def _codes(answers: Mapping[str, str]) -> dict[str, int | None]:
-    """Form values to response codes; "not applicable" is None (stored as missing)."""
+    """Form values to response codes; "not applicable" and "prefer not to say" are None (stored
+    as missing)."""
     return {
-        item_id: None if value == NOT_APPLICABLE else int(value)
+        item_id: None if value in (NOT_APPLICABLE, PREFER_NOT_TO_SAY) else int(value)
         for item_id, value in answers.items()
     }
 

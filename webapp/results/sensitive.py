@@ -1,8 +1,8 @@
 """The unwanted-behaviour module's results: shares built on released item cells only.
 
 The module (instrument ``unwanted_behaviour``, sensitive, no scored scales) asks how often
-someone experienced and witnessed five kinds of behaviour (codes 1-4: never, once or a few
-times, often, very often; "prefer not to say" is missing), from whom it came (yes/no), and
+someone experienced and witnessed five kinds of behaviour (codes 1-5: never, once or twice,
+sometimes, often, very often; "prefer not to say" is missing), from whom it came (yes/no), and
 whether it was reported. A dashboard wants, per behaviour, the share who experienced it at
 least once and the share who witnessed it; per source, the share of those it happened to
 who got it from there.

@@ -1,0 +1,69 @@
+"""`samen audit` covers programme evaluations: on the demo it audits their groups with the
+released cells and finds nothing; with a rule that let in units the tables hide (at least k
+responses alone, counted in responses), it finds the group that rule gives away."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests.webapp.test_export_cli import demo_copy
+from webapp.research.auditing import audit_survey
+
+DEMO = "hospital-2026"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):
+    from surveys.db import Database
+
+    url = demo_copy(tmp_path_factory, sqlite_template)
+    database = Database(url)
+    yield database
+    database.dispose()
+
+
+def test_audit_counts_programme_views_and_finds_nothing(demo_db):
+    result = audit_survey(demo_db, DEMO)
+    # 27 scales of the demo survey x 2 sides x 2 waves (2025-2 before, 2026-1 after)
+    assert result.programme_views == 27 * 2 * 2
+    assert result.ok, result.lines()[:3]
+    assert "108 of them of programme evaluations" in result.summary()
+
+
+def test_managers_see_no_programme_views(demo_db):
+    from surveys.users import add_user
+
+    add_user(demo_db, "m@example.org", "manager", "a long enough password", unit_code="SNIJ")
+    result = audit_survey(demo_db, DEMO, as_email="m@example.org", filters=False)
+    assert result.programme_views == 0 and result.ok
+
+
+def test_a_rule_of_k_alone_would_leak_and_the_audit_says_so(demo_db, monkeypatch):
+    """Units with k responses but hidden by complementary suppression must stay out."""
+    from webapp.results import programme
+
+    def at_k(data, measure, scope, questions=(), cache=None):
+        k = data.survey.definition.k  # responses
+        return {
+            (u, None, None)
+            for u in data.survey.parent
+            if np.count_nonzero(measure.valid & data.in_subtree(u)) >= k
+        }
+
+    monkeypatch.setattr(programme, "released_cells", at_k)
+    result = audit_survey(demo_db, DEMO, filters=False)
+    assert not result.ok
+    assert any("programme:1:" in line for line in result.lines())
+
+
+def test_samen_audit_prints_the_programme_views(demo_db, monkeypatch):
+    from webapp.cli import cli
+
+    monkeypatch.setenv("SAMEN_DATABASE_URL", demo_db.url)
+    out = CliRunner().invoke(cli, ["audit", DEMO, "--wave", "2025-2"])
+    assert out.exit_code == 0, out.output
+    assert "(54 of them of programme evaluations): no group smaller than 5" in out.output
