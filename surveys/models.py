@@ -37,6 +37,7 @@ __all__ = [
     "DailyCount",
     "Invitation",
     "InvitationCount",
+    "LeaderView",
     "OpenClient",
     "Programme",
     "ProgrammeUnit",
@@ -249,6 +250,8 @@ class SigninPause(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     until: Mapped[float] = mapped_column(Float)
+
+
 class Programme(Base):
     """A leadership programme evaluated on one survey: a cohort, a wave before and after.
 
@@ -277,3 +280,25 @@ class ProgrammeUnit(Base):
         ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True
     )
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+
+
+class LeaderView(Base):
+    """A leader's own view of their team in one wave: theirs, not anonymous, stored apart.
+
+    The leader (a manager account, by ``email``) answers the climate items about their team
+    through a personal link (``token_hash``: only the SHA-256 of the token; a new link
+    replaces it). ``answers`` is JSON, item id to response code, or None until answered. These
+    rows are never read by the results service, the exports or the audit's response cells:
+    a leader's answers are never mixed into team results (:mod:`surveys.leaders`).
+    """
+
+    __tablename__ = "leader_views"
+    __table_args__ = (UniqueConstraint("wave_id", "unit_id", "email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    answers: Mapped[str | None] = mapped_column(Text)

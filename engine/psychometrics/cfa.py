@@ -10,14 +10,15 @@ for 100,000 respondents x 40 items, and the fit indices follow lavaan's formulas
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from engine.psychometrics.cfa_fit import SCORING, MLFit
 from engine.psychometrics.extraction import single_threaded_blas
 
-__all__ = ["CFAResult", "cfa"]
+__all__ = ["CFAResult", "FitIndices", "cfa", "fit_indices"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,11 @@ class CFAResult:
         ``{factor: reliability}`` of the sum of each factor's items, from the fitted model
         (:func:`engine.psychometrics.omega.composite_reliability`, ``semTools::compRelSEM``);
         factors with one item are left out.
+    optimizer : str
+        Which optimiser answered: ``"Fisher scoring"`` or, when scoring failed,
+        ``"L-BFGS-B"`` (:mod:`engine.psychometrics.cfa_fit`).
+    notes : tuple of str
+        How the fit went, in words (optimiser, iterations, convergence).
     """
 
     n: int
@@ -72,6 +78,8 @@ class CFAResult:
     converged: bool
     negative_variances: tuple[str, ...] = ()
     composite_reliability: dict[str, float] = field(default_factory=dict)
+    optimizer: str = ""
+    notes: tuple[str, ...] = ()
 
 
 def _validate(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> list[str]:
@@ -144,41 +152,6 @@ def _rmsea_ci(x2: float, df: int, n: int) -> tuple[float, float]:
     return float(lower), float(upper)
 
 
-def _start(s: np.ndarray, pattern: np.ndarray, markers: list[int]) -> tuple[np.ndarray, ...]:
-    """Start values: a one-factor principal-axis guess per factor, marker-scaled."""
-    p, m = pattern.shape
-    sd = np.sqrt(np.diag(s))
-    lam = np.zeros((p, m))
-    phi = np.eye(m)
-    for f in range(m):
-        idx = np.flatnonzero(pattern[:, f])
-        block = s[np.ix_(idx, idx)] / np.outer(sd[idx], sd[idx])
-        vals, vecs = np.linalg.eigh(block)
-        v = vecs[:, -1] * np.sqrt(max(vals[-1], 1e-6))
-        v = v if v.sum() >= 0 else -v
-        load = v * sd[idx]
-        marker_load = load[int(np.flatnonzero(idx == markers[f])[0])]
-        if abs(marker_load) < 1e-3 * sd[markers[f]]:
-            marker_load = 0.5 * sd[markers[f]]
-        lam[idx, f] = load / marker_load
-        phi[f, f] = marker_load**2
-    for f in range(m):
-        for g in range(f + 1, m):
-            i_f, i_g = np.flatnonzero(pattern[:, f]), np.flatnonzero(pattern[:, g])
-            denom = np.outer(lam[i_f, f], lam[i_g, g]).sum()
-            c = s[np.ix_(i_f, i_g)].sum() / denom if denom != 0 else 0.0
-            bound = 0.9 * np.sqrt(phi[f, f] * phi[g, g])
-            phi[f, g] = phi[g, f] = float(np.clip(c, -bound, bound))
-    d = np.sqrt(np.diag(phi))
-    cor = phi / np.outer(d, d)
-    while np.linalg.eigvalsh(cor)[0] < 0.05:  # keep the start positive definite
-        cor = 0.8 * cor + 0.2 * np.eye(m)
-    phi = cor * np.outer(d, d)
-    implied = np.diag(lam @ phi @ lam.T)
-    theta = np.maximum(np.diag(s) - implied, 0.1 * np.diag(s))
-    return lam, phi, theta
-
-
 def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     """Confirmatory factor analysis as ``lavaan::cfa(model, data)`` with its defaults.
 
@@ -222,8 +195,8 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     Statistical Software, 48(2). R: ``lavaan::cfa``, ``lavaan::fitMeasures``,
     ``lavaan::standardizedSolution(type = "std.all")``.
     """
-    from scipy.optimize import minimize
-    from scipy.special import chdtrc  # chi2.sf without importing scipy.stats (~1 s)
+    from engine.psychometrics.cfa_fit import Moments, fit_ml
+    from engine.psychometrics.cfa_start import build_structure, lavaan_start
 
     items = _validate(data, model)
     factors = [str(f) for f in model]
@@ -240,99 +213,29 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         for item in its:
             pattern[items.index(item), f] = True
         markers.append(items.index(its[0]))
-    free_lam = pattern.copy()
-    for f, j in enumerate(markers):
-        free_lam[j, f] = False
-    iu = np.triu_indices(m)
-    n_free = int(free_lam.sum()) + len(iu[0]) + p
-    df = p * (p + 1) // 2 - n_free
+    structure = build_structure(pattern, markers)
+    df = p * (p + 1) // 2 - structure.n_free
     nan = float("nan")
     empty = CFAResult(
         n, nan, df, nan, nan, nan, nan, (nan, nan), nan, {}, {}, nan, p * (p - 1) // 2, False
     )
-    if n <= p:
+    if n <= p or np.any(np.diag(s) <= 0):
         return empty
-    if np.any(np.diag(s) <= 0):
-        return empty
-    # ML is scale-invariant: F_ML, chi-square, SRMR and std.all solutions are the same for
-    # S and for D^-1 S D^-1. Fitting the correlation matrix makes start values and the
-    # convergence tolerance independent of the items' units.
-    sd_items = np.sqrt(np.diag(s))
-    s = s / np.outer(sd_items, sd_items)
     sign_s, logdet_s = np.linalg.slogdet(s)
     if sign_s <= 0:
         return empty
-
-    lam0, phi0, theta0 = _start(s, pattern, markers)
-    base_lam = np.zeros((p, m))
-    for f, j in enumerate(markers):
-        base_lam[j, f] = 1.0
-    n_lam = int(free_lam.sum())
-    n_phi = len(iu[0])
-
-    def unpack(par: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        lam = base_lam.copy()
-        lam[free_lam] = par[:n_lam]
-        phi = np.zeros((m, m))
-        phi[iu] = par[n_lam : n_lam + n_phi]
-        phi = phi + np.triu(phi, 1).T
-        return lam, phi, par[n_lam + n_phi :]
-
-    def fun(par: np.ndarray) -> tuple[float, np.ndarray]:
-        lam, phi, theta = unpack(par)
-        sigma = lam @ phi @ lam.T + np.diag(theta)
-        try:
-            chol = np.linalg.cholesky(sigma)
-        except np.linalg.LinAlgError:
-            return 1e10, np.zeros_like(par)
-        inv = np.linalg.inv(sigma)
-        f = 2 * np.log(np.diag(chol)).sum() + np.trace(s @ inv) - logdet_s - p
-        g = inv - inv @ s @ inv
-        g_lam = 2 * g @ lam @ phi
-        g_phi = lam.T @ g @ lam
-        g_phi = 2 * g_phi - np.diag(np.diag(g_phi))
-        grad = np.concatenate([g_lam[free_lam], g_phi[iu], np.diag(g)])
-        return float(f), grad
-
-    # lavaan-like start first; if that fails, a plain one (marker-scaled unit loadings,
-    # factor variances 0.5, uncorrelated factors, residual variances 0.5).
-    starts = [
-        np.concatenate([lam0[free_lam], phi0[iu], theta0]),
-        np.concatenate([np.ones(n_lam), (0.5 * np.eye(m))[iu], np.full(p, 0.5)]),
-    ]
-    converged = False
+    moments = [Moments(n, s, np.zeros(p))]
     with single_threaded_blas():
-        for par0 in starts:
-            res = minimize(
-                fun,
-                par0,
-                jac=True,
-                method="L-BFGS-B",
-                options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10000, "maxcor": 20},
-            )
-            f_min, grad = fun(res.x)
-            converged = bool(f_min < 1e9 and np.abs(grad).max() < 1e-4)
-            if converged:
-                break
-    if not converged:
-        return empty
-    lam, phi, theta = unpack(res.x)
-    sigma = lam @ phi @ lam.T + np.diag(theta)
+        fit = fit_ml(moments, structure, lavaan_start(moments, structure, pattern))
+    if not fit.converged:
+        return replace(empty, optimizer=fit.optimizer, notes=_notes(fit))
+    f_min = fit.fmin
+    lam, phi, sigma = fit.lam[0], fit.phi[0], fit.sigma[0]
 
     x2 = max(n * f_min, 0.0)
     x2_0 = float(n * (np.log(np.diag(s)).sum() - logdet_s))
     df_0 = p * (p - 1) // 2
-    t1 = max(x2 - df, 0.0)
-    t2 = max(x2 - df, x2_0 - df_0, 0.0)
-    cfi = 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
-    if df > 0:
-        a, b = x2_0 / df_0 - x2 / df, x2_0 / df_0 - 1.0
-        tli = 1.0 if a < 0 and b < 0 else a / b
-        rmsea = float(np.sqrt(max(x2 / n / df - 1.0 / n, 0.0)))
-        pval = float(chdtrc(df, x2))  # x2 >= 0
-    else:
-        # lavaan: a saturated model (df 0) has TLI 1 and RMSEA 0 (CI 0, 0); no p-value.
-        tli, rmsea, pval = (1.0, 0.0, nan) if df == 0 else (nan, nan, nan)
+    indices = fit_indices(x2, df, x2_0, df_0, n)
     sd = np.sqrt(np.diag(s))
     resid = (s - sigma) / np.outer(sd, sd)
     srmr = float(np.sqrt(np.mean(resid[np.tril_indices(p)] ** 2)))
@@ -354,18 +257,16 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     # Back to the items' own units (S and Lambda scaled by their SDs) for the composites.
     from engine.psychometrics.omega import composite_reliability
 
-    reliability = composite_reliability(
-        sd_items[:, None] * lam, phi, s * np.outer(sd_items, sd_items), pattern
-    )
+    reliability = composite_reliability(lam, phi, s, pattern)
     return CFAResult(
         n=n,
         chisq=float(x2),
         df=df,
-        p=pval,
-        cfi=float(cfi),
-        tli=float(tli),
-        rmsea=rmsea,
-        rmsea_ci=_rmsea_ci(x2, df, n),
+        p=indices.p,
+        cfi=indices.cfi,
+        tli=indices.tli,
+        rmsea=indices.rmsea,
+        rmsea_ci=indices.rmsea_ci,
         srmr=srmr,
         loadings=loadings,
         phi=phi_out,
@@ -376,4 +277,53 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         composite_reliability={
             f: float(r) for f, r in zip(factors, reliability, strict=True) if np.isfinite(r)
         },
+        optimizer=fit.optimizer,
+        notes=_notes(fit),
     )
+
+
+def _notes(fit: MLFit) -> tuple[str, ...]:
+    if fit.converged:
+        how = f"converged in {fit.iterations} iterations"
+    else:
+        how = f"did not converge (stopped after {fit.iterations} iterations)"
+    fallback = "" if fit.optimizer == SCORING else ", after Fisher scoring failed"
+    return (f"ML fit by {fit.optimizer}{fallback}: {how}",)
+
+
+@dataclass(frozen=True)
+class FitIndices:
+    """p-value, CFI, TLI, RMSEA and its 90% interval of a model chi-square."""
+
+    p: float
+    cfi: float
+    tli: float
+    rmsea: float
+    rmsea_ci: tuple[float, float]
+
+
+def fit_indices(
+    x2: float, df: int, x2_0: float, df_0: int, n: int, n_groups: int = 1
+) -> FitIndices:
+    """lavaan's ``fitMeasures`` from the model and baseline chi-squares (ML, N).
+
+    With G groups the RMSEA and its interval are multiplied by ``sqrt(G)`` (Steiger, 1998),
+    as lavaan does (``lav_fit_rmsea``); N is the total over the groups.
+    """
+    from scipy.special import chdtrc  # chi2.sf without importing scipy.stats (~1 s)
+
+    nan = float("nan")
+    t1 = max(x2 - df, 0.0)
+    t2 = max(x2 - df, x2_0 - df_0, 0.0)
+    cfi = 1.0 if t1 == 0 and t2 == 0 else 1.0 - t1 / t2
+    if df > 0:
+        a, b = x2_0 / df_0 - x2 / df, x2_0 / df_0 - 1.0
+        tli = 1.0 if a < 0 and b < 0 else a / b
+        rmsea = float(np.sqrt(max(x2 / n / df - 1.0 / n, 0.0)) * np.sqrt(n_groups))
+        pval = float(chdtrc(df, x2))  # x2 >= 0
+    else:
+        # lavaan: a saturated model (df 0) has TLI 1 and RMSEA 0 (CI 0, 0); no p-value.
+        tli, rmsea, pval = (1.0, 0.0, nan) if df == 0 else (nan, nan, nan)
+    lower, upper = _rmsea_ci(x2, df, n)
+    root_g = float(np.sqrt(n_groups))
+    return FitIndices(pval, float(cfi), float(tli), rmsea, (lower * root_g, upper * root_g))

@@ -159,6 +159,11 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     out.update({key: getattr(res, key, None) for key in keys})
     out["rmsea_ci"] = list(res.rmsea_ci)
     out["converged"] = bool(getattr(res, "converged", True))
+    # which optimiser answered (engine.psychometrics.cfa_fit): Fisher scoring, or L-BFGS-B
+    # when scoring failed; the fallback is worth a line in the notes
+    out["optimizer"] = getattr(res, "optimizer", None) or None
+    if out["optimizer"] not in (None, "Fisher scoring"):
+        notes.warn("cfa.optimizer", "; ".join(getattr(res, "notes", ())))
     p = len(items)
     out["n_free_parameters"] = n_free = p * (p + 1) // 2 - int(res.df)
     out["composite_reliability"] = dict(getattr(res, "composite_reliability", {}))

@@ -86,6 +86,7 @@ def analyze(
     min_share: float = 2 / 3,
     *,
     timings: MutableMapping[str, float] | None = None,
+    invariance: pd.Series | None = None,
 ) -> dict[str, Any]:
     """Psychometric report of `scales` in `data`: the ``samen analyze --format json`` object.
 
@@ -105,6 +106,11 @@ def analyze(
         When given, receives the seconds spent per stage (``scoring``, ``correlation``,
         ``reliability``, ``efa``, ``cfa``, ``omega``, ``aggregation``) and the CPU seconds
         (the same names + ``".cpu"``), for benchmarks.
+    invariance : Series, optional
+        Group of each respondent (aligned by position; its ``name`` is the column) for a
+        configural, metric and scalar multi-group CFA of the scales' structure: adds
+        ``"invariance"`` (:func:`engine.report.invariance.invariance_stage`). Raises
+        ValueError when a group is too small or there are fewer than two groups.
 
     Returns
     -------
@@ -121,6 +127,7 @@ def analyze(
         "negative_variances": [scale],
         "composite_reliability": {scale: value}}, "omega": {"hierarchical", "total",
         "n_factors"} (two or more scales), "group": {"n_groups", "n_missing"} (with a group),
+        "invariance": {...} (with `invariance`; :func:`engine.report.invariance.invariance_stage`),
         "notes": [str]}``. Every float is finite
         or None; each None has a note ``"<path>: <reason>"``.
 
@@ -205,6 +212,15 @@ def analyze(
         if len(specs) >= 2:
             with stage("omega"):
                 report["omega"] = omega_stage(keyed, specs, notes, corr)
+        if invariance is not None:
+            from engine.report.invariance import invariance_stage
+
+            if len(invariance) != len(frame):
+                raise ValueError(f"invariance must hold one value per respondent ({len(frame)})")
+            with stage("invariance"):
+                report["invariance"] = invariance_stage(
+                    keyed, specs, invariance, str(invariance.name or "group")
+                )
     clean = sanitize(report, notes)
     clean["notes"] = notes.as_list()
     return clean

@@ -101,7 +101,8 @@ def _table(table: Table) -> list[str]:
     anchor = re.sub(r"[^A-Za-z0-9_-]+", "-", table.key)
     out = [
         f'<h2 id="{escape(anchor)}">{escape(table.title)}</h2>',
-        '<div class="scroll">',
+        # a table wider than a phone scrolls sideways: focusable, so a keyboard can scroll it
+        f'<div class="scroll" tabindex="0" role="region" aria-labelledby="{escape(anchor)}">',
         "<table>",
     ]
     if table.caption:

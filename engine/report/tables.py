@@ -116,6 +116,10 @@ def summary_lines(report: Mapping[str, Any], group: str | None = None) -> list[s
             + ", ".join(cfa["negative_variances"])
             + " (an improper solution; their loadings are not given)"
         )
+    if "invariance" in report:
+        from engine.report.invariance import invariance_summary
+
+        lines.append(invariance_summary(report["invariance"]))
     if "omega" in report:
         om = report["omega"]
         lines.append(
@@ -146,6 +150,10 @@ def report_tables(report: Mapping[str, Any]) -> list[Table]:
         tables.append(
             _loadings_table("cfa", "CFA standardised loadings", report["cfa"]["loadings"])
         )
+    if "invariance" in report:
+        from engine.report.invariance import invariance_table
+
+        tables.append(invariance_table(report["invariance"]))
     return tables
 
 

@@ -56,6 +56,11 @@ def everyone(status: int | str) -> dict[str, int | str]:
     return dict.fromkeys(ROLES, status)
 
 
+def staff_only(admin: int | str) -> dict[str, int | str]:
+    """The console: the sign-in page without a staff session, 403 for the other roles."""
+    return statuses(LOGIN, LOGIN, 403, 403, 403, admin)
+
+
 @dataclass(frozen=True)
 class Rule:
     """An example URL of one endpoint and, per method, the status of every role."""
@@ -115,7 +120,7 @@ RULES: dict[str, Rule] = {
     # --- sign-in --------------------------------------------------------------------------
     "auth.login": Rule("/auth/login", {"GET": everyone(200), "POST": everyone(200)}),
     "auth.logout": Rule("/auth/logout", {"POST": everyone(LOGIN)}),
-    "auth.home": Rule("/auth/home", {"GET": statuses(LOGIN, LOGIN, 302, 302, 302, 200)}),
+    "auth.home": Rule("/auth/home", {"GET": statuses(LOGIN, LOGIN, 302, 302, 302, 302)}),
     # --- the API (cookie sessions; tokens below) ------------------------------------------
     "api.me": Rule("/api/v1/me", {"GET": statuses(401, 401, 200, 200, 200, 200)}),
     "api.unit_results": Rule(
@@ -138,6 +143,13 @@ RULES: dict[str, Rule] = {
         f"/api/v1/surveys/{S}/waves/{W}/units/SURG/comments",
         {"GET": statuses(401, 401, 200, 403, 200, 200)},
     ),
+    "api.leader_view": Rule(
+        f"/api/v1/surveys/{S}/units/SURG/leader-view",  # nobody gave a view: 404 for all
+        {"GET": statuses(401, 401, 404, 404, 404, 404)},
+    ),
+    "api.leader_summary": Rule(
+        f"/api/v1/surveys/{S}/leaders/summary", {"GET": statuses(401, 401, 403, 403, 403, 200)}
+    ),
     "api.openapi": Rule("/api/v1/openapi.yaml", {"GET": everyone(200)}),
     # --- research (the wave is open: a report answers 409 until it closes) ----------------
     "research.index": Rule("/research/", {"GET": statuses(LOGIN, LOGIN, 403, 403, 302, 302)}),
@@ -154,6 +166,24 @@ RULES: dict[str, Rule] = {
     "research.report_file": Rule(
         f"/research/{S}/{W}/report.json", {"GET": statuses(LOGIN, LOGIN, 403, 403, 409, 409)}
     ),
+    # --- programmes (the matrix's database has none: an id is unknown to who may look) ---
+    "programmes.static": Rule("/programmes/static/programmes.css", {"GET": everyone(200)}),
+    "programmes.index": Rule("/programmes/", {"GET": statuses(LOGIN, LOGIN, 403, 403, 200, 200)}),
+    "programmes.evaluation": Rule(
+        "/programmes/1", {"GET": statuses(LOGIN, LOGIN, 403, 403, 404, 404)}
+    ),
+    "programmes.remove": Rule(
+        "/programmes/1/remove", {"POST": statuses(LOGIN, LOGIN, 403, 403, 403, 404)}
+    ),
+    "api.programme_evaluation": Rule(
+        "/api/v1/programmes/1/evaluation", {"GET": statuses(401, 401, 403, 403, 404, 404)}
+    ),
+    # --- leader self-views: the personal link (unknown here) and the admin's aggregate -----
+    "leaders.answer": Rule("/l/unknown-token", {"GET": everyone(404), "POST": everyone(404)}),
+    "leaders.saved": Rule("/l/unknown-token/saved", {"GET": everyone(404)}),
+    "leaders_admin.summary": Rule(
+        f"/leaders/{S}/", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}
+    ),
     # --- dashboard ------------------------------------------------------------------------
     "dashboard.index": Rule("/dashboard/", {"GET": statuses(LOGIN, LOGIN, 302, 302, 302, 302)}),
     "dashboard.survey": Rule(
@@ -162,6 +192,66 @@ RULES: dict[str, Rule] = {
     "dashboard.unit": Rule(
         f"/dashboard/{S}/{W}/SURG", {"GET": statuses(LOGIN, LOGIN, 200, 403, 200, 200)}
     ),
+    # --- the admin console (admins only; a POST with no more than its CSRF token stores
+    # nothing: 422 with the problems, or 302 back with what went wrong) -------------------
+    "console.static": Rule("/console/static/console.css", {"GET": staff_only(200)}),
+    "console.index": Rule("/console/", {"GET": staff_only(200)}),
+    "console.organisation": Rule("/console/organisation", {"GET": staff_only(200)}),
+    "console.organisation_check": Rule("/console/organisation/check", {"POST": staff_only(422)}),
+    "console.organisation_import": Rule("/console/organisation/import", {"POST": staff_only(302)}),
+    "console.surveys": Rule("/console/surveys", {"GET": staff_only(200)}),
+    "console.surveys_new": Rule(
+        "/console/surveys/new", {"GET": staff_only(200), "POST": staff_only(422)}
+    ),
+    "console.surveys_edit": Rule(
+        f"/console/surveys/{S}/edit", {"GET": staff_only(200), "POST": staff_only(422)}
+    ),
+    "console.surveys_download": Rule(
+        f"/console/surveys/{S}/survey.yaml", {"GET": staff_only(200)}
+    ),
+    "console.surveys_upload": Rule("/console/surveys/upload", {"POST": staff_only(422)}),
+    "console.surveys_preview": Rule(
+        f"/console/surveys/{S}/preview/en/belonging",
+        {"GET": staff_only(200), "POST": staff_only(303)},
+    ),
+    "console.rounds": Rule("/console/rounds", {"GET": staff_only(302)}),
+    "console.rounds_survey": Rule(f"/console/rounds/{S}", {"GET": staff_only(200)}),
+    "console.rounds_open": Rule(f"/console/rounds/{S}/open", {"POST": staff_only(422)}),
+    "console.rounds_close_confirm": Rule(
+        f"/console/rounds/{S}/{W}/close", {"GET": staff_only(200)}
+    ),
+    # (a wave that does not exist: the matrix's open wave stays open)
+    "console.rounds_close": Rule(f"/console/rounds/{S}/nope/close", {"POST": staff_only(404)}),
+    "console.invitations": Rule("/console/invitations", {"GET": staff_only(200)}),
+    "console.invitations_survey": Rule(f"/console/invitations/{S}", {"GET": staff_only(200)}),
+    "console.invitations_links": Rule(
+        f"/console/invitations/{S}/links", {"POST": staff_only(400)}
+    ),
+    "console.invitations_mail": Rule(f"/console/invitations/{S}/mail", {"POST": staff_only(400)}),
+    "console.invitations_qr": Rule(f"/console/invitations/{S}/qr.svg", {"GET": staff_only(404)}),
+    "console.people": Rule("/console/people", {"GET": staff_only(200)}),
+    "console.people_add": Rule("/console/people/add", {"POST": staff_only(400)}),
+    "console.people_remove": Rule(  # without an account chosen: back to the list
+        "/console/people/remove", {"GET": staff_only(302), "POST": staff_only(302)}
+    ),
+    "console.people_reset": Rule("/console/people/reset", {"POST": staff_only(400)}),
+    "console.people_revoke": Rule("/console/people/revoke", {"POST": staff_only(400)}),
+    "console.people_token": Rule("/console/people/token", {"POST": staff_only(400)}),
+    "console.privacy": Rule("/console/privacy", {"GET": staff_only(200)}),
+    "console.privacy_survey": Rule(f"/console/privacy/{S}", {"GET": staff_only(200)}),
+    "console.privacy_audit": Rule(f"/console/privacy/{S}/audit", {"POST": staff_only(400)}),
+    "console.privacy_purge": Rule(  # nothing has expired: back to the survey's page
+        f"/console/privacy/{S}/purge", {"GET": staff_only(302), "POST": staff_only(302)}
+    ),
+    # --- every signed-in staff member's own password; the public reset-link page -----------
+    "auth.password": Rule(
+        "/auth/password",
+        {
+            "GET": statuses(LOGIN, LOGIN, 200, 200, 200, 200),
+            "POST": statuses(LOGIN, LOGIN, 400, 400, 400, 400),
+        },
+    ),
+    "auth.reset": Rule("/auth/reset/unknown-token", {"GET": everyone(404), "POST": everyone(404)}),
 }
 
 

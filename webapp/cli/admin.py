@@ -109,6 +109,32 @@ def survey_create(file: str) -> None:
     click.echo(f"Next: samen wave open {slug} LABEL")
 
 
+@survey.command("update")
+@click.argument("file", type=click.Path(dir_okay=False))
+def survey_update(file: str) -> None:
+    """Change the survey FILE.yaml names (its id) to FILE's settings.
+
+    The privacy settings (instruments, modules, languages, k, thresholds, retention, open
+    link, filter question) are fixed once a wave has responses or is open; texts may change.
+    """
+    from surveys.editing import update_survey
+
+    slug, changed = _run(update_survey, file)
+    if changed:
+        click.echo(f"Survey {slug!r} changed: {', '.join(changed)}.")
+    else:
+        click.echo(f"Survey {slug!r}: nothing changed.")
+
+
+@survey.command("yaml")
+@click.argument("survey_slug", metavar="SURVEY")
+def survey_yaml(survey_slug: str) -> None:
+    """Print SURVEY's settings as a survey file (YAML) that `samen survey create` takes."""
+    from surveys.editing import survey_yaml as dump
+
+    click.echo(_run(dump, survey_slug), nl=False)
+
+
 @survey.command("list")
 def survey_list() -> None:
     """List the surveys with their open wave."""

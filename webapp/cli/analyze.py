@@ -82,6 +82,13 @@ class _OneLineCommand(click.Command):
     help="Write to FILE instead of stdout.",
 )
 @click.option(
+    "--invariance",
+    "invariance_column",
+    metavar="COLUMN",
+    help="Column whose groups (e.g. language, gender) to test for measurement invariance: "
+    "configural, metric and scalar multi-group CFA of the scales.",
+)
+@click.option(
     "--min-share",
     type=float,
     default=2 / 3,
@@ -97,6 +104,7 @@ def analyze(
     fmt: str,
     out: Path | None,
     min_share: float,
+    invariance_column: str | None,
 ) -> None:
     """Reliability, factor structure and team aggregation of the scales in DATA.csv.
 
@@ -107,6 +115,7 @@ def analyze(
     Examples:
       samen analyze wave.csv --instrument belonging --group unit
       samen analyze bfi.csv --range 1-6 --scale agree=-A1,A2,A3,A4,A5 --format html --out r.html
+      samen analyze wave.csv --instrument belonging --invariance language
     """
     if bool(instrument_refs) == bool(scale_defs):
         fail("give either --instrument or --scale (one of them, not both)")
@@ -125,6 +134,8 @@ def analyze(
         items = [item for spec in specs for item in spec.items]
     if group is not None and group in items:
         fail(f"--group {group!r} is also an item")
+    if invariance_column is not None and invariance_column in items:
+        fail(f"--invariance {invariance_column!r} is also an item")
     frame = load_csv(data, items, group)
     if len(frame) < 3:
         fail(f"{data}: {len(frame)} respondent(s); at least 3 are needed")
@@ -137,11 +148,16 @@ def analyze(
     if specs is None:
         specs = inline_specs(parsed, frame, value_range)
     check_ranges(data, frame, specs)
+    invariance = None
+    if invariance_column is not None:
+        # the column read on its own, as text (empty = no group)
+        invariance = load_csv(data, [], invariance_column)[invariance_column]
+        invariance = invariance.reset_index(drop=True).rename(invariance_column)
 
     from engine.report.pipeline import analyze as run
 
     try:
-        report = run(frame[items], specs, group=groups, min_share=min_share)
+        report = run(frame[items], specs, group=groups, min_share=min_share, invariance=invariance)
     except ValueError as exc:
         fail(str(exc).splitlines()[0])
     text = _render(report, fmt, data, group)

@@ -111,6 +111,7 @@ def _unit_page(survey: str, wave: str, unit: str) -> str:
         rate = results.response_rate(db, survey, wave, unit, user) if not filter else None
         definition = get_survey(db, survey)
         comments = unit_comments(db, survey, wave, unit, user, filter=filter)
+        leader_gap = leader_gap_view(db, definition, unit, user)
     except results.AccessDenied:
         abort(403)
     except NotFound:
@@ -156,7 +157,16 @@ def _unit_page(survey: str, wave: str, unit: str) -> str:
         page_url=url_for("dashboard.unit", survey=survey, wave=wave, unit=unit),
         comments=comments,
         unwanted=unwanted_behaviour(definition, found),
+        leader_gap=leader_gap,
     )
+
+
+def leader_gap_view(db: Any, definition: Any, unit: str, user: UserInfo) -> dict | None:
+    """The signed-in leader's own view beside the team's (``dashboard/_leader_gap.html``)."""
+    from webapp.leaders.view import gap_page
+    from webapp.results.leaders import leader_gaps
+
+    return gap_page(definition, leader_gaps(db, definition.slug, unit, user))
 
 
 def plotly_js() -> Response:
