@@ -141,3 +141,20 @@ def assert_refused(response, role: str) -> None:
         assert response.location.startswith("/auth/login")
     else:
         assert response.status_code == 403
+
+
+def test_the_overview_links_every_admin_page_the_console_replaced(console_app):
+    """The admin lands on the console instead of /auth/home: the pages that home linked
+    (equity, team plans, leaders' views in aggregate, programmes) are linked here, and open."""
+    client = signed_in(console_app, "admin")
+    page = client.get("/console/").text
+    for href in (
+        "/equity/",
+        f"/dashboard/{DEMO}/plans",
+        f"/leaders/{DEMO}/",
+        "/programmes/",
+        "/research/",
+        "/dashboard/",
+    ):
+        assert f'href="{href}"' in page, href
+        assert client.get(href, follow_redirects=True).status_code == 200, href
