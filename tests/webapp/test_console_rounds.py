@@ -52,7 +52,7 @@ def test_an_open_wave_shows_fewer_than_k_not_the_count(app, db):
         assert "fewer than 5 responses" in _row(html, code)
     assert not re.search(r">\s*2\s*<", _row(html, "ward-a"))  # never the count
     nl = console_client(app, db, "admin", "nl").get(f"/console/rounds/{SLUG}").text
-    assert "minder dan 5 antwoorden" in nl
+    assert "minder dan 5 ingevulde vragenlijsten" in nl
 
 
 def test_at_k_the_rate_is_a_band_of_tens_of_percent(app, db):

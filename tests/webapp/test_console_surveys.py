@@ -250,8 +250,8 @@ def test_every_survey_route_refuses_everyone_but_the_admin(app, db, role):
 def test_the_survey_pages_in_dutch(app, db):
     client = console_client(app, db, "admin", "nl")
     html = client.get("/console/surveys/new").text
-    assert "<h1>Nieuw onderzoek</h1>" in html
-    assert "Minimale groepsgrootte k (antwoorden)" in html
+    assert "<h1>Nieuwe vragenlijst</h1>" in html
+    assert "Minimale groepsgrootte k (ingevulde vragenlijsten)" in html
 
 
 def test_the_filter_question_is_stored_and_used_by_the_results_service(app, db):

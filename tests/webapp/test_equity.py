@@ -124,8 +124,8 @@ def test_equity_page_in_words_for_admins_only(client):
     assert "Not compared: results are broken down by one demographic question only" in html
     index = client.get("/equity/").get_data(as_text=True)
     assert f'href="/equity/{HOSPITAL_SLUG}/{SECOND}"' in index
-    home = client.get("/auth/home").get_data(as_text=True)
-    assert 'href="/equity/"' in home  # the owner's overview links the page
+    home = client.get("/auth/home", follow_redirects=True).get_data(as_text=True)
+    assert 'href="/equity/"' in home  # the owner's start page (the console) links the page
     assert f'href="/dashboard/{HOSPITAL_SLUG}/plans"' in home
     assert client.get(f"/equity/{HOSPITAL_SLUG}/nope").status_code == 404
 
