@@ -156,3 +156,42 @@ def test_works_without_javascript(phone, live_server, browser_survey):
     page.get_by_role("button", name="Versturen").first.click()
     assert page.get_by_role("heading", name="Bedankt!").is_visible()
     assert browser_survey.count() == before + 1
+
+
+def test_every_unwanted_behaviour_question_offers_prefer_not_to_say(
+    phone, live_server, browser_survey
+):
+    """The consent page promises "prefer not to say" on every sensitive question: questions
+    11-16 (who it came from, reporting) offered only "not applicable" before. The frequency
+    scale has NEA's anchors with a "sometimes" step. A respondent who picks "prefer not to
+    say" sees it on the review page, and it is kept apart from "not applicable"."""
+    page = phone("nl-NL")
+    token = browser_survey.issue()[0]
+    page.goto(f"{live_server}/s/{token}")
+    page.get_by_role("button", name="Vragenlijst openen").click()
+    page.wait_for_url("**/survey")
+    page.get_by_role("link", name="Beginnen").click()
+    page.get_by_role("button", name="Ja, laat deze vragen zien").click()
+    page.wait_for_url("**/survey/q/belonging")
+    for part in ("unwanted_behaviour-1", "unwanted_behaviour-2"):
+        page.goto(f"{live_server}/survey/q/{part}")
+        groups = page.locator("fieldset")
+        assert groups.count() >= 5
+        for i in range(groups.count()):
+            group = groups.nth(i)
+            assert group.get_by_label("Zeg ik liever niet").count() == 1, group.inner_text()
+            # set apart from the answers, like "not applicable"
+            assert group.locator("label.option-na", has_text="Zeg ik liever niet").count() == 1
+    page.goto(f"{live_server}/survey/q/unwanted_behaviour-1")
+    assert page.locator("fieldset").first.get_by_label("Soms", exact=True).count() == 1
+    check_page(page, "nl-ub-1-frequency")
+    page.goto(f"{live_server}/survey/q/unwanted_behaviour-2")
+    colleague = page.locator("fieldset").first
+    colleague.get_by_label("Zeg ik liever niet").focus()
+    page.keyboard.press("Space")
+    assert _checked(page, "ub_src_colleague") == "pn"
+    check_page(page, "nl-ub-2-source")
+    page.get_by_role("button", name="Volgende").first.click()
+    page.goto(f"{live_server}/survey/review")
+    answer = page.locator("div.answer", has_text="van een collega")
+    assert answer.locator("dd").inner_text() == "Zeg ik liever niet"
