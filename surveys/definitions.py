@@ -33,12 +33,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from instruments import (
     Instrument,
@@ -53,6 +55,7 @@ from surveys.errors import InputError, NotFound, SamenError
 from surveys.models import SurveyRow
 
 __all__ = [
+    "CACHE_SIZE",
     "SurveyDefinition",
     "create_survey",
     "get_survey",
@@ -121,13 +124,46 @@ def create_survey(db: Database, path: str | os.PathLike[str]) -> str:
     return definition.slug
 
 
+#: Surveys whose parsed definition each process keeps (least recently used beyond it).
+CACHE_SIZE = 64
+_CACHE: OrderedDict[tuple[str, str], tuple[tuple[int, int], SurveyDefinition]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_VERSION = select(SurveyRow.id, func.length(SurveyRow.definition)).where(
+    SurveyRow.slug == bindparam("slug")
+)
+_STORED = select(SurveyRow.definition).where(SurveyRow.id == bindparam("id"))
+
+
 def get_survey(db: Database, slug: str) -> SurveyDefinition:
-    """The stored definition of survey ``slug`` (NotFound when there is none)."""
-    with db.session() as session:
-        stored = session.scalar(select(SurveyRow.definition).where(SurveyRow.slug == slug))
-    if stored is None:
+    """The stored definition of survey ``slug`` (NotFound when there is none).
+
+    A definition is frozen when the survey is created, so each process keeps the parsed
+    definitions of the last :data:`CACHE_SIZE` surveys it served, keyed by database, slug and
+    a version read on every call: the row's id and the length of its stored text. A survey
+    removed and created again under the same slug (a new row) or a changed row is read and
+    parsed afresh; only the small version query runs when nothing changed.
+    """
+    # A Core connection rather than an ORM session: this runs on every respondent page.
+    with db.engine.connect() as connection:
+        found = connection.execute(_VERSION, {"slug": slug}).first()
+        if found is None:
+            raise NotFound(f"no survey {slug!r}")
+        key, version = (db.url, slug), (int(found[0]), int(found[1]))
+        with _CACHE_LOCK:
+            cached = _CACHE.get(key)
+            if cached is not None and cached[0] == version:
+                _CACHE.move_to_end(key)
+                return cached[1]
+        stored = connection.execute(_STORED, {"id": found[0]}).scalar()
+    if stored is None:  # removed between the two reads
         raise NotFound(f"no survey {slug!r}")
-    return _parse_stored(stored)
+    definition = _parse_stored(stored)
+    with _CACHE_LOCK:
+        _CACHE[key] = (version, definition)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return definition
 
 
 def list_surveys(db: Database) -> list[SurveyDefinition]:
