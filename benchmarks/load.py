@@ -32,7 +32,6 @@ import re
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -382,6 +381,11 @@ def page_cpu(port: int, workers: list[int], token: str, repeat: int) -> tuple[fl
     found = _START.search(html)
     assert found is not None
     first = found.group(1)
+    if first.startswith("/survey/consent"):
+        html, _ = browser.expect("GET", first, 200)
+        _, first = browser.expect(
+            "POST", first, 303, form={"csrf_token": _csrf(html), "nav": "yes"}
+        )
     html, _ = browser.expect("GET", first, 200)
     form = {"csrf_token": _csrf(html), "nav": "stay"}
     form.update({name: values[0] for name, values in _radios(html).items()})
@@ -404,8 +408,10 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
             probe, tokens = tokens[0], tokens[1:]
             with gunicorn(url, folder, args.workers) as (port, process):
                 workers = _children(process.pid)
-                lists = [tokens[c * args.per_client : (c + 1) * args.per_client] for c in
-                         range(args.clients)]
+                lists = [
+                    tokens[c * args.per_client : (c + 1) * args.per_client]
+                    for c in range(args.clients)
+                ]
                 processes = min(args.client_processes, args.clients)
                 shares = [lists[p::processes] for p in range(processes)]
                 cpu_before = _cpu_seconds(workers)

@@ -145,7 +145,7 @@ def page_form(
     """
     items = {}
     for item in page.items:
-        data = (formdata.get(item.id) if formdata is not None else (answers or {}).get(item.id))
+        data = formdata.get(item.id) if formdata is not None else (answers or {}).get(item.id)
         if data is not None and not data.strip():
             data = None
         items[item.id] = RadioItem(item.id, localized(item.text), answer_choices(item), data)
