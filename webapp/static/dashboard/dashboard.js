@@ -16,16 +16,6 @@
     window.Plotly.newPlot(el, figure.data, figure.layout, config);
   }
 
-  // One chart per task, top of the page first: the page is usable (and its load event
-  // fires) before every chart is drawn, which matters on a slow phone.
-  var queue = [];
-  function drain() {
-    var el = queue.shift();
-    if (!el) { return; }
-    draw(el);
-    window.setTimeout(drain, 0);
-  }
-
   document.querySelectorAll(".chart").forEach(function (el) {
     var details = el.closest("details");
     if (details && !details.open) {
@@ -33,8 +23,7 @@
         if (details.open) { draw(el); }
       });
     } else {
-      queue.push(el);
+      draw(el);
     }
   });
-  window.setTimeout(drain, 0);
 })();
