@@ -379,3 +379,15 @@ def test_filter_menu_offers_only_the_survey_filter_question(dash_client):
     offered = set(re.findall(r'<option value="(dem_[a-z_]+):', html))
     assert offered == {"dem_gender"}
     assert dash_client.get(f"{URL}/HOSP?lang=en&filter=dem_age:1").status_code == 400
+
+
+def test_dashboard_page_is_gzipped_when_accepted(dash_client):
+    login(dash_client, "admin@example.org")
+    plain = dash_client.get(f"{URL}/HOSP?lang=en")
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    packed = dash_client.get(f"{URL}/HOSP?lang=en", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    text = gzip.decompress(packed.data)  # the same page (tokens differ per request)
+    assert b"<table" in text and abs(len(text) - len(plain.data)) < 200
+    assert len(packed.data) < len(plain.data) / 3
