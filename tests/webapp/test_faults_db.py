@@ -52,7 +52,9 @@ def test_send_while_the_database_fails_keeps_the_draft(
         event.remove(engine, "before_cursor_execute", refuse)
 
     assert failed.status_code == 503
-    assert "Your answers could not be saved just now" in failed.text
+    # The default language is Dutch: "Your answers could not be saved just now".
+    assert "Je antwoorden konden nu even niet worden opgeslagen" in failed.text
+    assert "/survey/resume" in failed.text  # the way back to the answers
     assert "Traceback" not in failed.text
     assert "database unavailable" in caplog.text and "rolled back" in caplog.text
     assert _counts(survey.db) == (0, 0)  # nothing half-written
