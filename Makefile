@@ -32,11 +32,10 @@ format: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# Every benchmarks/*.py in turn (load.py needs PostgreSQL on 127.0.0.1:5432 for its second
+# half, phone.py Chromium at /usr/bin/chromium).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/engine.py
-	$(BIN)/python benchmarks/dashboard.py
-	$(BIN)/python benchmarks/export.py
-	$(BIN)/python benchmarks/read_csv.py
+	set -e; for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 # `make demo ARGS="--port 8000"`; `make serve` serves the demo again (or any database set
 # with SAMEN_DATABASE_URL / SAMEN_INSTANCE_PATH).

@@ -32,15 +32,18 @@ Format (surveys/examples/hospital.yaml is a complete example)::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from instruments import (
     Instrument,
@@ -55,6 +58,7 @@ from surveys.errors import InputError, NotFound, SamenError
 from surveys.models import SurveyRow
 
 __all__ = [
+    "CACHE_SIZE",
     "SurveyDefinition",
     "create_survey",
     "get_survey",
@@ -124,13 +128,43 @@ def create_survey(db: Database, path: str | os.PathLike[str]) -> str:
     return definition.slug
 
 
+#: Surveys whose parsed definition each process keeps (least recently used beyond it).
+CACHE_SIZE = 64
+_CACHE: OrderedDict[tuple[str, str], tuple[tuple[int, bytes], SurveyDefinition]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_STORED = select(SurveyRow.id, SurveyRow.definition).where(SurveyRow.slug == bindparam("slug"))
+
+
 def get_survey(db: Database, slug: str) -> SurveyDefinition:
-    """The stored definition of survey ``slug`` (NotFound when there is none)."""
-    with db.session() as session:
-        stored = session.scalar(select(SurveyRow.definition).where(SurveyRow.slug == slug))
-    if stored is None:
+    """The stored definition of survey ``slug`` (NotFound when there is none).
+
+    Each process keeps the parsed definitions of the last :data:`CACHE_SIZE` surveys it
+    served, keyed by database and slug, with a version read on every call: the row's id and a
+    digest of its stored text. A survey changed in the console or by ``samen survey update``
+    (``surveys.editing``: a new k is as long as the old one, so no cheaper version will do),
+    or removed and created again under the same slug, is parsed afresh in every worker;
+    otherwise one query and a digest (about 0.1 ms for a large survey) replace the parse.
+    """
+    # A Core connection rather than an ORM session: this runs on every respondent page.
+    with db.engine.connect() as connection:
+        found = connection.execute(_STORED, {"slug": slug}).first()
+    if found is None:
         raise NotFound(f"no survey {slug!r}")
-    return _parse_stored(stored)
+    stored = str(found[1])
+    key = (db.url, slug)
+    version = (int(found[0]), hashlib.blake2b(stored.encode("utf-8"), digest_size=16).digest())
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached[0] == version:
+            _CACHE.move_to_end(key)
+            return cached[1]
+    definition = _parse_stored(stored)
+    with _CACHE_LOCK:
+        _CACHE[key] = (version, definition)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return definition
 
 
 def list_surveys(db: Database) -> list[SurveyDefinition]:

@@ -3,7 +3,7 @@
 - ``/dashboard/``: where a signed-in account starts (a manager: their own unit).
 - ``/dashboard/<survey>/``: the survey's latest released wave, the account's unit.
 - ``/dashboard/<survey>/<wave>/<unit>``: the page.
-- ``/static/dashboard/plotly.min.js``: plotly.js from the installed ``plotly`` package.
+- ``/static/dashboard/plotly.min.js``: plotly.js's partial basic bundle (vendored, gzipped).
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ from webapp import results
 from webapp.auth import current_staff, login_manager
 from webapp.dashboard import bp
 from webapp.dashboard.assets import (
+    gzip_response,
+    install,
     plotly_css,
+    plotly_js_gzip_path,
     plotly_js_path,
     plotly_style_guards,
     plotly_version,
@@ -214,8 +217,16 @@ def _focus(db: Any, survey: str, wave: str, unit: str) -> list[dict[str, Any]]:
 
 
 def plotly_js() -> Response:
-    """plotly.js under /static/ (so cacheable), for a year: the URL carries its version."""
-    return send_file(plotly_js_path(), mimetype="text/javascript", max_age=31_536_000)
+    """plotly.js under /static/, cached for a year (its URL carries a fingerprint of its
+    content), gzipped for browsers that accept it."""
+    gzipped = "gzip" in request.accept_encodings and plotly_js_gzip_path().is_file()
+    path = plotly_js_gzip_path() if gzipped else plotly_js_path()
+    response = send_file(path, mimetype="text/javascript", max_age=31_536_000)
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 def plotly_stylesheet() -> Response:
@@ -226,6 +237,7 @@ def plotly_stylesheet() -> Response:
 
 
 def _static_routes(state: Any) -> None:
+    install(state.app)
     state.app.add_url_rule("/static/dashboard/plotly.min.js", "dashboard_plotly_js", plotly_js)
     state.app.add_url_rule(
         "/static/dashboard/plotly.css", "dashboard_plotly_css", plotly_stylesheet
@@ -233,6 +245,7 @@ def _static_routes(state: Any) -> None:
 
 
 bp.record_once(_static_routes)
+bp.after_request(gzip_response)
 
 
 def _warm_results(state: Any) -> None:

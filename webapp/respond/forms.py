@@ -1,27 +1,29 @@
 """Forms generated from an instrument page, plus the small fixed forms of the respondent app.
 
-A page form has one :class:`~wtforms.RadioField` per item: the field name is the item id and the
+A page form has one :class:`RadioItem` per item: the field name is the item id and the
 values are the response codes as strings, plus ``"na"`` when the response scale has a "not
 applicable" answer. Every answer is optional: a respondent may skip any question (an ethics
 and GDPR requirement for special-category questions, and forced answers invite random ones);
 scoring treats a skipped item as missing.
 
-Page forms are :class:`~wtforms.form.BaseForm` instances rather than ``FlaskForm`` subclasses
-because item ids become field names, and an item id such as ``data`` or ``meta`` would shadow a
-form attribute; ``BaseForm`` keeps fields in a mapping. They use ``FlaskForm.Meta``, so CSRF
-works as in every other form.
+Page forms are plain :class:`PageForm` objects rather than WTForms forms: a page has some 60
+answer options, and WTForms builds and renders a field and a widget object per option, which
+made most of the server's time per question page. They render the same markup
+(``<input id="ITEM-N" name="ITEM" type="radio" value="V">``) and keep items in a mapping,
+so an item id such as ``data`` or ``meta`` shadows nothing. CSRF is checked for every POST by
+the app's ``CSRFProtect`` (:mod:`webapp.extensions`), as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
-from wtforms import RadioField, SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.form import BaseForm
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from instruments.model import Item
@@ -34,6 +36,8 @@ __all__ = [
     "NAV_FIELD",
     "CommentForm",
     "ConsentForm",
+    "PageForm",
+    "RadioItem",
     "StartForm",
     "SubmitForm",
     "TamperedForm",
@@ -70,21 +74,82 @@ def answer_choices(item: Item) -> list[tuple[str, str]]:
     return choices
 
 
+@dataclass(frozen=True)
+class _Label:
+    text: str
+
+
+class RadioItem:
+    """One item of a page form: what the ``radio_item`` macro renders, without WTForms'
+    per-option field and widget objects (the markup is the same as ``RadioField``'s)."""
+
+    __slots__ = ("choices", "data", "errors", "label", "name")
+
+    def __init__(self, name: str, text: str, choices: list[tuple[str, str]], data: str | None):
+        self.name = name
+        self.label = _Label(text)
+        self.choices = choices
+        self.data = data
+        self.errors: list[str] = []
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    def options(self) -> Markup:
+        """Every answer option as ``<label><input type="radio"> <span>text</span></label>``."""
+        name = escape(self.name)
+        parts = []
+        for index, (value, label) in enumerate(self.choices):
+            checked = "checked " if value == self.data else ""
+            css = "option option-na" if value in (NOT_APPLICABLE, PREFER_NOT_TO_SAY) else "option"
+            parts.append(
+                f'<label class="{css}" for="{name}-{index}">\n'
+                f'        <input {checked}id="{name}-{index}" name="{name}" type="radio" '
+                f'value="{escape(value)}">\n'
+                f"        <span>{escape(label)}</span>\n"
+                f"      </label>"
+            )
+        return Markup("\n      ".join(parts))
+
+
+class PageForm:
+    """The form of one page: a :class:`RadioItem` per item, by item id (a mapping, so an item
+    id such as ``data`` or ``meta`` never shadows a form attribute)."""
+
+    def __init__(self, items: dict[str, RadioItem]) -> None:
+        self._items = items
+
+    def __getitem__(self, item_id: str) -> RadioItem:
+        return self._items[item_id]
+
+    def __iter__(self) -> Iterator[RadioItem]:
+        return iter(self._items.values())
+
+    def validate(self) -> bool:
+        """Whether every answer is one of its item's options (or no answer)."""
+        return all(
+            item.data is None or item.data in {value for value, _label in item.choices}
+            for item in self
+        )
+
+
 def page_form(
     page: Page, formdata: MultiDict | None = None, answers: Mapping[str, str] | None = None
-) -> BaseForm:
-    """The form of ``page``, filled from a POST (``formdata``) or from the draft (``answers``)."""
-    fields = {
-        item.id: RadioField(
-            localized(item.text),
-            choices=[SelectChoice(value, label) for value, label in answer_choices(item)],
-            validators=[Optional()],
-        )
-        for item in page.items
-    }
-    form = BaseForm(fields, meta=FlaskForm.Meta())
-    form.process(formdata, data=dict(answers or {}))
-    return form
+) -> PageForm:
+    """The form of ``page``, filled from a POST (``formdata``) or from the draft (``answers``).
+
+    An empty or blank posted value is no answer, as WTForms' ``Optional`` treats it;
+    :meth:`PageForm.validate` refuses any other value that is not an option (a radio button
+    can only send listed values: a tampered form).
+    """
+    items = {}
+    for item in page.items:
+        data = formdata.get(item.id) if formdata is not None else (answers or {}).get(item.id)
+        if data is not None and not data.strip():
+            data = None
+        items[item.id] = RadioItem(item.id, localized(item.text), answer_choices(item), data)
+    return PageForm(items)
 
 
 def check_fields(formdata: MultiDict, allowed: set[str]) -> None:

@@ -23,6 +23,7 @@ import secrets
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -381,3 +382,17 @@ def thanks() -> str:
 @bp.app_errorhandler(SessionExpired)
 def session_expired(_error: SessionExpired) -> tuple[str, int]:
     return render_template("respond/expired.html", days=flow.draft_days()), 400
+
+
+@bp.errorhandler(SQLAlchemyError)
+def storage_unavailable(error: SQLAlchemyError) -> tuple[str, int]:
+    """The database was unreachable, read-only or busy for a moment: the transaction was rolled
+    back (nothing half-written, the right unspent) and the draft stays in the session cookie,
+    so pressing Send again works. The log names the error's kind, never a value."""
+    current_app.logger.warning(
+        "respondent %s %s: database unavailable (%s), rolled back; draft kept in the cookie",
+        request.method,
+        request.url_rule.rule if request.url_rule else "?",
+        type(getattr(error, "orig", None) or error).__name__,
+    )
+    return render_template("respond/storage.html"), 503

@@ -6,12 +6,15 @@ a ``surveys`` service plus the conversion between its objects and the respondent
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 
 from flask import current_app
 
 from surveys.db import Database
-from surveys.definitions import get_survey
+from surveys.definition import SurveyDefinition
+from surveys.definitions import CACHE_SIZE, get_survey
 from surveys.errors import (
     AlreadyAnswered,
     InputError,
@@ -49,8 +52,32 @@ def database() -> Database:
 
 
 def questionnaire(slug: str) -> Questionnaire:
-    """The questionnaire of survey ``slug`` (:class:`NotFound` when there is none)."""
-    return Questionnaire.from_definition(get_survey(database(), slug))
+    """The questionnaire of survey ``slug`` (:class:`NotFound` when there is none).
+
+    Built once per definition object: :func:`surveys.definitions.get_survey` returns the same
+    object while the stored survey is unchanged, so the pages are not split again on every
+    request (the last :data:`surveys.definitions.CACHE_SIZE` surveys are kept).
+    """
+    definition = get_survey(database(), slug)
+    key = (database().url, slug)
+    with _LOCK:
+        cached = _QUESTIONNAIRES.get(key)
+        if cached is not None and cached[0] is definition:
+            _QUESTIONNAIRES.move_to_end(key)
+            return cached[1]
+    built = Questionnaire.from_definition(definition)
+    with _LOCK:
+        _QUESTIONNAIRES[key] = (definition, built)
+        _QUESTIONNAIRES.move_to_end(key)
+        while len(_QUESTIONNAIRES) > CACHE_SIZE:
+            _QUESTIONNAIRES.popitem(last=False)
+    return built
+
+
+_QUESTIONNAIRES: OrderedDict[tuple[str, str], tuple[SurveyDefinition, Questionnaire]] = (
+    OrderedDict()
+)
+_LOCK = threading.Lock()
 
 
 def privacy(slug: str) -> PrivacySummary:
