@@ -77,10 +77,10 @@ def build(db, n: int, seed: int = 1) -> tuple[str, str, str]:
     from sqlalchemy import insert, select
 
     from surveys._common import new_key
-    from surveys.definitions import create_survey, get_survey
     from surveys.demo import EXAMPLE, _simulate, _wave
     from surveys.models import Response, Unit
     from surveys.org import import_units
+    from surveys.survey_store import create_survey, get_survey
     from surveys.waves import close_wave, open_wave
 
     rng = np.random.default_rng(seed)
@@ -138,7 +138,7 @@ def build(db, n: int, seed: int = 1) -> tuple[str, str, str]:
 
 def _reuse(db) -> tuple[str, str, str]:
     """(survey slug, manager's unit, root unit) of a database :func:`build` filled before."""
-    from surveys.definitions import list_surveys
+    from surveys.survey_store import list_surveys
 
     return list_surveys(db)[0].slug, "D2P3", "ORG"
 
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         if not reuse:
             add_user(db, "manager@bench.example", "manager", PASSWORD, unit)
             add_user(db, "admin@bench.example", "admin", PASSWORD)
-        from surveys.definitions import get_survey
+        from surveys.survey_store import get_survey
         from webapp.results.release import filter_question
 
         definition = get_survey(db, slug)

@@ -3,7 +3,7 @@
 Builds the closed wave of ``benchmarks/dashboard.py`` — the example questionnaire
 (``surveys/examples/hospital.yaml``) with about N responses (default 100,000) over about 300
 units, in SQLite in a temporary folder (``--keep FILE`` builds it once and reuses it) — and
-times :func:`webapp.research_service.export_wave` once per format, as ``samen export`` and
+times :func:`webapp.research.service.export_wave` once per format, as ``samen export`` and
 the research page's download call it: load the wave, k-anonymise, shuffle, write the data
 file with ``codebook.json``, ``codebook.md`` and ``datapackage.json``.
 
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     import webapp.exports
     from surveys.db import Database
     from surveys.responses import count_responses
-    from webapp.research_service import export_wave
+    from webapp.research.service import export_wave
 
     spent: list[tuple[float, float]] = []
     # export_wave imports write_export from webapp.exports when it runs.

@@ -325,9 +325,9 @@ def prepare(url: str, invitations: int) -> list[str]:
     """Migrate, add a small organisation, create the example survey, open a wave and issue
     ``invitations`` links; returns their tokens."""
     from surveys.db import Database
-    from surveys.definitions import create_survey
     from surveys.invitations import issue_invitations
     from surveys.models import Unit
+    from surveys.survey_store import create_survey
     from surveys.waves import open_wave
 
     db = Database(url)

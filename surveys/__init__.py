@@ -4,7 +4,7 @@ Modules (import what you need; nothing heavy is imported here):
 
 - ``surveys.db``: :class:`~surveys.db.Database` (SQLite or PostgreSQL), migrations.
 - ``surveys.org``: the organisation tree and its CSV import.
-- ``surveys.definitions`` / ``surveys.definition``: survey YAML files, stored definitions.
+- ``surveys.survey_store`` / ``surveys.survey_definition``: survey YAML files, stored definitions.
 - ``surveys.waves``: open and close survey rounds (closing rewrites rows in random order).
 - ``surveys.invitations``, ``surveys.mail``: tokens (stored as hashes), links, e-mail.
 - ``surveys.responses``, ``surveys.openlink``, ``surveys.response_import``: storing,

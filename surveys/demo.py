@@ -36,12 +36,12 @@ from sqlalchemy.orm import Session
 from instruments import Item
 from surveys._common import new_key, today
 from surveys.db import Database
-from surveys.definition import SurveyDefinition
-from surveys.definitions import create_survey, get_survey
 from surveys.errors import SamenError
 from surveys.invitations import issue_invitations
 from surveys.models import Comment, DailyCount, Response, SurveyRow, Unit, Wave
 from surveys.org import import_units
+from surveys.survey_definition import SurveyDefinition
+from surveys.survey_store import create_survey, get_survey
 from surveys.waves import close_wave, open_wave
 
 __all__ = [

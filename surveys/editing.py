@@ -1,7 +1,7 @@
 """Changing a stored survey, and its settings as a YAML file again.
 
 :func:`update_survey` replaces a survey's stored definition with a new survey file (same
-``id``), checked exactly as :func:`surveys.definitions.create_survey` checks a new one.
+``id``), checked exactly as :func:`surveys.survey_store.create_survey` checks a new one.
 What the privacy profile promised respondents (:data:`LOCKED`: what is asked, in which
 languages, k, the comment threshold, retention, the open link) cannot change once a wave has
 responses or is open (:func:`locked_reason`); texts such as the title may.
@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from surveys._common import survey_row
 from surveys.db import Database
-from surveys.definitions import FORMAT_VERSION, _build, _dump, _read
 from surveys.errors import InputError, NotFound
 from surveys.models import Response, SurveyRow, Wave
+from surveys.survey_store import FORMAT_VERSION, _build, _dump, _read
 
 __all__ = [
     "LOCKED",

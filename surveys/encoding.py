@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from instruments import Item
-from surveys.definition import SurveyDefinition
 from surveys.errors import InputError
+from surveys.survey_definition import SurveyDefinition
 
 __all__ = [
     "MISSING",

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 
 from surveys._common import hash_token, survey_row, unit_row, upsert, wave_row
 from surveys.db import Database
-from surveys.definitions import get_survey
 from surveys.errors import InputError, InvitationUnavailable, NotFound, SamenError, WaveClosed
 from surveys.models import Invitation, InvitationCount, Response, SurveyRow, Unit, Wave
+from surveys.survey_store import get_survey
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 from instruments.model import Item, Scale
 from surveys._common import hash_token, survey_row, unit_row, wave_row
 from surveys.db import Database
-from surveys.definition import SurveyDefinition
-from surveys.definitions import get_survey
 from surveys.errors import InputError, InvitationUnavailable, WaveClosed
 from surveys.leader_items import LEADER_INSTRUMENTS, LEADER_WORDING
 from surveys.models import LeaderView, SurveyRow, Unit, Wave
+from surveys.survey_definition import SurveyDefinition
+from surveys.survey_store import get_survey
 from surveys.users import User
 
 __all__ = [

@@ -18,8 +18,6 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from surveys.db import Database
-from surveys.definition import SurveyDefinition
-from surveys.definitions import get_survey
 from surveys.errors import InputError, SamenError
 from surveys.invitations import (
     DEFAULT_BASE_URL,
@@ -28,6 +26,8 @@ from surveys.invitations import (
     withdraw_invitations,
 )
 from surveys.org import EMAIL, decode_csv
+from surveys.survey_definition import SurveyDefinition
+from surveys.survey_store import get_survey
 
 __all__ = ["SmtpSettings", "invitation_message", "read_addresses", "send_invitations"]
 

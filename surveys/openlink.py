@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from surveys._common import survey_row, unit_row, upsert
 from surveys.db import Database
-from surveys.definitions import get_survey
 from surveys.encoding import encode_response
 from surveys.errors import AlreadyAnswered, InputError, InvitationUnavailable, NotFound, WaveClosed
 from surveys.models import OpenClient, Wave
 from surveys.responses import clean_comment, store_response
+from surveys.survey_store import get_survey
 
 __all__ = ["submit_open_response"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from surveys.definition import SurveyDefinition
 from surveys.invitations import IssueCounts
+from surveys.survey_definition import SurveyDefinition
 
 __all__ = ["InstrumentPrivacy", "PrivacySummary", "QuestionPrivacy", "privacy_summary"]
 

@@ -16,7 +16,6 @@ from sqlalchemy import delete, func, select
 
 from surveys._common import survey_row, today
 from surveys.db import Database
-from surveys.definitions import get_survey
 from surveys.models import (
     Comment,
     DailyCount,
@@ -27,6 +26,7 @@ from surveys.models import (
     SpentRight,
     Wave,
 )
+from surveys.survey_store import get_survey
 from surveys.waves import REWRITTEN
 
 __all__ = ["PurgeReport", "expired_before", "purge", "purge_expired"]

@@ -20,12 +20,12 @@ from sqlalchemy import select
 
 from surveys._common import survey_row, wave_row
 from surveys.db import Database
-from surveys.definitions import get_survey
 from surveys.encoding import encode_response
 from surveys.errors import InputError, WaveClosed
 from surveys.models import Unit
 from surveys.org import read_csv
 from surveys.responses import MAX_COMMENT, lock_open_wave, store_response
+from surveys.survey_store import get_survey
 
 __all__ = ["import_responses"]
 

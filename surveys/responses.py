@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 
 from surveys._common import hash_token, new_key, survey_row, today, unit_row, upsert, wave_row
 from surveys.db import Database
-from surveys.definition import SurveyDefinition
-from surveys.definitions import get_survey
 from surveys.encoding import decode_matrix, encode_response
 from surveys.errors import AlreadyAnswered, InputError, InvitationUnavailable, NotFound, WaveClosed
 from surveys.invitations import MAX_TOKEN_LENGTH, lookup_invitation, start_invitation
 from surveys.models import Comment, DailyCount, Response, SpentRight, Unit, Wave
+from surveys.survey_definition import SurveyDefinition
+from surveys.survey_store import get_survey
 
 __all__ = [
     "MAX_COMMENT",

@@ -240,8 +240,8 @@ HOSPITAL_WAVE = "2026-1"
 def hospital_db(db, tmp_path: Path):
     """``db`` with five units (HOSP > SURG > W1, W2; HOSP > ICU), the example survey
     ``hospital-2026`` (surveys/examples/hospital.yaml) and its wave ``2026-1`` open."""
-    from surveys.definitions import create_survey
     from surveys.org import import_units
+    from surveys.survey_store import create_survey
     from surveys.waves import open_wave
 
     csv_path = tmp_path / "units.csv"

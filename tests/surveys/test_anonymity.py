@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import Date, DateTime, Integer, Time, bindparam, inspect, text
 
 from surveys._common import hash_token
-from surveys.definitions import get_survey
 from surveys.errors import InvitationUnavailable
 from surveys.invitations import issue_invitations, lookup_invitation
 from surveys.org import import_units
 from surveys.purge import purge
 from surveys.responses import count_responses, daily_counts, load_answers, submit_response
+from surveys.survey_store import get_survey
 from surveys.waves import close_wave
 from tests.conftest import HOSPITAL_SLUG, HOSPITAL_WAVE
 

@@ -1,4 +1,4 @@
-"""The per-process cache of survey definitions (surveys.definitions.get_survey): one parse
+"""The per-process cache of survey definitions (surveys.survey_store.get_survey): one parse
 per stored survey, and a survey removed and created again under its slug is read afresh."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ HOSPITAL = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospi
 def test_definition_is_parsed_once_and_read_afresh_when_the_row_changes(
     db: Any, tmp_path: Path
 ) -> None:
-    from surveys import definitions
-    from surveys.definitions import create_survey, get_survey
+    from surveys import survey_store as definitions
     from surveys.errors import NotFound
     from surveys.models import SurveyRow
+    from surveys.survey_store import create_survey, get_survey
 
     slug = create_survey(db, HOSPITAL)
     first = get_survey(db, slug)
@@ -50,8 +50,8 @@ def test_a_survey_changed_in_place_is_read_afresh_even_at_the_same_length(db: An
     worker would go on releasing results at the old k."""
     from sqlalchemy import select, update
 
-    from surveys.definitions import create_survey, get_survey
     from surveys.models import SurveyRow
+    from surveys.survey_store import create_survey, get_survey
 
     slug = create_survey(db, HOSPITAL)
     before = get_survey(db, slug)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from instruments import library_dir
-from surveys.definitions import create_survey, get_survey, list_surveys, load_survey_file
 from surveys.errors import InputError, NotFound, SamenError
+from surveys.survey_store import create_survey, get_survey, list_surveys, load_survey_file
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from surveys.definitions import create_survey, get_survey
 from surveys.editing import locked_reason, survey_yaml, update_survey
 from surveys.errors import InputError
 from surveys.org import import_units, list_units, preview_units
+from surveys.survey_store import create_survey, get_survey
 
 HOSPITAL = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from surveys.definitions import load_survey_file
 from surveys.encoding import decode_matrix, encode_response
 from surveys.errors import InputError
+from surveys.survey_store import load_survey_file
 
 DEFINITION = load_survey_file(
     Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"

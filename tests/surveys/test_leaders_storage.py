@@ -73,9 +73,9 @@ def test_answers_outside_the_questionnaire_are_refused(leader_db):
 
 
 def test_a_survey_without_the_leader_instruments_gets_no_link(leader_db, tmp_path):
-    from surveys.definitions import create_survey
     from surveys.errors import InputError
     from surveys.leaders import invite_leader
+    from surveys.survey_store import create_survey
     from surveys.waves import open_wave
 
     path = tmp_path / "other.yaml"

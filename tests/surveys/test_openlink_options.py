@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from surveys.definitions import create_survey, get_survey, load_survey_file
 from surveys.errors import InputError
+from surveys.survey_store import create_survey, get_survey, load_survey_file
 
 MINIMAL = """\
 id: mini

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from surveys.definitions import load_survey_file
 from surveys.invitations import issue_invitations
 from surveys.privacy import privacy_summary
 from surveys.purge import expired_before, purge, purge_expired
 from surveys.responses import count_responses, submit_response
+from surveys.survey_store import load_survey_file
 from surveys.waves import close_wave, open_wave
 from tests.conftest import HOSPITAL_SLUG, HOSPITAL_WAVE
 

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from surveys.definitions import create_survey, get_survey
 from surveys.errors import AlreadyAnswered, InputError, InvitationUnavailable, WaveClosed
 from surveys.invitations import issue_invitations, lookup_invitation, open_link_token
 from surveys.openlink import submit_open_response
@@ -19,6 +18,7 @@ from surveys.responses import (
     load_comments,
     submit_response,
 )
+from surveys.survey_store import create_survey, get_survey
 from surveys.waves import close_wave, open_wave
 from tests.conftest import HOSPITAL_SLUG, HOSPITAL_WAVE
 

@@ -7,8 +7,8 @@ import time
 
 import numpy as np
 
-from surveys.definitions import get_survey
 from surveys.responses import load_answers
+from surveys.survey_store import get_survey
 from tests.conftest import HOSPITAL_SLUG, HOSPITAL_WAVE
 
 N = 50_000

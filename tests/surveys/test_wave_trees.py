@@ -86,7 +86,7 @@ def test_results_of_a_closed_wave_follow_its_tree(hospital_db, tmp_path):
 
 def test_migration_snapshots_the_current_tree_for_waves_already_closed(empty_db_url, tmp_path):
     """A database before tree01 (at wal01) with a closed and an open wave, upgraded to tree01."""
-    from surveys.definitions import create_survey
+    from surveys.survey_store import create_survey
     from surveys.users import UserInfo
     from tests.webapp.test_results import fill_wave
     from webapp import results
@@ -124,8 +124,8 @@ def test_migration_snapshots_the_current_tree_for_waves_already_closed(empty_db_
 
 
 def test_the_privacy_page_says_a_reorganisation_applies_to_later_rounds_only():
-    from surveys.definitions import load_survey_file
     from surveys.privacy import privacy_summary
+    from surveys.survey_store import load_survey_file
 
     example = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
     summary = privacy_summary(load_survey_file(example))

@@ -91,8 +91,8 @@ def _add_units(db: Any) -> None:
 
 def make_survey(db: Any, path: Path = HOSPITAL, tokens: int = 3) -> SurveyFixture:
     """Create the survey at ``path`` (default: the hospital example, every built-in module)."""
-    from surveys.definitions import create_survey
     from surveys.invitations import issue_invitations
+    from surveys.survey_store import create_survey
     from surveys.waves import open_wave
 
     _add_units(db)

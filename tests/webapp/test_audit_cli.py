@@ -1,4 +1,4 @@
-"""`samen audit` and :func:`webapp.research_service.audit_survey`.
+"""`samen audit` and :func:`webapp.research.service.audit_survey`.
 
 What the results service shows passes the engine's audit (the demo hospital, and the small
 hospital of tests/conftest.py on both backends with filters); unsuppressed views, fed
@@ -67,7 +67,7 @@ def audit(db, monkeypatch: pytest.MonkeyPatch, *args: str):
 
 def test_demo_unit_totals_pass_for_every_role_and_a_manager(demo_db):
     """Every measure's unit totals (the filtered views: next test) on the demo."""
-    from webapp.research_service import audit_survey
+    from webapp.research.service import audit_survey
 
     steps: list[str] = []
     everyone = audit_survey(demo_db, DEMO, CLOSED, filters=False, progress=steps.append)
@@ -107,7 +107,7 @@ def test_demo_filtered_views_pass(demo_db):
 
 
 def test_demo_survey_fails_with_unsuppressed_views(demo_db):
-    from webapp.research_service import audit_survey
+    from webapp.research.service import audit_survey
 
     result = audit_survey(demo_db, DEMO, CLOSED, filters=False, cells_of=unsuppressed)
     assert not result.ok

@@ -51,8 +51,8 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):
 
 def _facts(db):
     """The promise's number, the tree, stored comments per unit and responses per unit."""
-    from surveys.definitions import get_survey
     from surveys.responses import load_comments
+    from surveys.survey_store import get_survey
     from webapp.results.data import load_survey, responses_by_unit
 
     threshold = get_survey(db, DEMO).comment_threshold

@@ -84,9 +84,9 @@ def ub_answers(i: int) -> dict[str, int | None]:
 
 def fill(db, wave: str = HOSPITAL_WAVE, plan=PLAN, close: bool = True, seed: int = 3) -> None:
     """Submit ``plan`` responses with comments and unwanted-behaviour answers."""
-    from surveys.definitions import get_survey
     from surveys.invitations import issue_invitations
     from surveys.responses import submit_response
+    from surveys.survey_store import get_survey
     from surveys.waves import close_wave
 
     definition = get_survey(db, HOSPITAL_SLUG)
@@ -190,7 +190,7 @@ def test_below_the_threshold_no_comments_and_no_count(comments_db):
 
 def test_a_group_above_the_threshold_in_responses_but_not_in_writers(comments_db):
     """The promise counts writers: 12 responses with 8 comments show none of the 8."""
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     threshold = get_survey(comments_db, HOSPITAL_SLUG).comment_threshold
     found = results.unit_results(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "W2", ADMIN)
@@ -244,7 +244,7 @@ def test_manager_and_researcher_scope(comments_db):
 def test_survey_without_comments(hospital_db, tmp_path):
     from pathlib import Path
 
-    from surveys.definitions import create_survey
+    from surveys.survey_store import create_survey
     from surveys.waves import close_wave, open_wave
 
     example = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
@@ -366,7 +366,7 @@ def test_audit_checks_the_comment_sets_in_writers(comments_db, monkeypatch):
     and the audit names the 8 writers and how to read them."""
     import webapp.results.comments as comments
     from engine.disclosure.rules import suppress_scope
-    from webapp.research_service import audit_survey
+    from webapp.research.service import audit_survey
     from webapp.results.data import load_survey, responses_by_unit
 
     result = audit_survey(comments_db, HOSPITAL_SLUG, HOSPITAL_WAVE, filters=False)

@@ -173,8 +173,8 @@ def test_invitations_are_mailed_and_the_addresses_forgotten(console_demo, smtp_s
 def test_the_open_link_has_a_qr_code(console_demo, tmp_path):
     import segno
 
-    from surveys.definitions import create_survey
     from surveys.invitations import open_link_token
+    from surveys.survey_store import create_survey
 
     app, db = console_demo
     text = HOSPITAL.read_text(encoding="utf-8").replace("open_link: false", "open_link: true")

@@ -240,8 +240,8 @@ def pages_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
     """The demo with a second survey that has an open link, and a mail server configured
     (nothing is sent): (build info, base URL)."""
     from surveys.db import Database
-    from surveys.definitions import create_survey
     from surveys.demo import build_demo
+    from surveys.survey_store import create_survey
     from tests.webapp.conftest import HOSPITAL
     from webapp import create_app
     from webapp.cli.serve import serve_in_thread

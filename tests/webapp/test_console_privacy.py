@@ -79,7 +79,7 @@ def test_the_page_names_each_threshold_with_its_unit_and_links_the_privacy_page(
 
 def test_the_audit_runs_and_says_it_passed(console_demo):
     app, db = console_demo
-    from webapp.research_service import audit_survey
+    from webapp.research.service import audit_survey
 
     client, token = admin_client(app)
     response = client.post(
@@ -96,7 +96,7 @@ def test_the_audit_runs_and_says_it_passed(console_demo):
 
 def test_the_audit_shows_its_findings(console_demo, monkeypatch):
     app, _ = console_demo
-    import webapp.research_service as service
+    import webapp.research.service as service
 
     real = service.audit_survey
 

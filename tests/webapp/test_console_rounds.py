@@ -26,9 +26,9 @@ SLUG = "hospital-2026"
 
 def _answer(db, slug: str, wave: str, unit: str, n: int) -> None:
     """``n`` responses for ``unit`` through the storage service (empty answers)."""
-    from surveys.definitions import get_survey
     from surveys.invitations import issue_invitations
     from surveys.responses import submit_response
+    from surveys.survey_store import get_survey
 
     definition = get_survey(db, slug)
     first = definition.items[0]
@@ -71,7 +71,7 @@ def test_at_k_the_rate_is_a_band_of_tens_of_percent(app, db):
 
 
 def test_open_a_round_with_the_cli_message_on_refusal(app, db):
-    from surveys.definitions import create_survey
+    from surveys.survey_store import create_survey
     from tests.webapp.conftest import HOSPITAL, _add_units
 
     _add_units(db)

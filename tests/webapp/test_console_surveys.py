@@ -13,7 +13,7 @@ import re
 import pytest
 import yaml
 
-from surveys.definitions import get_survey, list_surveys
+from surveys.survey_store import get_survey, list_surveys
 from tests.webapp.helpers import csrf_token
 from tests.webapp.test_console_access import (
     ROLES,
@@ -51,7 +51,7 @@ def _create(client, **changes):
 
 
 def test_the_form_creates_the_survey_the_cli_would(app, db, tmp_path):
-    from surveys.definitions import create_survey
+    from surveys.survey_store import create_survey
 
     client = console_client(app, db, "admin")
     response = _create(client)
@@ -222,7 +222,7 @@ def test_the_preview_shows_every_page_in_each_language_and_stores_nothing(app, d
 
 @pytest.mark.parametrize("role", ROLES[:3])
 def test_every_survey_route_refuses_everyone_but_the_admin(app, db, role):
-    from surveys.definitions import create_survey
+    from surveys.survey_store import create_survey
     from tests.webapp.conftest import HOSPITAL
 
     create_survey(db, HOSPITAL)

@@ -132,9 +132,9 @@ def _answers(definition, rng):
 
 
 def _fill(db, wave, seed):
-    from surveys.definitions import get_survey
     from surveys.invitations import issue_invitations
     from surveys.responses import submit_response
+    from surveys.survey_store import get_survey
     from surveys.waves import close_wave
 
     definition = get_survey(db, HOSPITAL_SLUG)

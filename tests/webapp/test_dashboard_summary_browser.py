@@ -27,8 +27,8 @@ PASSWORD = "a long enough password"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     from surveys.db import Database
-    from surveys.definitions import create_survey
     from surveys.org import import_units
+    from surveys.survey_store import create_survey
     from surveys.users import add_user
     from surveys.waves import open_wave
     from webapp import create_app

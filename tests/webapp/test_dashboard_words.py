@@ -36,9 +36,9 @@ def test_rate_band_covers_every_count_the_rounded_count_allows():
 def _open_with_responses(db, unit, invited, answered):
     import numpy as np
 
-    from surveys.definitions import get_survey
     from surveys.invitations import issue_invitations
     from surveys.responses import submit_response
+    from surveys.survey_store import get_survey
     from surveys.waves import open_wave
 
     open_wave(db, HOSPITAL_SLUG, OPEN)

@@ -1,4 +1,4 @@
-"""`samen export` and :func:`webapp.research_service.export_wave`: k-anonymous, complete, shuffled.
+"""`samen export` and :func:`webapp.research.service.export_wave`: k-anonymous, complete, shuffled.
 
 The demo hospital (surveys/demo.py: 40 units, some below k, eight demographic questions)
 is built once per session on SQLite and copied per module; the small hospital of
@@ -107,7 +107,7 @@ def test_csv_export_is_k_anonymous_complete_and_unchanged(
 
 @pytest.mark.parametrize("fmt", ["sav", "xlsx"])
 def test_spss_and_excel_exports_are_k_anonymous(demo_db, tmp_path, fmt):
-    from webapp.research_service import export_wave
+    from webapp.research.service import export_wave
 
     files = export_wave(demo_db, DEMO, CLOSED, fmt, tmp_path, lang="en")
     data_file = files.paths[0]
@@ -128,7 +128,7 @@ def test_spss_and_excel_exports_are_k_anonymous(demo_db, tmp_path, fmt):
 
 
 def test_rows_are_shuffled_between_exports(demo_db, tmp_path):
-    from webapp.research_service import export_frame
+    from webapp.research.service import export_frame
 
     first, _, _ = export_frame(demo_db, DEMO, CLOSED, seed=1)
     second, _, _ = export_frame(demo_db, DEMO, CLOSED, seed=2)
@@ -165,9 +165,9 @@ PLAN = {"W1": 7, "W2": 3, "ICU": 6, "HOSP": 2}  # W2 (3) and HOSP's own (2) are 
 
 def fill(db, plan=PLAN, seed: int = 3) -> int:
     """Answer through invitations (gender: 1 or 2; language: one English response per unit)."""
-    from surveys.definitions import get_survey
     from surveys.invitations import issue_invitations
     from surveys.responses import submit_response
+    from surveys.survey_store import get_survey
 
     definition = get_survey(db, HOSPITAL_SLUG)
     rng = np.random.default_rng(seed)
@@ -187,7 +187,7 @@ def fill(db, plan=PLAN, seed: int = 3) -> int:
 def test_export_on_each_backend(hospital_db, tmp_path):
     from surveys.responses import load_answers
     from surveys.waves import close_wave
-    from webapp.research_service import export_wave
+    from webapp.research.service import export_wave
 
     n = fill(hospital_db)
     close_wave(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE)
@@ -204,7 +204,7 @@ def test_export_on_each_backend(hospital_db, tmp_path):
 def test_a_wave_below_k_is_not_exported(hospital_db, tmp_path):
     from surveys.errors import InputError
     from surveys.waves import close_wave
-    from webapp.research_service import export_wave
+    from webapp.research.service import export_wave
 
     fill(hospital_db, {"W1": 3})
     close_wave(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE)
@@ -216,7 +216,7 @@ def test_a_wave_below_k_is_not_exported(hospital_db, tmp_path):
 @pytest.mark.parametrize("db_backend", ["sqlite"])
 def test_an_empty_wave_exports_the_header_only(hospital_db, tmp_path):
     from surveys.waves import close_wave
-    from webapp.research_service import export_wave
+    from webapp.research.service import export_wave
 
     close_wave(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE)
     files = export_wave(hospital_db, HOSPITAL_SLUG, HOSPITAL_WAVE, "csv", tmp_path / "out")

@@ -140,7 +140,7 @@ def test_the_new_export_passes_the_audit_with_the_tables(wave, plan):
 
 def test_samen_audit_takes_the_export_as_a_view(demo_db, monkeypatch):
     import webapp.research.auditing as auditing
-    from webapp.research_service import audit_survey
+    from webapp.research.service import audit_survey
 
     result = audit_survey(demo_db, DEMO, CLOSED)
     assert result.ok, result.lines()
@@ -176,8 +176,8 @@ def test_check_margins_names_a_table_that_splits_a_class(wave):
 def test_the_privacy_page_and_the_research_page_say_what_the_file_leaves_out():
     from pathlib import Path
 
-    from surveys.definitions import load_survey_file
     from surveys.privacy import privacy_summary
+    from surveys.survey_store import load_survey_file
 
     example = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
     summary = privacy_summary(load_survey_file(example))

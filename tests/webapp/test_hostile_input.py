@@ -177,7 +177,7 @@ def _survey_count(db: Any) -> int:
 @FAST
 @given(changes=_mutations(DOC), slug=st.text(max_size=20))
 def test_hostile_survey_yaml_is_refused_with_a_message(db, tmp_path, changes, slug):
-    from surveys.definitions import create_survey
+    from surveys.survey_store import create_survey
 
     doc = dict(DOC, id=slug or DOC["id"])
     for key, value in changes:
@@ -200,7 +200,7 @@ def test_hostile_survey_yaml_is_refused_with_a_message(db, tmp_path, changes, sl
 @FAST
 @given(text=st.one_of(st.text(max_size=200), st.sampled_from(["{", "[1, 2", "a: b: c", "- -"])))
 def test_broken_yaml_text_is_refused_with_the_file_name(db, tmp_path, text):
-    from surveys.definitions import create_survey
+    from surveys.survey_store import create_survey
 
     path = tmp_path / "broken.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")

@@ -50,9 +50,9 @@ def _user(email: str) -> UserInfo:
 
 
 def _fill(db, wave: str = HOSPITAL_WAVE, seed: int = 7) -> None:
-    from surveys.definitions import get_survey
     from surveys.invitations import issue_invitations
     from surveys.responses import submit_response
+    from surveys.survey_store import get_survey
 
     definition = get_survey(db, HOSPITAL_SLUG)
     rng = np.random.default_rng(seed)
@@ -91,8 +91,8 @@ def _login(client, email):
 
 
 def _scales(db):
-    from surveys.definitions import get_survey
     from surveys.leaders import leader_scales
+    from surveys.survey_store import get_survey
 
     return leader_scales(get_survey(db, HOSPITAL_SLUG))
 

@@ -109,9 +109,9 @@ def old_measures(monkeypatch: pytest.MonkeyPatch) -> None:
 def _fill(db) -> None:
     """Respondents answering everything, except in W1 one who answered only 2 of the 4
     membership items (no valid score: fewer than 2/3) and one who skipped bel_mem_4."""
-    from surveys.definitions import get_survey
     from surveys.invitations import issue_invitations
     from surveys.responses import submit_response
+    from surveys.survey_store import get_survey
     from surveys.waves import close_wave
 
     definition = get_survey(db, HOSPITAL_SLUG)
@@ -183,7 +183,7 @@ def test_a_mean_of_scores_beside_its_items_gave_one_persons_score(skipped_db):
 def test_widened_audit_finds_the_old_leak_and_passes_now(skipped_db, monkeypatch):
     """On both backends: the audit of the old measures names W1's membership scale minus
     its items (a group of 1); the product's views pass."""
-    from webapp.research_service import audit_survey
+    from webapp.research.service import audit_survey
 
     assert audit_survey(skipped_db, HOSPITAL_SLUG).ok
     from webapp.results import data, measures
@@ -262,7 +262,7 @@ def test_demo_audit_finds_what_the_old_rules_leaked(demo_db, monkeypatch):
     """The widened audit passes the demo; it fails the measures before the fix, and the
     release without the rule that a scale needs all its items (a hidden item then is the
     scale minus the others)."""
-    from webapp.research_service import audit_survey
+    from webapp.research.service import audit_survey
     from webapp.results import data, measures, release
 
     assert audit_survey(demo_db, DEMO, filters=False).ok

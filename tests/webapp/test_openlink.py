@@ -47,9 +47,9 @@ ACCOUNTS = {
 
 def open_link_survey(db: Any, tmp_path: Path, extra: str = "") -> str:
     """The hospital survey with ``open_link: true`` on the test tree, wave 2026-1 open."""
-    from surveys.definitions import create_survey
     from surveys.invitations import open_link_token
     from surveys.org import import_units
+    from surveys.survey_store import create_survey
     from surveys.waves import open_wave
 
     units = tmp_path / "units.csv"
@@ -66,7 +66,7 @@ def open_link_survey(db: Any, tmp_path: Path, extra: str = "") -> str:
 
 
 def _questionnaire(db: Any) -> Any:
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
     from webapp.respond.questionnaire import Questionnaire
 
     return Questionnaire.from_definition(get_survey(db, S))
@@ -104,8 +104,8 @@ def answer_via_link(
 
 def _background(db: Any) -> None:
     """Open-link respondents of W1 and ICU with random answers (the service the link uses)."""
-    from surveys.definitions import get_survey
     from surveys.openlink import submit_open_response
+    from surveys.survey_store import get_survey
 
     definition = get_survey(db, S)
     rng = np.random.default_rng(5)
@@ -157,7 +157,7 @@ def recover(app: Any, token: str) -> tuple[dict[str, int], list[str]]:
     counts of W2's n responses minus ``PADDING`` at the first point) and W2's comments
     other than the padding texts.
     """
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     definition = get_survey(app.extensions["samen_db"], S)
     found = _api(app, token, f"/waves/{W}/units/W2/results")
@@ -179,7 +179,7 @@ def recover(app: Any, token: str) -> tuple[dict[str, int], list[str]]:
 def test_without_the_rule_the_padding_reveals_the_real_respondent(padded, monkeypatch):
     """The attack reproduced: under the ordinary rule W2 (10 responses >= k) is released and
     the subtraction gives the real person's every answer and their comment."""
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
     from webapp.results import data
 
     app, tokens = padded
@@ -252,7 +252,7 @@ def test_open_link_results_hide_the_padded_unit(padded):
 
 
 def test_the_audit_and_the_dashboard_follow_the_rule(padded):
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
     from webapp.research.auditing import audit_survey, served_cells
     from webapp.results.data import load_survey, load_wave
     from webapp.results.release import measure_k

@@ -30,8 +30,8 @@ def db_backend() -> str:
 
 @pytest.fixture
 def feedback_db(db):
-    from surveys.definitions import create_survey
     from surveys.models import Unit
+    from surveys.survey_store import create_survey
     from surveys.waves import open_wave
 
     with db.session(write=True) as session:
@@ -76,9 +76,9 @@ def test_the_participants_survey_renders_in_dutch_and_english(feedback_db, lang,
 
 
 def _fill(db, slug, writers: int, responses: int = 8) -> None:
-    from surveys.definitions import get_survey
     from surveys.invitations import issue_invitations
     from surveys.responses import submit_response
+    from surveys.survey_store import get_survey
     from surveys.waves import close_wave
 
     definition = get_survey(db, slug)

@@ -220,7 +220,7 @@ def _known_effects(scales, teams: int = 60, size: int = 500) -> dict[str, float]
     from engine.psychometrics.scoring import score_scale
     from surveys import demo
     from surveys.db import Database
-    from surveys.definitions import create_survey, get_survey
+    from surveys.survey_store import create_survey, get_survey
 
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite:///{folder}/x.db")

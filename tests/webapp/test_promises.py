@@ -49,7 +49,7 @@ ELSEWHERE = {
 
 
 def _definition(survey: Any):
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     return get_survey(survey.db, survey.slug)
 

@@ -103,7 +103,7 @@ def test_unknown_survey_and_wave_are_404(research_app):
 def test_report_page_shows_the_engine_report(research_app):
     from engine.report.tables import fmt, fmt_ci
     from surveys.responses import load_answers
-    from webapp.research_service import wave_report
+    from webapp.research.service import wave_report
 
     client = signed_in(research_app, "researcher")
     page = client.get(f"/research/{DEMO}/{CLOSED}/report")
@@ -207,7 +207,7 @@ def test_report_has_a_factor_section_per_scored_instrument(research_app, demo_an
 
 
 def test_each_instrument_cfa_uses_its_own_complete_cases(research_app, demo_answers):
-    from webapp.research_service import wave_report
+    from webapp.research.service import wave_report
 
     frame, _, by_instrument = demo_answers
     report = wave_report(research_app.extensions["samen_db"], DEMO, CLOSED)
@@ -282,7 +282,7 @@ def test_instrument_notes_explain_what_is_missing(research_app, monkeypatch):
     """A number the engine cannot give shows as NA, with the instrument's note below."""
     import copy
 
-    from webapp import research_service
+    from webapp.research import service as research_service
 
     report = copy.deepcopy(
         research_service.wave_report(research_app.extensions["samen_db"], DEMO, CLOSED)

@@ -35,7 +35,7 @@ TOL = 1e-5
 
 @pytest.fixture(scope="module")
 def report(research_app):  # noqa: F811
-    from webapp.research_service import wave_report
+    from webapp.research.service import wave_report
 
     return wave_report(research_app.extensions["samen_db"], DEMO, CLOSED)
 

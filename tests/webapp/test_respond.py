@@ -11,7 +11,7 @@ from webapp.respond.questionnaire import Questionnaire
 
 
 def _questionnaire(survey) -> Questionnaire:
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     return Questionnaire.from_definition(get_survey(survey.db, survey.slug))
 

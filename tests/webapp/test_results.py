@@ -48,9 +48,9 @@ def _answers(definition, rng: np.random.Generator) -> dict[str, int | None]:
 
 def fill_wave(db, plan=PLAN, seed: int = 7, close: bool = True) -> None:
     """Submit ``plan`` responses through invitations; genders alternate 1, 2 per unit."""
-    from surveys.definitions import get_survey
     from surveys.invitations import issue_invitations
     from surveys.responses import submit_response
+    from surveys.survey_store import get_survey
     from surveys.waves import close_wave
 
     definition = get_survey(db, HOSPITAL_SLUG)
@@ -113,8 +113,8 @@ def test_small_unit_gives_nulls(results_db):
 def test_scale_statistics_match_an_independent_computation(results_db):
     from scipy import stats
 
-    from surveys.definitions import get_survey
     from surveys.responses import load_answers
+    from surveys.survey_store import get_survey
 
     definition = get_survey(results_db, HOSPITAL_SLUG)
     matrix = load_answers(results_db, HOSPITAL_SLUG, HOSPITAL_WAVE)

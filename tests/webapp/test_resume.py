@@ -24,7 +24,7 @@ DAY = 24 * 3600
 
 
 def _questionnaire(survey: Any) -> Questionnaire:
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     return Questionnaire.from_definition(get_survey(survey.db, survey.slug))
 

@@ -123,8 +123,8 @@ def test_trust_words_without_figures():
 
 def test_trust_of_a_released_scale_matches_the_engine(trust_db):
     from engine.psychometrics.reliability import cronbach_alpha
-    from surveys.definitions import get_survey
     from surveys.responses import load_answers
+    from surveys.survey_store import get_survey
 
     out = get(trust_db, "SURG", user=SURG_MANAGER)
     trust = out["scales"]["belonging.membership"]["trust"]

@@ -133,7 +133,7 @@ def test_never_with_a_filter(comments_db):
 
 def test_the_engine_rule_is_applied_to_every_cell():
     """A released cell below the threshold outside the organisation is still withheld."""
-    from surveys.definitions import load_survey_file
+    from surveys.survey_store import load_survey_file
     from tests.webapp.conftest import HOSPITAL
 
     definition = load_survey_file(HOSPITAL)
@@ -157,7 +157,7 @@ def test_the_engine_rule_is_applied_to_every_cell():
 
 
 def test_survey_without_the_module():
-    from surveys.definitions import load_survey_file
+    from surveys.survey_store import load_survey_file
     from tests.webapp.conftest import HOSPITAL
 
     definition = load_survey_file(HOSPITAL)

@@ -165,7 +165,7 @@ def test_the_report_page_links_both_downloads(staff_app):
 
 def test_the_html_report_is_one_self_contained_file(staff_app):
     from engine.report.tables import fmt
-    from webapp.research_service import wave_report
+    from webapp.research.service import wave_report
 
     response = signed_in(staff_app, "researcher").get(f"/research/{DEMO}/{CLOSED}/report.html")
     assert response.status_code == 200
@@ -196,7 +196,7 @@ def test_the_html_report_is_one_self_contained_file(staff_app):
 
 
 def test_the_json_report_is_what_samen_analyze_writes(staff_app):
-    from webapp.research_service import report_json, wave_report
+    from webapp.research.service import report_json, wave_report
 
     response = signed_in(staff_app, "admin").get(f"/research/{DEMO}/{CLOSED}/report.json")
     assert response.status_code == 200
@@ -213,7 +213,7 @@ def test_the_json_report_is_what_samen_analyze_writes(staff_app):
 
 def test_samen_analyze_writes_json_with_the_same_function(tmp_path):
     """The CLI and the download share :func:`report_json` (indent 2, no NaN, newline)."""
-    from webapp.research_service import report_json
+    from webapp.research.service import report_json
 
     assert report_json({"a": None, "b": [1.5]}) == '{\n  "a": null,\n  "b": [\n    1.5\n  ]\n}\n'
     with pytest.raises(ValueError):

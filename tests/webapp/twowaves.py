@@ -41,9 +41,9 @@ def _answers(definition, rng, lean: float) -> dict[str, int | None]:
 
 
 def fill(db, wave: str, seed: int) -> None:
-    from surveys.definitions import get_survey
     from surveys.invitations import issue_invitations
     from surveys.responses import submit_response
+    from surveys.survey_store import get_survey
     from surveys.waves import close_wave
 
     definition = get_survey(db, HOSPITAL_SLUG)

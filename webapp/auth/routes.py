@@ -136,7 +136,7 @@ def logout() -> Response:
 def home() -> Response | str:
     """A survey owner's start page: every staff page, each survey's privacy page and the
     audit command. Other roles are sent to their own start page."""
-    from surveys.definitions import list_surveys
+    from surveys.survey_store import list_surveys
 
     info = current_staff()
     if info is None:

@@ -87,8 +87,8 @@ def survey() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 def survey_create(file: str) -> None:
     """Create a survey from FILE.yaml; its instruments are stored with it."""
-    from surveys.definitions import create_survey, get_survey
     from surveys.invitations import open_link_token
+    from surveys.survey_store import create_survey, get_survey
 
     with _database() as db:
         slug = create_survey(db, file)
@@ -138,7 +138,7 @@ def survey_yaml(survey_slug: str) -> None:
 @survey.command("list")
 def survey_list() -> None:
     """List the surveys with their open wave."""
-    from surveys.definitions import list_surveys
+    from surveys.survey_store import list_surveys
     from surveys.waves import current_wave
 
     with _database() as db:

@@ -1,6 +1,6 @@
 """`samen export` and `samen audit`: the researcher's side of the command line.
 
-Both call :mod:`webapp.research_service` on the configured database (``SAMEN_DATABASE_URL`` or
+Both call :mod:`webapp.research.service` on the configured database (``SAMEN_DATABASE_URL`` or
 the instance folder's SQLite file). Errors exit with status 2 and one line; ``samen audit``
 exits 1 when it finds a group smaller than k that can be derived.
 """
@@ -45,7 +45,7 @@ def export(survey: str, wave: str, fmt: str, out: Path, lang: str | None) -> Non
     small units roll up to their parent, rare categories merge into "other" or are blanked.
     Rows are in random order.
     """
-    from webapp.research_service import export_wave
+    from webapp.research.service import export_wave
 
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out: {out} is not a folder")
@@ -105,7 +105,7 @@ def audit(
 
     from surveys.errors import InputError
     from surveys.org import read_units_csv
-    from webapp.research_service import audit_survey
+    from webapp.research.service import audit_survey
 
     trees = []
     for path in tree_files:

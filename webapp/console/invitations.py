@@ -27,8 +27,8 @@ from flask_wtf.file import FileField
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 
-from surveys.definition import SurveyDefinition
 from surveys.errors import InputError, NotFound, SamenError
+from surveys.survey_definition import SurveyDefinition
 from webapp.auth.session import database
 from webapp.console import bp
 from webapp.console.access import admin
@@ -96,7 +96,7 @@ def links_csv(tokens: list[str], base: str, unit_code: str) -> str:
 
 
 def _survey(slug: str) -> SurveyDefinition:
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     try:
         return get_survey(database(), slug)
@@ -150,7 +150,7 @@ def _page(
 @bp.get("/invitations")
 def invitations() -> str | Response:
     """The surveys to invite people to."""
-    from surveys.definitions import list_surveys
+    from surveys.survey_store import list_surveys
     from surveys.waves import current_wave
 
     admin()

@@ -20,8 +20,8 @@ def _db() -> Any:
 @bp.get("/")
 def index() -> str:
     """The console's start page."""
-    from surveys.definitions import list_surveys
     from surveys.org import list_units
+    from surveys.survey_store import list_surveys
     from surveys.waves import current_wave
 
     admin()

@@ -35,8 +35,8 @@ def _step_id(step: Any) -> str:
 def _questionnaire(slug: str) -> tuple[Any, bool]:
     from flask import current_app
 
-    from surveys.definitions import get_survey
     from surveys.errors import NotFound
+    from surveys.survey_store import get_survey
     from webapp.respond.questionnaire import Questionnaire
 
     try:

@@ -1,6 +1,6 @@
 """``/console/privacy``: the disclosure audit of a wave, the privacy page, and retention.
 
-- The audit is ``samen audit`` (:func:`webapp.research_service.audit_survey`): every view a
+- The audit is ``samen audit`` (:func:`webapp.research.service.audit_survey`): every view a
   role can request in a released (closed) wave, checked together; the page shows its summary
   in words and every finding. Open waves release nothing, so there is nothing to audit yet.
 - Retention: each closed wave's responses are kept ``retention_days`` (the survey's setting)
@@ -21,8 +21,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SubmitField
 
-from surveys.definition import SurveyDefinition
 from surveys.errors import NotFound, SamenError
+from surveys.survey_definition import SurveyDefinition
 from surveys.waves import WaveInfo
 from webapp.auth.session import database
 from webapp.console import bp
@@ -70,7 +70,7 @@ def retention(
 
 
 def _survey(slug: str) -> SurveyDefinition:
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     try:
         return get_survey(database(), slug)
@@ -97,7 +97,7 @@ def _context(definition: SurveyDefinition) -> dict[str, Any]:
 @bp.get("/privacy")
 def privacy() -> Any:
     """The surveys, each with a link to its audit, privacy settings and retention."""
-    from surveys.definitions import list_surveys
+    from surveys.survey_store import list_surveys
 
     admin()
     surveys = list_surveys(database())
@@ -114,7 +114,7 @@ def privacy_survey(survey: str) -> str:
 @bp.post("/privacy/<survey>/audit")
 def privacy_audit(survey: str) -> Any:
     """Run ``samen audit`` on one closed wave and show what it found."""
-    from webapp.research_service import audit_survey
+    from webapp.research.service import audit_survey
 
     admin()
     definition = _survey(survey)

@@ -115,7 +115,7 @@ def rate_rows(db: Any, slug: str, label: str, user: Any) -> list[RateRow]:
 
 
 def _definition(slug: str) -> Any:
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     try:
         return get_survey(_db(), slug)
@@ -136,7 +136,7 @@ def _suggested_label(waves: list[Any]) -> str:
 @bp.get("/rounds")
 def rounds() -> Response | str:
     """The surveys and their rounds; with one survey, straight to it."""
-    from surveys.definitions import list_surveys
+    from surveys.survey_store import list_surveys
     from surveys.waves import list_waves
 
     db = _db()

@@ -1,7 +1,7 @@
 """``/console/surveys``: compose a survey with a form, edit it, its YAML file, a preview.
 
 The form becomes the survey file the CLI reads (:mod:`webapp.console.survey_form`), written
-to a temporary file and stored by the CLI's own service (:func:`surveys.definitions.
+to a temporary file and stored by the CLI's own service (:func:`surveys.survey_store.
 create_survey`; :func:`surveys.editing.update_survey` for a change), so the console adds no
 second way of storing a survey and shows the CLI's messages, each next to its field.
 
@@ -59,7 +59,7 @@ def _db() -> Any:
 
 
 def _survey_or_404(slug: str) -> Any:
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     try:
         return get_survey(_db(), slug)
@@ -74,7 +74,7 @@ def _store(settings: dict[str, Any], change: bool) -> tuple[str, list[str]]:
 
 def _created_message(slug: str) -> None:
     """The CLI's report of a created survey, as flashes."""
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     definition = get_survey(_db(), slug)
     flash(
@@ -124,8 +124,8 @@ def _form(data: dict[str, Any] | None = None) -> SurveyForm:
 def _list_page(
     upload: YamlForm, problems: list[str] | None = None, status: int = 200
 ) -> tuple[str, int]:
-    from surveys.definitions import list_surveys
     from surveys.editing import locked_reason
+    from surveys.survey_store import list_surveys
     from surveys.waves import list_waves
 
     db = _db()
@@ -260,7 +260,7 @@ def surveys_download(slug: str) -> Response:
 @bp.post("/surveys/upload")
 def surveys_upload() -> Response | tuple[str, int]:
     """Create a survey from a YAML file, or change the survey with its id."""
-    from surveys.definitions import list_surveys
+    from surveys.survey_store import list_surveys
 
     form = YamlForm()
     problems: list[str] = []
@@ -301,8 +301,8 @@ def surveys_upload() -> Response | tuple[str, int]:
 def _store_raw(raw: bytes, change: bool) -> tuple[str, list[str]]:
     """Create (or change) a survey from the survey file ``raw``, with the CLI's services;
     messages name the file ``survey.yaml``, not the temporary path."""
-    from surveys.definitions import create_survey
     from surveys.editing import update_survey
+    from surveys.survey_store import create_survey
 
     with tempfile.TemporaryDirectory(prefix="samen-survey-") as folder:
         path = Path(folder) / FORM_FILE

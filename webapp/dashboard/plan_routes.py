@@ -57,8 +57,8 @@ def focus_choices(definition: Any) -> list[tuple[str, list[tuple[str, str]]]]:
 
 @bp.route("/<survey>/<wave>/<unit>/plan", methods=["GET", "POST"])
 def plan(survey: str, wave: str, unit: str) -> Response | str:
-    from surveys.definitions import get_survey
     from surveys.plans import FocusPoint, get_plan, save_plan
+    from surveys.survey_store import get_survey
     from webapp.results.service import prepare
 
     user = _staff()
@@ -117,8 +117,8 @@ def plan(survey: str, wave: str, unit: str) -> Response | str:
 
 @bp.get("/<survey>/plans")
 def plans(survey: str) -> str:
-    from surveys.definitions import get_survey
     from surveys.plans import list_plans
+    from surveys.survey_store import get_survey
 
     user = _staff()
     if user.role != "admin":

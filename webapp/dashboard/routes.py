@@ -69,7 +69,7 @@ def _start(user: UserInfo, slug: str) -> tuple[str, str]:
 @bp.get("/")
 def index() -> Response | str:
     """The surveys; with one survey, straight to the account's unit in it."""
-    from surveys.definitions import list_surveys
+    from surveys.survey_store import list_surveys
 
     user = _staff()
     surveys = list_surveys(_db())
@@ -97,7 +97,7 @@ def unit(survey: str, wave: str, unit: str) -> str:
 
 
 def _unit_page(survey: str, wave: str, unit: str) -> str:
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
     from webapp.dashboard.view import build_page, filter_choices
 
     user = _staff()

@@ -38,7 +38,7 @@ def _admin() -> UserInfo:
 @bp.get("/")
 def index() -> Response | str:
     """Every survey with its waves, newest first; closed waves link to their gaps."""
-    from surveys.definitions import list_surveys
+    from surveys.survey_store import list_surveys
     from webapp.results.data import load_survey
 
     user = _admin()
@@ -52,7 +52,7 @@ def index() -> Response | str:
 
 @bp.get("/<survey>/<wave>")
 def gaps(survey: str, wave: str) -> str:
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
     from webapp.equity.view import build_equity
     from webapp.results.equity import equity
 

@@ -36,8 +36,8 @@ def _open(token: str) -> Any:
 @bp.route("/l/<token>", methods=["GET", "POST"])
 def answer(token: str) -> Response | str | tuple[str, int]:
     """The leader's questionnaire about their team."""
-    from surveys.definitions import get_survey
     from surveys.leaders import leader_scales, save_leader_answers
+    from surveys.survey_store import get_survey
     from webapp.i18n import current_language
     from webapp.leaders.forms import answers_of, leader_form
 
@@ -78,7 +78,7 @@ def saved(token: str) -> Response | str | tuple[str, int]:
     page = _open(token)
     if page is None:
         return render_template("respond/unavailable.html"), 404
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
 
     definition = get_survey(_db(), page.survey)
     return render_template("leaders/saved.html", page=page, definition=definition, token=token)
@@ -87,7 +87,7 @@ def saved(token: str) -> Response | str | tuple[str, int]:
 @staff_bp.get("/<survey>/")
 def summary(survey: str) -> str:
     """Leaders' views in aggregate, at least k leaders per number (admin only)."""
-    from surveys.definitions import get_survey
+    from surveys.survey_store import get_survey
     from webapp.leaders.view import summary_page
     from webapp.results.access import AccessDenied
     from webapp.results.leaders import leader_summary

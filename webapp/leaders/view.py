@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from surveys.definition import SurveyDefinition
+from surveys.survey_definition import SurveyDefinition
 from webapp.dashboard.view import withheld_text
 from webapp.i18n import localized, number
 

@@ -1,6 +1,6 @@
 """Research pages: the psychometric report of a wave and item-level exports (download).
 
-For researchers and admins. The pages call :mod:`webapp.research_service` (export, report);
+For researchers and admins. The pages call :mod:`webapp.research.service` (export, report);
 they compute and suppress nothing themselves.
 """
 

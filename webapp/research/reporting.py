@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from engine.report.pipeline import ScaleSpec
     from instruments import Instrument
     from surveys.db import Database
-    from surveys.definition import SurveyDefinition
+    from surveys.survey_definition import SurveyDefinition
 
 __all__ = [
     "CACHE_SIZE",

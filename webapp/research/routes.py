@@ -1,4 +1,4 @@
-"""Research routes: form or URL in, :mod:`webapp.research_service` call, page or file out.
+"""Research routes: form or URL in, :mod:`webapp.research.service` call, page or file out.
 
 - ``/research/``: the surveys.
 - ``/research/<survey>/``: its waves, with report links and the export form (POST: the
@@ -58,7 +58,7 @@ def _survey(slug: str) -> Any:
 @bp.get("/")
 def index() -> Response | str:
     """The surveys; with one survey, straight to it."""
-    from surveys.definitions import list_surveys
+    from surveys.survey_store import list_surveys
 
     user = _researcher()
     surveys = list_surveys(_db())
@@ -73,7 +73,7 @@ def survey(survey: str) -> Response | str | tuple[str, int]:
     from wtforms.fields.choices import SelectChoice
 
     from webapp.i18n import LANGUAGE_NAMES
-    from webapp.research_service import export_zip
+    from webapp.research.service import export_zip
 
     user = _researcher()
     context = _survey(survey)
@@ -115,7 +115,7 @@ def survey(survey: str) -> Response | str | tuple[str, int]:
 def report(survey: str, wave: str) -> str | tuple[str, int]:
     """The psychometric report of one closed wave."""
     from webapp.research.numbers import page_fmt, page_fmt_ci, page_fmt_p
-    from webapp.research_service import wave_report
+    from webapp.research.service import wave_report
 
     user = _researcher()
     context = _survey(survey)
@@ -173,7 +173,7 @@ def report_file(survey: str, wave: str, kind: str) -> Response | str | tuple[str
     from datetime import date
 
     from webapp.research.numbers import page_fmt, page_fmt_ci, page_fmt_p
-    from webapp.research_service import report_json, wave_report
+    from webapp.research.service import report_json, wave_report
 
     _researcher()
     context = _survey(survey)

@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from instruments.model import Instrument, Item, ResponseScale
-from surveys.definition import SurveyDefinition
+from surveys.survey_definition import SurveyDefinition
 
 __all__ = [
     "COMMENT",

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from flask import current_app
 
 from surveys.db import Database
-from surveys.definition import SurveyDefinition
-from surveys.definitions import CACHE_SIZE, get_survey
 from surveys.errors import (
     AlreadyAnswered,
     InputError,
@@ -27,6 +25,8 @@ from surveys.openlink import submit_open_response
 from surveys.org import UnitInfo, list_units
 from surveys.privacy import PrivacySummary, privacy_summary
 from surveys.responses import submit_with_right
+from surveys.survey_definition import SurveyDefinition
+from surveys.survey_store import CACHE_SIZE, get_survey
 from webapp.respond.draft import NOT_APPLICABLE, PREFER_NOT_TO_SAY, RespondentState
 from webapp.respond.questionnaire import Questionnaire
 
@@ -54,9 +54,9 @@ def database() -> Database:
 def questionnaire(slug: str) -> Questionnaire:
     """The questionnaire of survey ``slug`` (:class:`NotFound` when there is none).
 
-    Built once per definition object: :func:`surveys.definitions.get_survey` returns the same
+    Built once per definition object: :func:`surveys.survey_store.get_survey` returns the same
     object while the stored survey is unchanged, so the pages are not split again on every
-    request (the last :data:`surveys.definitions.CACHE_SIZE` surveys are kept).
+    request (the last :data:`surveys.survey_store.CACHE_SIZE` surveys are kept).
     """
     definition = get_survey(database(), slug)
     key = (database().url, slug)

@@ -12,9 +12,9 @@ Rules applied here, in this order:
    a manager their unit and the units below it (others: :class:`AccessDenied`). A manager's
    pages also show the parent unit and the organisation as comparison figures.
 2. **Release over time**: nothing from an open wave (the survey's ``release`` policy
-   "closed", the only one a survey file may choose: see :data:`surveys.definition.STEPS_REFUSED`
-   for why "steps" is refused). Response counts are the exception: shown while the wave is
-   open, rounded down to a multiple of k.
+   "closed", the only one a survey file may choose: see
+   :data:`surveys.survey_definition.STEPS_REFUSED` for why "steps" is refused). Response
+   counts are the exception: shown while the wave is open, rounded down to a multiple of k.
 3. **Suppression per measure**: the response count, every scale (valid scale scores) and
    every item (answers other than "not applicable") has its own n per unit and so its own
    pattern: primary (n < k) and secondary across the tree, computed for the whole

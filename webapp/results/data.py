@@ -22,11 +22,11 @@ from typing import Any, Literal
 import numpy as np
 
 from surveys.db import Database
-from surveys.definition import SurveyDefinition
-from surveys.definitions import get_survey
 from surveys.errors import NotFound
 from surveys.org import UnitInfo, list_units, wave_trees
 from surveys.responses import AnswerMatrix, count_by_unit, count_responses, load_answers
+from surveys.survey_definition import SurveyDefinition
+from surveys.survey_store import get_survey
 from surveys.waves import WaveInfo, list_waves
 
 __all__ = [

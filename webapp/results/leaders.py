@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from surveys.db import Database
-from surveys.definition import SurveyDefinition
-from surveys.definitions import get_survey
 from surveys.leaders import LeaderScale, leader_scales, leader_views_of, leader_views_of_wave
+from surveys.survey_definition import SurveyDefinition
+from surveys.survey_store import get_survey
 from surveys.users import UserInfo
 from webapp.results.access import AccessDenied
 from webapp.results.data import MIN_SHARE, load_survey

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from engine.psychometrics.scoring import score_scale
-from surveys.definition import SurveyDefinition
 from surveys.responses import AnswerMatrix
+from surveys.survey_definition import SurveyDefinition
 from webapp.results.data import MIN_SHARE, Measure, scale_id
 
 __all__ = ["build_measures"]

@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING
 
 from engine.disclosure.audit_views import release
 from engine.disclosure.rules import suppress_scope
-from surveys.definition import SurveyDefinition
 from surveys.errors import InputError
+from surveys.survey_definition import SurveyDefinition
 from surveys.users import UserInfo
 from webapp.results.access import disclosure_scope
 from webapp.results.data import Measure, SurveyContext, WaveData

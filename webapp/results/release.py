@@ -12,8 +12,8 @@ import numpy as np
 
 from engine.disclosure.audit_views import Release, release
 from engine.disclosure.rules import sensitive_module_allowed
-from surveys.definition import SurveyDefinition
 from surveys.errors import InputError
+from surveys.survey_definition import SurveyDefinition
 from surveys.users import UserInfo
 from webapp.results import openlink
 from webapp.results.access import disclosure_scope

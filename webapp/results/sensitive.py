@@ -25,8 +25,8 @@ from typing import Any
 
 from engine.disclosure.rules import sensitive_module_allowed
 from surveys.db import Database
-from surveys.definition import SurveyDefinition
-from surveys.definitions import get_survey
+from surveys.survey_definition import SurveyDefinition
+from surveys.survey_store import get_survey
 from surveys.users import UserInfo
 
 __all__ = ["INSTRUMENT", "unit_unwanted_behaviour", "unwanted_behaviour"]

@@ -60,7 +60,7 @@ import weakref
 from typing import Any
 
 from surveys.db import Database
-from surveys.definitions import list_surveys
+from surveys.survey_store import list_surveys
 from surveys.users import UserInfo, list_users
 from webapp.results.data import CACHE_SIZE, load_survey, request_memo
 from webapp.results.rates import response_rate

@@ -53,9 +53,9 @@ from instruments import (
     parse_instrument,
 )
 from surveys.db import Database
-from surveys.definition import MODULES, RELEASES, STEPS_REFUSED, SurveyDefinition
 from surveys.errors import InputError, NotFound, SamenError
 from surveys.models import SurveyRow
+from surveys.survey_definition import MODULES, RELEASES, STEPS_REFUSED, SurveyDefinition
 
 __all__ = [
     "CACHE_SIZE",
