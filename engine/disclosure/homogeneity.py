@@ -98,7 +98,9 @@ def coarsen(counts: Mapping[int, int], groups: Sequence[Sequence[int]]) -> tuple
     return tuple(sum(int(counts.get(code, 0)) for code in group) for group in groups)
 
 
-def coarse_groups(points: Sequence[int], favourable_top: int) -> tuple[tuple[tuple[int, ...], ...], ...]:
+def coarse_groups(
+    points: Sequence[int], favourable_top: int
+) -> tuple[tuple[tuple[int, ...], ...], ...]:
     """The coarse partitions a shown distribution of ``points`` reveals.
 
     "Lowest code vs the rest" (never vs at least once; for a yes/no item the item itself)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from engine.disclosure.audit import AuditResult
 from engine.disclosure.audit_comments import CommentFinding
+from engine.disclosure.homogeneity import HomogeneityFinding
 
 __all__ = ["SurveyAudit"]
 
@@ -49,10 +50,15 @@ class SurveyAudit(AuditResult):
     comment_views: int = 0
     #: Views of programme evaluations (two groups of units per scale and wave), in ``views``.
     programme_views: int = 0
+    #: Shown partitions of sensitive items with fewer than 2 respondents outside the largest
+    #: part, alone or as a parent minus its shown children (issue 13), with their contexts.
+    homogeneity_findings: tuple[HomogeneityFinding, ...] = ()
+    homogeneity_contexts: tuple[str, ...] = ()
+    homogeneity_views: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.findings and not self.comment_findings
+        return not self.findings and not self.comment_findings and not self.homogeneity_findings
 
     def lines(self) -> list[str]:
         """One line per finding: the wave and measure, the group and its combination."""
@@ -62,7 +68,9 @@ class SurveyAudit(AuditResult):
             for context, finding in zip(contexts, self.findings, strict=True)
         ]
         pairs = zip(self.comment_contexts, self.comment_findings, strict=True)
-        return out + [f"{context}: {finding.describe()}" for context, finding in pairs]
+        out += [f"{context}: {finding.describe()}" for context, finding in pairs]
+        same = zip(self.homogeneity_contexts, self.homogeneity_findings, strict=True)
+        return out + [f"{context}: {finding.describe()}" for context, finding in same]
 
     def summary(self) -> str:
         """The one line ``samen audit`` prints, e.g. ``checked 3974 views over 33 groups: no
@@ -81,6 +89,12 @@ class SurveyAudit(AuditResult):
                 line += f"{len(self.comment_findings)} finding(s) of too few writers"
             else:
                 line += "no set of comments by too few writers can be derived"
+        if self.homogeneity_views:
+            line += f"; {self.homogeneity_views} views of sensitive items: "
+            if self.homogeneity_findings:
+                line += f"{len(self.homogeneity_findings)} homogeneity finding(s)"
+            else:
+                line += "none too uniform (at least 2 respondents outside the largest answer)"
         details = [f"waves: {', '.join(self.waves) or 'none'}", self.role]
         if self.held:
             details.append(f"not yet released: {', '.join(self.held)}")

@@ -88,8 +88,10 @@ def _subtraction(
     if decision.level == "full" and full:
         fine_ok = not homogeneous(rest(None, full)) and not homogeneous(rest(top, full))
         if not fine_ok:
-            return ItemRelease("coarse", False, None) if coarse_ok else ItemRelease(
-                "withheld", False, REASON
+            return (
+                ItemRelease("coarse", False, None)
+                if coarse_ok
+                else ItemRelease("withheld", False, REASON)
             )
     if not coarse_ok:
         return ItemRelease("withheld", False, REASON)
@@ -104,6 +106,8 @@ def apply(cell: dict[str, Any], measure: Measure, decision: ItemRelease) -> dict
     out = dict(cell)
     lowest = str(min(measure.points))
     distribution = cell.get("distribution") or {}
-    out["distribution"] = {code: (v if code == lowest else None) for code, v in distribution.items()}
+    out["distribution"] = {
+        code: (v if code == lowest else None) for code, v in distribution.items()
+    }
     out.update(mean=None, sd=None, ci=None, favourable=None, coarse=True)
     return out

@@ -12,11 +12,10 @@ import numpy as np
 
 from engine.disclosure.audit_views import Release, release
 from engine.disclosure.rules import sensitive_module_allowed
-from webapp.results import homogeneity
 from surveys.definition import SurveyDefinition
 from surveys.errors import InputError
 from surveys.users import UserInfo
-from webapp.results import openlink
+from webapp.results import homogeneity, openlink
 from webapp.results.access import disclosure_scope
 from webapp.results.cells import cell_at, withheld
 from webapp.results.data import Measure, SurveyContext, WaveData
