@@ -249,6 +249,8 @@ class SigninPause(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     until: Mapped[float] = mapped_column(Float)
+
+
 class Programme(Base):
     """A leadership programme evaluated on one survey: a cohort, a wave before and after.
 
