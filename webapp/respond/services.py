@@ -24,6 +24,7 @@ from surveys.openlink import submit_open_response
 from surveys.org import UnitInfo, list_units
 from surveys.privacy import PrivacySummary, privacy_summary
 from surveys.responses import submit_with_right
+from webapp.i18n import localized
 from webapp.respond.draft import NOT_APPLICABLE, PREFER_NOT_TO_SAY, RespondentState
 from webapp.respond.questionnaire import Questionnaire
 
@@ -37,6 +38,7 @@ __all__ = [
     "open_link",
     "privacy",
     "questionnaire",
+    "review_facts",
     "start",
     "submit",
     "units",
@@ -57,6 +59,28 @@ def privacy(slug: str) -> PrivacySummary:
     """The privacy statement of survey ``slug`` (:class:`NotFound` when there is none)."""
     definition = get_survey(database(), slug)
     return privacy_summary(definition, issue_counts(database(), slug))
+
+
+def review_facts(state: RespondentState) -> dict[str, object]:
+    """What the review page tells a respondent before sending (issue 13): the unit the
+    answers count towards, k (responses) and the comment threshold (writers), the optional
+    sensitive modules and what their answers are used for. Settings only: no count of
+    responses, invitations or anything else that changes while a wave is open."""
+    definition = get_survey(database(), state.survey)
+    summary = privacy_summary(definition)
+    unit = None
+    if state.unit is not None:
+        unit = next((u.name for u in list_units(database()) if u.code == state.unit), None)
+    return {
+        "survey": state.survey,
+        "unit": unit,
+        "k": summary.open_link_k or summary.min_group_size,
+        "sensitive_k": max(summary.min_group_size, summary.comment_threshold),
+        "comment_threshold": max(summary.comment_threshold, summary.open_link_k or 0),
+        "comments": summary.comments_enabled,
+        "sensitive": ", ".join(localized(i.title) for i in summary.instruments if i.sensitive),
+        "open_link": state.open_link,
+    }
 
 
 def units() -> list[UnitInfo]:
