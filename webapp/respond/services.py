@@ -80,6 +80,7 @@ def review_facts(state: RespondentState) -> dict[str, object]:
         "comments": summary.comments_enabled,
         "sensitive": ", ".join(localized(i.title) for i in summary.instruments if i.sensitive),
         "open_link": state.open_link,
+        "declined": state.consent is False,
     }
 
 
