@@ -30,6 +30,7 @@ _COMMANDS = [
     ("webapp.cli.programme", "programme"),
     ("webapp.cli.research", "export"),
     ("webapp.cli.research", "audit"),
+    ("webapp.cli.privacy", "privacy"),
 ]
 
 

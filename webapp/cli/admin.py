@@ -109,6 +109,15 @@ def survey_create(file: str) -> None:
     click.echo(f"Next: samen wave open {slug} LABEL")
 
 
+def _add_consent() -> None:
+    from webapp.cli.privacy import consent
+
+    survey.add_command(consent)  # `samen survey consent` (webapp/cli/privacy.py)
+
+
+_add_consent()
+
+
 @survey.command("list")
 def survey_list() -> None:
     """List the surveys with their open wave."""
