@@ -103,6 +103,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from webapp.programmes import bp as programmes_bp
 
     app.register_blueprint(programmes_bp)
+    from webapp.council import bp as council_bp
+
+    app.register_blueprint(council_bp)
 
     @app.after_request
     def _headers(response: Response) -> Response:
