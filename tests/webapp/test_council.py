@@ -16,7 +16,6 @@ import pytest
 
 from tests.conftest import HOSPITAL_SLUG as S
 from tests.conftest import HOSPITAL_WAVE as W
-from tests.webapp.helpers import csrf_token
 from tests.webapp.test_access_matrix import (  # noqa: F401  (fixtures)
     LOGIN,
     PASSWORD,
@@ -50,7 +49,7 @@ def expected(endpoint: str, method: str, anonymous: int | str) -> int | str:
 
 
 @pytest.fixture
-def council_app(matrix_app, hospital_db):
+def council_app(matrix_app, hospital_db):  # noqa: F811
     from surveys.users import add_user
 
     add_user(hospital_db, COUNCIL[0], COUNCIL[1], PASSWORD)
@@ -77,3 +76,38 @@ def test_the_council_matrix_holds(council_app):
             if method != "GET" and endpoint.startswith("auth."):
                 client = _council(council_app)  # it may have signed out
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_dashboard_redirect_leads_to_no_data(council_app):
+    client = _council(council_app)
+    page = client.get("/dashboard/", follow_redirects=True)
+    assert page.status_code == 403
+
+
+def test_the_profile_page_shows_the_settings_and_the_consent(council_app, hospital_db):
+    from surveys.consent import give_consent
+    from surveys.definitions import get_survey
+
+    definition = get_survey(hospital_db, S)
+    client = _council(council_app)
+    before = client.get(f"/council/{S}/profile").text
+    assert "Not agreed yet" in before and f"samen survey consent {S}" in before
+    assert f"{definition.k} responses behind every number shown" in before
+    assert f"{definition.comment_threshold} writers (people who wrote a comment)" in before
+    assert "fewer than 2 respondents gave another answer" in before
+    assert 'href="/council/static/council.css"' in before  # the print CSS
+    give_consent(hospital_db, S, "OR, 2026-12-01", audit="checked 12 views: no group")
+    after = client.get(f"/council/{S}/profile").text
+    assert "Agreed by OR on 2026-12-01." in after and "checked 12 views: no group" in after
+    nl = client.get(f"/council/{S}/profile", headers={"Accept-Language": "nl"}).text
+    assert "Ingestemd door OR op 2026-12-01." in nl
+
+
+def test_progress_shows_counts_at_k_only(council_app, hospital_db):
+    """The hospital fixture's wave: W1 answered below k is withheld, no results anywhere."""
+    client = _council(council_app)
+    page = client.get(f"/council/{S}/progress")
+    assert page.status_code == 200
+    assert f"round {W}" in page.text
+    assert "Responses per unit" in page.text
+    assert "mean" not in page.text.lower() and "favourable" not in page.text.lower()
