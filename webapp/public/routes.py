@@ -33,5 +33,9 @@ def privacy(survey: str) -> str:
         abort(404)
     programmes = list_programmes(current_app.extensions["samen_db"], survey)
     return render_template(
-        "public/privacy.html", s=summary, categories=CATEGORY_NAMES, programmes=programmes
+        "public/privacy.html",
+        s=summary,
+        categories=CATEGORY_NAMES,
+        programmes=programmes,
+        consent=services.consent(survey),
     )

@@ -7,6 +7,7 @@ a ``surveys`` service plus the conversion between its objects and the respondent
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from flask import current_app
 
@@ -34,6 +35,7 @@ __all__ = [
     "InvitationUnavailable",
     "NotFound",
     "WaveClosed",
+    "consent",
     "database",
     "open_link",
     "privacy",
@@ -82,6 +84,17 @@ def review_facts(state: RespondentState) -> dict[str, object]:
         "open_link": state.open_link,
         "declined": state.consent is False,
     }
+
+
+def consent(slug: str) -> Any:
+    """The works council's latest consent to the survey's profile (None: none), with the
+    changes since (:func:`surveys.consent.check_profile`) as ``pending``."""
+    from surveys.consent import check_profile, latest_consent
+
+    found = latest_consent(database(), slug)
+    if found is None:
+        return None
+    return {"by": found.by, "on": found.on, "pending": check_profile(database(), slug)}
 
 
 def units() -> list[UnitInfo]:
