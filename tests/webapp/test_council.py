@@ -111,3 +111,16 @@ def test_progress_shows_counts_at_k_only(council_app, hospital_db):
     assert f"round {W}" in page.text
     assert "Responses per unit" in page.text
     assert "mean" not in page.text.lower() and "favourable" not in page.text.lower()
+
+
+def test_the_privacy_page_shows_the_consent_date(council_app, hospital_db):
+    from surveys.consent import give_consent
+
+    client = council_app.test_client()
+    before = client.get(f"/privacy/{S}", headers={"Accept-Language": "en"}).text
+    assert "No agreement of the works council recorded" in before
+    give_consent(hospital_db, S, "OR, 2026-12-01")
+    after = client.get(f"/privacy/{S}", headers={"Accept-Language": "en"}).text
+    assert "The works council (OR) agreed to these privacy settings on 2026-12-01" in after
+    nl = client.get(f"/privacy/{S}", headers={"Accept-Language": "nl"}).text
+    assert "De ondernemingsraad (OR) stemde op 2026-12-01 in" in nl
