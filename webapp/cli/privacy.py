@@ -9,7 +9,7 @@ from webapp.cli.database import database as _database
 from webapp.cli.database import error as _error
 from webapp.cli.instruments import CommandError
 
-__all__ = ["consent", "privacy"]
+__all__ = ["consent", "dpia", "privacy"]
 
 
 @click.command("consent")
@@ -52,3 +52,31 @@ def consent(survey_slug: str, by: str) -> None:
 @click.group()
 def privacy() -> None:
     """Privacy documents of a survey: the DPIA draft."""
+
+
+@privacy.command("dpia")
+@click.argument("survey_slug", metavar="SURVEY")
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True
+)
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to a file.")
+def dpia(survey_slug: str, fmt: str, lang: str, out: str | None) -> None:
+    """Write a DPIA draft (Model DPIA Rijksdienst, parts A-D) from the survey's settings.
+
+    Runs the disclosure audit and includes its result.
+    """
+    from webapp.cli.privacy_dpia import dpia_sections, to_html, to_markdown
+    from webapp.research_service import audit_survey
+
+    with _database() as db:
+        result = audit_survey(db, survey_slug)
+        summary = result.summary() if result.ok else "\n".join([*result.lines(), result.summary()])
+        sections = dpia_sections(db, survey_slug, lang, summary)
+    text = to_html(sections, lang) if fmt == "html" else to_markdown(sections)
+    if out is None:
+        click.echo(text)
+    else:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"DPIA draft written to {out}")
