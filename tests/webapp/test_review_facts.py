@@ -44,7 +44,9 @@ def test_review_states_unit_thresholds_sensitive_and_deleted_link(client, survey
         assert instrument.title["en"] in text
     assert f"groups with at least {max(definition.k, definition.comment_threshold)}" in text
     assert "Your personal link was deleted when you opened the survey" in text
-    assert f'href="/privacy/{survey.slug}"' in text
+    assert f'href="/privacy/{survey.slug}#profile"' in text
+    privacy = client.get(f"/privacy/{survey.slug}", headers=EN).text
+    assert 'id="profile"' in privacy and "from the impact assessment" in privacy
 
 
 def test_the_link_really_was_deleted_on_start(client, survey):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from surveys.consent import RESIDUAL_RISKS as RISKS
+
 __all__ = ["Section", "dpia_sections", "to_html", "to_markdown"]
 
 TODO = {"en": "To complete by the organisation:", "nl": "In te vullen door de organisatie:"}
@@ -33,54 +35,6 @@ class Section:
 
 def _t(lang: str, en: str, nl: str) -> str:
     return nl if lang == "nl" else en
-
-
-#: Residual risks of README's threat model ("What Samen cannot protect against"), short.
-RISKS = (
-    (
-        "An administrator with raw database access during an open wave can match submissions "
-        "to times (PostgreSQL xmin, row order) with access logs; closing the wave removes this.",
-        "Een beheerder met directe toegang tot de database kan tijdens een open ronde "
-        "inzendingen aan tijden koppelen (xmin van PostgreSQL, volgorde) met toegangslogs; "
-        "het sluiten van de ronde haalt dit weg.",
-    ),
-    (
-        "The transaction log (WAL) and its backups taken during a wave keep the order of "
-        "link openings and responses; in a small unit answering one at a time, order may "
-        "point to a person.",
-        "Het transactielog (WAL) en back-ups tijdens een ronde bewaren de volgorde van "
-        "geopende links en reacties; in een kleine eenheid die een voor een antwoordt, kan "
-        "die volgorde naar een persoon wijzen.",
-    ),
-    (
-        "Whoever holds a list of invitation links can see who answered and pad a unit with "
-        "known answers; invitations mailed by Samen leave nobody holding links.",
-        "Wie een lijst met uitnodigingslinks heeft, kan zien wie antwoordde en een eenheid "
-        "aanvullen met eigen antwoorden; uitnodigingen die Samen zelf mailt, laten niemand "
-        "met een lijst achter.",
-    ),
-    (
-        "Invitation links in a proxy's access log.",
-        "Uitnodigingslinks in het toegangslog van een proxy.",
-    ),
-    (
-        "Everyone answering alike: guarded for sensitive items (at least 2 respondents "
-        "outside the most common answer), not for other questions.",
-        "Iedereen antwoordt hetzelfde: afgeschermd voor gevoelige vragen (minstens 2 "
-        "deelnemers buiten het meest gegeven antwoord), niet voor andere vragen.",
-    ),
-    (
-        "The audit checks counts and sums; standard deviations and reliability coefficients "
-        "are not audited as differences.",
-        "De controle toetst aantallen en sommen; standaarddeviaties en "
-        "betrouwbaarheidscoefficienten worden niet als verschillen getoetst.",
-    ),
-    (
-        "`samen compare` outputs of several runs on one CSV are not audited together.",
-        "Uitkomsten van meerdere runs van `samen compare` op een CSV worden niet samen "
-        "gecontroleerd.",
-    ),
-)
 
 
 def _waves(db: Any, slug: str, retention: int, lang: str) -> list[str]:

@@ -23,6 +23,7 @@ def index() -> str:
 
 @bp.get("/privacy/<survey>")
 def privacy(survey: str) -> str:
+    from surveys.consent import RESIDUAL_RISKS
     from surveys.privacy import CATEGORY_NAMES
     from surveys.programmes import list_programmes
     from webapp.respond import services
@@ -38,4 +39,5 @@ def privacy(survey: str) -> str:
         categories=CATEGORY_NAMES,
         programmes=programmes,
         consent=services.consent(survey),
+        risks=RESIDUAL_RISKS,
     )
