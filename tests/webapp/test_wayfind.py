@@ -96,7 +96,7 @@ def test_the_owner_overview_links_every_page(staff_app):
         assert f'href="{href}"' in text
         assert client.get(href, follow_redirects=True).status_code == 200
     assert f"samen audit {DEMO}" in text
-    assert _nav(text) == ["/auth/home", "/dashboard/", "/research/", "/programmes/"]
+    assert _nav(text) == ["/auth/home", "/dashboard/", "/research/", "/programmes/", "/council/"]
     assert 'href="/auth/home" aria-current="page"' in text
 
 
@@ -114,7 +114,7 @@ def test_the_overview_asks_to_sign_in(staff_app):
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("admin", ["/auth/home", "/dashboard/", "/research/", "/programmes/"]),
+        ("admin", ["/auth/home", "/dashboard/", "/research/", "/programmes/", "/council/"]),
         ("researcher", ["/dashboard/", "/research/", "/programmes/"]),
         ("manager", []),  # one page only: nothing to choose between
     ],
