@@ -80,3 +80,8 @@ def test_review_statements(phone, live_server, browser_survey, locale):
     page.goto(f"{live_server}/survey/review")
     assert 'id="before-send"' in page.content()
     check_page(page, f"review-before-send-{locale[:2]}")
+    from tests.webapp.conftest import SHOTS
+
+    page.locator("section.before-send").screenshot(
+        path=str(SHOTS / f"review-before-send-{locale[:2]}-section.png")
+    )

@@ -38,10 +38,11 @@ def test_review_states_unit_thresholds_sensitive_and_deleted_link(client, survey
     assert f"at least {definition.k} responses" in text
     # the comment threshold is named in writers, not responses
     assert f"at least {definition.comment_threshold} people (writers) wrote one" in text
-    sensitive = [i for i in definition.instruments if i.sensitive]
+    sensitive = [i for i in definition.answer_instruments if i.sensitive]
     assert sensitive and "are optional" in text
     for instrument in sensitive:
-        assert instrument.title["en"] in text
+        assert f"\u201c{instrument.title['en']}\u201d" in text
+    assert "The questions about you are optional" in text
     assert f"groups with at least {max(definition.k, definition.comment_threshold)}" in text
     assert "Your personal link was deleted when you opened the survey" in text
     assert f'href="/privacy/{survey.slug}#profile"' in text

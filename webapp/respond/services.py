@@ -80,7 +80,13 @@ def review_facts(state: RespondentState) -> dict[str, object]:
         "sensitive_k": max(summary.min_group_size, summary.comment_threshold),
         "comment_threshold": max(summary.comment_threshold, summary.open_link_k or 0),
         "comments": summary.comments_enabled,
-        "sensitive": ", ".join(localized(i.title) for i in summary.instruments if i.sensitive),
+        # sensitive answer modules (unwanted behaviour); the questions about you apart
+        "sensitive": " / ".join(
+            f"\u201c{localized(i.title)}\u201d"
+            for i in definition.answer_instruments
+            if i.sensitive
+        ),
+        "demographics": definition.demographics is not None,
         "open_link": state.open_link,
         "declined": state.consent is False,
     }
