@@ -92,6 +92,8 @@ def test_the_reason_reads_as_words(uniform_db):
     from webapp.config import TestConfig
 
     app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": uniform_db})
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         text = withheld_text("homogeneous", 5)
     assert text == "too uniform to show without revealing individual answers"
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        assert withheld_text("homogeneous", 5, short=True) == "te eensgezind"
