@@ -39,9 +39,11 @@ __all__ = [
     "consent_history",
     "differences",
     "give_consent",
+    "guard_change",
     "latest_consent",
     "parse_by",
     "profile",
+    "record_change",
 ]
 
 #: Roles and what each may see (the access rules of webapp/results/access.py, in words).
@@ -269,6 +271,58 @@ def changes(db: Database, slug: str) -> list[tuple[dt.date, str]]:
         return [(r.changed_on, r.what) for r in rows]
 
 
+def guard_change(
+    db: Database,
+    slug: str,
+    definition: SurveyDefinition,
+    *,
+    new_consent: str | None = None,
+) -> list[str]:
+    """Check a settings change against the consent before it is written (ConsentLocked when
+    the consented profile would change without ``new_consent``); return what changes.
+
+    For any code that rewrites a survey's stored settings (:func:`change_definition`, and
+    ``samen survey update`` where it exists): call this first, write the definition, then
+    :func:`record_change` with the returned lines.
+    """
+    consent = latest_consent(db, slug)
+    changed = differences(consent.profile, profile(definition)) if consent else []
+    if changed and new_consent is None:
+        raise ConsentLocked(
+            "the works council consented to this survey's privacy profile; changing "
+            + "; ".join(changed)
+            + ' needs a new consent (--consent "BODY, YYYY-MM-DD")'
+        )
+    if new_consent is not None:
+        parse_by(new_consent)  # refuse a malformed consent before changing anything
+    return changed
+
+
+def record_change(
+    db: Database,
+    slug: str,
+    changed: list[str],
+    *,
+    new_consent: str | None = None,
+    today: dt.date | None = None,
+) -> None:
+    """Record what changed in a consented profile and the day (never who), and the new
+    consent when one was given."""
+    from surveys.models import PrivacyChange
+
+    if changed:
+        with db.session(write=True) as session:
+            session.add(
+                PrivacyChange(
+                    survey_id=_survey_id(session, slug),
+                    changed_on=today or dt.date.today(),
+                    what="; ".join(changed),
+                )
+            )
+    if new_consent is not None:
+        give_consent(db, slug, new_consent)
+
+
 def change_definition(
     db: Database,
     slug: str,
@@ -299,33 +353,15 @@ def change_definition(
     ConsentLocked
         The profile changes, the survey has a consent and ``new_consent`` is None.
     """
-    from surveys.models import PrivacyChange, SurveyRow
+    from surveys.models import SurveyRow
 
     if definition.slug != slug:
         raise InputError("a survey keeps its id")
-    consent = latest_consent(db, slug)
-    changed = differences(consent.profile, profile(definition)) if consent else []
-    if changed and new_consent is None:
-        raise ConsentLocked(
-            "the works council consented to this survey's privacy profile; changing "
-            + "; ".join(changed)
-            + ' needs a new consent (--consent "BODY, YYYY-MM-DD")'
-        )
-    if new_consent is not None:
-        parse_by(new_consent)  # refuse a malformed consent before changing anything
+    changed = guard_change(db, slug, definition, new_consent=new_consent)
     with db.session(write=True) as session:
         row = session.scalar(select(SurveyRow).where(SurveyRow.slug == slug))
         if row is None:
             raise NotFound(f"no survey {slug!r}")
         row.definition = stored
-        if changed:
-            session.add(
-                PrivacyChange(
-                    survey_id=row.id,
-                    changed_on=today or dt.date.today(),
-                    what="; ".join(changed),
-                )
-            )
-    if new_consent is not None:
-        give_consent(db, slug, new_consent)
+    record_change(db, slug, changed, new_consent=new_consent, today=today)
     return changed
