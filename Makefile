@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/dashboard.py
 	$(BIN)/python benchmarks/export.py
+	$(BIN)/python benchmarks/read_csv.py
 
 # `make demo ARGS="--port 8000"`; `make serve` serves the demo again (or any database set
 # with SAMEN_DATABASE_URL / SAMEN_INSTANCE_PATH).

@@ -62,6 +62,9 @@ class SurveyDefinition:
     privacy_contact: dict[str, str] | None = None
     description: dict[str, str] | None = None
     demographics_id: str | None = None
+    #: The demographic question the results may be filtered by (None: the default one,
+    #: see :func:`webapp.results.release.filter_question`).
+    filter_question: str | None = None
 
     @property
     def k(self) -> int:

@@ -26,6 +26,8 @@ Format (surveys/examples/hospital.yaml is a complete example)::
     open_link_k: 10                    # responses a group needs when the survey has an open
                                        # link; default max(2 * min_group_size, 10), at least k
     privacy_contact: {nl: ..., en: ...}  # or one string for all languages
+    filter_question: dem_gender        # optional: the one demographic question results may
+                                       # be filtered by (default: dem_gender, else the first)
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ KEYS = {
     "open_link_limit",
     "open_link_k",
     "privacy_contact",
+    "filter_question",
 }
 
 
@@ -314,6 +317,16 @@ def _build(
         check_survey_instruments(instruments)
     except InstrumentError as exc:
         problems += [f"{name}: instruments: {p}" for p in exc.problems]
+    filter_question = data.get("filter_question")
+    if filter_question is not None:
+        questions = [item.id for i in instruments if i.id == demographics_id for item in i.items]
+        if not questions:
+            problem("filter_question", "needs the demographics module (modules: demographics)")
+        elif filter_question not in questions:
+            problem(
+                "filter_question",
+                f"{filter_question!r} is not a demographic question ({', '.join(questions)})",
+            )
     if problems:
         raise InputError(_summary(name, problems), problems)
     return SurveyDefinition(
@@ -333,6 +346,7 @@ def _build(
         privacy_contact=privacy_contact,
         description=description,
         demographics_id=demographics_id,
+        filter_question=filter_question if isinstance(filter_question, str) else None,
     )
 
 

@@ -259,6 +259,7 @@ def build_demo(db: Database, seed: int = 1, links: int = 3, accounts: bool = Tru
     tokens = tuple(issue_invitations(db, slug, LINK_UNIT, links)) if links else ()
     made = _accounts(db) if accounts else ()
     _programme(db, slug)
+    _leader_views(db, slug, rng)
     return DemoInfo(
         survey=slug,
         waves=DEMO_WAVES,
@@ -512,3 +513,26 @@ def _programme(db: Database, slug: str) -> None:
         after=DEMO_WAVES[1],
         units=units_given(PROGRAMME_UNITS),
     )
+
+
+#: How much more positively the demo's leaders see their team than the team does, on the
+#: 1-5 scale, before and after the programme: the gap narrows.
+LEADER_OPTIMISM = {DEMO_WAVES[0]: 0.8, DEMO_WAVES[1]: 0.4}
+
+
+def _leader_views(db: Database, slug: str, rng: np.random.Generator) -> None:
+    """Leader self-views of the programme's leaders before and after it (CHIR-B's leader is
+    the demo manager account, so that dashboard shows the gap)."""
+    from surveys.leaders import leader_scales, store_leader_view
+
+    scales = leader_scales(get_survey(db, slug))
+    for unit in PROGRAMME_UNITS:
+        email = f"manager.{unit.lower()}@{DOMAIN}"
+        for wave, optimism in LEADER_OPTIMISM.items():
+            answers = {}
+            for scale in scales:
+                level = 3.3 + optimism + rng.normal(0, 0.3)
+                for item in scale.items:
+                    code = int(np.clip(np.rint(level + rng.normal(0, 0.45)), 1, 5))
+                    answers[item.id] = 6 - code if item.reverse else code
+            store_leader_view(db, slug, wave, unit, email, answers)

@@ -29,7 +29,7 @@ from surveys.invitations import (
 )
 from surveys.org import EMAIL, decode_csv
 
-__all__ = ["SmtpSettings", "read_addresses", "send_invitations"]
+__all__ = ["SmtpSettings", "invitation_message", "read_addresses", "send_invitations"]
 
 
 @dataclass(frozen=True)
@@ -197,3 +197,14 @@ def send_invitations(
             f"no invitation: send again to the addresses from {addresses[sent]} on"
         ) from None
     return sent
+
+
+def invitation_message(
+    definition: SurveyDefinition, link: str, language: str | None = None
+) -> tuple[str, str]:
+    """The subject and body :func:`send_invitations` mails with ``link`` (for a preview).
+
+    ``language`` one of the survey's: that language only; None: every language of the
+    survey, one after the other.
+    """
+    return _message(definition, link, language)

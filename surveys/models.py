@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -37,7 +38,10 @@ __all__ = [
     "DailyCount",
     "Invitation",
     "InvitationCount",
+    "LeaderView",
     "OpenClient",
+    "Plan",
+    "PlanFocus",
     "PrivacyChange",
     "PrivacyConsent",
     "Programme",
@@ -307,3 +311,58 @@ class PrivacyChange(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     changed_on: Mapped[dt.date] = mapped_column(Date)
     what: Mapped[str] = mapped_column(Text)
+
+
+class LeaderView(Base):
+    """A leader's own view of their team in one wave: theirs, not anonymous, stored apart.
+
+    The leader (a manager account, by ``email``) answers the climate items about their team
+    through a personal link (``token_hash``: only the SHA-256 of the token; a new link
+    replaces it). ``answers`` is JSON, item id to response code, or None until answered. These
+    rows are never read by the results service, the exports or the audit's response cells:
+    a leader's answers are never mixed into team results (:mod:`surveys.leaders`).
+    """
+
+    __tablename__ = "leader_views"
+    __table_args__ = (UniqueConstraint("wave_id", "unit_id", "email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    answers: Mapped[str | None] = mapped_column(Text)
+
+
+class Plan(Base):
+    """A team's action plan after the results of a wave (:mod:`surveys.plans`).
+
+    The team's own notes, not respondent data: which unit, after which wave, and whether
+    the manager shares the text with the survey owner. No person's name, no timestamp.
+    """
+
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("wave_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PlanFocus(Base):
+    """One focus point of a plan (1 to 3): a scale or statement, the action the team
+    agreed, who does it (a role, not a name) and by when."""
+
+    __tablename__ = "plan_focus"
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "scale" | "item"
+    ref: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(Text)
+    owner_role: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[dt.date] = mapped_column(Date)

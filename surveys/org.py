@@ -33,6 +33,7 @@ __all__ = [
     "get_unit",
     "import_units",
     "list_units",
+    "preview_units",
     "read_units_csv",
     "snapshot_tree",
     "wave_trees",
@@ -224,42 +225,18 @@ def import_units(db: Database, path: str | os.PathLike[str]) -> ImportReport:
         Listing problems per line: bad encoding, missing columns, bad or duplicate codes,
         empty names, unknown parents, cycles, bad e-mail addresses.
     """
-    name = os.fspath(path)
-    delimiter, units, named, line_problems = _parse_units(path)
     with db.session(write=True) as session:
-        stored = {u.code: u for u in session.scalars(select(Unit)).all()}
-        by_id = {u.id: u.code for u in stored.values()}
-        parents = {code: by_id.get(u.parent_id) for code, u in stored.items() if u.parent_id}
-        parents.update({u.code: u.parent_code for _, u in units})
-        known = set(stored) | named
-        tree_problems: list[tuple[int, str]] = []
-        for line, unit in units:
-            if unit.parent_code is not None and unit.parent_code not in known:
-                tree_problems.append(
-                    (
-                        line,
-                        f"{name}: line {line}: parent_id {unit.parent_code!r} of {unit.code!r} "
-                        "is not a unit in this file or the database",
-                    )
-                )
-        tree_problems += _cycles(name, units, parents)
-        if line_problems or tree_problems:
-            # One report for the whole file, in line order.
-            problems = _in_line_order(line_problems + tree_problems)
-            raise InputError(_summary(name, problems), problems)
+        delimiter, units, stored, by_id = _checked_units(session, path)
         created = updated = unchanged = 0
         for _, unit in units:
             row = stored.get(unit.code)
+            change = _change(row, unit, by_id)
             if row is None:
                 row = Unit(code=unit.code, name=unit.name, manager_email=unit.manager_email)
                 session.add(row)
                 stored[unit.code] = row
                 created += 1
-            elif (row.name, row.manager_email, by_id.get(row.parent_id or -1)) == (
-                unit.name,
-                unit.manager_email,
-                unit.parent_code,
-            ):
+            elif change == "unchanged":
                 unchanged += 1
             else:
                 row.name, row.manager_email = unit.name, unit.manager_email
@@ -271,6 +248,72 @@ def import_units(db: Database, path: str | os.PathLike[str]) -> ImportReport:
         in_file = {u.code for _, u in units}
         not_in_file = tuple(sorted(code for code in stored if code not in in_file))
     return ImportReport(created, updated, unchanged, not_in_file, delimiter)
+
+
+def preview_units(
+    db: Database, path: str | os.PathLike[str]
+) -> tuple[ImportReport, list[UnitInfo]]:
+    """What :func:`import_units` would do with ``path``, storing nothing.
+
+    Returns the report the import would give and the tree after it (every unit, by code).
+    Raises the same :class:`InputError`, with the same messages, as the import.
+    """
+    with db.session() as session:
+        delimiter, units, stored, by_id = _checked_units(session, path)
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        for _, unit in units:
+            counts[_change(stored.get(unit.code), unit, by_id)] += 1
+        after = {
+            code: UnitInfo(code, row.name, by_id.get(row.parent_id or -1), row.manager_email)
+            for code, row in stored.items()
+        }
+    after.update({unit.code: unit for _, unit in units})
+    in_file = {u.code for _, u in units}
+    not_in_file = tuple(sorted(code for code in stored if code not in in_file))
+    report = ImportReport(
+        counts["created"], counts["updated"], counts["unchanged"], not_in_file, delimiter
+    )
+    return report, [after[code] for code in sorted(after)]
+
+
+def _change(row: Unit | None, unit: UnitInfo, by_id: dict[int, str]) -> str:
+    """``created``, ``updated`` or ``unchanged``: what importing ``unit`` does to ``row``."""
+    if row is None:
+        return "created"
+    before = (row.name, row.manager_email, by_id.get(row.parent_id or -1))
+    return (
+        "unchanged" if before == (unit.name, unit.manager_email, unit.parent_code) else "updated"
+    )
+
+
+def _checked_units(
+    session: Session, path: str | os.PathLike[str]
+) -> tuple[str, list[tuple[int, UnitInfo]], dict[str, Unit], dict[int, str]]:
+    """(delimiter, units, stored units by code, stored codes by id) of a file without
+    problems; otherwise InputError with every problem of the file, in line order."""
+    name = os.fspath(path)
+    delimiter, units, named, line_problems = _parse_units(path)
+    stored = {u.code: u for u in session.scalars(select(Unit)).all()}
+    by_id = {u.id: u.code for u in stored.values()}
+    parents = {code: by_id.get(u.parent_id) for code, u in stored.items() if u.parent_id}
+    parents.update({u.code: u.parent_code for _, u in units})
+    known = set(stored) | named
+    tree_problems: list[tuple[int, str]] = []
+    for line, unit in units:
+        if unit.parent_code is not None and unit.parent_code not in known:
+            tree_problems.append(
+                (
+                    line,
+                    f"{name}: line {line}: parent_id {unit.parent_code!r} of {unit.code!r} "
+                    "is not a unit in this file or the database",
+                )
+            )
+    tree_problems += _cycles(name, units, parents)
+    if line_problems or tree_problems:
+        # One report for the whole file, in line order.
+        problems = _in_line_order(line_problems + tree_problems)
+        raise InputError(_summary(name, problems), problems)
+    return delimiter, units, stored, by_id
 
 
 def _in_line_order(problems: list[tuple[int, str]]) -> list[str]:

@@ -1,8 +1,9 @@
 """Deleting a survey's responses for good: ``samen purge SURVEY [--before DATE]``.
 
-Purging deletes the responses, comments, daily counters and unused invitations of closed
-waves, marks the waves purged and vacuums: on SQLite ``secure_delete`` has zeroed the freed
-pages and ``VACUUM`` rewrites the file; on PostgreSQL ``VACUUM FULL`` writes new table files.
+Purging deletes the responses, comments, daily counters, unused invitations and leaders' own
+views (:mod:`surveys.leaders`) of closed waves, marks the waves purged and vacuums: on
+SQLite ``secure_delete`` has zeroed the freed pages and ``VACUUM`` rewrites the file; on
+PostgreSQL ``VACUUM FULL`` writes new table files.
 The open wave is never purged (close it first).
 """
 
@@ -20,6 +21,7 @@ from surveys.models import (
     Comment,
     DailyCount,
     Invitation,
+    LeaderView,
     OpenClient,
     Response,
     SpentRight,
@@ -71,6 +73,8 @@ def purge(db: Database, slug: str, before: dt.date | None = None) -> PurgeReport
             session.execute(delete(model).where(column.in_(ids)))
         session.execute(delete(OpenClient).where(OpenClient.wave_id.in_(ids)))
         session.execute(delete(SpentRight).where(SpentRight.wave_id.in_(ids)))
+        # leaders' own views of their teams (surveys.leaders): personal data, same retention
+        session.execute(delete(LeaderView).where(LeaderView.wave_id.in_(ids)))
         for wave in chosen:
             wave.purged_on = today()
         labels = tuple(w.label for w in chosen)

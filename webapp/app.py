@@ -97,6 +97,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from webapp.research import bp as research_bp
 
     app.register_blueprint(research_bp)
+    from webapp.leaders import bp as leaders_bp
+    from webapp.leaders import staff_bp as leaders_staff_bp
+
+    app.register_blueprint(leaders_bp)
+    app.register_blueprint(leaders_staff_bp)
     from webapp.dashboard import bp as dashboard_bp
 
     app.register_blueprint(dashboard_bp)
@@ -106,6 +111,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from webapp.council import bp as council_bp
 
     app.register_blueprint(council_bp)
+    from webapp.console import bp as console_bp
+
+    app.register_blueprint(console_bp)
+    from webapp.equity import bp as equity_bp
+
+    app.register_blueprint(equity_bp)
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+# the two models below join Base.metadata when imported
+import surveys.password_resets
 import surveys.users  # noqa: F401  (registers the users table on Base.metadata)
 from surveys.models import Base
 

@@ -23,6 +23,7 @@ EXPECTED = (
     "work_experience",
     "unwanted_behaviour",
     "demographics",
+    "programme_feedback",
 )
 CLIMATE = EXPECTED[:6]
 OPTIONAL_MODULES = ("unwanted_behaviour", "demographics")
@@ -35,6 +36,7 @@ ITEM_PREFIX = {
     "work_experience": "we_",
     "unwanted_behaviour": "ub_",
     "demographics": "dem_",
+    "programme_feedback": "pf_",
 }
 # Words that turn a statement around. Reverse-keyed items must be worded as a plain statement
 # of the opposite pole, never made by negating a positive item; the scored items avoid these

@@ -37,6 +37,7 @@ EXPECTED_BUILTINS = {
     "work_experience",
     "unwanted_behaviour",
     "demographics",
+    "programme_feedback",
 }
 
 

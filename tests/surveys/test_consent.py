@@ -151,3 +151,30 @@ def test_cli_consent_and_council_account(hospital_db, monkeypatch):
     )
     assert added.exit_code == 0, added.output
     assert get_user(hospital_db, "or@example.org").role == "council"
+
+
+def test_samen_survey_update_honours_the_lock(hospital_db, tmp_path):
+    """main's ``samen survey update`` (surveys/editing.py) goes through the same lock, also
+    before any wave (when its own lock on privacy settings does not apply yet)."""
+    import re
+
+    from surveys.definitions import create_survey
+    from surveys.editing import survey_yaml, update_survey
+
+    text = survey_yaml(hospital_db, S)
+    assert re.search(r"^min_group_size: 5$", text, re.M)
+    text = re.sub(r"^id: .*$", "id: consent-test", text, flags=re.M)
+    first = tmp_path / "first.yaml"
+    first.write_text(text)
+    slug = create_survey(hospital_db, first)  # no wave yet
+    path = tmp_path / "changed.yaml"
+    path.write_text(re.sub(r"^min_group_size: 5$", "min_group_size: 6", text, flags=re.M))
+    give_consent(hospital_db, slug, "OR, 2026-12-01")
+    with pytest.raises(ConsentLocked, match="k_responses: 5 -> 6"):
+        update_survey(hospital_db, path)
+    assert get_survey(hospital_db, slug).min_group_size == 5 and changes(hospital_db, slug) == []
+    update_survey(hospital_db, path, new_consent="OR, 2027-01-15")
+    assert get_survey(hospital_db, slug).min_group_size == 6
+    ((_, what),) = changes(hospital_db, slug)
+    assert "k_responses: 5 -> 6" in what
+    assert latest_consent(hospital_db, slug).on == dt.date(2027, 1, 15)

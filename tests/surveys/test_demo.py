@@ -110,3 +110,19 @@ def test_demo_accounts_log_in(demo):
     assert roles == {"admin", "manager", "researcher", "council"}
     for account in info.accounts:
         assert authenticate(db, account.email, account.password) is not None
+
+
+def test_the_programme_leaders_gave_their_view_before_and_after(demo):
+    """Each programme unit's leader has a view in the waves before and after the programme,
+    and the demo manager's (CHIR-B's) view is theirs: their dashboard shows the gap."""
+    from surveys.demo import LEADER_OPTIMISM, PROGRAMME_UNITS
+    from surveys.leaders import leader_views_of, leader_views_of_wave
+
+    db, info, _ = demo
+    for wave in LEADER_OPTIMISM:
+        views = leader_views_of_wave(db, info.survey, wave)
+        assert sorted(v.unit for v in views) == sorted(PROGRAMME_UNITS)
+        assert all(len(v.answers) == 32 for v in views)
+    manager = next(a for a in info.accounts if a.role == "manager")
+    mine = leader_views_of(db, info.survey, manager.unit, manager.email)
+    assert [v.wave for v in mine] == list(LEADER_OPTIMISM)

@@ -56,6 +56,11 @@ def everyone(status: int | str) -> dict[str, int | str]:
     return dict.fromkeys(ROLES, status)
 
 
+def staff_only(admin: int | str) -> dict[str, int | str]:
+    """The console: the sign-in page without a staff session, 403 for the other roles."""
+    return statuses(LOGIN, LOGIN, 403, 403, 403, admin)
+
+
 @dataclass(frozen=True)
 class Rule:
     """An example URL of one endpoint and, per method, the status of every role."""
@@ -115,7 +120,7 @@ RULES: dict[str, Rule] = {
     # --- sign-in --------------------------------------------------------------------------
     "auth.login": Rule("/auth/login", {"GET": everyone(200), "POST": everyone(200)}),
     "auth.logout": Rule("/auth/logout", {"POST": everyone(LOGIN)}),
-    "auth.home": Rule("/auth/home", {"GET": statuses(LOGIN, LOGIN, 302, 302, 302, 200)}),
+    "auth.home": Rule("/auth/home", {"GET": statuses(LOGIN, LOGIN, 302, 302, 302, 302)}),
     # --- the API (cookie sessions; tokens below) ------------------------------------------
     "api.me": Rule("/api/v1/me", {"GET": statuses(401, 401, 200, 200, 200, 200)}),
     "api.unit_results": Rule(
@@ -137,6 +142,13 @@ RULES: dict[str, Rule] = {
     "api.unit_comments": Rule(
         f"/api/v1/surveys/{S}/waves/{W}/units/SURG/comments",
         {"GET": statuses(401, 401, 200, 403, 200, 200)},
+    ),
+    "api.leader_view": Rule(
+        f"/api/v1/surveys/{S}/units/SURG/leader-view",  # nobody gave a view: 404 for all
+        {"GET": statuses(401, 401, 404, 404, 404, 404)},
+    ),
+    "api.leader_summary": Rule(
+        f"/api/v1/surveys/{S}/leaders/summary", {"GET": statuses(401, 401, 403, 403, 403, 200)}
     ),
     "api.openapi": Rule("/api/v1/openapi.yaml", {"GET": everyone(200)}),
     # --- research (the wave is open: a report answers 409 until it closes) ----------------
@@ -175,6 +187,12 @@ RULES: dict[str, Rule] = {
     "council.progress": Rule(
         f"/council/{S}/progress", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}
     ),
+    # --- leader self-views: the personal link (unknown here) and the admin's aggregate -----
+    "leaders.answer": Rule("/l/unknown-token", {"GET": everyone(404), "POST": everyone(404)}),
+    "leaders.saved": Rule("/l/unknown-token/saved", {"GET": everyone(404)}),
+    "leaders_admin.summary": Rule(
+        f"/leaders/{S}/", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}
+    ),
     # --- dashboard ------------------------------------------------------------------------
     "dashboard.index": Rule("/dashboard/", {"GET": statuses(LOGIN, LOGIN, 302, 302, 302, 302)}),
     "dashboard.survey": Rule(
@@ -182,6 +200,86 @@ RULES: dict[str, Rule] = {
     ),
     "dashboard.unit": Rule(
         f"/dashboard/{S}/{W}/SURG", {"GET": statuses(LOGIN, LOGIN, 200, 403, 200, 200)}
+    ),
+    # --- the admin console (admins only; a POST with no more than its CSRF token stores
+    # nothing: 422 with the problems, or 302 back with what went wrong) -------------------
+    "console.static": Rule("/console/static/console.css", {"GET": staff_only(200)}),
+    "console.index": Rule("/console/", {"GET": staff_only(200)}),
+    "console.organisation": Rule("/console/organisation", {"GET": staff_only(200)}),
+    "console.organisation_check": Rule("/console/organisation/check", {"POST": staff_only(422)}),
+    "console.organisation_import": Rule("/console/organisation/import", {"POST": staff_only(302)}),
+    "console.surveys": Rule("/console/surveys", {"GET": staff_only(200)}),
+    "console.surveys_new": Rule(
+        "/console/surveys/new", {"GET": staff_only(200), "POST": staff_only(422)}
+    ),
+    "console.surveys_edit": Rule(
+        f"/console/surveys/{S}/edit", {"GET": staff_only(200), "POST": staff_only(422)}
+    ),
+    "console.surveys_download": Rule(
+        f"/console/surveys/{S}/survey.yaml", {"GET": staff_only(200)}
+    ),
+    "console.surveys_upload": Rule("/console/surveys/upload", {"POST": staff_only(422)}),
+    "console.surveys_preview": Rule(
+        f"/console/surveys/{S}/preview/en/belonging",
+        {"GET": staff_only(200), "POST": staff_only(303)},
+    ),
+    "console.rounds": Rule("/console/rounds", {"GET": staff_only(302)}),
+    "console.rounds_survey": Rule(f"/console/rounds/{S}", {"GET": staff_only(200)}),
+    "console.rounds_open": Rule(f"/console/rounds/{S}/open", {"POST": staff_only(422)}),
+    "console.rounds_close_confirm": Rule(
+        f"/console/rounds/{S}/{W}/close", {"GET": staff_only(200)}
+    ),
+    # (a wave that does not exist: the matrix's open wave stays open)
+    "console.rounds_close": Rule(f"/console/rounds/{S}/nope/close", {"POST": staff_only(404)}),
+    "console.invitations": Rule("/console/invitations", {"GET": staff_only(200)}),
+    "console.invitations_survey": Rule(f"/console/invitations/{S}", {"GET": staff_only(200)}),
+    "console.invitations_links": Rule(
+        f"/console/invitations/{S}/links", {"POST": staff_only(400)}
+    ),
+    "console.invitations_mail": Rule(f"/console/invitations/{S}/mail", {"POST": staff_only(400)}),
+    "console.invitations_qr": Rule(f"/console/invitations/{S}/qr.svg", {"GET": staff_only(404)}),
+    "console.people": Rule("/console/people", {"GET": staff_only(200)}),
+    "console.people_add": Rule("/console/people/add", {"POST": staff_only(400)}),
+    "console.people_remove": Rule(  # without an account chosen: back to the list
+        "/console/people/remove", {"GET": staff_only(302), "POST": staff_only(302)}
+    ),
+    "console.people_reset": Rule("/console/people/reset", {"POST": staff_only(400)}),
+    "console.people_revoke": Rule("/console/people/revoke", {"POST": staff_only(400)}),
+    "console.people_token": Rule("/console/people/token", {"POST": staff_only(400)}),
+    "console.privacy": Rule("/console/privacy", {"GET": staff_only(200)}),
+    "console.privacy_survey": Rule(f"/console/privacy/{S}", {"GET": staff_only(200)}),
+    "console.privacy_audit": Rule(f"/console/privacy/{S}/audit", {"POST": staff_only(400)}),
+    "console.privacy_purge": Rule(  # nothing has expired: back to the survey's page
+        f"/console/privacy/{S}/purge", {"GET": staff_only(302), "POST": staff_only(302)}
+    ),
+    # --- every signed-in staff member's own password; the public reset-link page -----------
+    "auth.password": Rule(
+        "/auth/password",
+        {
+            "GET": statuses(LOGIN, LOGIN, 200, 200, 200, 200),
+            "POST": statuses(LOGIN, LOGIN, 400, 400, 400, 400),
+        },
+    ),
+    "auth.reset": Rule("/auth/reset/unknown-token", {"GET": everyone(404), "POST": everyone(404)}),
+    # --- change, equity and team plans (the wave is open: no plan after it yet) -----------
+    "dashboard.plan": Rule(
+        f"/dashboard/{S}/{W}/SURG/plan",
+        {
+            "GET": statuses(LOGIN, LOGIN, 404, 403, 403, 403),
+            "POST": statuses(LOGIN, LOGIN, 404, 403, 403, 403),
+        },
+    ),
+    "dashboard.plans": Rule(
+        f"/dashboard/{S}/plans", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}
+    ),
+    "equity.index": Rule("/equity/", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}),
+    "equity.gaps": Rule(f"/equity/{S}/{W}", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}),
+    "api.unit_change": Rule(
+        f"/api/v1/surveys/{S}/waves/{W}/units/SURG/change",
+        {"GET": statuses(401, 401, 200, 403, 200, 200)},
+    ),
+    "api.equity": Rule(
+        f"/api/v1/surveys/{S}/waves/{W}/equity", {"GET": statuses(401, 401, 403, 403, 403, 200)}
     ),
 }
 

@@ -35,6 +35,9 @@ SPECIAL: dict[tuple[str, str], int | str] = {
     ("dashboard.index", "GET"): 302,
     ("dashboard.survey", "GET"): 302,
     ("auth.logout", "POST"): LOGIN,  # signed out: back to the sign-in page
+    ("auth.password", "GET"): 200,  # their own password, like every staff account
+    ("auth.password", "POST"): 400,  # (the form's fields missing)
+    ("api.leader_view", "GET"): 404,  # no leader view of theirs: nothing to see
 }
 
 

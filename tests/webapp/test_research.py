@@ -114,7 +114,7 @@ def test_report_page_shows_the_engine_report(research_app):
     row = re.search(r"belonging\.membership</span></th>(.*?)</tr>", text, re.S)
     assert row is not None
     cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
-    assert cells[:10] == [
+    assert cells[:11] == [
         fmt(scale["n_items"]),
         fmt(scale["n"]),
         fmt(scale["mean"], 2),
@@ -123,6 +123,7 @@ def test_report_page_shows_the_engine_report(research_app):
         fmt_ci(scale["alpha_ci"]),
         fmt(scale["std_alpha"]),
         fmt(scale["omega_total"]),
+        fmt(scale["composite_reliability"]),
         fmt(scale["ordinal_alpha"]),
         fmt(scale["icc1"]),
     ]

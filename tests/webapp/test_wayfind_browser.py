@@ -86,7 +86,7 @@ def test_the_owner_starts_on_the_overview_on_a_phone(browser, wayfind_demo):
     _, base = wayfind_demo
     context, page, problems = _open(browser, wayfind_demo, "admin", PHONE)
     try:
-        assert page.url == f"{base}/auth/home"
+        assert page.url == f"{base}/console/"
         screenshot(page, "wayfind-home-360")
         boxes = page.evaluate(
             "() => [...document.querySelectorAll('.staff-nav a')]"

@@ -169,6 +169,26 @@ def programme_evaluation(programme_id: str) -> Response:
     return jsonify(evaluate(_db(), int(programme_id), user))
 
 
+@bp.get("/surveys/<survey>/units/<unit>/leader-view")
+def leader_view(survey: str, unit: str) -> Response:
+    """The caller's own view of their team beside the team's released results (the gap)."""
+    from webapp.results.leaders import leader_gaps
+
+    user = _caller()
+    found = leader_gaps(_db(), survey, unit, user)
+    if found is None:
+        raise NotFound(f"you have given no view of unit {unit!r} in survey {survey!r}")
+    return jsonify(found)
+
+
+@bp.get("/surveys/<survey>/leaders/summary")
+def leader_summary(survey: str) -> Response:
+    """Leaders' views in aggregate, over at least k leaders (admin only)."""
+    from webapp.results.leaders import leader_summary as summary_of
+
+    return jsonify(summary_of(_db(), survey, _caller()))
+
+
 @bp.get("/openapi.yaml")
 def openapi() -> Response:
     """The API description (OpenAPI 3.1); public, like any documentation."""

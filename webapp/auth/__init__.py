@@ -56,7 +56,9 @@ __all__ = [
 ]
 
 #: Blueprints whose pages are for staff: their header shows the account and "Sign out".
-STAFF_BLUEPRINTS = frozenset({"dashboard", "research", "admin", "auth", "programmes"})
+STAFF_BLUEPRINTS = frozenset(
+    {"dashboard", "research", "admin", "auth", "programmes", "console", "leaders_admin", "equity"}
+)
 
 bp = Blueprint(
     "auth", __name__, url_prefix="/auth", template_folder="templates", static_folder="static"
@@ -68,7 +70,7 @@ def login_throttle() -> LoginThrottle:
     return current_app.extensions["samen_login_throttle"]
 
 
-from webapp.auth import routes  # noqa: E402, F401  (registers the views)
+from webapp.auth import password, routes  # noqa: E402, F401  (registers the views)
 
 
 def _store(app: Flask) -> Any:

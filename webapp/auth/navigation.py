@@ -2,8 +2,8 @@
 
 - a manager starts on the dashboard (their own unit);
 - a researcher starts on the research pages (psychometric reports, exports);
-- a survey owner (admin) starts on ``/auth/home``: the dashboards, the research pages, each
-  survey's privacy page and how to run the disclosure audit.
+- a survey owner (admin) starts on the console (``/console/``): organisation, surveys,
+  rounds, invitations, people, audit and privacy (``/auth/home`` sends them there too).
 
 The header of every staff page links to the pages the role may open (:func:`staff_links`),
 so no page is reachable only by typing its address.
@@ -20,7 +20,7 @@ __all__ = ["HOME_ENDPOINTS", "NavLink", "home_url", "staff_links"]
 
 #: The page each role lands on after signing in.
 HOME_ENDPOINTS = {
-    "admin": "auth.home",
+    "admin": "console.index",
     "manager": "dashboard.index",
     "researcher": "research.index",
     "council": "council.index",
@@ -28,7 +28,7 @@ HOME_ENDPOINTS = {
 
 #: Header links: (endpoint, label, roles that may open the page).
 _LINKS = (
-    ("auth.home", _l("Overview"), frozenset({"admin"})),
+    ("console.index", _l("Console"), frozenset({"admin"})),
     ("dashboard.index", _l("Dashboards"), frozenset({"admin", "manager", "researcher"})),
     ("research.index", _l("Research"), frozenset({"admin", "researcher"})),
     ("programmes.index", _l("Programmes"), frozenset({"admin", "researcher"})),

@@ -28,6 +28,7 @@ _COMMANDS = [
     ("webapp.cli.admin", "responses"),
     ("webapp.cli.admin", "purge"),
     ("webapp.cli.programme", "programme"),
+    ("webapp.cli.leader", "leader"),
     ("webapp.cli.research", "export"),
     ("webapp.cli.research", "audit"),
     ("webapp.cli.privacy", "privacy"),

@@ -118,6 +118,39 @@ def _add_consent() -> None:
 _add_consent()
 
 
+@survey.command("update")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--consent",
+    "new_consent",
+    default=None,
+    metavar='"BODY, YYYY-MM-DD"',
+    help="The works council consented to the changed privacy profile (needed once consented).",
+)
+def survey_update(file: str, new_consent: str | None) -> None:
+    """Change the survey FILE.yaml names (its id) to FILE's settings.
+
+    The privacy settings (instruments, modules, languages, k, thresholds, retention, open
+    link, filter question) are fixed once a wave has responses or is open; texts may change.
+    """
+    from surveys.editing import update_survey
+
+    slug, changed = _run(update_survey, file, new_consent)
+    if changed:
+        click.echo(f"Survey {slug!r} changed: {', '.join(changed)}.")
+    else:
+        click.echo(f"Survey {slug!r}: nothing changed.")
+
+
+@survey.command("yaml")
+@click.argument("survey_slug", metavar="SURVEY")
+def survey_yaml(survey_slug: str) -> None:
+    """Print SURVEY's settings as a survey file (YAML) that `samen survey create` takes."""
+    from surveys.editing import survey_yaml as dump
+
+    click.echo(_run(dump, survey_slug), nl=False)
+
+
 @survey.command("list")
 def survey_list() -> None:
     """List the surveys with their open wave."""

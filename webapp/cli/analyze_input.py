@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -92,119 +92,19 @@ def parse_range(text: str) -> tuple[float, float]:
 # -- reading -------------------------------------------------------------------------------
 
 
-def _sniff(path: Path) -> tuple[list[str], str]:
-    """Header names and delimiter (``;`` or ``,``) of a UTF-8 (optionally BOM) CSV."""
-    import csv
-
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-    except UnicodeDecodeError:
-        fail(f"{path}: not UTF-8 text")
-    except OSError as exc:
-        fail(f"{path}: cannot read ({exc.strerror or exc})")
-    if not first.strip():
-        fail(f"{path}: empty file (no header row)")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    header = next(csv.reader([first], delimiter=delimiter))
-    if any(not name.strip() for name in header):
-        fail(f"{path}: the header row has an empty column name")
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            fail(f"{path}: column {name!r} appears twice in the header")
-        seen.add(name)
-    return header, delimiter
-
-
-def load_csv(path: Path, items: Sequence[str], group: str | None) -> pd.DataFrame:
-    """Read the item columns (float, empty = NaN) and the group column (text) of `path`.
+def load_csv(path: Path, items: Sequence[str], group: str | Sequence[str] | None) -> pd.DataFrame:
+    """Read the item columns (float, empty = NaN) and the text column(s) `group` of `path`.
 
     Comma or semicolon separated (a semicolon file may use decimal commas), UTF-8 with or
-    without BOM; an empty cell or ``NA`` is a missing answer. Raises :class:`AnalyzeError`
-    naming an unknown column, or the column and the row (as numbered in a spreadsheet: the
-    header is row 1) of the first non-numeric answer.
+    without BOM; an empty cell or ``NA`` is a missing answer. Read typed and column-wise
+    (:mod:`webapp.cli.csv_answers`). Raises :class:`AnalyzeError` naming an unknown column,
+    or the column and the row (as numbered in a spreadsheet: the header is row 1) of the
+    first non-numeric answer.
     """
-    import pandas as pd
+    from webapp.cli.csv_answers import read_answers
 
-    if not path.is_file():
-        fail(f"{path}: no such file")
-    header, delimiter = _sniff(path)
-    _check_row_lengths(path, len(header), delimiter)
-    wanted = list(items) + ([group] if group else [])
-    for name in wanted:
-        if name not in header:
-            fail(f"{path}: no column {name!r} (columns: {_short(header)})")
-    dtypes: dict[str, Any] = dict.fromkeys(items, "float64")
-    if group:
-        dtypes[group] = str
-    read = dict(
-        sep=delimiter,
-        encoding="utf-8-sig",
-        usecols=wanted,
-        keep_default_na=False,
-        na_values=["", "NA"],  # empty, or R's write.csv default
-        skipinitialspace=True,
-        decimal="," if delimiter == ";" else ".",
-        # Never take the first column as an index: pandas does that when the data rows have
-        # one field more than the header (a delimiter at the end of every row), and every
-        # item would then be read from its neighbour's column.
-        index_col=False,
-    )
-    try:
-        frame = pd.read_csv(path, dtype=dtypes, **read)
-    except ValueError:
-        # Some answer is not a number: read as text to find the first one and its row.
-        frame = pd.read_csv(path, dtype=str, **read)
-        _first_non_numeric(path, frame, items, read["decimal"])
-        raise
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        fail(f"{path}: not a readable CSV file ({str(exc).splitlines()[0]})")
-    return frame
-
-
-def _check_row_lengths(path: Path, width: int, delimiter: str) -> None:
-    """Fail on the first data row with an answer beyond the header's last column: its
-    fields cannot be matched to the columns (pandas would drop them, or shift the row).
-    Empty fields there (a delimiter at the end of the row) are harmless."""
-    import csv
-
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=delimiter, skipinitialspace=True)
-            next(reader, None)
-            for row in reader:
-                if len(row) > width and any(field.strip() for field in row[width:]):
-                    fail(
-                        f"{path}: row {reader.line_num} has {len(row)} fields, the header {width}"
-                    )
-    except UnicodeDecodeError:
-        fail(f"{path}: not UTF-8 text")
-    except csv.Error as exc:
-        fail(f"{path}: not a readable CSV file ({exc})")
-
-
-def _first_non_numeric(path: Path, frame: pd.DataFrame, items: Sequence[str], dec: str) -> None:
-    import pandas as pd
-
-    for item in items:
-        text = frame[item].str.strip()
-        if dec == ",":
-            text = text.str.replace(",", ".", regex=False)
-        numbers = pd.to_numeric(text, errors="coerce")
-        bad = numbers.isna() & text.notna() & (text != "")
-        if bad.any():
-            pos = int(bad.to_numpy().argmax())
-            fail(
-                f"{path}: column {item!r} has a non-numeric answer {frame[item].iloc[pos]!r} "
-                f"in row {pos + 2}"
-            )
-    fail(f"{path}: some answers are not numbers")
-
-
-def _short(names: Sequence[str], limit: int = 8) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+    texts = [] if group is None else [group] if isinstance(group, str) else list(group)
+    return read_answers(path, items, texts)
 
 
 # -- scales --------------------------------------------------------------------------------

@@ -7,40 +7,28 @@ bad input, ``--format text|json|html`` and ``--out``. The statistics are
 :func:`engine.disclosure.rules.suppress_filter` at the minimum group size ``--k`` (responses with a
 scale score): a gap needs the group and the rest at k, a change both waves at k.
 
-Other subcommands attach with one line, ``compare.add_command(command)``; their options can
-reuse :func:`input_options` and :func:`read_scores`.
+Other subcommands attach with one line, ``compare.add_command(command)``; their options and
+input are :mod:`webapp.cli.compare_input`'s (re-exported here).
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from webapp.cli.analyze import _OneLineCommand
-from webapp.cli.analyze_input import (
-    AnalyzeError,
-    check_items,
-    check_ranges,
-    fail,
-    inline_specs,
-    instrument_specs,
-    load_csv,
-    parse_range,
-    parse_scale,
-)
+from webapp.cli.analyze_input import AnalyzeError, fail
+from webapp.cli.compare_input import check_k as _check_k
+from webapp.cli.compare_input import emit as _emit
+from webapp.cli.compare_input import input_options, read_input, read_scores
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from engine.report.pipeline import ScaleSpec
 
-__all__ = ["compare", "groups", "input_options", "read_scores", "waves"]
-
-_F = TypeVar("_F", bound=Callable[..., Any])
+__all__ = ["compare", "groups", "input_options", "read_input", "read_scores", "waves"]
 
 
 class _OneLineGroup(click.Group):
@@ -66,155 +54,6 @@ def compare() -> None:
     """Compare scale scores: groups against the rest, one wave against another, the
     programme units against the others (difference in differences), or the scales'
     importance for an outcome (drivers)."""
-
-
-def input_options(func: _F) -> _F:
-    """The options every `samen compare` command shares with `samen analyze`."""
-    options = [
-        click.argument("data", metavar="DATA.csv", type=click.Path(path_type=Path)),
-        click.option(
-            "--instrument",
-            "instrument_refs",
-            multiple=True,
-            metavar="FILE_OR_ID",
-            help="Instrument YAML file or built-in id whose scored scales to compare.",
-        ),
-        click.option(
-            "--scale",
-            "scale_defs",
-            multiple=True,
-            metavar="NAME=ITEM,-ITEM,...",
-            help="A scale defined inline; a leading '-' marks a reverse-keyed item.",
-        ),
-        click.option(
-            "--range",
-            "range_text",
-            metavar="LO-HI",
-            help="Response range for --scale (reverse keying); default: observed min-max.",
-        ),
-        click.option(
-            "--min-share",
-            type=float,
-            default=2 / 3,
-            show_default="2/3",
-            help="Minimum share of a scale's items answered for a scale score.",
-        ),
-        click.option(
-            "--k",
-            "k",
-            type=int,
-            default=5,
-            show_default=True,
-            help="Minimum group size: responses (scale scores) behind every number shown "
-            "(at least 3).",
-        ),
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(["text", "json", "html"]),
-            default="text",
-            show_default=True,
-            help="Output format.",
-        ),
-        click.option(
-            "--lang",
-            type=click.Choice(["en", "nl"]),
-            default="en",
-            show_default=True,
-            help="Language of the text and html output (the JSON stays English).",
-        ),
-        click.option(
-            "--out",
-            metavar="FILE",
-            type=click.Path(path_type=Path),
-            help="Write to FILE instead of stdout.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def read_scores(
-    data: Path,
-    instrument_refs: Sequence[str],
-    scale_defs: Sequence[str],
-    range_text: str | None,
-    min_share: float,
-    columns: Sequence[str],
-) -> tuple[pd.DataFrame, list[ScaleSpec], pd.DataFrame]:
-    """Read DATA.csv as `samen analyze` does, with the text `columns`, and score the scales.
-
-    Returns the text columns (one per name in `columns`, missing as NaN), the scale
-    specifications, and the scale scores (one column per scale id: the mean of the answered
-    items, reverse keys recoded, NaN below `min_share`). Bad input ends the command
-    (:class:`AnalyzeError`, exit status 2, one line).
-    """
-    import numpy as np
-    import pandas as pd
-
-    if bool(instrument_refs) == bool(scale_defs):
-        fail("give either --instrument or --scale (one of them, not both)")
-    if range_text is not None and instrument_refs:
-        fail("--range applies to --scale only; an instrument sets its own response range")
-    if not 0 < min_share <= 1:
-        fail(f"--min-share {min_share:g}: must be in (0, 1]")
-    value_range = parse_range(range_text) if range_text is not None else None
-    parsed: list[tuple[str, list[str], set[str]]] = []
-    if scale_defs:
-        parsed = [parse_scale(text) for text in scale_defs]
-        check_items(parsed)
-        items = [item for _, its, _ in parsed for item in its]
-        specs = None
-    else:
-        specs = instrument_specs(instrument_refs)
-        items = [item for spec in specs for item in spec.items]
-    for name in columns:
-        if name in items:
-            fail(f"column {name!r} is an item; it cannot also name groups, waves or units")
-    frame = load_csv(data, items, columns[0] if columns else None)
-    for name in columns[1:]:
-        frame[name] = load_csv(data, [], name)[name].to_numpy()
-    values = frame[items].to_numpy(dtype="float64")
-    if np.isinf(values).any():
-        row, col = (int(i[0]) for i in np.nonzero(np.isinf(values)))
-        fail(f"{data}: column {items[col]!r} has a non-finite answer in row {row + 2}")
-    if len(frame) < 3:
-        fail(f"{data}: {len(frame)} respondent(s); at least 3 are needed")
-    if specs is None:
-        specs = inline_specs(parsed, frame, value_range)
-    check_ranges(data, frame, specs)
-    from engine.psychometrics.scoring import score_scale
-
-    scores = pd.DataFrame(
-        {
-            spec.id: score_scale(
-                frame[list(spec.items)], spec.reverse, spec.low, spec.high, min_share
-            ).to_numpy()
-            for spec in specs
-        }
-    )
-    text = frame[list(columns)].reset_index(drop=True)
-    for name in columns:
-        text[name] = text[name].where(text[name].str.strip() != "")
-    return text, specs, scores
-
-
-def _check_k(k: int) -> None:
-    from engine.disclosure.rules import MIN_K
-
-    if k < MIN_K:
-        fail(f"--k {k}: the minimum group size is never below {MIN_K} responses")
-
-
-def _emit(text: str, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.write(text)
-        return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"--out {out}: cannot write ({exc.strerror or exc})")
 
 
 def _labels(column: pd.Series) -> list[str]:

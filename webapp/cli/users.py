@@ -1,4 +1,5 @@
-"""`samen user add|token|list|remove`: staff accounts and their API tokens."""
+"""`samen user add|token|list|remove|reset`: staff accounts, their API tokens and one-time
+links to set a password."""
 
 from __future__ import annotations
 
@@ -112,3 +113,33 @@ def remove_command(email: str) -> None:
 
     _call(remove_user, email)
     click.echo(f"Removed {email}.")
+
+
+@user.command("reset")
+@click.argument("email")
+@click.option(
+    "--hours",
+    type=click.FloatRange(min=0, min_open=True),
+    default=72,
+    show_default=True,
+    help="How long the link works.",
+)
+@click.option(
+    "--base-url",
+    envvar="SAMEN_BASE_URL",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="Address of the web app in the link (env SAMEN_BASE_URL).",
+)
+def reset_command(email: str, hours: float, base_url: str) -> None:
+    """Print a one-time link with which EMAIL sets a new password (the console's People
+    section makes the same link); an earlier link for the account stops working."""
+    from surveys.password_resets import issue_reset
+
+    link = _call(issue_reset, email, hours)
+    click.echo(f"{base_url.rstrip('/')}/auth/reset/{link.token}")
+    click.echo(
+        f"Works once, until {link.expires_at:%Y-%m-%d %H:%M} UTC; pass it on to "
+        f"{link.email} only.",
+        err=True,
+    )

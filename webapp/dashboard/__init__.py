@@ -11,4 +11,4 @@ __all__ = ["bp"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-from webapp.dashboard import routes  # noqa: E402, F401  (registers the views)
+from webapp.dashboard import plan_routes, routes  # noqa: E402, F401  (register the views)

@@ -111,6 +111,8 @@ def _unit_page(survey: str, wave: str, unit: str) -> str:
         rate = results.response_rate(db, survey, wave, unit, user) if not filter else None
         definition = get_survey(db, survey)
         comments = unit_comments(db, survey, wave, unit, user, filter=filter)
+        leader_gap = leader_gap_view(db, definition, unit, user)
+        summary = _summary(db, definition, found, survey, wave, unit, user, filter)
     except results.AccessDenied:
         abort(403)
     except NotFound:
@@ -156,7 +158,59 @@ def _unit_page(survey: str, wave: str, unit: str) -> str:
         page_url=url_for("dashboard.unit", survey=survey, wave=wave, unit=unit),
         comments=comments,
         unwanted=unwanted_behaviour(definition, found),
+        leader_gap=leader_gap,
+        summary=summary,
     )
+
+
+def leader_gap_view(db: Any, definition: Any, unit: str, user: UserInfo) -> dict | None:
+    """The signed-in leader's own view beside the team's (``dashboard/_leader_gap.html``)."""
+    from webapp.leaders.view import gap_page
+    from webapp.results.leaders import leader_gaps
+
+    return gap_page(definition, leader_gaps(db, definition.slug, unit, user))
+
+
+def _summary(
+    db: Any,
+    definition: Any,
+    found: dict[str, Any],
+    survey: str,
+    wave: str,
+    unit: str,
+    user: UserInfo,
+    filter: str | None,
+) -> dict[str, Any] | None:
+    """The one-screen summary (unfiltered, released waves only): scores, change, focus."""
+    if filter or not found.get("released", True):
+        return None
+    from webapp.dashboard.view_summary import build_summary
+    from webapp.results.change import previous_wave, unit_change
+    from webapp.results.data import load_survey
+
+    before = previous_wave(load_survey(db, survey), wave)
+    focus = _focus(db, survey, before.label, unit) if before else []
+    items = [f["ref"] for f in focus if f["kind"] == "item"]
+    change = unit_change(db, survey, wave, unit, user, items=items)
+    summary = build_summary(definition, found, change, focus)
+    if user.role == "manager":
+        summary["plan_url"] = url_for("dashboard.plan", survey=survey, wave=wave, unit=unit)
+    elif user.role == "admin":
+        summary["plans_url"] = url_for("dashboard.plans", survey=survey)
+    return summary
+
+
+def _focus(db: Any, survey: str, wave: str, unit: str) -> list[dict[str, Any]]:
+    """The focus points of the unit's plan made after ``wave`` (none: [])."""
+    from surveys.plans import get_plan
+
+    found = get_plan(db, survey, wave, unit)
+    if found is None:
+        return []
+    return [
+        {"kind": p.kind, "ref": p.ref, "action": p.action, "owner_role": p.owner_role}
+        for p in found.points
+    ]
 
 
 def plotly_js() -> Response:

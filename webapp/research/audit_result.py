@@ -55,10 +55,19 @@ class SurveyAudit(AuditResult):
     homogeneity_findings: tuple[HomogeneityFinding, ...] = ()
     homogeneity_contexts: tuple[str, ...] = ()
     homogeneity_views: int = 0
+    #: Cells the change and equity views rest on (:mod:`webapp.research.audit_comparisons`),
+    #: and those of them outside the audited views (each a finding; there must be none).
+    comparison_cells: int = 0
+    comparison_unserved: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return not self.findings and not self.comment_findings and not self.homogeneity_findings
+        return (
+            not self.findings
+            and not self.comment_findings
+            and not self.comparison_unserved
+            and not self.homogeneity_findings
+        )
 
     def lines(self) -> list[str]:
         """One line per finding: the wave and measure, the group and its combination."""
@@ -70,7 +79,8 @@ class SurveyAudit(AuditResult):
         pairs = zip(self.comment_contexts, self.comment_findings, strict=True)
         out += [f"{context}: {finding.describe()}" for context, finding in pairs]
         same = zip(self.homogeneity_contexts, self.homogeneity_findings, strict=True)
-        return out + [f"{context}: {finding.describe()}" for context, finding in same]
+        out += [f"{context}: {finding.describe()}" for context, finding in same]
+        return out + [f"not an audited cell: {cell}" for cell in self.comparison_unserved]
 
     def summary(self) -> str:
         """The one line ``samen audit`` prints, e.g. ``checked 3974 views over 33 groups: no
@@ -95,6 +105,12 @@ class SurveyAudit(AuditResult):
                 line += f"{len(self.homogeneity_findings)} homogeneity finding(s)"
             else:
                 line += "none too uniform (at least 2 respondents outside the largest answer)"
+        if self.comparison_cells:
+            line += f"; change and equity views rest on {self.comparison_cells} cells: "
+            if self.comparison_unserved:
+                line += f"{len(self.comparison_unserved)} outside the audited views"
+            else:
+                line += "all among the audited views"
         details = [f"waves: {', '.join(self.waves) or 'none'}", self.role]
         if self.held:
             details.append(f"not yet released: {', '.join(self.held)}")

@@ -345,6 +345,8 @@ def audit_survey(
     sees_programmes = user is None or user.role in ("admin", "researcher")
     extra = programme_extra(db, context) if sees_programmes and not trees else None
     n_programme = 0
+    n_views = n_groups = comparisons = 0
+    unserved: list[str] = []
     for label, is_open in _waves(context, wave):
         if is_open:
             held.append(label)
@@ -379,6 +381,13 @@ def audit_survey(
             if unsafe is not None and not found:  # the tables pass, but no export does
                 found = [unsafe]
         findings.extend(found)
+        if user is None and cells_of is None:  # change and equity rest on audited cells only
+            from webapp.research.audit_comparisons import comparison_cells, unserved_cells
+
+            comparisons += len(comparison_cells(db, slug, label))
+            unserved.extend(
+                f"{u[0]} {u[1]} {u[2]} {u[3]}" for u in unserved_cells(db, slug, label)
+            )
         said, count = audit_wave_comments(db, data.survey, label, scope)
         comment_findings.extend((f"{label} comments", finding) for finding in said)
         comment_views += count
@@ -405,4 +414,6 @@ def audit_survey(
         homogeneity_findings=tuple(finding for _, finding in uniform),
         homogeneity_contexts=tuple(context for context, _ in uniform),
         homogeneity_views=uniform_views,
+        comparison_cells=comparisons,
+        comparison_unserved=tuple(unserved),
     )

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CACHE_SIZE",
+    "DEFINITIONS",
     "instrument_specs",
     "report_json",
     "scale_specs",
@@ -37,6 +38,15 @@ __all__ = [
 
 #: Reports kept in memory (one per survey and wave).
 CACHE_SIZE = 8
+#: What the two model-based reliabilities of a scale are, for the JSON download (the page
+#: says it in a footnote under its reliability table).
+DEFINITIONS = {
+    "omega_total": "psych::omega(nfactors = 1) omega.tot: a one-factor EFA of the scale's "
+    "own items",
+    "composite_reliability": "semTools::compRelSEM: from the CFA of all scales of the "
+    "instrument together (lavaan, ML), on the responses that answer every item of the "
+    "instrument",
+}
 _cache: OrderedDict[tuple[str, str, str, str], dict[str, Any]] = OrderedDict()
 _lock = threading.Lock()
 
@@ -109,7 +119,10 @@ def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
     -------
     dict
         ``n``, ``min_share``, ``scales`` (every scored scale, as
-        :func:`engine.report.pipeline.analyze` gives them), ``group`` (with aggregation
+        :func:`engine.report.pipeline.analyze` gives them: psych's EFA-based
+        ``omega_total`` beside semTools' CFA-based ``composite_reliability``, which comes
+        from the CFA of the scale's instrument), ``definitions`` (what those two are, in
+        words: :data:`DEFINITIONS`), ``group`` (with aggregation
         statistics), ``notes`` (the scales' notes) and ``instruments``: one dict per instrument
         with scored scales, ``{"id", "title": {language: text}, "scales": [scale id], "efa",
         "cfa", "omega" (None with a single scale), "notes": [str]}`` (``efa``, ``cfa``, ``omega``
@@ -181,6 +194,7 @@ def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
         wave=wave,
         k=k,
         groups_below_k=int((units < k).sum()) if groups is not None else len(units),
+        definitions=dict(DEFINITIONS),
         scale_names=_scale_names(definition),
         item_texts={item.id: dict(item.text) for item in definition.items},
     )

@@ -125,11 +125,14 @@ def report(survey: str, wave: str) -> str | tuple[str, int]:
         abort(404)
     found: dict[str, Any] | None = None
     problem = None
+    drivers = None
     if not info.is_open:  # an open wave releases nothing: the page says so
         try:
             found = wave_report(_db(), survey, wave)
         except InputError as exc:
             problem = str(exc)
+        if found is not None:
+            drivers = _drivers(context.definition, survey, wave)
     page = render_template(
         "research/report.html",
         definition=context.definition,
@@ -141,8 +144,17 @@ def report(survey: str, wave: str) -> str | tuple[str, int]:
         fmt_p=page_fmt_p,
         number=number,
         user=user,
+        drivers=drivers,
     )
     return (page, 409) if problem or info.is_open else page
+
+
+def _drivers(definition: Any, survey: str, wave: str) -> dict[str, Any] | None:
+    """The drivers section (:mod:`webapp.results.drivers`), None without outcome scales."""
+    from webapp.research.drivers_view import build_drivers
+    from webapp.results.drivers import wave_drivers
+
+    return build_drivers(definition, wave_drivers(_db(), survey, wave))
 
 
 def _stylesheet() -> str:

@@ -5,14 +5,14 @@ the consented profile (JSON) and the audit summary then; ``privacy_changes`` wha
 a consented profile and on which day. Staff data only: nothing about respondents.
 
 Revision ID: anon01
-Revises: prog01 (main's head when branched; the brief said tree01: re-chain at merge)
+Revises: plan01 (main's head at the merge of main into i-anon)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "anon01"
-down_revision = "prog01"
+down_revision = "plan01"
 branch_labels = None
 depends_on = None
 
