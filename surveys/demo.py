@@ -493,6 +493,7 @@ def _accounts(db: Database) -> tuple[DemoAccount, ...]:
         DemoAccount(f"admin@{DOMAIN}", "admin", secrets.token_urlsafe(12)),
         DemoAccount(f"manager.chir-b@{DOMAIN}", "manager", secrets.token_urlsafe(12), "CHIR-B"),
         DemoAccount(f"onderzoek@{DOMAIN}", "researcher", secrets.token_urlsafe(12)),
+        DemoAccount(f"or@{DOMAIN}", "council", secrets.token_urlsafe(12)),
     )
     for account in made:
         add_user(db, account.email, account.role, account.password, account.unit)

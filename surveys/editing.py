@@ -146,7 +146,9 @@ def _comparable(settings: dict[str, Any], key: str) -> Any:
     return value
 
 
-def update_survey(db: Database, path: str | os.PathLike[str]) -> tuple[str, list[str]]:
+def update_survey(
+    db: Database, path: str | os.PathLike[str], new_consent: str | None = None
+) -> tuple[str, list[str]]:
     """Replace the stored definition of the survey that the file at ``path`` names.
 
     Returns the slug and the settings that changed. All or nothing.
@@ -159,11 +161,18 @@ def update_survey(db: Database, path: str | os.PathLike[str]) -> tuple[str, list
         (``FILE: KEY: locked: ...``, one problem per setting).
     NotFound
         When no survey has the file's ``id``.
+    surveys.consent.ConsentLocked
+        When the works council consented to the survey's privacy profile and the file
+        changes it without ``new_consent`` ("BODY, YYYY-MM-DD"); with it, the change is
+        recorded (what and the day) with the new consent (issue 13).
     """
+    from surveys.consent import guard_change, record_change
+
     name = os.fspath(path)
     data, sources, problems = _read(path)
     definition = _build(data, sources, problems)
     stored = _dump(data, sources)
+    profile_changed = guard_change(db, definition.slug, definition, new_consent=new_consent)
     with db.session(write=True) as session:
         row = survey_row(session, definition.slug)
         before = json.loads(row.definition)
@@ -195,4 +204,5 @@ def update_survey(db: Database, path: str | os.PathLike[str]) -> tuple[str, list
             row.open_token = secrets.token_urlsafe(24)
         elif not definition.open_link:
             row.open_token = None
+    record_change(db, definition.slug, profile_changed, new_consent=new_consent)
     return definition.slug, changed

@@ -42,6 +42,8 @@ __all__ = [
     "OpenClient",
     "Plan",
     "PlanFocus",
+    "PrivacyChange",
+    "PrivacyConsent",
     "Programme",
     "ProgrammeUnit",
     "Response",
@@ -283,6 +285,32 @@ class ProgrammeUnit(Base):
         ForeignKey("programmes.id", ondelete="CASCADE"), primary_key=True
     )
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+
+
+class PrivacyConsent(Base):
+    """A works council's consent to a survey's privacy profile (issue 13; ``samen survey
+    consent``). ``profile`` is the JSON of :func:`surveys.consent.profile` at consent;
+    ``audit`` the disclosure audit's summary line then. Staff data, no respondent data."""
+
+    __tablename__ = "privacy_consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    consented_by: Mapped[str] = mapped_column(String(200))
+    consented_on: Mapped[dt.date] = mapped_column(Date)
+    profile: Mapped[str] = mapped_column(Text)
+    audit: Mapped[str] = mapped_column(Text, default="")
+
+
+class PrivacyChange(Base):
+    """A recorded change of a consented profile: what changed and on which day (never who)."""
+
+    __tablename__ = "privacy_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    changed_on: Mapped[dt.date] = mapped_column(Date)
+    what: Mapped[str] = mapped_column(Text)
 
 
 class LeaderView(Base):

@@ -63,8 +63,8 @@ __all__ = [
     "user_for_token",
 ]
 
-Role = Literal["admin", "manager", "researcher"]
-ROLES: tuple[str, ...] = ("admin", "manager", "researcher")
+Role = Literal["admin", "manager", "researcher", "council"]
+ROLES: tuple[str, ...] = ("admin", "manager", "researcher", "council")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 TOKEN_PREFIX = "samen_"

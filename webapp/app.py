@@ -108,6 +108,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from webapp.programmes import bp as programmes_bp
 
     app.register_blueprint(programmes_bp)
+    from webapp.council import bp as council_bp
+
+    app.register_blueprint(council_bp)
     from webapp.console import bp as console_bp
 
     app.register_blueprint(console_bp)

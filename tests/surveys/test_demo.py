@@ -102,7 +102,7 @@ def test_languages_and_demographics(demo):
 def test_demo_accounts_log_in(demo):
     db, info, _ = demo
     roles = {a.role for a in info.accounts}
-    assert roles == {"admin", "manager", "researcher"}
+    assert roles == {"admin", "manager", "researcher", "council"}
     for account in info.accounts:
         assert authenticate(db, account.email, account.password) is not None
 

@@ -178,6 +178,15 @@ RULES: dict[str, Rule] = {
     "api.programme_evaluation": Rule(
         "/api/v1/programmes/1/evaluation", {"GET": statuses(401, 401, 403, 403, 404, 404)}
     ),
+    # --- works council (role council: tests/webapp/test_council.py) ------------------------
+    "council.static": Rule("/council/static/council.css", {"GET": everyone(200)}),
+    "council.index": Rule("/council/", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}),
+    "council.profile": Rule(
+        f"/council/{S}/profile", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}
+    ),
+    "council.progress": Rule(
+        f"/council/{S}/progress", {"GET": statuses(LOGIN, LOGIN, 403, 403, 403, 200)}
+    ),
     # --- leader self-views: the personal link (unknown here) and the admin's aggregate -----
     "leaders.answer": Rule("/l/unknown-token", {"GET": everyone(404), "POST": everyone(404)}),
     "leaders.saved": Rule("/l/unknown-token/saved", {"GET": everyone(404)}),

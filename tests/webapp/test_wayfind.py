@@ -98,7 +98,7 @@ def test_the_owner_overview_links_every_page(staff_app):
         assert client.get(href, follow_redirects=True).status_code == 200
     # the audit: the console's Audit & privacy section where it is there, else the command
     assert 'href="/console/privacy"' in text or f"samen audit {DEMO}" in text
-    assert _nav(text) == ["/console/", "/dashboard/", "/research/", "/programmes/"]
+    assert _nav(text) == ["/console/", "/dashboard/", "/research/", "/programmes/", "/council/"]
     assert 'href="/console/" aria-current="page"' in text
 
 
@@ -116,7 +116,7 @@ def test_the_overview_asks_to_sign_in(staff_app):
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("admin", ["/console/", "/dashboard/", "/research/", "/programmes/"]),
+        ("admin", ["/console/", "/dashboard/", "/research/", "/programmes/", "/council/"]),
         ("researcher", ["/dashboard/", "/research/", "/programmes/"]),
         ("manager", []),  # one page only: nothing to choose between
     ],

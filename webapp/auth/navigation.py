@@ -23,6 +23,7 @@ HOME_ENDPOINTS = {
     "admin": "console.index",
     "manager": "dashboard.index",
     "researcher": "research.index",
+    "council": "council.index",
 }
 
 #: Header links: (endpoint, label, roles that may open the page).
@@ -31,6 +32,7 @@ _LINKS = (
     ("dashboard.index", _l("Dashboards"), frozenset({"admin", "manager", "researcher"})),
     ("research.index", _l("Research"), frozenset({"admin", "researcher"})),
     ("programmes.index", _l("Programmes"), frozenset({"admin", "researcher"})),
+    ("council.index", _l("Works council"), frozenset({"admin", "council"})),
 )
 
 

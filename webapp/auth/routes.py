@@ -47,6 +47,7 @@ ROLE_LABELS = {
     "admin": _l("survey owner"),
     "manager": _l("manager"),
     "researcher": _l("researcher"),
+    "council": _l("works council member"),
 }
 
 

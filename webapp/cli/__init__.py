@@ -31,6 +31,7 @@ _COMMANDS = [
     ("webapp.cli.leader", "leader"),
     ("webapp.cli.research", "export"),
     ("webapp.cli.research", "audit"),
+    ("webapp.cli.privacy", "privacy"),
 ]
 
 

@@ -109,9 +109,25 @@ def survey_create(file: str) -> None:
     click.echo(f"Next: samen wave open {slug} LABEL")
 
 
+def _add_consent() -> None:
+    from webapp.cli.privacy import consent
+
+    survey.add_command(consent)  # `samen survey consent` (webapp/cli/privacy.py)
+
+
+_add_consent()
+
+
 @survey.command("update")
 @click.argument("file", type=click.Path(dir_okay=False))
-def survey_update(file: str) -> None:
+@click.option(
+    "--consent",
+    "new_consent",
+    default=None,
+    metavar='"BODY, YYYY-MM-DD"',
+    help="The works council consented to the changed privacy profile (needed once consented).",
+)
+def survey_update(file: str, new_consent: str | None) -> None:
     """Change the survey FILE.yaml names (its id) to FILE's settings.
 
     The privacy settings (instruments, modules, languages, k, thresholds, retention, open
@@ -119,7 +135,7 @@ def survey_update(file: str) -> None:
     """
     from surveys.editing import update_survey
 
-    slug, changed = _run(update_survey, file)
+    slug, changed = _run(update_survey, file, new_consent)
     if changed:
         click.echo(f"Survey {slug!r} changed: {', '.join(changed)}.")
     else:

@@ -190,6 +190,21 @@ def _fresh_demo_database(instance: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def _demo_consent(database: Any, slug: str) -> str:
+    """The works council's consent to the demo survey's profile, with the audit's summary
+    (the audit must pass, as ``samen survey consent`` requires)."""
+    import datetime as dt
+
+    from surveys.consent import give_consent
+    from webapp.research.service import audit_survey
+
+    result = audit_survey(database, slug)
+    if not result.ok:
+        raise CommandError("the demo fails its disclosure audit:\n" + "\n".join(result.lines()))
+    given = give_consent(database, slug, f"OR, {dt.date.today().isoformat()}", result.summary())
+    return f"{given.by}, {given.on.isoformat()}"
+
+
 @click.command()
 @click.option("--no-serve", is_flag=True, help="Build the demo and print its links; do not serve.")
 @_host
@@ -211,6 +226,7 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     try:
         database.upgrade()
         built = build_demo(database, links=DEMO_LINKS)
+        consented = _demo_consent(database, built.survey)
     except SamenError as exc:
         raise CommandError(str(exc)) from exc
     server = None
@@ -225,6 +241,9 @@ def demo(no_serve: bool, host: str, port: int) -> None:
     click.echo(f"Demo survey:   {built.survey} (privacy page: {base}/privacy/{built.survey})")
     click.echo(
         f"Demo programme: {base}/programmes/1 (its evaluation; sign in as admin or researcher)"
+    )
+    click.echo(
+        f"Works-council consent: {consented} (profile: {base}/council/{built.survey}/profile)"
     )
     click.echo(f"Invitation links for unit {built.link_unit} (each works once):")
     for token in built.tokens[:DEMO_LINKS]:

@@ -59,7 +59,7 @@ def _read_password() -> str:
 
 @click.group()
 def user() -> None:
-    """Staff accounts (admin, manager, researcher) and API tokens."""
+    """Staff accounts (admin, manager, researcher, council) and API tokens."""
 
 
 @user.command("add")
@@ -67,8 +67,9 @@ def user() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["admin", "manager", "researcher"]),
-    help="admin: everything; manager: one unit and below; researcher: exports and reports.",
+    type=click.Choice(["admin", "manager", "researcher", "council"]),
+    help="admin: everything; manager: one unit and below; researcher: exports and reports; "
+    "council: the privacy profile, the audit result and response progress at k.",
 )
 @click.option("--unit", default=None, metavar="UNIT", help="The manager's unit (its code).")
 def add_command(email: str, role: str, unit: str | None) -> None:

@@ -33,6 +33,13 @@ def withheld_text(reason: str | None, k: int, short: bool = False) -> str:
         return _("open wave") if short else _("shown when the wave has closed")
     if reason == "complementary":
         return _("hidden") if short else _("hidden to protect a smaller group")
+    if reason == "homogeneous":
+        # engine.disclosure.homogeneity: fewer than 2 respondents outside the largest answer
+        return (
+            _("too uniform")
+            if short
+            else _("too uniform to show without revealing individual answers")
+        )
     if reason == "scope":
         return _("not in your view")
     if reason == "open-link":

@@ -23,6 +23,7 @@ def index() -> str:
 
 @bp.get("/privacy/<survey>")
 def privacy(survey: str) -> str:
+    from surveys.consent import RESIDUAL_RISKS
     from surveys.privacy import CATEGORY_NAMES
     from surveys.programmes import list_programmes
     from webapp.respond import services
@@ -33,5 +34,10 @@ def privacy(survey: str) -> str:
         abort(404)
     programmes = list_programmes(current_app.extensions["samen_db"], survey)
     return render_template(
-        "public/privacy.html", s=summary, categories=CATEGORY_NAMES, programmes=programmes
+        "public/privacy.html",
+        s=summary,
+        categories=CATEGORY_NAMES,
+        programmes=programmes,
+        consent=services.consent(survey),
+        risks=RESIDUAL_RISKS,
     )

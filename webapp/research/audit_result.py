@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from engine.disclosure.audit import AuditResult
 from engine.disclosure.audit_comments import CommentFinding
+from engine.disclosure.homogeneity import HomogeneityFinding
 
 __all__ = ["SurveyAudit"]
 
@@ -49,6 +50,11 @@ class SurveyAudit(AuditResult):
     comment_views: int = 0
     #: Views of programme evaluations (two groups of units per scale and wave), in ``views``.
     programme_views: int = 0
+    #: Shown partitions of sensitive items with fewer than 2 respondents outside the largest
+    #: part, alone or as a parent minus its shown children (issue 13), with their contexts.
+    homogeneity_findings: tuple[HomogeneityFinding, ...] = ()
+    homogeneity_contexts: tuple[str, ...] = ()
+    homogeneity_views: int = 0
     #: Cells the change and equity views rest on (:mod:`webapp.research.audit_comparisons`),
     #: and those of them outside the audited views (each a finding; there must be none).
     comparison_cells: int = 0
@@ -56,7 +62,12 @@ class SurveyAudit(AuditResult):
 
     @property
     def ok(self) -> bool:
-        return not self.findings and not self.comment_findings and not self.comparison_unserved
+        return (
+            not self.findings
+            and not self.comment_findings
+            and not self.comparison_unserved
+            and not self.homogeneity_findings
+        )
 
     def lines(self) -> list[str]:
         """One line per finding: the wave and measure, the group and its combination."""
@@ -67,6 +78,8 @@ class SurveyAudit(AuditResult):
         ]
         pairs = zip(self.comment_contexts, self.comment_findings, strict=True)
         out += [f"{context}: {finding.describe()}" for context, finding in pairs]
+        same = zip(self.homogeneity_contexts, self.homogeneity_findings, strict=True)
+        out += [f"{context}: {finding.describe()}" for context, finding in same]
         return out + [f"not an audited cell: {cell}" for cell in self.comparison_unserved]
 
     def summary(self) -> str:
@@ -86,6 +99,12 @@ class SurveyAudit(AuditResult):
                 line += f"{len(self.comment_findings)} finding(s) of too few writers"
             else:
                 line += "no set of comments by too few writers can be derived"
+        if self.homogeneity_views:
+            line += f"; {self.homogeneity_views} views of sensitive items: "
+            if self.homogeneity_findings:
+                line += f"{len(self.homogeneity_findings)} homogeneity finding(s)"
+            else:
+                line += "none too uniform (at least 2 respondents outside the largest answer)"
         if self.comparison_cells:
             line += f"; change and equity views rest on {self.comparison_cells} cells: "
             if self.comparison_unserved:

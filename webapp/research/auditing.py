@@ -59,6 +59,7 @@ from webapp.research.audit_export import (
     own_by_class,
     within_file,
 )
+from webapp.research.audit_homogeneity import audit_wave_homogeneity
 from webapp.research.audit_programmes import ExtraViews, atom_views, programme_extra
 from webapp.research.audit_result import SurveyAudit
 from webapp.research.audit_trees import audit_trees, under_tree
@@ -335,6 +336,8 @@ def audit_survey(
     findings: list[tuple[str, Finding]] = []
     comment_findings: list[tuple[str, CommentFinding]] = []
     comment_views = 0
+    uniform: list[tuple[str, Any]] = []
+    uniform_views = 0
     audited: list[str] = []
     held: list[str] = []
     n_views = n_groups = 0
@@ -388,6 +391,9 @@ def audit_survey(
         said, count = audit_wave_comments(db, data.survey, label, scope)
         comment_findings.extend((f"{label} comments", finding) for finding in said)
         comment_views += count
+        same, checked = audit_wave_homogeneity(data, scope)  # sensitive items, in respondents
+        uniform.extend(same)
+        uniform_views += checked
         n_views += views
         n_groups += groups
         audited.append(label)
@@ -405,6 +411,9 @@ def audit_survey(
         comment_contexts=tuple(context for context, _ in comment_findings),
         comment_views=comment_views,
         programme_views=n_programme,
+        homogeneity_findings=tuple(finding for _, finding in uniform),
+        homogeneity_contexts=tuple(context for context, _ in uniform),
+        homogeneity_views=uniform_views,
         comparison_cells=comparisons,
         comparison_unserved=tuple(unserved),
     )

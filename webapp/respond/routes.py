@@ -295,6 +295,7 @@ def review() -> str:
         answered=sum(1 for _page, rows in sections for _item, label in rows if label),
         comment=state.comment,
         form=SubmitForm(),
+        facts=services.review_facts(state),
         back_url=flow.step_url(steps[-2]),
         **progress(steps, REVIEW),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from typing import Any
 
 from flask import current_app
 
@@ -27,6 +28,7 @@ from surveys.privacy import PrivacySummary, privacy_summary
 from surveys.responses import submit_with_right
 from surveys.survey_definition import SurveyDefinition
 from surveys.survey_store import CACHE_SIZE, get_survey
+from webapp.i18n import localized
 from webapp.respond.draft import NOT_APPLICABLE, PREFER_NOT_TO_SAY, RespondentState
 from webapp.respond.questionnaire import Questionnaire
 
@@ -36,10 +38,12 @@ __all__ = [
     "InvitationUnavailable",
     "NotFound",
     "WaveClosed",
+    "consent",
     "database",
     "open_link",
     "privacy",
     "questionnaire",
+    "review_facts",
     "start",
     "submit",
     "units",
@@ -84,6 +88,46 @@ def privacy(slug: str) -> PrivacySummary:
     """The privacy statement of survey ``slug`` (:class:`NotFound` when there is none)."""
     definition = get_survey(database(), slug)
     return privacy_summary(definition, issue_counts(database(), slug))
+
+
+def review_facts(state: RespondentState) -> dict[str, object]:
+    """What the review page tells a respondent before sending (issue 13): the unit the
+    answers count towards, k (responses) and the comment threshold (writers), the optional
+    sensitive modules and what their answers are used for. Settings only: no count of
+    responses, invitations or anything else that changes while a wave is open."""
+    definition = get_survey(database(), state.survey)
+    summary = privacy_summary(definition)
+    unit = None
+    if state.unit is not None:
+        unit = next((u.name for u in list_units(database()) if u.code == state.unit), None)
+    return {
+        "survey": state.survey,
+        "unit": unit,
+        "k": summary.open_link_k or summary.min_group_size,
+        "sensitive_k": max(summary.min_group_size, summary.comment_threshold),
+        "comment_threshold": max(summary.comment_threshold, summary.open_link_k or 0),
+        "comments": summary.comments_enabled,
+        # sensitive answer modules (unwanted behaviour); the questions about you apart
+        "sensitive": " / ".join(
+            f"\u201c{localized(i.title)}\u201d"
+            for i in definition.answer_instruments
+            if i.sensitive
+        ),
+        "demographics": definition.demographics is not None,
+        "open_link": state.open_link,
+        "declined": state.consent is False,
+    }
+
+
+def consent(slug: str) -> Any:
+    """The works council's latest consent to the survey's profile (None: none), with the
+    changes since (:func:`surveys.consent.check_profile`) as ``pending``."""
+    from surveys.consent import check_profile, latest_consent
+
+    found = latest_consent(database(), slug)
+    if found is None:
+        return None
+    return {"by": found.by, "on": found.on, "pending": check_profile(database(), slug)}
 
 
 def units() -> list[UnitInfo]:

@@ -15,7 +15,7 @@ from engine.disclosure.rules import sensitive_module_allowed
 from surveys.errors import InputError
 from surveys.survey_definition import SurveyDefinition
 from surveys.users import UserInfo
-from webapp.results import openlink
+from webapp.results import homogeneity, openlink
 from webapp.results.access import disclosure_scope
 from webapp.results.cells import cell_at, withheld
 from webapp.results.data import Measure, SurveyContext, WaveData
@@ -338,13 +338,19 @@ class CellRelease:
         ok, reason = self.shown(measure, unit)
         if not ok:
             return withheld(reason or "fewer-than-k")
+        uniform = None
+        if measure.sensitive and measure.kind == "item":
+            uniform = homogeneity.item_level(self.data, measure, unit)
+            if uniform.level == "withheld":
+                return withheld(uniform.reason or homogeneity.REASON)
         # a released cell's statistics depend on the wave's data alone: computed once
         slot = ("cell", measure.id, unit, self.filter)
         found = self.data.derived.get(slot)
         if found is None:
             found = cell_at(measure, self._rows(unit))
             _keep(self.data, slot, found)
-        return _copy(found)
+        out = _copy(found)
+        return out if uniform is None else homogeneity.apply(out, measure, uniform)
 
     def count(self, unit: str) -> dict[str, Any]:
         """The unit's response count: ``{"n", "suppressed", "reason"}``."""

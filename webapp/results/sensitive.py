@@ -80,6 +80,8 @@ def _share(
         share = None if lowest is None else round(1.0 - float(lowest), 4)
     elif how == "favourable":
         share = cell.get("favourable")
+        if share is None:  # coarsened for homogeneity (webapp.results.homogeneity)
+            return {"share": None, "n": None, "suppressed": True, "reason": "homogeneous"}
     else:  # "yes": the first code of a yes/no question
         share = distribution.get(str(min(points)))
     return {"share": share, "n": n, "suppressed": False, "reason": None}
@@ -149,6 +151,7 @@ def _block(
 
 def _main_reason(reasons: set[str]) -> str:
     for reason in (
+        "homogeneous",
         "filter",
         "wave-open",
         "open-link",
