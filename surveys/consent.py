@@ -25,10 +25,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.disclosure.homogeneity import MIN_OUTSIDE
 from surveys.db import Database
 from surveys.errors import InputError, NotFound, SamenError
 from surveys.survey_definition import SurveyDefinition
+
+#: Respondents a sensitive item needs outside its largest category before its distribution is
+#: shown (the homogeneity rule). ``surveys`` may not import ``engine`` (DESIGN.md, dependency
+#: direction), so the profile states the number here; tests/surveys/test_consent.py checks it
+#: equals ``engine.disclosure.homogeneity.MIN_OUTSIDE``.
+MIN_OUTSIDE = 2
 
 __all__ = [
     "RESIDUAL_RISKS",

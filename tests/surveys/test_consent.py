@@ -178,3 +178,10 @@ def test_samen_survey_update_honours_the_lock(hospital_db, tmp_path):
     ((_, what),) = changes(hospital_db, slug)
     assert "k_responses: 5 -> 6" in what
     assert latest_consent(hospital_db, slug).on == dt.date(2027, 1, 15)
+
+
+def test_the_profile_states_the_homogeneity_rule_the_engine_applies():
+    from engine.disclosure.homogeneity import MIN_OUTSIDE
+    from surveys import consent
+
+    assert consent.MIN_OUTSIDE == MIN_OUTSIDE

@@ -59,6 +59,7 @@ def _documented(operation: dict, status: int) -> dict:
     unit=units,
     filter=filters,
     caller=callers,
+    programme=st.sampled_from(["1", "2", "0", "x1"]),
 )
 def test_every_answer_is_documented_and_matches_its_schema(
     api,  # noqa: F811
@@ -68,10 +69,14 @@ def test_every_answer_is_documented_and_matches_its_schema(
     unit,
     filter,
     caller,
+    programme,
 ):
     client, tokens = api
     url = "/api/v1" + path.format(
-        survey=quote(survey, safe=""), wave=quote(wave, safe=""), unit=quote(unit, safe="")
+        survey=quote(survey, safe=""),
+        wave=quote(wave, safe=""),
+        unit=quote(unit, safe=""),
+        programme_id=programme,
     )
     query = {"filter": filter} if filter is not None else {}
     headers = {}
