@@ -131,7 +131,14 @@ def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
         sections = [
             (s, [(item, None) for item in s.items]) for s in steps if not isinstance(s, str)
         ]
+        from webapp.respond.draft import RespondentState
+        from webapp.respond.services import review_facts
+
+        # the review page's facts as a respondent of this survey reads them (no unit chosen,
+        # the open link when the survey has one)
+        preview_state = RespondentState(right="", survey=slug, wave="", open_link=open_link)
         context.update(
+            facts=review_facts(preview_state),
             sections=sections,
             answered=0,
             comment="",
