@@ -161,7 +161,7 @@ def test_a_whole_round_in_dutch_with_the_keyboard_only(browser, fresh_demo):
         keys.type_into("input[name=organisation_en]", "City Hospital, HR")
         keys.check("input[name=instruments][value=belonging]")
         keys.press_on("main form button[type=submit].primary")
-        assert "Onderzoek teamklimaat gemaakt" in _main(page), _main(page)
+        assert "Vragenlijst teamklimaat gemaakt" in _main(page), _main(page)
         keys.axe("survey created")
         screenshot(page, "console-journey-survey-created")
 
