@@ -158,9 +158,12 @@ def test_kill_9_during_submissions_loses_and_duplicates_nothing(db: Any, tmp_pat
             else:
                 respondent.started = "yes"
                 respondent.answer_and_send()
-        for respondent in respondents:  # the ones the kill stopped before they began
-            if respondent.started is None:
+        for respondent in respondents:
+            if respondent.started is None:  # the kill stopped them before they began
                 respondent.start()
+                respondent.answer_and_send()
+            elif respondent.started == "yes" and respondent.sent is None:
+                # started, then cut while opening the review page: Send from the same browser
                 respondent.answer_and_send()
     finally:
         os.killpg(server.pid, signal.SIGKILL)
