@@ -92,7 +92,7 @@ def test_the_owner_starts_on_the_overview_on_a_phone(browser, wayfind_demo):
             "() => [...document.querySelectorAll('.staff-nav a')]"
             ".map(a => { const r = a.getBoundingClientRect(); return [r.y, r.height]; })"
         )
-        assert len(boxes) == 4  # overview, dashboards, research, programmes
+        assert len(boxes) == 5  # console, dashboards, research, programmes, works council
         assert len({round(y) for y, _ in boxes}) <= 2  # at most two rows at 360 px
         assert all(height >= 44 for _, height in boxes)  # tap targets
         assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
