@@ -25,7 +25,7 @@ from surveys._common import survey_row
 from surveys.db import Database
 from surveys.errors import InputError, NotFound
 from surveys.models import Response, SurveyRow, Wave
-from surveys.survey_store import FORMAT_VERSION, _build, _dump, _read
+from surveys.survey_store import DEFAULTS, FORMAT_VERSION, _build, _dump, _read
 
 __all__ = [
     "LOCKED",
@@ -54,15 +54,7 @@ LOCKED = (
     "filter_question",
 )
 #: The defaults create_survey applies, so an omitted setting and its default compare equal.
-_DEFAULTS: dict[str, Any] = {
-    "modules": {},
-    "min_group_size": 5,
-    "comment_threshold": 10,
-    "retention_days": 730,
-    "release": "closed",
-    "open_link": False,
-    "open_link_limit": 1,
-}
+_DEFAULTS = DEFAULTS
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,19 @@ KEYS = {
 }
 
 
+#: Settings a survey file may leave out, and the value each then gets (``surveys.editing``
+#: compares an omitted setting equal to its default with the same table).
+DEFAULTS: dict[str, Any] = {
+    "modules": {},
+    "min_group_size": 5,
+    "comment_threshold": 10,
+    "retention_days": 730,
+    "release": "closed",
+    "open_link": False,
+    "open_link_limit": 1,
+}
+
+
 def load_survey_file(path: str | os.PathLike[str]) -> SurveyDefinition:
     """Read and validate a survey file; every problem is reported at once.
 
@@ -306,10 +319,18 @@ def _build(
             return default
         return value
 
-    k = integer("min_group_size", 5, 3, "Samen never shows groups smaller than 3")
-    comment_threshold = integer("comment_threshold", 10, k, "comments need at least k people")
-    retention = integer("retention_days", 730, 1, "keep responses at least a day")
-    open_limit = integer("open_link_limit", 1, 1, "allow at least one submission")
+    k = integer(
+        "min_group_size", DEFAULTS["min_group_size"], 3, "Samen never shows groups smaller than 3"
+    )
+    comment_threshold = integer(
+        "comment_threshold", DEFAULTS["comment_threshold"], k, "comments need at least k people"
+    )
+    retention = integer(
+        "retention_days", DEFAULTS["retention_days"], 1, "keep responses at least a day"
+    )
+    open_limit = integer(
+        "open_link_limit", DEFAULTS["open_link_limit"], 1, "allow at least one submission"
+    )
     open_k = integer(
         "open_link_k",
         max(2 * k, 10),
@@ -317,14 +338,14 @@ def _build(
         f"anyone with the open link can add answers, so open-link results need at least "
         f"min_group_size ({k}) responses",
     )
-    release = data.get("release", "closed")
+    release = data.get("release", DEFAULTS["release"])
     if release == "steps":
         problem("release", STEPS_REFUSED)
         release = "closed"
     elif release not in RELEASES:
         problem("release", f"one of {', '.join(RELEASES)}, got {release!r}")
         release = "closed"
-    open_link = data.get("open_link", False)
+    open_link = data.get("open_link", DEFAULTS["open_link"])
     if not isinstance(open_link, bool):
         problem("open_link", "true or false")
         open_link = False
