@@ -53,8 +53,6 @@ LOCKED = (
     "open_link_k",
     "filter_question",
 )
-#: The defaults create_survey applies, so an omitted setting and its default compare equal.
-_DEFAULTS = DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,7 @@ def _locked_reason(session: Session, survey: SurveyRow) -> Lock | None:
 
 
 def _comparable(settings: dict[str, Any], key: str) -> Any:
-    value = settings.get(key, _DEFAULTS.get(key))
+    value = settings.get(key, DEFAULTS.get(key))  # an omitted setting equals its default
     if key == "open_link_k" and value is None:
         k = settings.get("min_group_size", 5)
         value = max(2 * k, 10) if isinstance(k, int) else None
