@@ -83,7 +83,8 @@ def scale_scores(
 
 
 def describe_scale(spec: ScaleSpec, score: pd.Series, notes: Notes) -> dict[str, Any]:
-    valid = score.dropna()
+    values = score.to_numpy(dtype=float)
+    valid = values[~np.isnan(values)]  # numpy, not pandas: a million scores, no index
     out: dict[str, Any] = {
         "n": int(valid.size),
         "n_items": len(spec.items),
