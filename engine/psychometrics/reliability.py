@@ -120,35 +120,37 @@ _ROWS = 65_536
 def _alpha_moments(
     values: np.ndarray,
 ) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The sums behind :func:`cronbach_alpha`, in two passes over blocks of rows (bounded
+    """The sums behind :func:`cronbach_alpha`, in one pass over blocks of rows (bounded
     memory for a million respondents): respondents with an answer, items, answers per item,
     item means and SDs, the mean item score of each respondent with an answer, and the
-    pairwise-complete covariance matrix (NaN with fewer than two respondents)."""
+    pairwise-complete covariance matrix (NaN with fewer than two respondents).
+
+    The sums are taken about the item means of the first block (as
+    ``engine.psychometrics.extraction.pairwise_correlation`` does): the covariances are
+    the same about any centre, and one near the means keeps them accurate."""
     rows, p = values.shape
     answered = np.zeros(p, dtype=np.int64)
-    totals = np.zeros(p)
     scores = np.empty(rows)
     keep = np.empty(rows, dtype=bool)
+    squares = np.zeros(p)
+    counts = np.zeros((p, p))
+    sums = np.zeros((p, p))  # sums[i, j]: of x_i - centre_i over rows where i and j are present
+    products = np.zeros((p, p))
+    centre = np.zeros(p)
     with np.errstate(invalid="ignore", divide="ignore"):
         for start in range(0, rows, _ROWS):
             block = values[start : start + _ROWS]
-            present = ~np.isnan(block)
+            missing = np.isnan(block)
+            present = ~missing
             filled = np.where(present, block, 0.0)
-            answered += present.sum(axis=0)
-            totals += filled.sum(axis=0)
             row_count = present.sum(axis=1)
             keep[start : start + _ROWS] = row_count > 0
             scores[start : start + _ROWS] = filled.sum(axis=1) / row_count
-        item_mean = totals / answered
-        centre = np.where(answered > 0, item_mean, 0.0)
-        squares = np.zeros(p)
-        counts = np.zeros((p, p))
-        sums = np.zeros((p, p))  # sums[i, j]: of x_i over rows where i and j are present
-        products = np.zeros((p, p))
-        for start in range(0, rows, _ROWS):
-            block = values[start : start + _ROWS]
-            missing = np.isnan(block)
-            centred = block - centre
+            if start == 0:
+                seen = present.sum(axis=0)
+                centre = np.where(seen > 0, filled.sum(axis=0) / seen, 0.0)
+            answered += present.sum(axis=0)
+            centred = filled - centre
             np.copyto(centred, 0.0, where=missing)  # zeros where missing
             squares += (centred**2).sum(axis=0)
             products += centred.T @ centred
@@ -156,10 +158,13 @@ def _alpha_moments(
                 counts += block.shape[0]
                 sums += centred.sum(axis=0)[:, None]
                 continue
-            mask = (~missing).astype("float64")
+            mask = present.astype("float64")
             counts += mask.T @ mask
             sums += centred.T @ mask
-        item_sd = np.where(answered > 1, np.sqrt(squares / (answered - 1)), np.nan)
+        shift = np.diag(sums) / answered  # item mean - centre
+        item_mean = centre + shift
+        item_sd = np.sqrt((squares - answered * shift**2) / (answered - 1))
+        item_sd = np.where(answered > 1, item_sd, np.nan)
         cov = (products - sums * sums.T / counts) / (counts - 1)
     cov[counts < 2] = np.nan
     n = int(np.count_nonzero(keep))
