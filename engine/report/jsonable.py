@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Notes", "report_json", "sanitize"]
+__all__ = ["Notes", "sanitize"]
 
 
 class Notes:
@@ -88,28 +88,3 @@ def sanitize(value: Any, notes: Notes | None = None, path: str = "") -> Any:
             notes.explain(path)
         return None
     raise TypeError(f"value at {path or 'top'} is not JSON-safe: {type(value).__name__}")
-
-
-def report_json(report: dict[str, Any]) -> str:
-    """``report`` as ``samen analyze --format json`` writes a report (indented, no NaN);
-    the research pages' download is the same text.
-
-    Parameters
-    ----------
-    report : dict
-        A report of :func:`engine.report.pipeline.analyze` (or the wave report the
-        research pages build from it).
-
-    Returns
-    -------
-    str
-        The JSON text, ending in a newline.
-
-    Raises
-    ------
-    ValueError
-        A value JSON cannot hold (NaN or infinity).
-    """
-    import json
-
-    return json.dumps(report, indent=2, allow_nan=False) + "\n"

@@ -172,7 +172,7 @@ def analyze(
 
 def _render(report: dict[str, Any], fmt: str, data: Path, group: str | None) -> str:
     if fmt == "json":
-        from engine.report.jsonable import report_json
+        from webapp.research.reporting import report_json
 
         return report_json(report)
     if fmt == "html":

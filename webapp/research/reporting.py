@@ -30,6 +30,7 @@ __all__ = [
     "CACHE_SIZE",
     "DEFINITIONS",
     "instrument_specs",
+    "report_json",
     "scale_specs",
     "unit_groups",
     "wave_report",
@@ -202,6 +203,29 @@ def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return report
+
+
+def report_json(report: dict[str, Any]) -> str:
+    """``report`` as ``samen analyze --format json`` writes a report (indented, no NaN).
+
+    Parameters
+    ----------
+    report : dict
+        A report of :func:`wave_report` or :func:`engine.report.pipeline.analyze`.
+
+    Returns
+    -------
+    str
+        The JSON text, ending in a newline.
+
+    Raises
+    ------
+    ValueError
+        A value JSON cannot hold (NaN or infinity).
+    """
+    import json
+
+    return json.dumps(report, indent=2, allow_nan=False) + "\n"
 
 
 def _fingerprint(matrix: Any) -> str:

@@ -14,11 +14,9 @@ functions; they decide nothing about disclosure themselves:
   rules and has :func:`engine.disclosure.audit.audit` check it.
 
 The code lives in :mod:`webapp.research.exporting`, :mod:`webapp.research.reporting` and
-:mod:`webapp.research.auditing`; the JSON text of a report is
-:func:`engine.report.jsonable.report_json`, shared with `samen analyze`.
+:mod:`webapp.research.auditing`.
 """
 
-from engine.report.jsonable import report_json
 from webapp.research.auditing import SurveyAudit, audit_survey, served_cells
 from webapp.research.exporting import (
     FORMATS,
@@ -28,7 +26,7 @@ from webapp.research.exporting import (
     export_zip,
     quasi_identifiers,
 )
-from webapp.research.reporting import scale_specs, wave_report
+from webapp.research.reporting import report_json, scale_specs, wave_report
 
 __all__ = [
     "FORMATS",
