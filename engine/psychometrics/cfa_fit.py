@@ -1,5 +1,5 @@
 """The maximum-likelihood fit behind :func:`engine.psychometrics.cfa.cfa` and
-:func:`engine.psychometrics.invariance.invariance`: one or more groups, optional mean
+:func:`engine.comparisons.invariance.invariance`: one or more groups, optional mean
 structure, loadings and intercepts optionally equal across groups.
 
 Why Fisher scoring with a Levenberg-Marquardt safeguard rather than a quasi-Newton method:
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.psychometrics.cfa_derivatives import gradient, hessian, information
+from engine.psychometrics.cfa_rescale import can_rescale, from_standardised, to_standardised
 from engine.psychometrics.cfa_model import (
     Moments,
     Structure,
@@ -42,6 +43,7 @@ from engine.psychometrics.cfa_model import (
 
 __all__ = [
     "LBFGSB",
+    "RESCALED",
     "SCORING",
     "MLFit",
     "Moments",
@@ -51,12 +53,15 @@ __all__ = [
 ]
 
 SCORING = "Fisher scoring"
+RESCALED = "Fisher scoring with standardised factors"
 #: Newton decrement below which scoring has converged
 TOL_DECREMENT = 1e-15
 #: ... or below which it has converged when no step lowers F any more (rounding)
 TOL_STALLED = 1e-12
 #: Newton steps that polish L-BFGS-B's point (each costs 2 gradients per parameter)
 MAX_NEWTON = 5
+#: scoring steps in lavaan's parametrisation after the standardised-factor restart
+MAX_POLISH = 20
 #: L-BFGS-B iterations when scoring fails
 MAX_LBFGSB = 2000
 LBFGSB = "L-BFGS-B"
@@ -122,6 +127,11 @@ def fit_ml(
     if np.isfinite(value(x)):
         x, status, iterations = _damped(x, value, fisher, max_iter, watch_rate=True)
         converged = status == "converged" and _is_minimum(x, structure, moments)
+        if not converged and can_rescale(structure):
+            found, more = _rescaled(x, structure, moments, logdet_s, max_iter)
+            iterations += more
+            if found is not None:
+                x, converged, optimizer = found, True, RESCALED
     if not converged:
         optimizer = LBFGSB
         x, iterations = _lbfgsb(start, structure, moments, logdet_s)
@@ -146,6 +156,45 @@ def fit_ml(
         [s_g for s_g, _ in moments_hat],
         [mu_g for _, mu_g in moments_hat],
     )
+
+
+def _rescaled(
+    x: np.ndarray,
+    structure: Structure,
+    moments: Sequence[Moments],
+    logdet_s: Sequence[float],
+    max_iter: int,
+) -> tuple[np.ndarray | None, int]:
+    """Scoring on from `x` with standardised factors (:mod:`engine.psychometrics.cfa_rescale`),
+    then back in lavaan's parametrisation and polished there: the minimum, or None when
+    either scoring does not converge or the point is not a minimum; and the steps taken."""
+    x_std, std = to_standardised(x, structure)
+
+    def value_std(z: np.ndarray) -> float:
+        return objective(z, std, moments, logdet_s)
+
+    def fisher_std(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return information(z, std, moments)
+
+    if not np.isfinite(value_std(x_std)):
+        return None, 0
+    x_std, status, iterations = _damped(x_std, value_std, fisher_std, max_iter, watch_rate=True)
+    if status != "converged":
+        return None, iterations
+    back, _ = from_standardised(x_std, std, structure)
+    if not np.all(np.isfinite(back)):
+        return None, iterations  # a marker loading of exactly 0: lavaan's loadings are infinite
+
+    def value(z: np.ndarray) -> float:
+        return objective(z, structure, moments, logdet_s)
+
+    def fisher(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return information(z, structure, moments)
+
+    back, status, more = _damped(back, value, fisher, MAX_POLISH, watch_rate=False)
+    if status != "converged" or not _is_minimum(back, structure, moments):
+        return None, iterations + more
+    return back, iterations + more
 
 
 def _lbfgsb(
