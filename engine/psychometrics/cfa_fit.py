@@ -62,8 +62,14 @@ TOL_STALLED = 1e-12
 MAX_NEWTON = 5
 #: scoring steps in lavaan's parametrisation after the standardised-factor restart
 MAX_POLISH = 20
-#: L-BFGS-B iterations when scoring fails
-MAX_LBFGSB = 2000
+#: a restart's solution is refused when a factor's variance is below this share of its
+#: marker item's variance (the marker loadings are then > ~100 times the marker's: the
+#: edge where lavaan's parametrisation breaks down; measured on tests/reference/cfa_noise)
+MIN_FACTOR_SHARE = 1e-4
+#: L-BFGS-B iterations when scoring fails (each ~1 ms at 40 items; with the restart on
+#: standardised factors no fixture needs more: what scoring cannot fit, L-BFGS-B from
+#: lavaan's start did not fit in 2,000 iterations either)
+MAX_LBFGSB = 500
 LBFGSB = "L-BFGS-B"
 
 
@@ -134,8 +140,8 @@ def fit_ml(
                 x, converged, optimizer = found, True, RESCALED
     if not converged:
         optimizer = LBFGSB
-        x, iterations = _lbfgsb(start, structure, moments, logdet_s)
-        if np.isfinite(value(x)):
+        x, iterations, stopped = _lbfgsb(start, structure, moments, logdet_s)
+        if stopped and np.isfinite(value(x)):
             x, status, more = _damped(x, value, newton, MAX_NEWTON, watch_rate=False)
             iterations += more
             converged = status == "converged" and _is_minimum(x, structure, moments)
@@ -181,9 +187,12 @@ def _rescaled(
     x_std, status, iterations = _damped(x_std, value_std, fisher_std, max_iter, watch_rate=True)
     if status != "converged":
         return None, iterations
-    back, _ = from_standardised(x_std, std, structure)
-    if not np.all(np.isfinite(back)):
-        return None, iterations  # a marker loading of exactly 0: lavaan's loadings are infinite
+    back, root = from_standardised(x_std, std, structure)
+    marker_var = np.array([m.cov[j, j] for m in moments[:1] for j in structure.markers])
+    if not np.all(np.isfinite(back)) or np.any(root**2 < MIN_FACTOR_SHARE * marker_var):
+        # a factor variance at 0: in lavaan's parametrisation its loadings are (nearly)
+        # infinite, a point lavaan's optimiser does not stop at; not lavaan's solution
+        return None, iterations
 
     def value(z: np.ndarray) -> float:
         return objective(z, structure, moments, logdet_s)
@@ -202,8 +211,9 @@ def _lbfgsb(
     structure: Structure,
     moments: Sequence[Moments],
     logdet_s: Sequence[float],
-) -> tuple[np.ndarray, int]:
-    """The former optimiser: quasi-Newton from `start` (its point and iteration count)."""
+) -> tuple[np.ndarray, int, bool]:
+    """The former optimiser: quasi-Newton from `start` (its point, iteration count and
+    whether it stopped on its own tolerances rather than its iteration limit)."""
     from scipy.optimize import minimize
 
     x0 = np.asarray(start, dtype=float)
@@ -227,7 +237,7 @@ def _lbfgsb(
             method="L-BFGS-B",
             options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": MAX_LBFGSB, "maxcor": 20},
         )
-    return res.x, int(res.nit)
+    return res.x, int(res.nit), bool(res.success)
 
 
 def _damped(
