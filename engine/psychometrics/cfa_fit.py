@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.psychometrics.cfa_derivatives import gradient, hessian, information
-from engine.psychometrics.cfa_rescale import can_rescale, from_standardised, to_standardised
 from engine.psychometrics.cfa_model import (
     Moments,
     Structure,
@@ -40,6 +39,7 @@ from engine.psychometrics.cfa_model import (
     objective,
     unpack,
 )
+from engine.psychometrics.cfa_rescale import can_rescale, from_standardised, to_standardised
 
 __all__ = [
     "LBFGSB",

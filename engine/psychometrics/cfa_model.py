@@ -62,7 +62,9 @@ def unpack(x: np.ndarray, structure: Structure, g: int) -> tuple[np.ndarray, ...
 
     lam = fill(structure.lam[g], fixed_loadings(structure, g))
     signs = structure.factor_signs
-    phi_fixed = np.diag(np.asarray(signs, dtype=float)) if signs else np.zeros(structure.phi[g].shape)
+    phi_fixed = (
+        np.diag(np.asarray(signs, dtype=float)) if signs else np.zeros(structure.phi[g].shape)
+    )
     phi = fill(structure.phi[g], phi_fixed)
     theta = fill(structure.theta[g], np.zeros(structure.theta[g].shape))
     nu = fill(structure.nu[g], np.zeros(structure.nu[g].shape))

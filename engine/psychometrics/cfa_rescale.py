@@ -47,9 +47,7 @@ def standardised(structure: Structure, signs: np.ndarray) -> Structure:
     phi = structure.phi[0].copy()
     np.fill_diagonal(phi, -1)
     # renumber so the free parameters are 0 .. n-1 again
-    used = np.unique(
-        np.concatenate([a[a >= 0].ravel() for a in (lam, phi, *_rest(structure))])
-    )
+    used = np.unique(np.concatenate([a[a >= 0].ravel() for a in (lam, phi, *_rest(structure))]))
     order = {int(old): new for new, old in enumerate(used)}
     renumber = np.vectorize(lambda i: order.get(int(i), -1), otypes=[int])
     lam, phi = renumber(lam), renumber(phi)
@@ -80,9 +78,7 @@ def _pack(structure: Structure, parts: tuple[np.ndarray, ...]) -> np.ndarray:
     return x
 
 
-def to_standardised(
-    x: np.ndarray, marker: Structure
-) -> tuple[np.ndarray, Structure]:
+def to_standardised(x: np.ndarray, marker: Structure) -> tuple[np.ndarray, Structure]:
     """A point of the marker model as the same implied moments with standardised factors
     (a factor variance of exactly 0 is taken as a tiny positive one)."""
     lam, phi, theta, nu, alpha = unpack(x, marker, 0)
