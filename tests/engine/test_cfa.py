@@ -14,7 +14,6 @@ from tests.engine.conftest import load_dataset, load_reference
 
 REF = load_reference("factors")["datasets"]
 NAMES = sorted(REF)
-TOL = 2e-3
 HS_MODEL = {
     "visual": ["x1", "x2", "x3"],
     "textual": ["x4", "x5", "x6"],
@@ -26,22 +25,34 @@ def data(name: str) -> pd.DataFrame:
     return load_dataset(REF[name]["csv"])
 
 
+# issue 10's tolerances: estimates (chi-square, standardised loadings) 1e-6 relative, fit
+# indices 1e-3, RMSEA and its interval 2e-4. The estimates are checked against lavaan run to
+# the minimum (``minimum``: BFGS, reltol 1e-15, tests/reference/factors.R) where the fixture
+# has it; lavaan's default nlminb stops up to ~5e-6 (relative) short of it on bfi.
+TOL_ESTIMATE = 1e-6
+TOL_INDEX = 1e-3
+TOL_RMSEA = 2e-4
+
+
 def check_fit(res, ref: dict) -> None:
     fit = ref["fit"]
+    estimates = ref.get("minimum", {"chisq": fit["chisq"], "loadings": ref["loadings"]})
     assert res.n == ref["n"]
     assert res.df == fit["df"]
-    assert res.chisq == pytest.approx(fit["chisq"], rel=1e-5, abs=TOL)
+    assert res.chisq == pytest.approx(estimates["chisq"], rel=TOL_ESTIMATE, abs=1e-9)
     if fit["pvalue"] == "NA":  # jsonlite writes R's NA as "NA"
         assert np.isnan(res.p)
     else:
-        assert res.p == pytest.approx(fit["pvalue"], abs=TOL)
-    for ours, theirs in [("cfi", "cfi"), ("tli", "tli"), ("rmsea", "rmsea"), ("srmr", "srmr")]:
-        assert getattr(res, ours) == pytest.approx(fit[theirs], abs=TOL), ours
-    assert res.rmsea_ci[0] == pytest.approx(fit["rmsea.ci.lower"], abs=TOL)
-    assert res.rmsea_ci[1] == pytest.approx(fit["rmsea.ci.upper"], abs=TOL)
-    for factor, loads in ref["loadings"].items():
+        assert res.p == pytest.approx(fit["pvalue"], abs=TOL_INDEX)
+    for ours, theirs in [("cfi", "cfi"), ("tli", "tli"), ("srmr", "srmr")]:
+        assert getattr(res, ours) == pytest.approx(fit[theirs], abs=TOL_INDEX), ours
+    assert res.rmsea == pytest.approx(fit["rmsea"], abs=TOL_RMSEA)
+    assert res.rmsea_ci[0] == pytest.approx(fit["rmsea.ci.lower"], abs=TOL_RMSEA)
+    assert res.rmsea_ci[1] == pytest.approx(fit["rmsea.ci.upper"], abs=TOL_RMSEA)
+    for factor, loads in estimates["loadings"].items():
         for item, value in loads.items():
-            assert res.loadings[factor][item] == pytest.approx(value, abs=TOL), (factor, item)
+            got = res.loadings[factor][item]
+            assert got == pytest.approx(value, rel=TOL_ESTIMATE, abs=1e-9), (factor, item)
 
 
 @pytest.mark.parametrize("name", NAMES)
