@@ -17,8 +17,12 @@ estimator per factor (Hagglund, 1982; ``lav_cfa_1fac_fabin``, the analytic three
 solution for factors of two or three items), factor variances 0.05, factor covariances 0,
 residual variances half the sample variances, intercepts the sample means, factor means 0.
 Variances are not bounded: a negative variance (a Heywood case) is a solution lavaan reports
-too. When scoring fails (no descent, or too slow), the quasi-Newton optimiser L-BFGS-B from
-scipy takes over from the same start; :attr:`MLFit.optimizer` says which one answered.
+too. When scoring in lavaan's marker parametrisation fails (typically a factor variance
+walking to 0 while its loadings grow without bound), a one-group model restarts scoring from
+that point with standardised factors (:mod:`engine.psychometrics.cfa_rescale`), where that
+edge is an ordinary point, and polishes the answer back in lavaan's parametrisation. When
+that fails too, the quasi-Newton optimiser L-BFGS-B from scipy takes over from lavaan's
+start; :attr:`MLFit.optimizer` says which one answered.
 :mod:`engine.psychometrics.cfa_model` holds the model and its discrepancy,
 :mod:`engine.psychometrics.cfa_derivatives` its derivatives.
 """
@@ -107,7 +111,9 @@ def fit_ml(
     precision allows no further fall, and the observed Hessian (central differences of the
     analytic gradient) is positive definite there: a minimum, not a saddle or a ridge.
     Where scoring slows down or stops (a nearly unidentified model, e.g. a factor variance
-    that must cross 0 on the way to the Heywood case lavaan reports), L-BFGS-B from `start`
+    that must cross 0 on the way to the Heywood case lavaan reports), one-group models first
+    restart scoring with standardised factors from where it stopped (:func:`_rescaled`;
+    optimiser :data:`RESCALED`); then L-BFGS-B from `start`
     (at most :data:`MAX_LBFGSB` iterations) takes over, followed by at most
     :data:`MAX_NEWTON` Newton steps on the observed Hessian, and is judged by the same
     rule. What meets neither is reported as not converged.
