@@ -357,3 +357,18 @@ def test_analyze_on_pure_noise_says_the_cfa_did_not_converge(tmp_path) -> None:
     assert out["cfa"]["optimizer"] == "L-BFGS-B"
     assert "cfa: the ML estimation did not converge" in out["notes"]
     assert any(n.startswith("cfa.optimizer: ML fit by L-BFGS-B") for n in out["notes"])
+
+
+def test_standardised_factors_only_for_one_group_with_markers() -> None:
+    """Multi-group models (invariance) keep scoring and L-BFGS-B: rescaling each group by
+    its own marker loadings would break equal loadings."""
+    from engine.psychometrics.cfa_rescale import can_rescale, standardised
+    from engine.psychometrics.cfa_start import build_structure
+
+    pattern = np.zeros((6, 2), dtype=bool)
+    pattern[:3, 0] = pattern[3:, 1] = True
+    assert can_rescale(build_structure(pattern, [0, 3]))
+    two_groups = build_structure(pattern, [0, 3], n_groups=2, equal=frozenset({"loadings"}))
+    assert not can_rescale(two_groups)
+    with pytest.raises(ValueError, match="one-group"):
+        standardised(two_groups, np.ones(2))
