@@ -209,6 +209,14 @@ def _statements(
             if nl
             else "Your comment, apart from your answers and without the questions about you."
         )
+    if d.open_questions:  # comments naming their question (surveys.models.Comment)
+        stored.append(
+            "Je antwoorden op de open vragen, elk los van je andere antwoorden, met alleen de "
+            "vraag erbij en zonder de vragen over jou."
+            if nl
+            else "Your answers to the open questions, each apart from your other answers, "
+            "with only the question and without the questions about you."
+        )
     stored.append(
         "Per afdeling per dag het aantal ingevulde vragenlijsten (voor de voortgang)."
         if nl
@@ -287,6 +295,14 @@ def _statements(
     ]
     if d.open_link:
         who_sees[-1:] = list(_open_link_statements(d, nl))
+    if d.open_questions:
+        who_sees.append(
+            f"Antwoorden op een open vraag worden alleen getoond voor groepen waarin minstens "
+            f"{c} mensen die vraag beantwoordden, en nooit naast achtergrondkenmerken."
+            if nl
+            else f"Answers to an open question are shown only for groups in which at least {c} "
+            "people answered that question, and never next to background characteristics."
+        )
     if d.comments_enabled:
         who_sees.append(
             f"Opmerkingen worden alleen getoond voor groepen waarin minstens {c} mensen een "

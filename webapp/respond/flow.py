@@ -6,10 +6,12 @@ from __future__ import annotations
 import hmac
 
 from flask import current_app, redirect, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from webapp.respond import services
 from webapp.respond.draft import RespondentState, decode
+from webapp.respond.forms import COMMENT_MAX_CHARS, OpenItem
 from webapp.respond.questionnaire import COMMENT, REVIEW, Page, Questionnaire
 from webapp.respond.resume import link_digest, step_id
 
@@ -24,6 +26,7 @@ __all__ = [
     "draft_days",
     "go",
     "held",
+    "keep_open_answers",
     "redirect_to",
     "same_link",
     "save",
@@ -148,3 +151,29 @@ def draft_days() -> int:
     """How many days a draft is kept after the last save (at least 1), for the pages that
     promise it."""
     return max(int(current_app.config["SAMEN_DRAFT_LIFETIME"].total_seconds() // 86400), 1)
+
+
+def keep_open_answers(state: RespondentState, texts: list[OpenItem]) -> bool:
+    """Keep the page's open answers in the session; False (with an error on the text box,
+    the page's closed answers kept) when one is too long, to send or to keep in the cookie."""
+    for text in texts:
+        if text.too_long:
+            text.errors = [_("At most %(n)s characters, please.", n=COMMENT_MAX_CHARS)]
+    if any(text.errors for text in texts):
+        flow.save(state)
+        return False
+    previous = dict(state.open_answers)
+    for text in texts:
+        state.open_answers.pop(text.name, None)
+        if text.data:
+            state.open_answers[text.name] = text.data
+    flow.save(state)
+    if cookie_size() <= COOKIE_BUDGET:
+        return True
+    # Too long to keep in the cookie (e.g. many emoji): keep the earlier texts, ask to shorten.
+    state.open_answers = previous
+    flow.save(state)
+    for text in texts:
+        if text.data:
+            text.errors = [_("Your answer is too long to keep. Please make it shorter.")]
+    return False
