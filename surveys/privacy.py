@@ -85,6 +85,8 @@ class PrivacySummary:
     invitations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Responses a group needs when the survey has an open link (None without one).
     open_link_k: int | None = None
+    #: Whether the instruments ask open questions (answers stored apart, as comments).
+    open_questions: bool = False
 
     @property
     def special_category_questions(self) -> tuple[QuestionPrivacy, ...]:
@@ -137,6 +139,7 @@ def privacy_summary(
         min_group_size=definition.min_group_size,
         comment_threshold=definition.comment_threshold,
         comments_enabled=definition.comments_enabled,
+        open_questions=bool(definition.open_questions),
         demographics_enabled=definition.demographics is not None,
         retention_days=definition.retention_days,
         release=definition.release,

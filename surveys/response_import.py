@@ -102,7 +102,9 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
         opened = {q: (row.get(q) or "").strip() for q in open_ids if (row.get(q) or "").strip()}
         for question, text in opened.items():
             if len(text) > MAX_COMMENT:
-                row_problems.append(f"{where}, column {question}: longer than {MAX_COMMENT} characters")
+                row_problems.append(
+                    f"{where}, column {question}: longer than {MAX_COMMENT} characters"
+                )
         if row_problems:
             problems += row_problems
         elif unit_id is not None:

@@ -7,9 +7,10 @@ validates the answers, then in ONE transaction records the right as spent (its S
 key of ``spent_rights``: of ten parallel posts with one right exactly one stores), inserts the
 response under a random key, stores an optional comment and the answers to the instruments'
 open questions apart from it (each a comment row of its own, under its own random key, naming
-its question and nothing else) and adds one to the unit's counter for the day. Nothing in that transaction refers to the invitation -- no hash,
-no shared key, nothing derived from the token -- or to a time, and nothing is logged. On
-SQLite the log is truncated after both commits.
+its question and nothing else) and adds one to the unit's counter for the day. Nothing in
+that transaction refers to the invitation -- no hash, no shared key, nothing derived from the
+token -- or to a time, and nothing is logged. On SQLite the log is truncated after both
+commits.
 """
 
 from __future__ import annotations
@@ -271,7 +272,7 @@ def store_response(
             demographics=demographic_text,
         )
     )
-    texts = [(None, comment)] if comment is not None else []
+    texts: list[tuple[str | None, str]] = [(None, comment)] if comment is not None else []
     texts += list((open_answers or {}).items())
     for question, text in texts:
         session.execute(

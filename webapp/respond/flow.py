@@ -160,19 +160,19 @@ def keep_open_answers(state: RespondentState, texts: list[OpenItem]) -> bool:
         if text.too_long:
             text.errors = [_("At most %(n)s characters, please.", n=COMMENT_MAX_CHARS)]
     if any(text.errors for text in texts):
-        flow.save(state)
+        save(state)
         return False
     previous = dict(state.open_answers)
     for text in texts:
         state.open_answers.pop(text.name, None)
         if text.data:
             state.open_answers[text.name] = text.data
-    flow.save(state)
+    save(state)
     if cookie_size() <= COOKIE_BUDGET:
         return True
     # Too long to keep in the cookie (e.g. many emoji): keep the earlier texts, ask to shorten.
     state.open_answers = previous
-    flow.save(state)
+    save(state)
     for text in texts:
         if text.data:
             text.errors = [_("Your answer is too long to keep. Please make it shorter.")]

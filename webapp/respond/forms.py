@@ -35,8 +35,8 @@ __all__ = [
     "COMMENT_MAX_CHARS",
     "NAV_FIELD",
     "CommentForm",
-    "OpenItem",
     "ConsentForm",
+    "OpenItem",
     "PageForm",
     "RadioItem",
     "StartForm",
@@ -176,7 +176,9 @@ class OpenItem:
             f' {escape(key.replace("_", "-"))}="{escape(value)}"' for key, value in attrs.items()
         )
         name = escape(self.name)
-        return Markup(f'<textarea id="{name}" name="{name}"{shown}>\n{escape(self.data)}</textarea>')
+        return Markup(
+            f'<textarea id="{name}" name="{name}"{shown}>\n{escape(self.data)}</textarea>'
+        )
 
     @property
     def too_long(self) -> bool:

@@ -318,7 +318,11 @@ def send() -> Response | tuple[str, int]:
         abort(400)
     questionnaire, _steps = flow.context(state)
     answers = flow.answers(state, questionnaire)
-    opened = {q.id: state.open_answers[q.id] for q in questionnaire.open_questions if q.id in state.open_answers}
+    opened = {
+        q.id: state.open_answers[q.id]
+        for q in questionnaire.open_questions
+        if q.id in state.open_answers
+    }
     if state.consent is not True:
         # Declined or never reached: nothing from special-category pages is sent.
         for page_ in questionnaire.sensitive_pages:
