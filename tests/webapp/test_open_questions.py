@@ -9,13 +9,18 @@ k = 3 responses, comment threshold 3 writers (people who answered the question).
 from __future__ import annotations
 
 import re
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
+from engine.disclosure.audit import View
 from surveys import users as users_module
 from surveys.errors import InputError, NotFound
 from surveys.users import UserInfo
@@ -288,3 +293,56 @@ def test_samen_audit_covers_the_open_questions(pf_db):
     result = audit_survey(pf_db, SLUG, WAVE, filters=False)
     # general comment: ORG, A, B; USEFUL: ORG, A, B; LESSON: ORG, A (B has none)
     assert result.ok and result.comment_views == 8
+
+
+# --- a property over the tree: every question's released sets pass its own audit -----------
+
+TREE = {"ORG": None, "A": "ORG", "A1": "A", "A2": "A", "B": "ORG", "B1": "B"}
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.fixed_dictionaries({u: st.integers(0, 8) for u in TREE}),
+    st.fixed_dictionaries({u: st.integers(0, 8) for u in TREE}),
+    st.integers(3, 6),
+    st.sampled_from(sorted(TREE)),
+)
+def test_each_questions_released_sets_reveal_no_small_set(useful, lesson, threshold, manager):
+    """Property: over random writer counts per question (USEFUL, LESSON) on a six-unit tree,
+    the units the service shows per question (for an admin and for a manager of any unit)
+    never reveal fewer than the threshold writers of that question by any set operation,
+    while the same rule on both questions' texts together would, whenever a unit shown
+    that way holds 1 to threshold-1 writers of one question."""
+    from engine.disclosure.audit_comments import audit_comments
+    from engine.disclosure.rules import suppress_scope
+    from surveys.org import UnitInfo
+    from surveys.survey_store import load_survey_file
+    from webapp.research.audit_comments import comment_views
+    from webapp.results.access import subtree
+    from webapp.results.data import SurveyContext
+
+    definition = replace(load_survey_file(_survey_file()), comment_threshold=threshold)
+    units = {code: UnitInfo(code, code, up) for code, up in TREE.items()}
+    context = SurveyContext(definition=definition, units=units, waves=[])
+    for scope in (frozenset(TREE), frozenset(subtree(TREE, manager))):
+        for question, writers in ((USEFUL, useful), (LESSON, lesson)):
+            views = comment_views(context, writers, scope, question)
+            assert audit_comments(writers, views, threshold) == ()
+    both = {u: useful[u] + lesson[u] for u in TREE}
+    shown = suppress_scope(TREE, both, threshold, frozenset(TREE)).shown
+    small = [
+        u
+        for u in shown
+        for w in (useful, lesson)
+        if 0 < sum(w[m] for m in subtree(TREE, u)) < threshold
+    ]
+    if small:  # the combined rule leaks: the per-question audit sees it
+        naive = [View(f"naive:{u}", frozenset(subtree(TREE, u))) for u in sorted(shown)]
+        assert audit_comments(useful, naive, threshold) or audit_comments(lesson, naive, threshold)
+
+
+def _survey_file() -> Path:
+    path = Path(tempfile.gettempdir()) / "samen-test-pf-survey.yaml"
+    if not path.exists() or path.read_text(encoding="utf-8") != SURVEY:
+        path.write_text(SURVEY, encoding="utf-8")
+    return path
