@@ -138,6 +138,38 @@ def test_a_respondent_answers_both_open_questions_and_they_are_stored_apart(pf_d
     assert len(responses) == 1 and "coaching" not in responses[0]
 
 
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+def test_long_open_answers_never_break_the_cookie_cap(pf_db):
+    """Two open answers and the comment of 1,000 random CJK characters each (hardly
+    compressible): every cookie stays under the browsers' 4 KB; what no longer fits is
+    refused with a request to shorten it, and the earlier texts are kept."""
+    import random
+
+    rng = random.Random(7)
+
+    def noise() -> str:
+        return "".join(chr(rng.randrange(0x4E00, 0x9FFF)) for _ in range(1000))
+
+    from surveys.invitations import issue_invitations
+    from webapp.respond.flow import COOKIE_BUDGET
+
+    (token,) = issue_invitations(pf_db, SLUG, "A", 1)
+    client = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": pf_db}).test_client()
+    start(client, token)
+    client.get("/survey?lang=en")
+    long = {q: noise() for q in (USEFUL, LESSON)}
+    last = post_page(client, "/survey/q/programme_feedback-2", long)
+    assert len(client.get_cookie("session").value) <= COOKIE_BUDGET
+    comment = post_page(client, "/survey/comment", {"comment": noise()})
+    assert len(client.get_cookie("session").value) <= COOKIE_BUDGET
+    refused = [r for r in (last, comment) if r.status_code == 200]
+    assert refused, "three such texts of 1,000 characters cannot all fit in 4 KB"
+    assert all("too long to keep" in r.text for r in refused)
+    if last.status_code == 303:  # the open answers were kept: the review shows them
+        review = client.get("/survey/review").text
+        assert long[USEFUL] in review and long[LESSON] in review
+
+
 def test_open_answers_are_checked_and_keep_their_question_through_the_close(pf_db):
     from surveys.invitations import issue_invitations
     from surveys.responses import load_comments, submit_response

@@ -32,6 +32,7 @@ __all__ = [
     "save",
     "state",
     "step_url",
+    "to_send",
 ]
 
 #: The serialised session cookie must stay below this many bytes (browsers cap at 4096).
@@ -177,3 +178,23 @@ def keep_open_answers(state: RespondentState, texts: list[OpenItem]) -> bool:
         if text.data:
             text.errors = [_("Your answer is too long to keep. Please make it shorter.")]
     return False
+
+
+def to_send(
+    state: RespondentState, questionnaire: Questionnaire
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The draft's answers and open answers to send. Declined or never reached: nothing from
+    special-category pages is sent, neither statements nor open questions."""
+    drafted = answers(state, questionnaire)
+    opened = {
+        q.id: state.open_answers[q.id]
+        for q in questionnaire.open_questions
+        if q.id in state.open_answers
+    }
+    if state.consent is not True:
+        for page in questionnaire.sensitive_pages:
+            for item in page.items:
+                drafted.pop(item.id, None)
+            for question in page.open_questions:
+                opened.pop(question.id, None)
+    return drafted, opened

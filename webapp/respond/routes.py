@@ -317,19 +317,7 @@ def send() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     questionnaire, _steps = flow.context(state)
-    answers = flow.answers(state, questionnaire)
-    opened = {
-        q.id: state.open_answers[q.id]
-        for q in questionnaire.open_questions
-        if q.id in state.open_answers
-    }
-    if state.consent is not True:
-        # Declined or never reached: nothing from special-category pages is sent.
-        for page_ in questionnaire.sensitive_pages:
-            for item in page_.items:
-                answers.pop(item.id, None)
-            for question in page_.open_questions:
-                opened.pop(question.id, None)
+    answers, opened = flow.to_send(state, questionnaire)
     if state.open_link and not open_link_rate().take(request.remote_addr):
         # Too many open-link answers from this address (webapp.respond.openrate): not stored.
         return render_template("respond/busy.html"), 429
