@@ -378,3 +378,23 @@ def _survey_file() -> Path:
     if not path.exists() or path.read_text(encoding="utf-8") != SURVEY:
         path.write_text(SURVEY, encoding="utf-8")
     return path
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+@pytest.mark.parametrize(("lang", "words"), [("en", "main lesson"), ("nl", "belangrijkste les")])
+def test_the_console_preview_shows_the_open_questions(pf_db, monkeypatch, lang, words):
+    from surveys.users import add_user
+
+    monkeypatch.setattr(users_module, "HASHER", PasswordHasher.from_parameters(CHEAPEST))
+    add_user(pf_db, ADMIN.email, "admin", PASSWORD)
+    client = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": pf_db}).test_client()
+    page = client.get("/auth/login")
+    client.post(
+        "/auth/login",
+        data={"email": ADMIN.email, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
+    )
+    base = f"/console/surveys/{SLUG}/preview/{lang}"
+    last = client.get(f"{base}/programme_feedback-2")
+    assert last.status_code == 200 and f'<textarea id="{LESSON}"' in last.text
+    review = client.get(f"{base}/review")
+    assert review.status_code == 200 and words in review.text
