@@ -398,3 +398,17 @@ def test_the_console_preview_shows_the_open_questions(pf_db, monkeypatch, lang, 
     assert last.status_code == 200 and f'<textarea id="{LESSON}"' in last.text
     review = client.get(f"{base}/review")
     assert review.status_code == 200 and words in review.text
+
+
+def test_the_privacy_statement_names_the_open_answers_and_their_threshold():
+    from surveys.privacy import privacy_summary
+    from surveys.survey_store import load_survey_file
+
+    summary = privacy_summary(load_survey_file(_survey_file()))
+    assert summary.open_questions and summary.comments_enabled
+    assert any("answers to the open questions, each apart" in s for s in summary.stored["en"])
+    assert any("antwoorden op de open vragen" in s for s in summary.stored["nl"])
+    assert any(
+        "Answers to an open question are shown only for groups in which at least 3 people" in s
+        for s in summary.who_sees["en"]
+    )
