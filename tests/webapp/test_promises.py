@@ -45,6 +45,10 @@ ELSEWHERE = {
     ),
     "Results are shown only for the whole organisation and the parts directly below it "
     "(open link)": "tests/webapp/test_openlink.py::test_open_link_results_hide_the_padded_unit",
+    "Your answer (to an open question) is shown only when at least N people from your group "
+    "answered the same question": (
+        "tests/webapp/test_open_questions.py::test_each_question_is_shown_only_from_its_own_writers"
+    ),
 }
 
 
