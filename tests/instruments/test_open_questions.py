@@ -5,6 +5,7 @@ built-in ``programme_feedback`` asks its two in Dutch and English."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,18 @@ def test_programme_feedback_asks_the_most_useful_part_and_the_main_lesson():
         for text in question.text.values():
             assert text.endswith("?") and text.count("?") == 1
     assert "comments module" not in instrument.construct["en"]
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "main lesson"), ("nl", "belangrijkste les")])
+def test_samen_instruments_show_lists_the_open_questions(lang, words):
+    from click.testing import CliRunner
+
+    from webapp.cli.instruments import instruments as group
+
+    shown = CliRunner().invoke(group, ["show", "programme_feedback", "--lang", lang])
+    assert shown.exit_code == 0
+    tail = shown.output.split("Open questions", 1)[1]
+    assert "pf_open_useful" in tail and "pf_open_lesson" in tail and words in tail
+    listed = CliRunner().invoke(group, ["list", "--format", "json"])
+    (feedback,) = [i for i in json.loads(listed.output) if i["id"] == "programme_feedback"]
+    assert feedback["open_questions"] == ["pf_open_useful", "pf_open_lesson"]
