@@ -138,6 +138,24 @@ def test_a_respondent_answers_both_open_questions_and_they_are_stored_apart(pf_d
     assert len(responses) == 1 and "coaching" not in responses[0]
 
 
+def test_the_open_link_stores_open_answers_too(pf_db, tmp_path):
+    from surveys.openlink import submit_open_response
+    from surveys.responses import load_comments
+    from surveys.survey_store import create_survey
+    from surveys.waves import open_wave
+
+    (tmp_path / "open.yaml").write_text(
+        SURVEY.replace("id: pf", "id: pfo") + "open_link: true\n", encoding="utf-8"
+    )
+    create_survey(pf_db, tmp_path / "open.yaml")
+    open_wave(pf_db, "pfo", WAVE)
+    with pytest.raises(InputError, match="not an open question"):
+        submit_open_response(pf_db, "pfo", "B", {}, "en", "k1", open_answers={"nope": "x"})
+    submit_open_response(pf_db, "pfo", "B", {}, "en", "k1", open_answers={LESSON: "Listen."})
+    found = [(r.unit_code, r.question, r.text) for r in load_comments(pf_db, "pfo", WAVE)]
+    assert found == [("B", LESSON, "Listen.")]
+
+
 @pytest.mark.parametrize("db_backend", ["sqlite"])
 def test_long_open_answers_never_break_the_cookie_cap(pf_db):
     """Two open answers and the comment of 1,000 random CJK characters each (hardly
