@@ -151,7 +151,8 @@ def test_comment_is_never_shown_next_to_your_other_answers(client, survey):
         privacy
     )
     columns = {c["name"] for c in inspect(survey.db.engine).get_columns("comments")}
-    assert columns == {"id", "wave_id", "unit_id", "language", "text"}  # no link, no profile
+    # no link, no profile: ``question`` names the open question answered, never the response
+    assert columns == {"id", "wave_id", "unit_id", "language", "text", "question"}
     threshold = _definition(survey).comment_threshold
     _submit(survey, threshold, comments=threshold)
     _close(survey)
