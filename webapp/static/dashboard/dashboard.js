@@ -3,7 +3,8 @@
    JavaScript the tables under each chart hold every number.
 
    On a phone the tables come first: this script is deferred and small, and plotly.js
-   (the URL in this script's data-plotly) is fetched only after the page's load event,
+   (the URL in this script's data-plotly, its style sheet in data-plotly-css) is fetched
+   only after the page's load event,
    so it never holds up the first paint or the load event. A chart is drawn when it comes
    near the screen (IntersectionObserver), one at a time, so a long page does not draw
    a dozen charts at once; a chart inside a closed <details> waits until it is opened. */
@@ -12,6 +13,7 @@
   document.documentElement.classList.add("js");
   var me = document.currentScript;
   var source = me && me.getAttribute("data-plotly");
+  var styles = me && me.getAttribute("data-plotly-css");
   if (!source) { return; }
   var config = { displayModeBar: false, responsive: true, staticPlot: false };
   var waiting = [];
@@ -21,6 +23,17 @@
   function fetchPlotly() {
     if (requested) { return; }
     requested = true;
+    // plotly.js's own rules, as a file (the Content-Security-Policy allows no inline style):
+    // plotly.js writes no <style> of its own when it finds this element, and it is linked
+    // here rather than in the page so it does not hold up the page's first paint.
+    if (styles && !document.getElementById("plotly.js-style-global")) {
+      var link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.id = "plotly.js-style-global";
+      link.className = "no-inline-styles";
+      link.href = styles;
+      document.head.appendChild(link);
+    }
     var script = document.createElement("script");
     script.src = source;
     script.onload = function () { drawNext(); };
