@@ -8,10 +8,14 @@ down, 675 kbit/s up) with a 4x slower CPU, through the DevTools protocol
 (``Network.emulateNetworkConditions``, ``Emulation.setCPUThrottlingRate``), and measures the
 manager's dashboard page:
 
-* first load: empty cache, from navigation to the ``load`` event and to the first chart drawn;
+* first load: empty cache, from navigation to the first paint, ``DOMContentLoaded`` and the
+  ``load`` event (the tables are there; plotly.js is fetched only after it), then the reader
+  scrolls to the first chart at once: "chart in view" is navigation to that chart drawn;
 * repeat load: the same page again in the same browser (cached assets).
 
-It prints the times, the bytes transferred and each script's transfer size.
+It prints those times, the bytes transferred, the page's main-thread time by kind (DevTools
+``Performance.getMetrics``, already slowed down 4x), and for the first load each file's start,
+end and transfer size (Resource Timing) to show what the remaining seconds are.
 
     python benchmarks/phone.py            # median of --repeat (default 3) runs
 
