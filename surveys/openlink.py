@@ -33,7 +33,7 @@ def submit_open_response(
     db: Database,
     slug: str,
     unit_code: str,
-    answers: Mapping[str, int | None],
+    answers: Mapping[str, int | str | None],
     language: str,
     client_key: str,
     demographics: Mapping[str, int | None] | None = None,

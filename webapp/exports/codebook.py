@@ -19,11 +19,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from instruments import Instrument, Item
+from webapp.exports.missing import (
+    NOT_ANSWERED,
+    NOT_APPLICABLE,
+    PREFER_NOT_TO_SAY,
+    WITHHELD,
+    WITHHELD_TEXT,
+    missing_code,
+)
 from webapp.exports.model import (
     Code,
     Codebook,
     Column,
     InstrumentInfo,
+    Loss,
     ScaleInfo,
     check_variable_name,
 )
@@ -55,6 +64,8 @@ def build_codebook(
     rolled_up: Mapping[str, str] | None = None,
     unit_names: Mapping[str, str] | None = None,
     extra_columns: Mapping[str, Mapping[str, Any]] | None = None,
+    missing_codes: bool = False,
+    loss: Loss | None = None,
 ) -> Codebook:
     """Describe every column of a wave's item-level export.
 
@@ -88,6 +99,12 @@ def build_codebook(
         Further columns appended at the end, name -> ``{"type": "integer"|"number"|"string",
         "label": str | {lang: str}, "description": str | {lang: str},
         "codes": {value: str | {lang: str}}}`` (all keys optional; type defaults to number).
+    missing_codes
+        Whether the data says *why* a cell is missing with the codes of
+        :mod:`webapp.exports.missing` (-1 not applicable, -2 prefer not to say, -3 not
+        answered, -4 withheld for k-anonymity) instead of an empty cell.
+    loss
+        The information-loss summary, written into the codebook.
 
     Raises
     ------
@@ -169,6 +186,17 @@ def build_codebook(
         else column
         for column in columns
     ]
+    if missing_codes:
+        offers = {
+            item.id: (
+                *((NOT_APPLICABLE,) if item.response_scale.not_applicable else ()),
+                *((PREFER_NOT_TO_SAY,) if item.response_scale.prefer_not_to_say else ()),
+            )
+            for inst in instruments
+            for scale in inst.scales
+            for item in scale.items
+        }
+        columns = [_with_missing_codes(c, offers.get(c.name, ()), languages) for c in columns]
     for name, spec in (extra_columns or {}).items():
         columns.append(_extra_column(name, spec, languages))
     seen_names: set[str] = set()
@@ -181,7 +209,32 @@ def build_codebook(
     infos = tuple(
         _instrument_info(inst, inst.id == demographics_id, languages) for inst in ordered
     )
-    return Codebook(survey, wave, languages, tuple(columns), infos, k)
+    return Codebook(survey, wave, languages, tuple(columns), infos, k, loss)
+
+
+def _with_missing_codes(
+    column: Column, explicit: tuple[int, ...], languages: tuple[str, ...]
+) -> Column:
+    """``column`` with the missing codes its cells can hold, and "Empty means" saying so.
+
+    ``explicit`` are -1 and/or -2, as the item's response scale offers "not applicable" and
+    "prefer not to say".
+    """
+    if column.role == "unit":
+        return column
+    values: list[int | str] = [WITHHELD_TEXT] if column.role == "language" else []
+    if column.role in ("item", "demographic"):
+        values += [*explicit, NOT_ANSWERED]
+    if column.role == "demographic":
+        values.append(WITHHELD)
+    codes = tuple(missing_code(value, languages) for value in values)
+    missing = {
+        lang: text("missing_codes", lang).format(
+            codes="; ".join(f"{c.value} = {c.labels[lang]}" for c in codes)
+        )
+        for lang in languages
+    }
+    return dataclasses.replace(column, missing_codes=codes, missing=missing)
 
 
 def _values(values: Iterable[Any]) -> tuple[int | str, ...]:

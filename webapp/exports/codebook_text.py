@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from webapp.exports.model import Code, Codebook, Column, InstrumentInfo, ScaleInfo
+from webapp.exports.model import Code, Codebook, Column, InstrumentInfo, Loss, ScaleInfo
 
 __all__ = ["codebook_dict", "codebook_json", "codebook_markdown"]
 
@@ -41,6 +41,22 @@ _MD: dict[str, dict[str, str]] = {
         "scales": "Scales",
         "items": "Items",
         "references": "References",
+        "missing_codes": "Missing codes",
+        "missing_codes_text": "No cell is empty: a missing answer carries a code that says "
+        "why. SPSS declares them user-missing (-4 THRU -1); in CSV and Excel, and in "
+        "`datapackage.json` (`missingValues`), they are the values below. Recode them to "
+        "missing before computing with a column.",
+        "code": "Code",
+        "meaning": "Meaning",
+        "loss": "Information loss",
+        "loss_text": "Profile `{profile}`, {suppression} suppression, importance order "
+        "(most important first): {order}. {affected} of {rows} rows have at least one "
+        "quasi-identifier withheld (-4); {cells} cells withheld in all.",
+        "cells": "Cells withheld (-4)",
+        "share": "Share of rows",
+        "withheld": "Left out whole (every row -4)",
+        "rolled_up": "Units reported as a unit higher up",
+        "none": "none",
     },
     "nl": {
         "title": "Codeboek: {survey}, meting {wave}",
@@ -73,6 +89,22 @@ _MD: dict[str, dict[str, str]] = {
         "scales": "Schalen",
         "items": "Vragen",
         "references": "Literatuur",
+        "missing_codes": "Ontbrekend-codes",
+        "missing_codes_text": "Geen cel is leeg: een ontbrekend antwoord heeft een code die "
+        "zegt waarom. SPSS kent ze als user-missing (-4 THRU -1); in CSV en Excel, en in "
+        "`datapackage.json` (`missingValues`), zijn het de waarden hieronder. Hercodeer ze "
+        "naar ontbrekend voordat u met een kolom rekent.",
+        "code": "Code",
+        "meaning": "Betekenis",
+        "loss": "Informatieverlies",
+        "loss_text": "Profiel `{profile}`, onderdrukking {suppression}, volgorde van belang "
+        "(belangrijkste eerst): {order}. {affected} van {rows} rijen hebben minstens één "
+        "quasi-identificerende kolom weggelaten (-4); {cells} cellen weggelaten in totaal.",
+        "cells": "Cellen weggelaten (-4)",
+        "share": "Aandeel van de rijen",
+        "withheld": "Helemaal weggelaten (elke rij -4)",
+        "rolled_up": "Eenheden gemeld als een hogere eenheid",
+        "none": "geen",
     },
 }
 
@@ -82,6 +114,23 @@ def _code_dict(code: Code) -> dict[str, Any]:
     if code.merged_from:
         out["merged_from"] = list(code.merged_from)
     return out
+
+
+def _loss_dict(codebook: Codebook) -> dict[str, Any] | None:
+    loss = codebook.loss
+    if loss is None:
+        return None
+    return {
+        "profile": loss.profile,
+        "suppression": loss.suppression,
+        "importance_order": list(loss.order),
+        "rows": loss.rows,
+        "rows_affected": loss.rows_affected,
+        "cells_withheld": dict(loss.cells),
+        "cells_withheld_total": loss.cells_blanked,
+        "columns_withheld": list(loss.withheld),
+        "units_rolled_up": dict(loss.rolled_up),
+    }
 
 
 def _column_dict(column: Column) -> dict[str, Any]:
@@ -96,6 +145,8 @@ def _column_dict(column: Column) -> dict[str, Any]:
     out["codes"] = [_code_dict(code) for code in column.codes]
     out["codes_complete"] = bool(column.codes) and column.closed
     out["missing"] = dict(column.missing)
+    if column.missing_codes:
+        out["missing_codes"] = [code.value for code in column.missing_codes]
     if column.role in ("item", "demographic"):
         out.update(
             instrument=column.instrument,
@@ -106,7 +157,7 @@ def _column_dict(column: Column) -> dict[str, Any]:
             ordinal=column.ordinal,
             not_applicable={
                 "labels": dict(column.not_applicable),
-                "exported_as": "missing",
+                "exported_as": -1 if column.missing_codes else "missing",
             }
             if column.not_applicable
             else None,
@@ -148,7 +199,9 @@ def codebook_dict(codebook: Codebook) -> dict[str, Any]:
         "data_file": codebook.stem,
         "k": codebook.k,
         "row_order": "random",
-        "missing_values": [""],
+        "missing_values": [""] + [str(code.value) for code in codebook.missing_codes],
+        "missing_codes": [_code_dict(code) for code in codebook.missing_codes],
+        "information_loss": _loss_dict(codebook),
         "columns": [_column_dict(column) for column in codebook.columns],
         "scales": [_scale_dict(scale) for scale in codebook.scales],
         "instruments": [_instrument_dict(inst) for inst in codebook.instruments],
@@ -186,6 +239,33 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [*lines, ""]
 
 
+def _loss_markdown(loss: Loss, t: dict[str, str]) -> list[str]:
+    out = [f"## {t['loss']}", ""]
+    out += [
+        t["loss_text"].format(
+            profile=loss.profile,
+            suppression=loss.suppression,
+            order=", ".join(f"`{name}`" for name in loss.order) or t["none"],
+            affected=loss.rows_affected,
+            rows=loss.rows,
+            cells=loss.cells_blanked,
+        ),
+        "",
+    ]
+    rows = [
+        [f"`{name}`", str(n), f"{n / loss.rows:.1%}" if loss.rows else "-"]
+        for name, n in loss.cells.items()
+    ]
+    out += _table([t["column"], t["cells"], t["share"]], rows)
+    withheld = ", ".join(f"`{name}`" for name in loss.withheld) or t["none"]
+    out += [f"**{t['withheld']}:** {withheld}", ""]
+    moved = ", ".join(
+        f"{_text(unit)} → {_text(up)}" for unit, up in sorted(loss.rolled_up.items())
+    )
+    out += [f"**{t['rolled_up']}:** {moved or t['none']}", ""]
+    return out
+
+
 def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
     """The codebook as Markdown in ``lang``: one section per instrument, a table per scale.
 
@@ -205,6 +285,12 @@ def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
     out += [t["data"].format(stem=codebook.stem), "", t["order"], ""]
     if codebook.k is not None:
         out += [t["k"].format(k=codebook.k), ""]
+    if codebook.missing_codes:
+        out += [f"## {t['missing_codes']}", "", t["missing_codes_text"], ""]
+        rows = [[str(code.value), code.labels.get(lang, "")] for code in codebook.missing_codes]
+        out += _table([t["code"], t["meaning"]], rows)
+    if codebook.loss is not None:
+        out += _loss_markdown(codebook.loss, t)
 
     background = [c for c in codebook.columns if c.role in ("unit", "language", "demographic")]
     out += [f"## {t['background']}", ""]
