@@ -36,7 +36,7 @@ def submit_open_response(
     answers: Mapping[str, int | str | None],
     language: str,
     client_key: str,
-    demographics: Mapping[str, int | None] | None = None,
+    demographics: Mapping[str, int | str | None] | None = None,
     comment: str | None = None,
 ) -> None:
     """Store one response through survey ``slug``'s open link, for the unit the respondent chose.

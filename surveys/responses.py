@@ -39,8 +39,8 @@ __all__ = [
     "count_responses",
     "daily_counts",
     "load_answers",
-    "load_missing_kinds",
     "load_comments",
+    "load_missing_kinds",
     "lock_open_wave",
     "store_response",
     "submit_response",
@@ -98,7 +98,7 @@ def submit_response(
     token: str,
     answers: Mapping[str, int | str | None],
     language: str,
-    demographics: Mapping[str, int | None] | None = None,
+    demographics: Mapping[str, int | str | None] | None = None,
     comment: str | None = None,
 ) -> None:
     """Start invitation ``token`` and store one response with its right: two transactions.
@@ -148,7 +148,7 @@ def submit_with_right(
     unit_code: str,
     answers: Mapping[str, int | str | None],
     language: str,
-    demographics: Mapping[str, int | None] | None = None,
+    demographics: Mapping[str, int | str | None] | None = None,
     comment: str | None = None,
 ) -> None:
     """Store one response of unit ``unit_code`` with the right to submit ``right``, once.

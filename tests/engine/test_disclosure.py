@@ -367,16 +367,16 @@ def test_k_anonymize_property(case, profile, suppression, missing_codes):
             {**row, "age": MISSING[row["id"] % 3] if row["age"] is None else row["age"]}
             for row in rows
         ]
-    result = k_anonymize(
-        rows, qis, k, parent, seed=0, suppression=suppression, keep_apart=MISSING
-    )
+    result = k_anonymize(rows, qis, k, parent, seed=0, suppression=suppression, keep_apart=MISSING)
     # strict: a blank is a value of its own; every released combination holds k rows
     sizes = result.data.groupby(qis, dropna=False).size()
     assert sizes.min() >= k
     # and so sdcMicro's condition (a blank matches any value) holds too
     assert min(_wildcard_sizes(result.data, qis)) >= k
-    assert "other" not in set(result.data["age"].dropna()) or not missing_codes or all(
-        v not in MISSING for v in result.merged.get("age", ())
+    assert (
+        "other" not in set(result.data["age"].dropna())
+        or not missing_codes
+        or all(v not in MISSING for v in result.merged.get("age", ()))
     )
     # the cell counts are the cells that lost a value
     original = pd.DataFrame(rows).set_index("id")

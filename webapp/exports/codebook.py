@@ -188,15 +188,19 @@ def build_codebook(
     ]
     if missing_codes:
         offers = {
-            item.id: (
-                *((NOT_APPLICABLE,) if item.response_scale.not_applicable else ()),
-                *((PREFER_NOT_TO_SAY,) if item.response_scale.prefer_not_to_say else ()),
-            )
+            item.id: {
+                code: labels
+                for code, labels in (
+                    (NOT_APPLICABLE, item.response_scale.not_applicable),
+                    (PREFER_NOT_TO_SAY, item.response_scale.prefer_not_to_say),
+                )
+                if labels
+            }
             for inst in instruments
             for scale in inst.scales
             for item in scale.items
         }
-        columns = [_with_missing_codes(c, offers.get(c.name, ()), languages) for c in columns]
+        columns = [_with_missing_codes(c, offers.get(c.name, {}), languages) for c in columns]
     for name, spec in (extra_columns or {}).items():
         columns.append(_extra_column(name, spec, languages))
     seen_names: set[str] = set()
@@ -213,12 +217,14 @@ def build_codebook(
 
 
 def _with_missing_codes(
-    column: Column, explicit: tuple[int, ...], languages: tuple[str, ...]
+    column: Column, explicit: Mapping[int, Mapping[str, str]], languages: tuple[str, ...]
 ) -> Column:
     """``column`` with the missing codes its cells can hold, and "Empty means" saying so.
 
-    ``explicit`` are -1 and/or -2, as the item's response scale offers "not applicable" and
-    "prefer not to say".
+    ``explicit`` maps -1 and/or -2 to the labels the item's response scale gives its "not
+    applicable" and "prefer not to say" options: a code's label in this column is the
+    option the respondent saw (the demographics instrument labels its "not applicable"
+    option "Prefer not to say").
     """
     if column.role == "unit":
         return column
@@ -227,7 +233,13 @@ def _with_missing_codes(
         values += [*explicit, NOT_ANSWERED]
     if column.role == "demographic":
         values.append(WITHHELD)
-    codes = tuple(missing_code(value, languages) for value in values)
+    codes = tuple(
+        Code(value, {lang: explicit[c_int].get(lang) or c.labels[lang] for lang in languages})
+        if (c_int := int(value)) in explicit
+        else c
+        for value in values
+        for c in [missing_code(value, languages)]
+    )
     missing = {
         lang: text("missing_codes", lang).format(
             codes="; ".join(f"{c.value} = {c.labels[lang]}" for c in codes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from webapp.exports.missing import missing_code
 from webapp.exports.model import Code, Codebook, Column, InstrumentInfo, Loss, ScaleInfo
 
 __all__ = ["codebook_dict", "codebook_json", "codebook_markdown"]
@@ -45,7 +46,9 @@ _MD: dict[str, dict[str, str]] = {
         "missing_codes_text": "No cell is empty: a missing answer carries a code that says "
         "why. SPSS declares them user-missing (-4 THRU -1); in CSV and Excel, and in "
         "`datapackage.json` (`missingValues`), they are the values below. Recode them to "
-        "missing before computing with a column.",
+        "missing before computing with a column. Codes -1 and -2 are the question's own "
+        "extra options; their label per question (as the respondent saw it) is listed with "
+        "the question.",
         "code": "Code",
         "meaning": "Meaning",
         "loss": "Information loss",
@@ -93,7 +96,9 @@ _MD: dict[str, dict[str, str]] = {
         "missing_codes_text": "Geen cel is leeg: een ontbrekend antwoord heeft een code die "
         "zegt waarom. SPSS kent ze als user-missing (-4 THRU -1); in CSV en Excel, en in "
         "`datapackage.json` (`missingValues`), zijn het de waarden hieronder. Hercodeer ze "
-        "naar ontbrekend voordat u met een kolom rekent.",
+        "naar ontbrekend voordat u met een kolom rekent. Codes -1 en -2 zijn de eigen "
+        "extra antwoordopties van de vraag; hun tekst per vraag (zoals de respondent die zag) "
+        "staat bij de vraag.",
         "code": "Code",
         "meaning": "Betekenis",
         "loss": "Informatieverlies",
@@ -200,7 +205,10 @@ def codebook_dict(codebook: Codebook) -> dict[str, Any]:
         "k": codebook.k,
         "row_order": "random",
         "missing_values": [""] + [str(code.value) for code in codebook.missing_codes],
-        "missing_codes": [_code_dict(code) for code in codebook.missing_codes],
+        "missing_codes": [
+            _code_dict(missing_code(code.value, codebook.languages))
+            for code in codebook.missing_codes
+        ],
         "information_loss": _loss_dict(codebook),
         "columns": [_column_dict(column) for column in codebook.columns],
         "scales": [_scale_dict(scale) for scale in codebook.scales],
@@ -287,7 +295,10 @@ def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
         out += [t["k"].format(k=codebook.k), ""]
     if codebook.missing_codes:
         out += [f"## {t['missing_codes']}", "", t["missing_codes_text"], ""]
-        rows = [[str(code.value), code.labels.get(lang, "")] for code in codebook.missing_codes]
+        rows = [
+            [str(code.value), missing_code(code.value, codebook.languages).labels.get(lang, "")]
+            for code in codebook.missing_codes
+        ]
         out += _table([t["code"], t["meaning"]], rows)
     if codebook.loss is not None:
         out += _loss_markdown(codebook.loss, t)

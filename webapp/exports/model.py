@@ -139,11 +139,12 @@ class Codebook:
     @property
     def missing_codes(self) -> tuple[Code, ...]:
         """Every missing code used by a column, once, in order of value (descending)."""
-        seen: dict[str, Code] = {}
+        seen: dict[int, Code] = {}
         for column in self.columns:
             for code in column.missing_codes:
-                seen.setdefault(str(code.value), code)
-        return tuple(sorted(seen.values(), key=lambda c: -int(c.value)))
+                if int(code.value) not in seen or isinstance(code.value, int):
+                    seen[int(code.value)] = code  # the number, not the text of ``language``
+        return tuple(seen[value] for value in sorted(seen, reverse=True))
 
     @property
     def names(self) -> tuple[str, ...]:

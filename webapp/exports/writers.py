@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from webapp.exports.codebook_text import codebook_json, codebook_markdown
 from webapp.exports.datapackage import CSV_DIALECT, DATA_FORMATS, datapackage_json
+from webapp.exports.missing import MISSING_CODES
 from webapp.exports.model import Codebook, Column, check_variable_name
 from webapp.exports.xlsx import MAX_ROWS as XLSX_MAX_ROWS
 
@@ -95,8 +96,8 @@ def _convert(series: pd.Series, column: Column) -> pd.Series:
     if (valid != np.round(valid)).any():
         raise ValueError(f"data: column {name!r} has non-integer values")
     if column.codes and column.closed:
-        allowed = [*column.code_values, *(code.value for code in column.missing_codes)]
-        unknown = np.unique(valid[~np.isin(valid, np.asarray(allowed, dtype=float))])
+        codes = [*column.code_values, *(code.value for code in column.missing_codes)]
+        unknown = np.unique(valid[~np.isin(valid, np.asarray(codes, dtype=float))])
         if unknown.size:
             shown = [int(value) for value in unknown[:5]]
             raise ValueError(f"data: column {name!r} has values not in the codebook: {shown}")
@@ -250,7 +251,7 @@ def _write_sav(frame: pd.DataFrame, codebook: Codebook, path: Path, lang: str) -
             missing_ranges[column.name] = (
                 [str(value) for value in values]
                 if column.type == "string"
-                else [{"lo": float(min(values)), "hi": float(max(values))}]  # type: ignore[type-var]
+                else [{"lo": float(min(MISSING_CODES)), "hi": float(max(MISSING_CODES))}]
             )
         if column.type == "string":
             columns[column.name] = series.astype(object)

@@ -234,6 +234,7 @@ def plan_export(
     withheld = list(withheld)
     notes: list[str] = []
     keep = filter_column is not None and filter_column not in withheld and filter_column in quasi
+    filter_name = filter_column or ""
     if filter_column is not None and not keep:
         others = [c for c in quasi if c != "unit" and c not in withheld]
         if others and _filter_cells_shown(data, questions):
@@ -251,22 +252,22 @@ def plan_export(
     }
     try:
         result = k_anonymize(
-            frame, quasi, k, fixed=["unit", filter_column] if keep else ["unit"], **options
+            frame, quasi, k, fixed=["unit", filter_name] if keep else ["unit"], **options
         )
     except ValueError:
         if not keep:
             raise
         result = None
     if result is None and kinds is not None:  # the missing codes apart made a class small
-        column = frame[filter_column].to_numpy(dtype=float)
-        frame[filter_column] = np.where(column < 0, np.nan, column)
+        column = frame[filter_name].to_numpy(dtype=float)
+        frame[filter_name] = np.where(column < 0, np.nan, column)
         try:
-            result = k_anonymize(frame, quasi, k, fixed=["unit", filter_column], **options)
+            result = k_anonymize(frame, quasi, k, fixed=["unit", filter_name], **options)
         except ValueError:
             result = None
     if result is None:
         filtered = _filter_cells_shown(data, questions)
-        gone = [filter_column, *([c for c in quasi if c != "unit"] if filtered else [])]
+        gone = [filter_name, *([c for c in quasi if c != "unit"] if filtered else [])]
         withheld += [c for c in dict.fromkeys(gone) if c not in withheld]
         notes.append(
             f"{filter_column}: left out, a unit in the file has fewer than {k} responses in "

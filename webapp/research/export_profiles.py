@@ -1,4 +1,4 @@
-"""Export profiles: which quasi-identifiers a researcher's file keeps, in which order of importance.
+"""Export profiles: which quasi-identifiers a researcher's file keeps, and their importance.
 
 Every profile keeps the unit column exactly as the dashboards release it (see
 :mod:`webapp.research.export_plan`): the file beside the tables stays a union of released

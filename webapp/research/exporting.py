@@ -107,7 +107,8 @@ def export_plan(
 
     context, data = _released_wave(db, slug, wave)
     definition = context.definition
-    k, withheld = definition.k, ()
+    k = definition.k
+    withheld: tuple[str, ...] = ()
     quasi = quasi_identifiers(context)
     kinds = None
     suppression = "columns"
@@ -260,7 +261,11 @@ def export_wave(
         cells={c: int(result.cells.get(c, 0)) for c in quasi},
         withheld=withheld,
         rolled_up=dict(result.rolled_up),
-        order=tuple(c for c in resolve_profile(profile, questions, filter_question(definition))[0] if c in quasi),
+        order=tuple(
+            c
+            for c in resolve_profile(profile, questions, filter_question(definition))[0]
+            if c in quasi
+        ),
     )
     codebook = build_codebook(
         definition.instruments,
