@@ -24,7 +24,6 @@ from tests.webapp.test_export_cli import (  # noqa: F401  (module fixtures)
     run,
 )
 
-
 PLAN = {"W1": 8, "W2": 6, "ICU": 7, "HOSP": 5}
 
 
