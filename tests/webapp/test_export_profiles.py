@@ -19,6 +19,7 @@ from tests.webapp.test_export_cli import (  # noqa: F401  (module fixtures)
     CLOSED,
     DEMO,
     assert_k_anonymous,
+    demo_copy,
     demo_db,
     demo_url,
     run,
@@ -179,6 +180,7 @@ def test_every_profile_is_k_anonymous_and_keeps_what_it_says(
     ],
 )
 def test_bad_profiles_exit_2_with_one_line(demo_url, tmp_path, monkeypatch, args, message):  # noqa: F811
+    # refused before anything is pinned or written
     result = run(
         demo_url, monkeypatch, "export", DEMO, "--wave", CLOSED, "--out", str(tmp_path), *args
     )
@@ -188,13 +190,36 @@ def test_bad_profiles_exit_2_with_one_line(demo_url, tmp_path, monkeypatch, args
 
 
 @pytest.mark.parametrize("profile", ["full", "units-only", "pick"])
-def test_demo_export_per_profile_prints_the_loss(demo_url, tmp_path, monkeypatch, profile):  # noqa: F811
+def test_demo_export_per_profile_prints_the_loss(
+    tmp_path_factory, sqlite_template, tmp_path, monkeypatch, profile
+):
+    url = demo_copy(tmp_path_factory, sqlite_template)  # a fresh wave: no export pinned yet
     args = ["--profile", profile] + (["--question", "dem_age"] if profile == "pick" else [])
     out = tmp_path / profile
-    result = run(demo_url, monkeypatch, "export", DEMO, "--wave", CLOSED, "--out", str(out), *args)
+    result = run(url, monkeypatch, "export", DEMO, "--wave", CLOSED, "--out", str(out), *args)
     assert result.exit_code == 0, result.output
     assert f"information loss (profile {profile}" in result.output
     frame = pd.read_csv(out / f"{DEMO}_{CLOSED}.csv", keep_default_na=False, na_values=[""])
     assert_k_anonymous(frame, 5)
     markdown = (out / "codebook.md").read_text(encoding="utf-8")
     assert f"`{profile}`" in markdown
+
+
+def test_a_wave_keeps_the_settings_of_its_first_export(closed_hospital, tmp_path):
+    from surveys.errors import InputError
+    from surveys.export_pins import pinned_export
+    from webapp.research.export_profiles import ExportProfile
+    from webapp.research.service import export_wave
+
+    db, _ = closed_hospital
+    assert pinned_export(db, HOSPITAL_SLUG, HOSPITAL_WAVE) is None
+    pick = ExportProfile("pick", ("dem_age",))
+    export_wave(db, HOSPITAL_SLUG, HOSPITAL_WAVE, "csv", tmp_path / "a", profile=pick)
+    assert pinned_export(db, HOSPITAL_SLUG, HOSPITAL_WAVE) == pick.describe()
+    # the same settings in another format and language: the same rows, allowed
+    export_wave(db, HOSPITAL_SLUG, HOSPITAL_WAVE, "sav", tmp_path / "b", "en", profile=pick)
+    # another profile, or the same with another importance order, would join with the first
+    for other in (ExportProfile(), ExportProfile("pick", ("dem_age",), order=("dem_age",))):
+        with pytest.raises(InputError, match="was exported with profile pick"):
+            export_wave(db, HOSPITAL_SLUG, HOSPITAL_WAVE, "csv", tmp_path / "c", profile=other)
+    assert not (tmp_path / "c").exists()

@@ -233,6 +233,7 @@ def export_wave(
 
     profile = profile or ExportProfile()
     plan = export_plan(db, slug, wave, seed=seed, profile=profile)
+    _check_pin(db, slug, wave, profile)
     result = replace(plan.result, data=plan.result.data.drop(columns=[ROW]))
     context = load_survey(db, slug).at_wave(wave)
     definition = context.definition
@@ -291,6 +292,30 @@ def export_wave(
         loss=loss,
         notes=tuple(plan.notes),
     )
+
+
+def _check_pin(db: Database, slug: str, wave: str, profile: ExportProfile) -> None:
+    """Pin the wave to ``profile`` on its first export; refuse any other profile after.
+
+    Two files of one wave anonymised differently join on their item answers into a file
+    that is k-anonymous for neither's quasi-identifiers, so a wave has one set of export
+    settings (format and label language may differ: they present the same rows).
+    """
+    from surveys.export_pins import pin_export
+
+    wanted = profile.describe()
+    pinned = pin_export(db, slug, wave, wanted)
+    if pinned != wanted:
+        described = ", ".join(
+            f"{key} {' '.join(value) if isinstance(value, list) else value}".strip()
+            for key, value in pinned.items()
+            if value not in ([], "")
+        )
+        raise InputError(
+            f"wave {wave!r} of {slug!r} was exported with {described}; every export of a "
+            "wave uses the same settings (two files anonymised differently can be joined "
+            "on their answers)"
+        )
 
 
 def export_zip(
