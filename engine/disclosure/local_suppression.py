@@ -57,13 +57,14 @@ def local_suppression(
 
     Notes
     -----
-    Greedy, after sdcMicro's ``localSuppression(obj, k, importance)``: the smallest
-    combination below k is taken first; of its non-blank free positions, the least
-    important one whose blanking lands it in a combination that then holds at least k
-    rows is blanked; when none does, the least important one is blanked and the result
-    waits for others to join it. A combination whose free positions are all blank and
-    that still holds fewer than k rows takes in the smallest other combination of its
-    fixed class, blanked entirely (the only way left to grow it).
+    Greedy, after sdcMicro's ``localSuppression(obj, k, importance)``, in rounds: in each
+    round every combination below k (smallest first) blanks one cell of its rows: the
+    least important free position whose blanking lands it in a combination that then
+    holds at least k rows, or else the least important one, so that rare combinations
+    meet one level at a time (a combination pushed all the way down alone would end up
+    blank everywhere). A combination whose free positions are all blank and that still
+    holds fewer than k rows takes in the smallest other combination of its fixed class,
+    blanked entirely (the only way left to grow it).
 
     Unlike sdcMicro, a blank is *not* counted as matching every category: a released
     row is safe only when at least k rows show exactly its combination, blanks included.
@@ -115,21 +116,28 @@ def local_suppression(
 
     least_first = list(reversed(free))
     while True:
-        small = [p for p, n in size.items() if n < k]
+        small = sorted((p for p, n in size.items() if n < k), key=lambda p: (size[p], _order(p)))
         if not small:
             break
-        pattern = min(small, key=lambda p: (size[p], _order(p)))
-        open_positions = [p for p in least_first if pattern[p] is not None]
-        if open_positions:
+        moved = False
+        for pattern in small:  # one step for every rare combination, then look again
+            if size.get(pattern, k) >= k:
+                continue  # grown by rows that moved in during this round
+            open_positions = [p for p in least_first if pattern[p] is not None]
+            if not open_positions:
+                continue
             choice = open_positions[0]
             for p in open_positions:
                 if size.get(blank(pattern, [p]), 0) + size[pattern] >= k:
                     choice = p
                     break
             move(pattern, blank(pattern, [choice]))
+            moved = True
+        if moved:
             continue
-        # all free positions blank and still short: take in the smallest other combination
-        # of the same fixed class, blanked entirely
+        # only combinations with every free position blank are still short: each takes in
+        # the smallest other combination of its fixed class, blanked entirely
+        pattern = small[0]
         same = [
             p
             for p in size
