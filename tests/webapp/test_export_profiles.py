@@ -24,6 +24,7 @@ from tests.webapp.test_export_cli import (  # noqa: F401  (module fixtures)
     demo_url,
     run,
 )
+from tests.webapp.test_research import research_app  # noqa: F401  (module fixture)
 
 PLAN = {"W1": 8, "W2": 6, "ICU": 7, "HOSP": 5}
 
@@ -223,3 +224,41 @@ def test_a_wave_keeps_the_settings_of_its_first_export(closed_hospital, tmp_path
         with pytest.raises(InputError, match="was exported with profile pick"):
             export_wave(db, HOSPITAL_SLUG, HOSPITAL_WAVE, "csv", tmp_path / "c", profile=other)
     assert not (tmp_path / "c").exists()
+
+
+def test_the_research_page_exports_the_profile_picked_and_keeps_to_it(research_app):  # noqa: F811
+    import io
+    import zipfile
+
+    from tests.webapp.helpers import csrf_token
+    from tests.webapp.test_research import signed_in
+
+    client = signed_in(research_app, "researcher")
+    page = client.get(f"/research/{DEMO}/").get_data(as_text=True)
+    assert 'name="profile"' in page and "Units only" in page and "-4 withheld" in page
+    data = {
+        "wave": CLOSED,
+        "format": "csv",
+        "language": "en",
+        "profile": "pick",
+        "question_1": "dem_age",
+        "order": "dem_age",
+        "suppression": "local",
+        "csrf_token": csrf_token(page),
+    }
+    response = client.post(f"/research/{DEMO}/", data=data)
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    codebook = json.loads(archive.read("codebook.json"))
+    assert codebook["information_loss"]["profile"] == "pick"
+    frame = pd.read_csv(archive.open(f"{DEMO}_{CLOSED}.csv"))
+    assert_k_anonymous(frame, 5)
+    # another profile for the same wave is refused, with the reason on the page
+    other = {**data, "profile": "units-only", "question_1": "", "order": ""}
+    response = client.post(f"/research/{DEMO}/", data=other)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "was exported with profile pick" in text
+    dutch = signed_in(research_app, "researcher", "nl")
+    page = dutch.get(f"/research/{DEMO}/").get_data(as_text=True)
+    assert "Alleen afdelingen" in page and "Wat het bestand bewaart" in page

@@ -308,7 +308,7 @@ def _check_pin(db: Database, slug: str, wave: str, profile: ExportProfile) -> No
     if pinned != wanted:
         described = ", ".join(
             f"{key} {' '.join(value) if isinstance(value, list) else value}".strip()
-            for key, value in pinned.items()
+            for key, value in sorted(pinned.items(), key=lambda kv: [*wanted, kv[0]].index(kv[0]))
             if value not in ([], "")
         )
         raise InputError(
