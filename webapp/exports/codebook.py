@@ -19,14 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from instruments import Instrument, Item
-from webapp.exports.missing import (
-    NOT_ANSWERED,
-    NOT_APPLICABLE,
-    PREFER_NOT_TO_SAY,
-    WITHHELD,
-    WITHHELD_TEXT,
-    missing_code,
-)
+from webapp.exports.missing import NOT_APPLICABLE, PREFER_NOT_TO_SAY, with_missing_codes
 from webapp.exports.model import (
     Code,
     Codebook,
@@ -200,7 +193,7 @@ def build_codebook(
             for scale in inst.scales
             for item in scale.items
         }
-        columns = [_with_missing_codes(c, offers.get(c.name, {}), languages) for c in columns]
+        columns = [with_missing_codes(c, offers.get(c.name, {}), languages) for c in columns]
     for name, spec in (extra_columns or {}).items():
         columns.append(_extra_column(name, spec, languages))
     seen_names: set[str] = set()
@@ -214,39 +207,6 @@ def build_codebook(
         _instrument_info(inst, inst.id == demographics_id, languages) for inst in ordered
     )
     return Codebook(survey, wave, languages, tuple(columns), infos, k, loss)
-
-
-def _with_missing_codes(
-    column: Column, explicit: Mapping[int, Mapping[str, str]], languages: tuple[str, ...]
-) -> Column:
-    """``column`` with the missing codes its cells can hold, and "Empty means" saying so.
-
-    ``explicit`` maps -1 and/or -2 to the labels the item's response scale gives its "not
-    applicable" and "prefer not to say" options: a code's label in this column is the
-    option the respondent saw (the demographics instrument labels its "not applicable"
-    option "Prefer not to say").
-    """
-    if column.role == "unit":
-        return column
-    values: list[int | str] = [WITHHELD_TEXT] if column.role == "language" else []
-    if column.role in ("item", "demographic"):
-        values += [*explicit, NOT_ANSWERED]
-    if column.role == "demographic":
-        values.append(WITHHELD)
-    codes = tuple(
-        Code(value, {lang: explicit[c_int].get(lang) or c.labels[lang] for lang in languages})
-        if (c_int := int(value)) in explicit
-        else c
-        for value in values
-        for c in [missing_code(value, languages)]
-    )
-    missing = {
-        lang: text("missing_codes", lang).format(
-            codes="; ".join(f"{c.value} = {c.labels[lang]}" for c in codes)
-        )
-        for lang in languages
-    }
-    return dataclasses.replace(column, missing_codes=codes, missing=missing)
 
 
 def _values(values: Iterable[Any]) -> tuple[int | str, ...]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from webapp.exports.loss import loss_dict, loss_markdown
 from webapp.exports.missing import missing_code
-from webapp.exports.model import Code, Codebook, Column, InstrumentInfo, Loss, ScaleInfo
+from webapp.exports.model import Code, Codebook, Column, InstrumentInfo, ScaleInfo
 
 __all__ = ["codebook_dict", "codebook_json", "codebook_markdown"]
 
@@ -121,23 +122,6 @@ def _code_dict(code: Code) -> dict[str, Any]:
     return out
 
 
-def _loss_dict(codebook: Codebook) -> dict[str, Any] | None:
-    loss = codebook.loss
-    if loss is None:
-        return None
-    return {
-        "profile": loss.profile,
-        "suppression": loss.suppression,
-        "importance_order": list(loss.order),
-        "rows": loss.rows,
-        "rows_affected": loss.rows_affected,
-        "cells_withheld": dict(loss.cells),
-        "cells_withheld_total": loss.cells_blanked,
-        "columns_withheld": list(loss.withheld),
-        "units_rolled_up": dict(loss.rolled_up),
-    }
-
-
 def _column_dict(column: Column) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": column.name,
@@ -209,7 +193,7 @@ def codebook_dict(codebook: Codebook) -> dict[str, Any]:
             _code_dict(missing_code(code.value, codebook.languages))
             for code in codebook.missing_codes
         ],
-        "information_loss": _loss_dict(codebook),
+        "information_loss": loss_dict(codebook.loss),
         "columns": [_column_dict(column) for column in codebook.columns],
         "scales": [_scale_dict(scale) for scale in codebook.scales],
         "instruments": [_instrument_dict(inst) for inst in codebook.instruments],
@@ -247,33 +231,6 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [*lines, ""]
 
 
-def _loss_markdown(loss: Loss, t: dict[str, str]) -> list[str]:
-    out = [f"## {t['loss']}", ""]
-    out += [
-        t["loss_text"].format(
-            profile=loss.profile,
-            suppression=loss.suppression,
-            order=", ".join(f"`{name}`" for name in loss.order) or t["none"],
-            affected=loss.rows_affected,
-            rows=loss.rows,
-            cells=loss.cells_blanked,
-        ),
-        "",
-    ]
-    rows = [
-        [f"`{name}`", str(n), f"{n / loss.rows:.1%}" if loss.rows else "-"]
-        for name, n in loss.cells.items()
-    ]
-    out += _table([t["column"], t["cells"], t["share"]], rows)
-    withheld = ", ".join(f"`{name}`" for name in loss.withheld) or t["none"]
-    out += [f"**{t['withheld']}:** {withheld}", ""]
-    moved = ", ".join(
-        f"{_text(unit)} → {_text(up)}" for unit, up in sorted(loss.rolled_up.items())
-    )
-    out += [f"**{t['rolled_up']}:** {moved or t['none']}", ""]
-    return out
-
-
 def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
     """The codebook as Markdown in ``lang``: one section per instrument, a table per scale.
 
@@ -301,7 +258,7 @@ def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
         ]
         out += _table([t["code"], t["meaning"]], rows)
     if codebook.loss is not None:
-        out += _loss_markdown(codebook.loss, t)
+        out += loss_markdown(codebook.loss, t, _table, _text)
 
     background = [c for c in codebook.columns if c.role in ("unit", "language", "demographic")]
     out += [f"## {t['background']}", ""]

@@ -21,9 +21,12 @@ written as the text ``"-4"``. Responses stored before Samen told "not applicable
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from webapp.exports.model import Code
+from webapp.exports.model import Code, Column
+from webapp.exports.texts import text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,6 +40,7 @@ __all__ = [
     "WITHHELD_TEXT",
     "code_of_kind",
     "missing_code",
+    "with_missing_codes",
 ]
 
 NOT_APPLICABLE = -1
@@ -73,3 +77,36 @@ def code_of_kind(kinds: np.ndarray) -> np.ndarray:
 
     table = np.array([np.nan, NOT_APPLICABLE, PREFER_NOT_TO_SAY, NOT_ANSWERED], dtype=float)
     return table[np.asarray(kinds, dtype=np.int64)]
+
+
+def with_missing_codes(
+    column: Column, explicit: Mapping[int, Mapping[str, str]], languages: tuple[str, ...]
+) -> Column:
+    """``column`` with the missing codes its cells can hold, and "Empty means" saying so.
+
+    ``explicit`` maps -1 and/or -2 to the labels the item's response scale gives its "not
+    applicable" and "prefer not to say" options: a code's label in this column is the
+    option the respondent saw (the demographics instrument labels its "not applicable"
+    option "Prefer not to say").
+    """
+    if column.role == "unit":
+        return column
+    values: list[int | str] = [WITHHELD_TEXT] if column.role == "language" else []
+    if column.role in ("item", "demographic"):
+        values += [*explicit, NOT_ANSWERED]
+    if column.role == "demographic":
+        values.append(WITHHELD)
+    codes = tuple(
+        Code(value, {lang: explicit[c_int].get(lang) or c.labels[lang] for lang in languages})
+        if (c_int := int(value)) in explicit
+        else c
+        for value in values
+        for c in [missing_code(value, languages)]
+    )
+    missing = {
+        lang: text("missing_codes", lang).format(
+            codes="; ".join(f"{c.value} = {c.labels[lang]}" for c in codes)
+        )
+        for lang in languages
+    }
+    return dataclasses.replace(column, missing_codes=codes, missing=missing)
