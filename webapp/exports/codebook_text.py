@@ -44,6 +44,8 @@ _MD: dict[str, dict[str, str]] = {
         "items": "Items",
         "references": "References",
         "missing_codes": "Missing codes",
+        "data_codes": "Data file `{stem}.<csv|sav|xlsx>`: one row per response, columns in the "
+        "order below. Missing answers carry the codes listed under 'Missing codes'.",
         "missing_codes_text": "No cell is empty: a missing answer carries a code that says "
         "why. SPSS declares them user-missing (-4 THRU -1); in CSV and Excel, and in "
         "`datapackage.json` (`missingValues`), they are the values below. Recode them to "
@@ -94,6 +96,8 @@ _MD: dict[str, dict[str, str]] = {
         "items": "Vragen",
         "references": "Literatuur",
         "missing_codes": "Ontbrekend-codes",
+        "data_codes": "Databestand `{stem}.<csv|sav|xlsx>`: één rij per respons, kolommen in de "
+        "volgorde hieronder. Ontbrekende antwoorden hebben de codes onder 'Ontbrekend-codes'.",
         "missing_codes_text": "Geen cel is leeg: een ontbrekend antwoord heeft een code die "
         "zegt waarom. SPSS kent ze als user-missing (-4 THRU -1); in CSV en Excel, en in "
         "`datapackage.json` (`missingValues`), zijn het de waarden hieronder. Hercodeer ze "
@@ -247,7 +251,8 @@ def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
     others = [other for other in codebook.languages if other != lang]
     yes_no = {True: t["yes"], False: t["no"]}
     out = [f"# {t['title'].format(survey=codebook.survey, wave=codebook.wave)}", ""]
-    out += [t["data"].format(stem=codebook.stem), "", t["order"], ""]
+    intro = t["data_codes"] if codebook.missing_codes else t["data"]
+    out += [intro.format(stem=codebook.stem), "", t["order"], ""]
     if codebook.k is not None:
         out += [t["k"].format(k=codebook.k), ""]
     if codebook.missing_codes:

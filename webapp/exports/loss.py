@@ -51,7 +51,8 @@ def loss_markdown(
         [f"`{name}`", str(n), f"{n / loss.rows:.1%}" if loss.rows else "-"]
         for name, n in loss.cells.items()
     ]
-    out += table([t["column"], t["cells"], t["share"]], rows)
+    if rows:
+        out += table([t["column"], t["cells"], t["share"]], rows)
     withheld = ", ".join(f"`{name}`" for name in loss.withheld) or t["none"]
     out += [f"**{t['withheld']}:** {withheld}", ""]
     moved = ", ".join(
