@@ -36,6 +36,7 @@ __all__ = [
     "NAV_FIELD",
     "CommentForm",
     "ConsentForm",
+    "OpenItem",
     "PageForm",
     "RadioItem",
     "StartForm",
@@ -44,6 +45,7 @@ __all__ = [
     "UnitForm",
     "answer_choices",
     "check_fields",
+    "open_items",
     "page_form",
 ]
 
@@ -150,6 +152,51 @@ def page_form(
             data = None
         items[item.id] = RadioItem(item.id, localized(item.text), answer_choices(item), data)
     return PageForm(items)
+
+
+class OpenItem:
+    """One open question of a page: a text box the ``textarea`` macro renders (label, hint,
+    errors), with the question id as field name and id, at most :data:`COMMENT_MAX_CHARS`."""
+
+    __slots__ = ("data", "errors", "label", "name")
+
+    def __init__(self, name: str, text: str, data: str) -> None:
+        self.name = name
+        self.label = _Label(text)
+        self.data = data
+        self.errors: list[str] = []
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    def __call__(self, **attrs: object) -> Markup:
+        """``<textarea id=... name=...>text</textarea>`` with ``attrs`` (rows, maxlength...)."""
+        shown = "".join(
+            f' {escape(key.replace("_", "-"))}="{escape(value)}"' for key, value in attrs.items()
+        )
+        name = escape(self.name)
+        return Markup(
+            f'<textarea id="{name}" name="{name}"{shown}>\n{escape(self.data)}</textarea>'
+        )
+
+    @property
+    def too_long(self) -> bool:
+        return len(self.data) > COMMENT_MAX_CHARS
+
+
+def open_items(
+    page: Page, formdata: MultiDict | None = None, answers: Mapping[str, str] | None = None
+) -> list[OpenItem]:
+    """The open questions of ``page`` as text boxes, filled from a POST or the draft."""
+    out = []
+    for question in page.open_questions:
+        if formdata is not None:
+            data = (formdata.get(question.id) or "").replace("\r\n", "\n").strip()
+        else:
+            data = (answers or {}).get(question.id, "")
+        out.append(OpenItem(question.id, localized(question.text), data))
+    return out
 
 
 def check_fields(formdata: MultiDict, allowed: set[str]) -> None:

@@ -8,14 +8,14 @@ order, suppression) and later exports must use the same; format and label langua
 differ (they present the same rows). Staff data only: nothing about respondents.
 
 Revision ID: expin01
-Revises: anon01
+Revises: open01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "expin01"
-down_revision = "anon01"
+down_revision = "open01"
 branch_labels = None
 depends_on = None
 
