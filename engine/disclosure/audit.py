@@ -279,8 +279,10 @@ def search_groups(
         classes.setdefault(tuple(sig), []).append(a)
     cls = list(classes.values())  # in order of first appearance: deterministic
     size = _size(atoms, people)
-    bound = size if weights is None else (lambda group: sum(weights[a] for a in group))
-    cls_n = [bound(members) for members in cls]
+    given = weights
+    cls_n = [
+        size(members) if given is None else sum(int(given[a]) for a in members) for members in cls
+    ]
     order = sorted(range(len(cls)), key=lambda c: (cls_n[c] < k, c))  # large first
     cls = [cls[c] for c in order]
     cls_n = [cls_n[c] for c in order]
@@ -297,12 +299,12 @@ def search_groups(
     # 3: rows of the RREF with a small pivot span L
     n_large = sum(1 for n in cls_n if n >= k)
     pivcols, basis = _rref(matrix, ncols, n_large)
-    weights = np.array(cls_n, dtype=np.int64)
+    cls_w = np.array(cls_n, dtype=np.int64)
     findings = []
     leaks = []
     for part in _components(basis) if len(pivcols) else []:
         if people is None:
-            found = _search([pivcols[i] for i in part], basis[part], weights, k)
+            found = _search([pivcols[i] for i in part], basis[part], cls_w, k)
         else:
             from engine.disclosure.audit_measures import search_people
 
