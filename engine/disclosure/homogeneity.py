@@ -384,6 +384,8 @@ def derivable_homogeneous(
     findings = []
     for j, part in enumerate(parts):
         weights = {a: int(outside[a][j]) for a in atoms}
+        if all(weights[a] >= min_outside for a in atoms if atoms[a] > 0):
+            continue  # every nonempty group holds a nonempty atom: none can be found
         found = search_groups(atoms, views, min_outside, weights=weights)
         for finding in found:
             if finding.kind == "inconclusive":

@@ -68,9 +68,14 @@ _HIDDEN = ItemRelease("withheld", False, None)  # not released for other reasons
 
 def counts_at(data: WaveData, measure: Measure, unit: str) -> dict[int, int]:
     """Respondents per response code of an item in the unit's subtree (unfiltered)."""
-    rows = np.flatnonzero(data.in_subtree(unit) & measure.valid)
-    answers = measure.scores[rows] if measure.scores is not None else np.empty(0)
-    return {int(p): int(np.count_nonzero(answers == p)) for p in measure.points}
+    slot = ("homogeneity counts", measure.id, unit)
+    found = data.derived.get(slot)
+    if found is None:
+        rows = np.flatnonzero(data.in_subtree(unit) & measure.valid)
+        answers = measure.scores[rows] if measure.scores is not None else np.empty(0)
+        found = {int(p): int(np.count_nonzero(answers == p)) for p in measure.points}
+        data.derived[slot] = found
+    return dict(found)
 
 
 def item_level(data: WaveData, measure: Measure, unit: str) -> ItemRelease:
