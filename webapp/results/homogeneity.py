@@ -81,33 +81,65 @@ def counts_at(data: WaveData, measure: Measure, unit: str) -> dict[int, int]:
 def item_level(data: WaveData, measure: Measure, unit: str) -> ItemRelease:
     """What of the item's cell at ``unit`` may be shown (``withheld`` without a reason when
     the cell is not released at all for k or the comment threshold)."""
+    return _levels(data, measure)[unit]
+
+
+def _levels(data: WaveData, measure: Measure) -> dict[str, ItemRelease]:
+    """Every unit's decision, children before parents (kept per wave and item).
+
+    A unit whose remainder (the unit minus its nearest shown descendants) is too uniform:
+    for an agreement item, one more descendant is withheld first (reason
+    ``"complementary"``; the smallest whose own remainder holds respondents: that remainder
+    passed, so the unit's grows to pass as well), so that a division or the organisation is
+    not lost to the few people only it covers; when there is none, or for a frequency item,
+    the unit itself is coarsened or withheld.
+    """
     from webapp.results.release import _org_cells
 
-    slot = ("homogeneity", measure.id, unit)
+    slot = ("homogeneity levels", measure.id)
     found = data.derived.get(slot)
     if found is not None:
         return found  # type: ignore[no-any-return]
-    if (unit, None, None) not in _org_cells(data, measure, ()):
-        decision = _HIDDEN
-    else:
+    released = _org_cells(data, measure, ())
+    order: list[str] = []
+    stack = [(u, False) for u, up in data.survey.parent.items() if up is None]
+    while stack:
+        code, done = stack.pop()
+        if done:
+            order.append(code)
+            continue
+        stack.append((code, True))
+        stack.extend((c, False) for c in data.survey.children.get(code, []) if c != code)
+    levels: dict[str, ItemRelease] = {}
+    top = favourable_top(measure.points)
+    for unit in order:
+        if (unit, None, None) not in released:
+            levels[unit] = _HIDDEN
+            continue
         counts = counts_at(data, measure, unit)
-        top = favourable_top(measure.points)
         decision = item_release(counts, measure.points, top, lowest=measure.sensitive)
         if decision.level != "withheld":
-            decision = _subtraction(data, measure, unit, counts, decision)
-    data.derived[slot] = decision
-    return decision
+            decision = _subtraction(data, measure, unit, counts, decision, levels)
+        levels[unit] = decision
+    data.derived[slot] = levels
+    return levels
 
 
 def _subtraction(
-    data: WaveData, measure: Measure, unit: str, counts: dict[int, int], decision: ItemRelease
+    data: WaveData,
+    measure: Measure,
+    unit: str,
+    counts: dict[int, int],
+    decision: ItemRelease,
+    levels: dict[str, ItemRelease],
 ) -> ItemRelease:
     """Downgrade ``decision`` when the unit minus its nearest shown descendants is
-    homogeneous (separately for the full and for the coarse partitions)."""
-    full = nearest_shown(data, unit, lambda c: item_level(data, measure, c).level == "full")
-    any_shown = nearest_shown(
-        data, unit, lambda c: item_level(data, measure, c).level in ("full", "coarse")
-    )
+    homogeneous (separately for the full and for the coarse partitions); for an agreement
+    item first try withholding one more descendant (see :func:`_levels`)."""
+    if not measure.sensitive and decision.level == "full":
+        _spare(data, measure, unit, counts, levels)
+    full = nearest_shown(data, unit, lambda c: levels[c].level == "full")
+    any_shown = nearest_shown(data, unit, lambda c: levels[c].level in ("full", "coarse"))
     points = tuple(int(p) for p in measure.points)
     lowest, top = coarse_groups(points, favourable_top(measure.points))
 
@@ -120,18 +152,51 @@ def _subtraction(
             kids_counts = [list(coarsen(counts_at(data, measure, c), groups)) for c in children]
         return remainder(parent, kids_counts)
 
-    coarse_ok = not any_shown or not homogeneous(rest(lowest, any_shown))
+    # the lowest code's share is a view only of frequency items (``lowest``): an agreement
+    # item has no coarse level, and "nobody strongly disagreed" is no share it shows
+    coarse_ok = not measure.sensitive or not any_shown or not homogeneous(rest(lowest, any_shown))
     if decision.level == "full" and full:
         fine_ok = not homogeneous(rest(None, full)) and not homogeneous(rest(top, full))
         if not fine_ok:
             return (
                 ItemRelease("coarse", False, None)
-                if coarse_ok
+                if coarse_ok and measure.sensitive
                 else ItemRelease("withheld", False, REASON)
             )
     if not coarse_ok:
         return ItemRelease("withheld", False, REASON)
     return decision
+
+
+def _spare(
+    data: WaveData,
+    measure: Measure,
+    unit: str,
+    counts: dict[int, int],
+    levels: dict[str, ItemRelease],
+) -> None:
+    """Withhold the smallest nearest shown descendant whose own remainder holds respondents
+    while the unit's remainder is too uniform (fine or favourable split)."""
+    points = tuple(int(p) for p in measure.points)
+    _, top = coarse_groups(points, favourable_top(measure.points))
+
+    def rest_of(code: str, code_counts: dict[int, int]) -> list[int]:
+        kids = nearest_shown(data, code, lambda c: levels[c].level == "full")
+        parts = [[counts_at(data, measure, c)[p] for p in points] for c in kids]
+        return list(remainder([code_counts[p] for p in points], parts))
+
+    for _ in range(len(levels) + 1):
+        rest = rest_of(unit, counts)
+        fine = homogeneous(rest)
+        split = homogeneous(coarsen(dict(zip(points, rest, strict=True)), top))
+        if not (fine or split):
+            return
+        shown = nearest_shown(data, unit, lambda c: levels[c].level == "full")
+        spare = [c for c in shown if sum(rest_of(c, counts_at(data, measure, c))) > 0]
+        if not spare:
+            return
+        victim = min(spare, key=lambda c: (sum(counts_at(data, measure, c).values()), c))
+        levels[victim] = ItemRelease("withheld", False, "complementary")
 
 
 def nearest_shown(data: WaveData, unit: str, shown: Any) -> list[str]:
