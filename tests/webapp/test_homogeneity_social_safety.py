@@ -6,8 +6,9 @@ Data (k = 5; W1 12, W2 6, ICU 12 responses; gender 1 for even, 2 for odd respond
 every social-safety item is answered 4 ("agree") by everyone, except
 
 - ``open_conversation`` in W1: answers cycle 1-5 (varied), so W1 passes while W2 and ICU
-  (all 4) are too uniform, and SURG (W1 + W2, varied on its own) minus its shown child W1
-  is W2 again: withheld too; HOSP minus W1 is W2 + ICU: withheld;
+  (all 4) are too uniform; SURG (W1 + W2) minus its shown child W1 would be W2 again, so
+  the smaller of the two, W1, is withheld as well ("complementary"); HOSP minus SURG would
+  be ICU, so SURG is withheld; HOSP is shown;
 - ``respect`` in every unit: answers vary for women, while all men in ICU answer 5 — the
   unit cells pass, but the filtered cell "ICU, gender 2" is too uniform, and ICU minus
   "ICU, gender 1" would give it: both filter cells of ICU are withheld. (W1's and W2's
@@ -85,20 +86,22 @@ def test_uniform_social_safety_items_are_withheld_with_the_reason(uniform_db):
         assert cell["suppressed"] and cell["reason"] == "homogeneous"
         assert cell["distribution"] is None and cell["favourable"] is None
         assert _scale(found, "appreciation")["reason"] == "homogeneous"
-    w1 = _results(uniform_db, "W1")
-    assert not w1["items"]["ss_open_1"]["suppressed"]
-    assert not _scale(w1, "open_conversation")["suppressed"]
+    hosp = _results(uniform_db, "HOSP")
+    assert not hosp["items"]["ss_open_1"]["suppressed"]
+    assert not _scale(hosp, "open_conversation")["suppressed"]
     # agreement items are never coarsened to a "lowest answer" share: full or withheld
-    assert not any(c.get("coarse") for c in w1["items"].values() if c)
+    assert not any(c.get("coarse") for c in hosp["items"].values() if c)
 
 
-def test_a_parent_minus_its_shown_child_is_checked(uniform_db):
-    # SURG alone is varied (W1's answers), but SURG minus W1 is W2: all 4
-    for unit in ("SURG", "HOSP"):
+def test_a_uniform_remainder_withholds_the_smallest_shown_descendant(uniform_db):
+    """SURG minus W1 is W2 (all 4): W1 (12) is withheld, not SURG (18); then HOSP minus
+    SURG is ICU (all 4): SURG is withheld, and HOSP (30, varied) is shown."""
+    for unit in ("W1", "SURG"):
         found = _results(uniform_db, unit)
         cell = found["items"]["ss_open_1"]
-        assert cell["suppressed"] and cell["reason"] == "homogeneous", unit
-        assert _scale(found, "open_conversation")["reason"] == "homogeneous", unit
+        assert cell["suppressed"] and cell["reason"] == "complementary", unit
+        assert _scale(found, "open_conversation")["suppressed"], unit
+    assert _results(uniform_db, "HOSP")["items"]["ss_open_1"]["n"] == 30
 
 
 def test_a_uniform_filter_group_and_its_complement_are_withheld(uniform_db):
