@@ -67,9 +67,10 @@ def audit_measure_homogeneity(
 
 
 def audit_wave_homogeneity(
-    data: WaveData, scope: frozenset[str]
+    data: WaveData, scope: frozenset[str], *, filters: bool = True
 ) -> tuple[list[tuple[str, HomogeneityFinding]], int]:
-    """Homogeneity findings of one wave's covered measures in ``scope``, and views checked.
+    """Homogeneity findings of one wave's covered measures in ``scope``, and views checked
+    (with ``filters`` False, unit cells only, as ``samen audit`` without filters).
 
     Each finding comes with its context ``"<wave> item <id>"`` or ``"<wave> scale <id>"``.
     """
@@ -77,7 +78,7 @@ def audit_wave_homogeneity(
 
     out: list[tuple[str, HomogeneityFinding]] = []
     views = 0
-    questions = tuple(data.matrix.demographic_ids)
+    questions = tuple(data.matrix.demographic_ids) if filters else ()
     for measure in data.measures.values():
         if not measure.homogeneity or measure.kind == "responses":
             continue
