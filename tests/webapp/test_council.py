@@ -98,7 +98,7 @@ def test_the_profile_page_shows_the_settings_and_the_consent(council_app, hospit
     assert f"{definition.k} responses behind every number shown" in before
     assert f"{definition.comment_threshold} writers (people who wrote a comment)" in before
     assert "fewer than 2 respondents gave another answer" in before
-    assert 'href="/council/static/council.css"' in before  # the print CSS
+    assert 'href="/council/static/council.css?v=' in before  # the print CSS
     give_consent(hospital_db, S, "OR, 2026-12-01", audit="checked 12 views: no group")
     after = client.get(f"/council/{S}/profile").text
     assert "Agreed by OR on 2026-12-01." in after and "checked 12 views: no group" in after
@@ -138,7 +138,7 @@ def test_the_profile_prints_with_a_signature_block_in_both_languages(council_app
     en = client.get(f"/council/{S}/profile", headers={"Accept-Language": "en"}).text
     nl = client.get(f"/council/{S}/profile", headers={"Accept-Language": "nl"}).text
     for page in (en, nl):
-        assert 'href="/council/static/council.css"' in page
+        assert 'href="/council/static/council.css?v=' in page
         assert 'class="signatures"' in page and page.count('class="signature"') == 2
     assert "Signatures" in en and "For the works council" in en and "Signature</p>" in en
     assert "Handtekeningen" in nl and "Namens de ondernemingsraad" in nl
