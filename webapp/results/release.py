@@ -248,9 +248,26 @@ def _org_cells(
         }
     if measure.kind == "scale" and measure.items:
         cells = _with_items(data, measure, cells)
+    if measure.kind == "scale" and any(q != offered for q in questions):
+        cells |= _equity(data, measure, questions, offered)
     found = frozenset(cells)
     data.derived[slot] = found
     return found
+
+
+def _equity(
+    data: WaveData, measure: Measure, questions: tuple[str, ...], offered: str | None
+) -> set[Cell]:
+    """The equity cells of the questions in ``questions`` other than the filter question.
+
+    :func:`webapp.results.equity_release.equity_release`, released jointly with the cells
+    shown beside them (unit totals and the filter question's cells).
+    """
+    from webapp.results.equity_release import equity_release
+
+    base = _org_cells(data, measure, (offered,) if offered else ())
+    found = equity_release(data, measure, base, measure_k(data, measure), offered)
+    return {c for c in found.kept if c[1] in questions}
 
 
 def _with_items(data: WaveData, measure: Measure, cells: set[Cell]) -> set[Cell]:
