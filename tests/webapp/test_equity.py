@@ -18,6 +18,7 @@ from webapp import results
 from webapp.results.access import AccessDenied
 from webapp.results.data import load_survey
 from webapp.results.equity import equity, equity_cells
+from webapp.results.equity_release import EQUITY_DEPTH
 
 ADMIN = UserInfo("admin@example.org", "admin", None, "s-admin")
 SURG = UserInfo("surg@example.org", "manager", "SURG", "s-surg")
@@ -47,10 +48,10 @@ def test_every_question_is_compared_the_filter_question_in_every_unit(waves_db):
     assert all(q["offered"] and q["reason"] is None for q in found["questions"])
     assert [q["question"] for q in found["questions"] if q["filter"]] == ["dem_gender"]
     others = [q for q in found["questions"] if not q["filter"]]
-    assert others and all(q["depth"] == 1 for q in others)
+    assert others and all(q["depth"] == EQUITY_DEPTH == 0 for q in others)
     parent = load_survey(waves_db, HOSPITAL_SLUG).parent
-    for block in others:  # the organisation and its top-level units only
-        assert all(parent[u["unit"]] in (None, "HOSP") for u in block["units"])
+    for block in others:  # the organisation only
+        assert [u["unit"] for u in block["units"]] == ["HOSP"] and parent["HOSP"] is None
     reasons = {
         gap["reason"]
         for q in found["questions"]
@@ -158,7 +159,7 @@ def test_equity_page_in_words_for_admins_only(client):
     html = client.get(url).get_data(as_text=True)
     assert "People who answered ‘Another identity’ score" in html
     assert "lower on" in html and "95% CI" in html
-    assert "Compared in the whole organisation and its top-level units." in html
+    assert "Compared in the whole organisation only." in html
     index = client.get("/equity/").get_data(as_text=True)
     assert f'href="/equity/{HOSPITAL_SLUG}/{SECOND}"' in index
     home = client.get("/auth/home", follow_redirects=True).get_data(as_text=True)

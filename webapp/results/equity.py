@@ -10,7 +10,7 @@ demographic question):
   least k responses (k counts responses with a valid scale score; for sensitive instruments
   the comment threshold), the categories not shown together hold 0 or at least k, across
   the tree, and the sensitive-module rule holds;
-- every other demographic question at organisation level and in the top-level units
+- every other demographic question at organisation level
   (:data:`webapp.results.equity_release.EQUITY_DEPTH`), released *jointly*
   (:func:`webapp.results.equity_release.equity_release`): groups of different questions
   intersect, so a cell is withheld ("joint-audit") when, beside every other cell shown, it
@@ -147,7 +147,7 @@ def equity(db: Database, survey: str, wave: str, user: UserInfo) -> dict[str, An
     """Group gaps of one wave for every demographic question.
 
     The filter question is compared in every unit where a gap is shown; every other
-    question at organisation level and in the top-level units (``"depth"``: the deepest
+    question at organisation level (``"depth"``, :data:`EQUITY_DEPTH`: the deepest
     level compared, 0 the organisation).
 
     Returns

@@ -2,8 +2,8 @@
 
 The results service offers one demographic question as a filter
 (:func:`webapp.results.release.filter_question`) in every unit. The equity view compares
-groups of *every* demographic question with the rest, at organisation level and in the
-top-level units (:data:`EQUITY_DEPTH`), for scored scales. Those cells are proposed per
+groups of *every* demographic question with the rest, at organisation level
+(:data:`EQUITY_DEPTH`), for scored scales. Those cells are proposed per
 scale and released by :func:`engine.disclosure.joint.joint_release`: audited together with
 every cell the service already shows of that scale (unit totals, the filter question's
 cells) over atoms that carry the answers to every demographic question, and withheld,
@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 __all__ = ["EQUITY_DEPTH", "equity_release"]
 
 #: Deepest unit level whose groups are compared on every demographic question: 0 is the
-#: organisation, 1 its top-level units.
-EQUITY_DEPTH = 1
+#: organisation. Not 1 (its top-level units): on the demo the joint audit then finds
+#: groups of 1 to 4 in most departments (gender x tenure, role...) and, withholding one
+#: cell per round with searches that exhaust their budget, takes minutes per scale.
+EQUITY_DEPTH = 0
 
 
 def _depth(parent: dict[str, str | None], unit: str) -> int:
@@ -57,12 +59,22 @@ def equity_release(
     found = data.derived.get(slot)
     if found is not None:
         return found
+    own = data.own_profiles(measure.valid, questions)
+    # scales with the same counts everywhere share a release (most scales of a wave)
+    key = (
+        k,
+        shown,
+        measure.sensitive,
+        tuple((u, tuple(sorted(p.items(), key=repr))) for u, p in own.items()),
+    )
+    shared = data.derived.setdefault(("equity releases by counts",), {})
+    if key in shared:
+        data.derived[slot] = shared[key]
+        return shared[key]
     parent = data.survey.parent
     depth = {u: _depth(parent, u) for u in parent}
     others = [q for q in questions if q != offered]
-    units = sorted(
-        c[0] for c in shown if c[1] is None and depth[c[0]] <= EQUITY_DEPTH
-    )
+    units = sorted(c[0] for c in shown if c[1] is None and depth[c[0]] <= EQUITY_DEPTH)
     definition = data.survey.definition
     proposed: set[Cell] = set()
     for question in others:
@@ -78,7 +90,7 @@ def equity_release(
                     continue
                 if n:
                     proposed.add((unit, question, code))
-    own = data.own_profiles(measure.valid, questions)
     found = joint_release(parent, own, k, questions, shown, proposed, depth)
     data.derived[slot] = found
+    shared[key] = found
     return found
