@@ -278,6 +278,20 @@ RULES: dict[str, Rule] = {
         f"/api/v1/surveys/{S}/waves/{W}/units/SURG/change",
         {"GET": statuses(401, 401, 200, 403, 200, 200)},
     ),
+    "api.drivers": Rule(
+        f"/api/v1/surveys/{S}/waves/{W}/drivers", {"GET": statuses(401, 401, 403, 403, 400, 400)}
+    ),
+    "api.unit_plan": Rule(
+        f"/api/v1/surveys/{S}/waves/{W}/units/SURG/plan",
+        {"GET": statuses(401, 401, 404, 403, 403, 403)},
+    ),
+    "api.save_unit_plan": Rule(
+        f"/api/v1/surveys/{S}/waves/{W}/units/SURG/plan",
+        {"PUT": statuses(401, 401, 404, 403, 403, 403)},
+    ),
+    "api.survey_plans": Rule(
+        f"/api/v1/surveys/{S}/plans", {"GET": statuses(401, 401, 403, 403, 403, 200)}
+    ),
     "api.equity": Rule(
         f"/api/v1/surveys/{S}/waves/{W}/equity", {"GET": statuses(401, 401, 403, 403, 403, 200)}
     ),
