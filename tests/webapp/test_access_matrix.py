@@ -398,12 +398,13 @@ def test_the_api_matrix_holds_with_tokens(matrix_app):
     for endpoint, rule in RULES.items():
         if not endpoint.startswith("api.") or endpoint == "api.openapi":
             continue
-        for role in ROLES:
-            client = matrix_app.test_client()
-            token = tokens.get(role, "samen_not-a-token")
-            got = _ask(client, "GET", rule.url, {"Authorization": f"Bearer {token}"})
-            if got != rule.methods["GET"][role]:
-                wrong.append(f"{endpoint} as {role} with a token: {got}")
+        for method, expected in rule.methods.items():
+            for role in ROLES:
+                client = matrix_app.test_client()
+                token = tokens.get(role, "samen_not-a-token")
+                got = _ask(client, method, rule.url, {"Authorization": f"Bearer {token}"})
+                if got != expected[role]:
+                    wrong.append(f"{endpoint} {method} as {role} with a token: {got}")
     assert not wrong, "\n".join(wrong)
 
 

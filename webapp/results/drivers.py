@@ -59,7 +59,7 @@ def choose_predictors(
     -------
     list of (instrument id, scales or None)
         Per instrument, its scales (each a predictor) or None (one composite). While the
-        predictors are more than ``limit``, the instrument with the most scales still split
+        predictors are more than ``limit`` (which may stay so: a single scale counts one), the instrument with the most scales still split
         (the later one on a tie) becomes a composite.
     """
     split = {inst: len(scales) > 1 for inst, scales in groups}
@@ -72,7 +72,10 @@ def choose_predictors(
             (len(scales), pos, inst) for pos, (inst, scales) in enumerate(groups) if split[inst]
         )
         split[inst] = False
-    return [(inst, tuple(scales) if split[inst] else None) for inst, scales in groups]
+    return [
+        (inst, tuple(scales) if split[inst] or len(scales) == 1 else None)
+        for inst, scales in groups
+    ]
 
 
 def wave_drivers(db: Database, slug: str, wave: str) -> dict[str, Any]:
