@@ -74,7 +74,7 @@ def test_random_organisations_leak_nothing(org):
     parent, own, k = org
     one = {u: {} for u in parent}
     for unit, profiles in own.items():
-        for (a, b), n in profiles.items():
+        for (a, _b), n in profiles.items():
             one[unit][(a,)] = one[unit].get((a,), 0) + n
     base = release(parent, one, k, ("q",))
     shown = {(u, None, None) for u in base.units} | set(base.filters)

@@ -59,8 +59,8 @@ def choose_predictors(
     -------
     list of (instrument id, scales or None)
         Per instrument, its scales (each a predictor) or None (one composite). While the
-        predictors are more than ``limit`` (which may stay so: a single scale counts one), the instrument with the most scales still split
-        (the later one on a tie) becomes a composite.
+        predictors are more than ``limit``, the instrument with the most scales still split
+        (the later one on a tie) becomes a composite (a single scale stays a scale).
     """
     split = {inst: len(scales) > 1 for inst, scales in groups}
 
