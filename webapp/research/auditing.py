@@ -51,6 +51,7 @@ import numpy as np
 from engine.disclosure.audit import Finding
 from engine.disclosure.audit_comments import CommentFinding
 from webapp.research.audit_comments import audit_wave_comments
+from webapp.research.audit_comparisons import without_equity
 from webapp.research.audit_export import (
     EXPORT_CLASS,
     EXPORT_ROLES,
@@ -197,7 +198,7 @@ def audit_wave(
         context = f"{data.wave.label} {_measure_label(measure)} with its items"
         if progress is not None:
             progress(f"{context} ({number}/{steps})")
-        found, count = audit_family(data, measure, scope, questions, _filter_only(cells, data))
+        found, count = audit_family(data, measure, scope, questions, without_equity(cells, data))
         n_views += count
         findings.extend((context, finding) for finding in found)
     everyone = data.own_profiles(data.measures[""].valid, questions)
@@ -256,26 +257,6 @@ def audit_family(
     atoms, views, people = measure_views(data.survey.parent, own, parts, cells, used)
     result = audit(atoms, views, measure_k(data, scale), people=people)
     return result.findings, len(views)
-
-
-def _filter_only(cells_of: CellsOf, data: WaveData) -> CellsOf:
-    """``cells_of`` without the equity cells of questions other than the filter question.
-
-    For :func:`audit_family`: items have no cells by demographic question, so a scale's
-    equity cells (organisation level, :mod:`webapp.results.equity_release`) add nothing to
-    the differences between the scale and its items beyond what the measure's own pass
-    audits (with every demographic question, the export and the programme views); over
-    atoms split by all eight questions and by contribution class the family audit took
-    three times the whole audit's time on the demo.
-    """
-    from webapp.results.release import filter_question
-
-    offered = filter_question(data.survey.definition)
-
-    def cells(data: WaveData, measure: Measure, scope: frozenset[str], questions: Any) -> Any:
-        return {c for c in cells_of(data, measure, scope, questions) if c[1] in (None, offered)}
-
-    return cells
 
 
 def _frozen(own: Any) -> frozenset[Any]:
