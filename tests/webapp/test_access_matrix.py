@@ -278,6 +278,20 @@ RULES: dict[str, Rule] = {
         f"/api/v1/surveys/{S}/waves/{W}/units/SURG/change",
         {"GET": statuses(401, 401, 200, 403, 200, 200)},
     ),
+    "api.drivers": Rule(
+        f"/api/v1/surveys/{S}/waves/{W}/drivers", {"GET": statuses(401, 401, 403, 403, 400, 400)}
+    ),
+    "api.unit_plan": Rule(
+        f"/api/v1/surveys/{S}/waves/{W}/units/SURG/plan",
+        {"GET": statuses(401, 401, 404, 403, 403, 403)},
+    ),
+    "api.save_unit_plan": Rule(
+        f"/api/v1/surveys/{S}/waves/{W}/units/SURG/plan",
+        {"PUT": statuses(401, 401, 404, 403, 403, 403)},
+    ),
+    "api.survey_plans": Rule(
+        f"/api/v1/surveys/{S}/plans", {"GET": statuses(401, 401, 403, 403, 403, 200)}
+    ),
     "api.equity": Rule(
         f"/api/v1/surveys/{S}/waves/{W}/equity", {"GET": statuses(401, 401, 403, 403, 403, 200)}
     ),
@@ -384,12 +398,13 @@ def test_the_api_matrix_holds_with_tokens(matrix_app):
     for endpoint, rule in RULES.items():
         if not endpoint.startswith("api.") or endpoint == "api.openapi":
             continue
-        for role in ROLES:
-            client = matrix_app.test_client()
-            token = tokens.get(role, "samen_not-a-token")
-            got = _ask(client, "GET", rule.url, {"Authorization": f"Bearer {token}"})
-            if got != rule.methods["GET"][role]:
-                wrong.append(f"{endpoint} as {role} with a token: {got}")
+        for method, expected in rule.methods.items():
+            for role in ROLES:
+                client = matrix_app.test_client()
+                token = tokens.get(role, "samen_not-a-token")
+                got = _ask(client, method, rule.url, {"Authorization": f"Bearer {token}"})
+                if got != expected[role]:
+                    wrong.append(f"{endpoint} {method} as {role} with a token: {got}")
     assert not wrong, "\n".join(wrong)
 
 

@@ -16,7 +16,9 @@ from tests.conftest import HOSPITAL_SLUG
 from tests.webapp.twowaves import SECOND, two_closed_waves
 from webapp import results
 from webapp.results.access import AccessDenied
+from webapp.results.data import load_survey
 from webapp.results.equity import equity, equity_cells
+from webapp.results.equity_release import EQUITY_DEPTH
 
 ADMIN = UserInfo("admin@example.org", "admin", None, "s-admin")
 SURG = UserInfo("surg@example.org", "manager", "SURG", "s-surg")
@@ -41,18 +43,30 @@ def test_only_admins(waves_db):
             equity(waves_db, HOSPITAL_SLUG, SECOND, user)
 
 
-def test_one_question_is_compared_and_the_others_say_why_not(waves_db):
+def test_every_question_is_compared_the_filter_question_in_every_unit(waves_db):
     found = equity(waves_db, HOSPITAL_SLUG, SECOND, ADMIN)
-    offered = [q for q in found["questions"] if q["offered"]]
-    assert [q["question"] for q in offered] == ["dem_gender"]
-    others = [q for q in found["questions"] if not q["offered"]]
-    assert others and all(q["reason"] == "one-question" and not q["units"] for q in others)
+    assert all(q["offered"] and q["reason"] is None for q in found["questions"])
+    assert [q["question"] for q in found["questions"] if q["filter"]] == ["dem_gender"]
+    others = [q for q in found["questions"] if not q["filter"]]
+    assert others and all(q["depth"] == EQUITY_DEPTH == 0 for q in others)
+    parent = load_survey(waves_db, HOSPITAL_SLUG).parent
+    for block in others:  # the organisation only
+        assert [u["unit"] for u in block["units"]] == ["HOSP"] and parent["HOSP"] is None
+    reasons = {
+        gap["reason"]
+        for q in found["questions"]
+        for u in q["units"]
+        for gaps in u["scales"].values()
+        for gap in gaps.values()
+        if not gap["shown"]
+    }
+    assert reasons <= {"fewer-than-k", "joint-audit", "complementary"}
     assert found["k_counts"] == "responses"
 
 
 def test_another_identity_scores_lower_in_the_organisation(waves_db):
     found = equity(waves_db, HOSPITAL_SLUG, SECOND, ADMIN)
-    gender = next(q for q in found["questions"] if q["offered"])
+    gender = next(q for q in found["questions"] if q["filter"])
     org = gender["units"][0]
     assert org["unit"] == "HOSP"
     lower = [
@@ -74,6 +88,8 @@ def test_every_shown_gap_is_a_released_filter_cell_with_group_and_rest_at_k(wave
     cells = equity_cells(found)
     assert cells
     for unit, sid, question, code in cells:
+        if question != "dem_gender":
+            continue  # the other questions: next test
         filtered = results.unit_results(
             waves_db, HOSPITAL_SLUG, SECOND, unit, ADMIN, filter=f"{question}:{code}"
         )
@@ -84,6 +100,28 @@ def test_every_shown_gap_is_a_released_filter_cell_with_group_and_rest_at_k(wave
     # units with a gap withheld everywhere are not listed (W2: 6 responses)
     units = {u["unit"] for q in found["questions"] for u in q["units"]}
     assert "W2" not in units
+
+
+def test_other_questions_show_only_jointly_released_cells_at_k(waves_db):
+    """A gap of a question other than the filter question is a cell the service releases
+    when asked for every demographic question (the joint release that `samen audit`
+    audits), with the group and the rest at k; a withheld one says why."""
+    from webapp.research.auditing import served_cells
+    from webapp.results.data import load_wave
+
+    found = equity(waves_db, HOSPITAL_SLUG, SECOND, ADMIN)
+    context = load_survey(waves_db, HOSPITAL_SLUG).at_wave(SECOND)
+    data = load_wave(waves_db, context, SECOND)
+    questions = tuple(data.matrix.demographic_ids)
+    everyone = frozenset(context.parent)
+    others = [c for c in equity_cells(found) if c[2] != "dem_gender"]
+    assert others  # the age bands, at least, are compared in the organisation
+    for unit, sid, question, code in others:
+        measure = data.measures[sid]
+        assert (unit, question, code) in served_cells(data, measure, everyone, questions)
+        inside = measure.valid & data.in_subtree(unit)
+        group = int((inside & (data.demographic(question) == float(code))).sum())
+        assert group >= 5 and int(inside.sum()) - group >= 5
 
 
 # --- pages and API ----------------------------------------------------------------------------
@@ -121,7 +159,7 @@ def test_equity_page_in_words_for_admins_only(client):
     html = client.get(url).get_data(as_text=True)
     assert "People who answered ‘Another identity’ score" in html
     assert "lower on" in html and "95% CI" in html
-    assert "Not compared: results are broken down by one demographic question only" in html
+    assert "Compared in the whole organisation only." in html
     index = client.get("/equity/").get_data(as_text=True)
     assert f'href="/equity/{HOSPITAL_SLUG}/{SECOND}"' in index
     home = client.get("/auth/home", follow_redirects=True).get_data(as_text=True)

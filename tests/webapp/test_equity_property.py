@@ -6,7 +6,9 @@ one filter question), and only where the group and the rest of the unit (everyon
 with a score, non-respondents to the question included) each hold at least k responses.
 Over random trees and answers: every shown gap's group and rest reach k, and the audit of
 everything an admin sees (unit totals, the organisation's total, the groups and their
-rests) finds no derivable group of 1 to k-1 responses.
+rests) finds no derivable group of 1 to k-1 responses. The other demographic questions,
+compared at organisation level and released jointly with these cells, have their property
+test over random organisations in tests/engine/test_joint.py.
 """
 
 from __future__ import annotations

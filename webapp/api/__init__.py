@@ -12,4 +12,4 @@ __all__ = ["bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from webapp.api import comparisons, routes  # noqa: E402, F401  (register the views)
+from webapp.api import comparisons, plans, routes  # noqa: E402, F401  (register the views)

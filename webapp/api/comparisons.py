@@ -1,4 +1,4 @@
-"""API routes of the comparison views: change since the previous wave and equity gaps.
+"""API routes of the comparison views: change since the previous wave, equity gaps, drivers.
 
 Thin, as the other routes (:mod:`webapp.api.routes`): one call into :mod:`webapp.results`,
 JSON out; errors are the blueprint's JSON errors.
@@ -26,3 +26,10 @@ def equity(survey: str, wave: str) -> Response:
     from webapp.results.equity import equity as equity_of
 
     return jsonify(equity_of(_db(), survey, wave, _caller()))
+
+
+@bp.get("/surveys/<survey>/waves/<wave>/drivers")
+def drivers(survey: str, wave: str) -> Response:
+    from webapp.results.drivers import drivers as drivers_of
+
+    return jsonify(drivers_of(_db(), survey, wave, _caller()))

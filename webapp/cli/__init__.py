@@ -30,6 +30,7 @@ _COMMANDS = [
     ("webapp.cli.admin", "purge"),
     ("webapp.cli.programme", "programme"),
     ("webapp.cli.leader", "leader"),
+    ("webapp.cli.plan", "plan"),
     ("webapp.cli.research", "export"),
     ("webapp.cli.research", "audit"),
     ("webapp.cli.privacy", "privacy"),

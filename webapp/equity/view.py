@@ -65,6 +65,30 @@ def gap_sentence(group: str, scale: str, gap: Mapping[str, Any]) -> str:
     return text
 
 
+def _withheld_words(reason: str, groups: list[str], k: int) -> str:
+    """Which groups are not shown in a unit (on one scale or more), and why."""
+    names = ", ".join(f"‘{g}’" for g in groups)
+    if reason == "joint-audit":
+        return _(
+            "Not shown for %(groups)s: beside the groups of the other questions these gaps"
+            " would let a group of fewer than %(k)s people be worked out.",
+            groups=names,
+            k=k,
+        )
+    if reason == "complementary":
+        return _(
+            "Not shown for %(groups)s: the groups left over would be fewer than %(k)s.",
+            groups=names,
+            k=k,
+        )
+    return _(
+        "Not shown for %(groups)s: the group or everyone else has fewer than %(k)s responses"
+        " with a score.",
+        groups=names,
+        k=k,
+    )
+
+
 def build_equity(definition: Any, found: Mapping[str, Any]) -> dict[str, Any]:
     """Questions, units and rows for the template."""
     scale_names: dict[str, str] = {}
@@ -81,13 +105,17 @@ def build_equity(definition: Any, found: Mapping[str, Any]) -> dict[str, Any]:
         units: list[dict[str, Any]] = []
         for unit in block["units"]:
             rows = []
+            withheld: dict[str, list[str]] = {}
             for sid, gaps in unit["scales"].items():
                 name = scale_names.get(sid, sid)
                 for code in block["categories"]:
                     gap = gaps.get(code) or {}
-                    if not gap.get("shown"):
-                        continue
                     label = str(labels.get(int(code), labels.get(code, code)))
+                    if not gap.get("shown"):
+                        reason = gap.get("reason") or "fewer-than-k"
+                        if label not in withheld.setdefault(reason, []):
+                            withheld[reason].append(label)
+                        continue
                     lo, hi = gap["ci"]
                     rows.append(
                         {
@@ -107,17 +135,28 @@ def build_equity(definition: Any, found: Mapping[str, Any]) -> dict[str, Any]:
                         }
                     )
             units.append(
-                {"code": unit["unit"], "name": unit["name"], "rows": rows, "root": not units}
+                {
+                    "code": unit["unit"],
+                    "name": unit["name"],
+                    "rows": rows,
+                    "root": not units,
+                    "withheld": [
+                        {"reason": r, "text": _withheld_words(r, withheld[r], found["k"])}
+                        for r in ("joint-audit", "fewer-than-k", "complementary")
+                        if withheld.get(r)
+                    ],
+                }
             )
         questions.append(
             {
                 "id": block["question"],
                 "text": localized(item.text),
                 "offered": block["offered"],
+                "filter": block.get("filter", False),
                 "units": units,
             }
         )
-    questions.sort(key=lambda q: not q["offered"])  # the compared question first
+    questions.sort(key=lambda q: not q["filter"])  # the filter question first
     return {
         "survey": {"slug": definition.slug, "title": localized(definition.title)},
         "wave": found["wave"],

@@ -51,6 +51,7 @@ import numpy as np
 from engine.disclosure.audit import Finding
 from engine.disclosure.audit_comments import CommentFinding
 from webapp.research.audit_comments import audit_wave_comments
+from webapp.research.audit_comparisons import without_equity
 from webapp.research.audit_export import (
     EXPORT_CLASS,
     EXPORT_ROLES,
@@ -197,7 +198,7 @@ def audit_wave(
         context = f"{data.wave.label} {_measure_label(measure)} with its items"
         if progress is not None:
             progress(f"{context} ({number}/{steps})")
-        found, count = audit_family(data, measure, scope, questions, cells)
+        found, count = audit_family(data, measure, scope, questions, without_equity(cells, data))
         n_views += count
         findings.extend((context, finding) for finding in found)
     everyone = data.own_profiles(data.measures[""].valid, questions)

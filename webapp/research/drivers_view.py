@@ -70,4 +70,17 @@ def build_drivers(definition: Any, found: Mapping[str, Any]) -> dict[str, Any] |
         outcomes.append(
             {"title": title, "shown": True, "rows": rows, "sentence": sentence, "n": entry["n"]}
         )
-    return {"outcomes": outcomes, "boot": entry.get("boot"), "k": found["k"]}
+    composites = [names.get(i, i) for i in found.get("composites", [])]
+    split = sorted(
+        {names.get(p["instrument"], p["instrument"]) for p in found["predictors"]}
+        - set(composites)
+    )
+    return {
+        "outcomes": outcomes,
+        "boot": entry.get("boot"),
+        "k": found["k"],
+        "predictors": len(found["predictors"]),
+        "max_predictors": found.get("max_predictors", 12),
+        "split": ", ".join(split),
+        "composites": ", ".join(composites),
+    }

@@ -204,7 +204,10 @@ def report_file(survey: str, wave: str, kind: str) -> Response | str | tuple[str
         return report(survey, wave)
     name = f"samen-report-{survey}-{wave}.{kind}"
     if kind == "json":
-        payload = report_json(found).encode("utf-8")
+        from webapp.results.drivers import wave_drivers
+
+        text = report_json({**found, "drivers": wave_drivers(_db(), survey, wave)})
+        payload = text.encode("utf-8")
         mimetype = "application/json"
     else:
         payload = render_template(
@@ -221,6 +224,7 @@ def report_file(survey: str, wave: str, kind: str) -> Response | str | tuple[str
             fmt_ci=page_fmt_ci,
             fmt_p=page_fmt_p,
             number=number,
+            drivers=_drivers(context.definition, survey, wave),
         ).encode("utf-8")
         mimetype = "text/html"
     return send_file(

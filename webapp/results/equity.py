@@ -1,17 +1,22 @@
-"""Equity: each group of the survey's filter question against the rest, per scale.
+"""Equity: each group of every demographic question against the rest, per scale.
 
 The gap of a group to the rest of its unit (everyone else with a valid scale score,
 people who did not answer the question included) is shown only where the results service
-releases the group's filter cell: :func:`webapp.results.release.released_cells` over
-:func:`webapp.results.filter_question`, the audited release in which a filtered group and
-its complement within the unit each hold at least k responses (k counts responses with a
-valid scale score; for sensitive instruments the comment threshold), the categories not
-shown together hold 0 or at least k, across the tree, and the sensitive-module rule holds.
-Each shown gap is checked once more here: the group and the rest at ``measure_k``.
+releases the group's cell (:func:`webapp.results.release.released_cells` asked for every
+demographic question):
 
-One question, not every demographic question: filter cells of different questions combine
-into groups below k (see :func:`webapp.results.filter_question`), and an equity gap shows
-the group's cell. The other questions are listed as not offered, with that reason.
+- the survey's filter question (:func:`webapp.results.filter_question`) in every unit: the
+  audited release in which a filtered group and its complement within the unit each hold at
+  least k responses (k counts responses with a valid scale score; for sensitive instruments
+  the comment threshold), the categories not shown together hold 0 or at least k, across
+  the tree, and the sensitive-module rule holds;
+- every other demographic question at organisation level
+  (:data:`webapp.results.equity_release.EQUITY_DEPTH`), released *jointly*
+  (:func:`webapp.results.equity_release.equity_release`): groups of different questions
+  intersect, so a cell is withheld ("joint-audit") when, beside every other cell shown, it
+  would let a group below k be derived. ``samen audit`` audits these cells with every view.
+
+Each shown gap is checked once more here: the group and the rest at ``measure_k``.
 
 Numbers: a group's and its rest's cells are the service's cell statistics
 (:func:`webapp.results.cells.cell_at`: n, the pooled mean, SD of scale scores); the gap is
@@ -33,21 +38,34 @@ from surveys.users import UserInfo
 from webapp.results.access import AccessDenied
 from webapp.results.cells import cell_at
 from webapp.results.data import WaveData, load_survey, load_wave
+from webapp.results.equity_release import EQUITY_DEPTH, equity_release
 from webapp.results.release import filter_question, measure_k, released_cells
 
-__all__ = ["CONFIDENCE", "ROLES", "equity", "equity_cells"]
+__all__ = ["CONFIDENCE", "REASONS", "ROLES", "equity", "equity_cells"]
 
 CONFIDENCE = 0.95
 #: Who may see the equity view.
 ROLES = ("admin",)
+#: Why a gap is withheld: the group or the rest below k, withheld by the joint audit of the
+#: questions, or by the filter question's complementary suppression.
+REASONS = ("fewer-than-k", "joint-audit", "complementary")
 
 
 def _sample(cell: dict[str, Any]) -> Sample:
     return Sample(int(cell["n"]), cell["mean"], cell["sd"])
 
 
+def _withheld(reason: str) -> dict[str, Any]:
+    return {"shown": False, "reason": reason}
+
+
 def _unit_gaps(
-    data: WaveData, question: str, codes: list[str], unit: str, cells: dict[str, set]
+    data: WaveData,
+    question: str,
+    codes: list[str],
+    unit: str,
+    cells: dict[str, set],
+    reasons: dict[str, dict[tuple, str]],
 ) -> dict[str, Any]:
     """Per scale, each category's gap in ``unit`` (or why it is withheld)."""
     answers = data.demographic(question)
@@ -59,14 +77,19 @@ def _unit_gaps(
         gaps: dict[str, Any] = {}
         results = {}
         for code in codes:
-            if (unit, question, code) not in released:
-                gaps[code] = {"shown": False, "reason": "withheld"}
-                continue
             member = answers == float(code)
+            if (unit, question, code) not in released:
+                reason = reasons.get(sid, {}).get((unit, question, code))
+                if reason is None:
+                    n = int(np.count_nonzero(measure.valid & inside & member))
+                    rest_n = int(np.count_nonzero(measure.valid & inside)) - n
+                    reason = "fewer-than-k" if min(n, rest_n) < k else "complementary"
+                gaps[code] = _withheld(reason)
+                continue
             group = cell_at(measure, np.flatnonzero(inside & member))
             rest = cell_at(measure, np.flatnonzero(inside & ~member))
             if group["n"] < k or rest["n"] < k or group["mean"] is None or rest["mean"] is None:
-                gaps[code] = {"shown": False, "reason": "withheld"}  # never below k
+                gaps[code] = _withheld("fewer-than-k")  # never below k
                 continue
             results[code] = welch_summary(_sample(group), _sample(rest), CONFIDENCE)
         adjusted = holm([r.p for r in results.values()], m=max(len(codes), len(results)))
@@ -104,18 +127,41 @@ def equity_cells(view: dict[str, Any]) -> set[tuple[str, str, str, str]]:
     return out
 
 
+def _reasons(data: WaveData, offered: str | None) -> dict[str, dict[tuple, str]]:
+    """Per scale, why a proposed cell of a question other than the filter question is not
+    shown: "fewer-than-k" or "joint-audit" (:mod:`webapp.results.equity_release`)."""
+    everyone = frozenset(data.survey.parent)
+    out: dict[str, dict[tuple, str]] = {}
+    for m in data.measures.values():
+        if m.kind != "scale":
+            continue
+        base = frozenset(released_cells(data, m, everyone, (offered,) if offered else ()))
+        found = equity_release(data, m, base, measure_k(data, m), offered)
+        reasons = {c: "fewer-than-k" for c in found.small}
+        reasons.update({c: "joint-audit" for c in found.joint})
+        out[m.id] = reasons
+    return out
+
+
 def equity(db: Database, survey: str, wave: str, user: UserInfo) -> dict[str, Any]:
-    """Group gaps of one wave at organisation level and in each unit where any is shown.
+    """Group gaps of one wave for every demographic question.
+
+    The filter question is compared in every unit where a gap is shown; every other
+    question at organisation level (``"depth"``, :data:`EQUITY_DEPTH`: the deepest
+    level compared, 0 the organisation).
 
     Returns
     -------
     dict
         ``{"survey", "wave", "released", "reason", "k", "k_counts": "responses",
-        "confidence", "questions": [{"question", "offered", "reason", "categories",
-        "units": [{"unit", "name", "scales": {scale: {category: gap}}}]}]}``. A shown gap:
-        ``{"shown": True, "n", "mean", "rest": {"n", "mean"}, "difference", "ci", "p",
-        "p_holm", "g", "excludes_zero", "words"}``; a withheld one ``{"shown": False,
-        "reason": "withheld"}`` (never a count). The organisation comes first.
+        "confidence", "questions": [{"question", "offered", "filter", "depth", "reason",
+        "categories", "units": [{"unit", "name", "scales": {scale: {category: gap}}}]}]}``.
+        ``offered`` is True for every question compared (False only without a closed-wave
+        release: an open link offers none, reason "open-link"); ``filter`` marks the
+        survey's filter question. A shown gap: ``{"shown": True, "n", "mean", "rest":
+        {"n", "mean"}, "difference", "ci", "p", "p_holm", "g", "excludes_zero", "words"}``;
+        a withheld one ``{"shown": False, "reason"}``, reason one of :data:`REASONS` (never
+        a count). The organisation comes first.
 
     Raises
     ------
@@ -143,26 +189,40 @@ def equity(db: Database, survey: str, wave: str, user: UserInfo) -> dict[str, An
     data = None if info.is_open else load_wave(db, context, wave)
     everyone = frozenset(context.parent)
     roots = sorted(u for u, up in context.parent.items() if up is None)
+    questions = tuple(item.id for item in definition.demographic_items)
+    compared = offered is not None
+    cells: dict[str, set] = {}
+    reasons: dict[str, dict[tuple, str]] = {}
+    if data is not None and compared:
+        cells = {
+            m.id: released_cells(data, m, everyone, questions)
+            for m in data.measures.values()
+            if m.kind == "scale"
+        }
+        reasons = _reasons(data, offered)
+    top = sorted(u for u, up in context.parent.items() if up in roots)
     for item in definition.demographic_items:
         codes = [str(p) for p in item.response_scale.points]
+        is_filter = item.id == offered
         block: dict[str, Any] = {
             "question": item.id,
-            "offered": item.id == offered,
-            "reason": None if item.id == offered else "one-question",
+            "offered": compared,
+            "filter": is_filter,
+            "depth": None if is_filter else EQUITY_DEPTH,
+            "reason": None if compared else "open-link",
             "categories": codes,
             "units": [],
         }
         out["questions"].append(block)
-        if data is None or item.id != offered:
+        if data is None or not compared:
             continue
-        cells = {
-            m.id: released_cells(data, m, everyone, (item.id,))
-            for m in data.measures.values()
-            if m.kind == "scale"
-        }
-        units = roots + sorted(u for u in context.parent if u not in roots)
+        units = roots + (
+            sorted(u for u in context.parent if u not in roots)
+            if is_filter
+            else (top if EQUITY_DEPTH >= 1 else [])
+        )
         for unit in units:
-            scales = _unit_gaps(data, item.id, codes, unit, cells)
+            scales = _unit_gaps(data, item.id, codes, unit, cells, reasons)
             if scales or unit in roots:
                 block["units"].append(
                     {"unit": unit, "name": context.units[unit].name, "scales": scales}

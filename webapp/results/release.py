@@ -251,6 +251,14 @@ def _org_cells(
         cells = _with_items(data, measure, cells)
         if measure.homogeneity:
             cells = _uniform_scale(data, measure, cells, questions)
+    # Equity cells of the other demographic questions are not passed through the homogeneity
+    # rule, so a scale it covers (social safety, sensitive instruments) offers none of them.
+    if (
+        measure.kind == "scale"
+        and not measure.homogeneity
+        and any(q != offered for q in questions)
+    ):
+        cells |= _equity(data, measure, questions, offered)
     found = frozenset(cells)
     data.derived[slot] = found
     return found
@@ -280,6 +288,21 @@ def withheld_as_uniform(
     :func:`released_cells`)."""
     _org_cells(data, measure, questions)
     return data.derived.get(("uniform", measure.id, questions), frozenset())
+
+
+def _equity(
+    data: WaveData, measure: Measure, questions: tuple[str, ...], offered: str | None
+) -> set[Cell]:
+    """The equity cells of the questions in ``questions`` other than the filter question.
+
+    :func:`webapp.results.equity_release.equity_release`, released jointly with the cells
+    shown beside them (unit totals and the filter question's cells).
+    """
+    from webapp.results.equity_release import equity_release
+
+    base = _org_cells(data, measure, (offered,) if offered else ())
+    found = equity_release(data, measure, base, measure_k(data, measure), offered)
+    return {c for c in found.kept if c[1] in questions}
 
 
 def _with_items(data: WaveData, measure: Measure, cells: set[Cell]) -> set[Cell]:
