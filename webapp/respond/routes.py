@@ -45,6 +45,7 @@ from webapp.respond.forms import (
     page_form,
 )
 from webapp.respond.openrate import open_link_rate
+from webapp.respond.pagecache import render_page
 from webapp.respond.questionnaire import (
     COMMENT,
     CONSENT,
@@ -233,15 +234,17 @@ def page(page_id: str) -> Response | str:
                 answers[item.id] = form[item.id].data
         state.draft = encode(answers, questionnaire.item_ids)
         return flow.go(state, steps, current, request.form.get(NAV_FIELD))
-    form = page_form(current, answers=answers)
-    return render_template(
+    # Rendered once per survey, page, language and place; filled in with the answers.
+    return render_page(
         "respond/page.html",
-        q=questionnaire,
-        page=current,
-        form=form,
-        ret=request.args.get("ret") == REVIEW,
-        lang_form=ANSWERS_FORM,
-        **progress(steps, current),
+        questionnaire,
+        current,
+        answers,
+        {
+            "ret": request.args.get("ret") == REVIEW,
+            "lang_form": ANSWERS_FORM,
+            **progress(steps, current),
+        },
     )
 
 
