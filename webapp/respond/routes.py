@@ -41,8 +41,7 @@ from webapp.respond.forms import (
     TamperedForm,
     UnitForm,
     answer_choices,
-    check_fields,
-    page_form,
+    page_answers,
 )
 from webapp.respond.openrate import open_link_rate
 from webapp.respond.pagecache import render_page
@@ -221,17 +220,14 @@ def page(page_id: str) -> Response | str:
     answers = flow.answers(state, questionnaire)
     if request.method == "POST":
         try:
-            check_fields(request.form, {item.id for item in current.items})
+            # Radio buttons can only send listed values: anything else is a tampered form.
+            posted = page_answers(current, request.form)
         except TamperedForm:
             abort(400)
-        form = page_form(current, formdata=request.form)
-        if not form.validate():
-            # Radio buttons can only send listed values: an error means a tampered form.
-            abort(400)
-        for item in current.items:
-            answers.pop(item.id, None)
-            if form[item.id].data:
-                answers[item.id] = form[item.id].data
+        for item_id, value in posted.items():
+            answers.pop(item_id, None)
+            if value:
+                answers[item_id] = value
         state.draft = encode(answers, questionnaire.item_ids)
         return flow.go(state, steps, current, request.form.get(NAV_FIELD))
     # Rendered once per survey, page, language and place; filled in with the answers.
