@@ -8,13 +8,16 @@ Flask test client, goes past the consent to the first question page and then mea
 then redirected back to the same page). It prints the process CPU time per request
 (``time.process_time``: user + system of this process, so the figure does not depend on what
 else the machine runs) and, with ``--profile``, the functions that cost most (cProfile,
-cumulative and own time).
+cumulative and own time). With ``--questionnaires N`` it also answers N whole questionnaires
+as benchmarks/load.py's respondents do (landing page to thank-you page, some 40 requests
+each) and prints the CPU per kind of request.
 
 The figure includes the test client's own work (building the WSGI environ, reading the
 response), about 0.1-0.2 ms per request that gunicorn's request parsing replaces.
 
     python benchmarks/respond_cpu.py
     python benchmarks/respond_cpu.py --repeat 500 --profile
+    python benchmarks/respond_cpu.py --questionnaires 20
 """
 
 from __future__ import annotations
@@ -48,9 +51,9 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-def prepare(url: str) -> str:
+def prepare(url: str, invitations: int = 1) -> list[str]:
     """Migrate ``url``, add two units, create the example survey with an open wave; return
-    one invitation token."""
+    ``invitations`` invitation tokens."""
     from surveys.db import Database
     from surveys.invitations import issue_invitations
     from surveys.models import Unit
@@ -66,9 +69,9 @@ def prepare(url: str) -> str:
         session.add(Unit(code="ward-a", name="Ward A", parent_id=root.id))
     slug = create_survey(db, HOSPITAL)
     open_wave(db, slug, "2026-1")
-    (token,) = issue_invitations(db, slug, "ward-a", 1)
+    tokens = issue_invitations(db, slug, "ward-a", invitations)
     db.dispose()
-    return token
+    return tokens
 
 
 def first_page(client: Any, token: str) -> tuple[str, dict[str, str]]:
@@ -134,6 +137,64 @@ def profile(client: Any, path: str, form: dict[str, str], repeat: int, top: int)
             print(out.getvalue().split("\n", 6)[-1])
 
 
+class _Browser:
+    """benchmarks/load.py's simulated browser over the Flask test client: the same
+    ``request`` and ``expect``, and the process CPU of each request by its kind of step."""
+
+    def __init__(self, client: Any, cpu: dict[str, list[float]], tally: Any) -> None:
+        import threading
+
+        self.client, self.cpu = client, cpu
+        self.tally, self.lock = tally, threading.Lock()
+
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None, send: bool = False
+    ) -> tuple[int, str, str]:
+        began = time.process_time()
+        response = self.client.open(
+            path, method=method, data=form, headers={"Accept-Language": "nl"}
+        )
+        text = response.get_data(as_text=True)
+        kind = re.sub(r"/(s|q)/[^/?]+", r"/\1/*", path.split("?")[0])
+        self.cpu.setdefault(f"{method} {kind}", []).append(time.process_time() - began)
+        return response.status_code, text, response.headers.get("Location", "")
+
+    def expect(self, method: str, path: str, status: int, **kwargs: Any) -> tuple[str, str]:
+        code, text, where = self.request(method, path, **kwargs)
+        if code != status:
+            raise SystemExit(f"{method} {path}: {code} (expected {status})")
+        return text, where
+
+
+def flow(client_factory: Any, tokens: list[str]) -> None:
+    """Answer a questionnaire per token; print the process CPU per kind of request."""
+    import importlib.util
+    import random
+
+    spec = importlib.util.spec_from_file_location("samen_load", Path(__file__).parent / "load.py")
+    assert spec is not None and spec.loader is not None
+    load = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = load  # dataclasses look their module up
+    spec.loader.exec_module(load)
+    cpu: dict[str, list[float]] = {}
+    rng = random.Random(1)
+    began = time.process_time()
+    for token in tokens:
+        load.answer_questionnaire(_Browser(client_factory(), cpu, load.Tally()), token, rng)
+    total = time.process_time() - began
+    requests = sum(len(times) for times in cpu.values())
+    print(
+        f"\n{len(tokens)} questionnaires, {requests} requests: process CPU "
+        f"{1000 * total / requests:.2f} ms per request, {1000 * total / len(tokens):.0f} ms per "
+        f"questionnaire"
+    )
+    for kind, times in sorted(cpu.items(), key=lambda kv: -sum(kv[1])):
+        print(
+            f"  {kind:28} {len(times):5} x {1000 * sum(times) / len(times):6.2f} ms = "
+            f"{100 * sum(times) / total:4.1f} %"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=500, help="requests per measurement")
@@ -141,12 +202,13 @@ def main() -> None:
     parser.add_argument("--pg", metavar="URL", help="an empty PostgreSQL database")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--questionnaires", type=int, default=0, help="whole questionnaires")
     args = parser.parse_args()
     import os
 
     with tempfile.TemporaryDirectory(prefix="samen-respond-cpu-") as tmp:
         url = args.pg or f"sqlite:///{Path(tmp) / 'samen.db'}"
-        token = prepare(url)
+        token, *others = prepare(url, 1 + args.questionnaires)
         os.environ["SAMEN_INSTANCE_PATH"] = tmp
         from webapp import create_app
 
@@ -169,6 +231,8 @@ def main() -> None:
         )
         if args.profile:
             profile(client, path, form, args.repeat, args.top)
+        if args.questionnaires:
+            flow(app.test_client, others)
         app.extensions["samen_db"].dispose()
 
 
