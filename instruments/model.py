@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Instrument", "Item", "ResponseScale", "Scale"]
+__all__ = ["Instrument", "Item", "OpenQuestion", "ResponseScale", "Scale"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,18 @@ class Item:
 
 
 @dataclass(frozen=True)
+class OpenQuestion:
+    """An open question: answered in the respondent's own words, never scored.
+
+    Its answers are stored as comments that name the question (``comments.question``), apart
+    from the closed answers, and shown only under the comment rules (threshold in writers).
+    """
+
+    id: str
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Scale:
     """A facet: a named group of items. Unscored scales group questions for display only."""
 
@@ -80,6 +92,7 @@ class Instrument:
     construct: dict[str, str] = field(default_factory=dict)
     references: tuple[str, ...] = ()
     path: Path | None = None
+    open_questions: tuple[OpenQuestion, ...] = ()
 
     @property
     def items(self) -> tuple[Item, ...]:

@@ -12,7 +12,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from instruments.checks import ID_PATTERN, BaseChecker, describe, is_int
-from instruments.model import Instrument, Item, ResponseScale, Scale
+from instruments.model import Instrument, Item, OpenQuestion, ResponseScale, Scale
 from instruments.source import PathKey, format_path
 
 __all__ = ["ID_PATTERN", "Checker"]
@@ -20,13 +20,14 @@ __all__ = ["ID_PATTERN", "Checker"]
 _LANGUAGE = re.compile(r"[a-z]{2,3}([_-][A-Za-z0-9]{2,8})?")
 
 _TOP_REQUIRED = ("id", "version", "languages", "title", "description", "response_scales", "scales")
-_TOP_KEYS = (*_TOP_REQUIRED, "sensitive", "construct", "references")
+_TOP_KEYS = (*_TOP_REQUIRED, "sensitive", "construct", "references", "open_questions")
 _RS_REQUIRED = ("points", "labels")
 _RS_KEYS = (*_RS_REQUIRED, "ordinal", "not_applicable", "prefer_not_to_say")
 _SCALE_REQUIRED = ("id", "name", "items")
 _SCALE_KEYS = (*_SCALE_REQUIRED, "scored", "response_scale")
 _ITEM_REQUIRED = ("id", "text")
 _ITEM_KEYS = (*_ITEM_REQUIRED, "reverse", "response_scale")
+_OPEN_KEYS = ("id", "text")
 
 
 class Checker(BaseChecker):
@@ -62,9 +63,11 @@ class Checker(BaseChecker):
         references = self.references(top.get("references", []))
         raw_scales = top.get("response_scales")
         response_scales = self.response_scales(raw_scales) if "response_scales" in top else None
+        self.item_ids: dict[str, str] = {}
         scales = (
             self.scales(top["scales"], raw_scales, response_scales) if "scales" in top else None
         )
+        open_questions = self.open_questions(top.get("open_questions", []))
         if (
             self.problems
             or instrument_id is None
@@ -88,6 +91,7 @@ class Checker(BaseChecker):
             sensitive=sensitive,
             construct=construct,
             references=references,
+            open_questions=open_questions,
         )
 
     def language_list(self, value: Any) -> tuple[str, ...] | None:
@@ -236,6 +240,33 @@ class Checker(BaseChecker):
                 self.add(path, f"no {lang!r} label for {noun} {', '.join(missing)}")
         return {p: out[p] for p in points or () if p in out} or out
 
+    def open_questions(self, value: Any) -> tuple[OpenQuestion, ...]:
+        """Open questions: ``[{id, text}]``, ids unique among the instrument's items too."""
+        path: PathKey = ("open_questions",)
+        if not isinstance(value, list):
+            self.add(path, f"expected a list of open questions, got {describe(value)}")
+            return ()
+        out: list[OpenQuestion] = []
+        for index, entry in enumerate(value):
+            here = (*path, index)
+            data = self.mapping(entry, here, _OPEN_KEYS, _OPEN_KEYS, "an open question")
+            if data is None:
+                continue
+            question_id = (
+                self.identifier(data["id"], (*here, "id"), "open question id")
+                if "id" in data
+                else None
+            )
+            if question_id is not None:
+                first = self.item_ids.setdefault(question_id, format_path((*here, "id")))
+                if first != format_path((*here, "id")):
+                    self.add((*here, "id"), f"duplicate id {question_id!r} (also at {first})")
+                    question_id = None
+            text = self.texts(data["text"], (*here, "text"), "text") if "text" in data else None
+            if question_id is not None and text is not None:
+                out.append(OpenQuestion(question_id, text))
+        return tuple(out)
+
     # -- scales and items ----------------------------------------------------------------
 
     def scales(
@@ -252,7 +283,7 @@ class Checker(BaseChecker):
             for name, body in raw_scales.items():
                 ordinal = body.get("ordinal", True) if isinstance(body, dict) else True
                 declared[str(name)] = ordinal if isinstance(ordinal, bool) else True
-        context = _ScaleContext(declared, response_scales or {}, {}, {})
+        context = _ScaleContext(declared, response_scales or {}, {}, self.item_ids)
         out = [self.scale(entry, (*path, index), context) for index, entry in enumerate(value)]
         if any(scale is None for scale in out):
             return None

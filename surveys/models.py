@@ -196,7 +196,8 @@ class Response(Base):
 
 
 class Comment(Base):
-    """An open comment, stored apart from the response (and its demographics) it came with."""
+    """An open comment or the answer to an open question, stored apart from the response (and
+    its demographics) it came with."""
 
     __tablename__ = "comments"
     __table_args__ = (
@@ -209,6 +210,9 @@ class Comment(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     language: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
+    # The open question answered (an instrument's ``open_questions`` id); NULL for the
+    # survey's general open comment. Which question, never which response.
+    question: Mapped[str | None] = mapped_column(String(64))
 
 
 class DailyCount(Base):

@@ -21,7 +21,7 @@ from surveys.db import Database
 from surveys.encoding import encode_response
 from surveys.errors import AlreadyAnswered, InputError, InvitationUnavailable, NotFound, WaveClosed
 from surveys.models import OpenClient, Wave
-from surveys.responses import clean_comment, store_response
+from surveys.responses import clean_comment, clean_open_answers, store_response
 from surveys.survey_store import get_survey
 
 __all__ = ["submit_open_response"]
@@ -38,6 +38,7 @@ def submit_open_response(
     client_key: str,
     demographics: Mapping[str, int | None] | None = None,
     comment: str | None = None,
+    open_answers: Mapping[str, str | None] | None = None,
 ) -> None:
     """Store one response through survey ``slug``'s open link, for the unit the respondent chose.
 
@@ -59,6 +60,7 @@ def submit_open_response(
         raise InvitationUnavailable()
     answer_text, demographic_text = encode_response(definition, answers, language, demographics)
     text = clean_comment(definition, comment)
+    opened = clean_open_answers(definition, open_answers)
     with db.session(write=True) as session:
         survey = survey_row(session, slug)
         wave = session.scalar(
@@ -77,7 +79,15 @@ def submit_open_response(
         if count > definition.open_link_limit:
             raise AlreadyAnswered()
         store_response(
-            session, db, wave.id, unit.id, language, answer_text, demographic_text, text
+            session,
+            db,
+            wave.id,
+            unit.id,
+            language,
+            answer_text,
+            demographic_text,
+            text,
+            open_answers=opened,
         )
 
 

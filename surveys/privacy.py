@@ -85,6 +85,8 @@ class PrivacySummary:
     invitations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Responses a group needs when the survey has an open link (None without one).
     open_link_k: int | None = None
+    #: Whether the instruments ask open questions (answers stored apart, as comments).
+    open_questions: bool = False
 
     @property
     def special_category_questions(self) -> tuple[QuestionPrivacy, ...]:
@@ -137,6 +139,7 @@ def privacy_summary(
         min_group_size=definition.min_group_size,
         comment_threshold=definition.comment_threshold,
         comments_enabled=definition.comments_enabled,
+        open_questions=bool(definition.open_questions),
         demographics_enabled=definition.demographics is not None,
         retention_days=definition.retention_days,
         release=definition.release,
@@ -208,6 +211,14 @@ def _statements(
             "Je opmerking, los van je antwoorden en zonder de vragen over jou."
             if nl
             else "Your comment, apart from your answers and without the questions about you."
+        )
+    if d.open_questions:  # comments naming their question (surveys.models.Comment)
+        stored.append(
+            "Je antwoorden op de open vragen, elk los van je andere antwoorden, met alleen de "
+            "vraag erbij en zonder de vragen over jou."
+            if nl
+            else "Your answers to the open questions, each apart from your other answers, "
+            "with only the question and without the questions about you."
         )
     stored.append(
         "Per afdeling per dag het aantal ingevulde vragenlijsten (voor de voortgang)."
@@ -287,6 +298,14 @@ def _statements(
     ]
     if d.open_link:
         who_sees[-1:] = list(_open_link_statements(d, nl))
+    if d.open_questions:
+        who_sees.append(
+            f"Antwoorden op een open vraag worden alleen getoond voor groepen waarin minstens "
+            f"{c} mensen die vraag beantwoordden, en nooit naast achtergrondkenmerken."
+            if nl
+            else f"Answers to an open question are shown only for groups in which at least {c} "
+            "people answered that question, and never next to background characteristics."
+        )
     if d.comments_enabled:
         who_sees.append(
             f"Opmerkingen worden alleen getoond voor groepen waarin minstens {c} mensen een "

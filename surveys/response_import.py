@@ -1,7 +1,8 @@
 """Importing responses collected on paper or in another tool: ``samen responses import``.
 
 CSV columns: ``unit`` (a unit code) and one column per item id (answer or demographic
-question); optional ``language`` (default: the survey's first) and ``comment``. Empty cells,
+question); optional ``language`` (default: the survey's first), ``comment`` and one column per
+open question id (its answer in the respondent's words, stored apart as comments). Empty cells,
 ``na`` and ``-`` are missing. Rows go through the same validation as the web form; every
 problem is reported as ``FILE: line N, column C: ...`` and nothing is stored unless all rows
 are valid. Rows are stored in random order under random keys, without daily counters.
@@ -52,11 +53,12 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
     _, header, rows, read_problems = read_csv(path)
     item_ids = [i.id for i in definition.items] + [i.id for i in definition.demographic_items]
     known = set(item_ids)
+    open_ids = [q.id for q in definition.open_questions]
     problems: list[str] = []
     if "unit" not in header:
         problems.append(f"{name}: line 1: no 'unit' column (the unit code of each response)")
     for column in header:
-        if column not in known and column not in EXTRA_COLUMNS:
+        if column not in known and column not in EXTRA_COLUMNS and column not in open_ids:
             problems.append(f"{name}: line 1: column {column!r} is not a question of {slug!r}")
     if "comment" in header and not definition.comments_enabled:
         problems.append(f"{name}: line 1: survey {slug!r} asks no open comments")
@@ -66,7 +68,7 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
         raise InputError(f"{name}: no responses in the file")
     with db.session() as session:
         units = dict(session.execute(select(Unit.code, Unit.id)).all())
-    valid: list[tuple[int, str, str, str | None, str | None]] = []
+    valid: list[tuple[int, str, str, str | None, str | None, dict[str, str]]] = []
     # Lines with too many fields are reported in line order with the other rows' problems.
     late = dict(read_problems)
     for line, row in rows:
@@ -97,10 +99,16 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
         comment = (row.get("comment") or "").strip() or None
         if comment is not None and len(comment) > MAX_COMMENT:
             row_problems.append(f"{where}, column comment: longer than {MAX_COMMENT} characters")
+        opened = {q: (row.get(q) or "").strip() for q in open_ids if (row.get(q) or "").strip()}
+        for question, text in opened.items():
+            if len(text) > MAX_COMMENT:
+                row_problems.append(
+                    f"{where}, column {question}: longer than {MAX_COMMENT} characters"
+                )
         if row_problems:
             problems += row_problems
         elif unit_id is not None:
-            valid.append((unit_id, language, answer_text, demographic_text, comment))
+            valid.append((unit_id, language, answer_text, demographic_text, comment, opened))
     problems += [late[n] for n in sorted(late)]
     if problems:
         raise InputError(_summary(name, problems), problems)
@@ -110,7 +118,7 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
             wave_id = lock_open_wave(session, slug, wave).id  # closed meanwhile: refuse
         except WaveClosed:
             raise _closed(slug, wave) from None
-        for unit_id, language, answer_text, demographic_text, comment in valid:
+        for unit_id, language, answer_text, demographic_text, comment, opened in valid:
             store_response(
                 session,
                 db,
@@ -121,6 +129,7 @@ def import_responses(db: Database, slug: str, wave: str, path: str | os.PathLike
                 demographic_text,
                 comment,
                 count=False,
+                open_answers=opened,
             )
     return len(valid)
 

@@ -5,10 +5,12 @@ An invitation is used when its respondent presses Start
 random right to submit kept only in the respondent's encrypted session. :func:`submit_with_right`
 validates the answers, then in ONE transaction records the right as spent (its SHA-256 is the
 key of ``spent_rights``: of ten parallel posts with one right exactly one stores), inserts the
-response under a random key, stores an optional comment apart from it and adds one to the
-unit's counter for the day. Nothing in that transaction refers to the invitation -- no hash,
-no shared key, nothing derived from the token -- or to a time, and nothing is logged. On
-SQLite the log is truncated after both commits.
+response under a random key, stores an optional comment and the answers to the instruments'
+open questions apart from it (each a comment row of its own, under its own random key, naming
+its question and nothing else) and adds one to the unit's counter for the day. Nothing in
+that transaction refers to the invitation -- no hash, no shared key, nothing derived from the
+token -- or to a time, and nothing is logged. On SQLite the log is truncated after both
+commits.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ __all__ = [
     "MAX_COMMENT",
     "AnswerMatrix",
     "CommentRow",
+    "clean_open_answers",
     "count_by_unit",
     "count_responses",
     "daily_counts",
@@ -73,11 +76,15 @@ class AnswerMatrix:
 
 @dataclass(frozen=True)
 class CommentRow:
-    """One open comment with the unit and language it was written in (no demographics)."""
+    """One open comment with the unit and language it was written in (no demographics).
+
+    ``question`` is the open question it answers, None for the survey's general comment.
+    """
 
     unit_code: str
     language: str
     text: str
+    question: str | None = None
 
 
 def clean_comment(definition: SurveyDefinition, comment: str | None) -> str | None:
@@ -92,6 +99,26 @@ def clean_comment(definition: SurveyDefinition, comment: str | None) -> str | No
     return text
 
 
+def clean_open_answers(
+    definition: SurveyDefinition, open_answers: Mapping[str, str | None] | None
+) -> dict[str, str]:
+    """The answers to open questions to store, by question id (empty ones left out).
+
+    InputError for a question the survey does not ask or an answer over MAX_COMMENT.
+    """
+    asked = {q.id for q in definition.open_questions}
+    out: dict[str, str] = {}
+    for question, answer in (open_answers or {}).items():
+        if question not in asked:
+            raise InputError(f"open_answers: {str(question)[:64]!r} is not an open question")
+        text = str(answer).strip() if answer is not None else ""
+        if len(text) > MAX_COMMENT:
+            raise InputError(f"the answer to {question!r} is longer than {MAX_COMMENT} characters")
+        if text:
+            out[question] = text
+    return out
+
+
 def submit_response(
     db: Database,
     token: str,
@@ -99,6 +126,7 @@ def submit_response(
     language: str,
     demographics: Mapping[str, int | None] | None = None,
     comment: str | None = None,
+    open_answers: Mapping[str, str | None] | None = None,
 ) -> None:
     """Start invitation ``token`` and store one response with its right: two transactions.
 
@@ -122,6 +150,7 @@ def submit_response(
     definition = get_survey(db, info.survey)
     encode_response(definition, answers, language, demographics)
     clean_comment(definition, comment)
+    clean_open_answers(definition, open_answers)
     started = start_invitation(db, token)
     try:
         submit_with_right(
@@ -134,6 +163,7 @@ def submit_response(
             language=language,
             demographics=demographics,
             comment=comment,
+            open_answers=open_answers,
         )
     except AlreadyAnswered:  # a fresh right cannot have been spent
         raise InvitationUnavailable() from None
@@ -149,6 +179,7 @@ def submit_with_right(
     language: str,
     demographics: Mapping[str, int | None] | None = None,
     comment: str | None = None,
+    open_answers: Mapping[str, str | None] | None = None,
 ) -> None:
     """Store one response of unit ``unit_code`` with the right to submit ``right``, once.
 
@@ -171,6 +202,7 @@ def submit_with_right(
     definition = get_survey(db, slug)
     answer_text, demographic_text = encode_response(definition, answers, language, demographics)
     text = clean_comment(definition, comment)
+    opened = clean_open_answers(definition, open_answers)
     try:
         with db.session(write=True) as session:
             wave_ = lock_open_wave(session, slug, wave)
@@ -187,7 +219,15 @@ def submit_with_right(
                 insert(SpentRight).values(nonce_hash=hash_token(right), wave_id=wave_.id)
             )
             store_response(
-                session, db, wave_.id, unit.id, language, answer_text, demographic_text, text
+                session,
+                db,
+                wave_.id,
+                unit.id,
+                language,
+                answer_text,
+                demographic_text,
+                text,
+                open_answers=opened,
             )
     except IntegrityError:  # a parallel post spent the right first (its insert won)
         raise AlreadyAnswered() from None
@@ -218,8 +258,10 @@ def store_response(
     comment: str | None,
     *,
     count: bool = True,
+    open_answers: Mapping[str, str] | None = None,
 ) -> None:
-    """Insert a validated response (and comment) and count it for today, in ``session``."""
+    """Insert a validated response (with its comment and open answers, each a comment row
+    of its own under a random key) and count it for today, in ``session``."""
     session.execute(
         insert(Response).values(
             id=new_key(),
@@ -230,10 +272,17 @@ def store_response(
             demographics=demographic_text,
         )
     )
-    if comment is not None:
+    texts: list[tuple[str | None, str]] = [(None, comment)] if comment is not None else []
+    texts += list((open_answers or {}).items())
+    for question, text in texts:
         session.execute(
             insert(Comment).values(
-                id=new_key(), wave_id=wave_id, unit_id=unit_id, language=language, text=comment
+                id=new_key(),
+                wave_id=wave_id,
+                unit_id=unit_id,
+                language=language,
+                text=text,
+                question=question,
             )
         )
     if count:
@@ -347,12 +396,13 @@ def load_answers(db: Database, slug: str, wave: str) -> AnswerMatrix:
 
 
 def load_comments(db: Database, slug: str, wave: str) -> list[CommentRow]:
-    """A wave's open comments, in random-key order. Show them only above the threshold."""
+    """A wave's open comments and open answers, in random-key order, each naming its question
+    (None: the general comment). Show them only above the threshold, per question."""
     with db.session() as session:
         rows = session.execute(
-            select(Unit.code, Comment.language, Comment.text)
+            select(Unit.code, Comment.language, Comment.text, Comment.question)
             .join(Unit, Unit.id == Comment.unit_id)
             .where(Comment.wave_id == _wave_id(session, slug, wave))
             .order_by(Comment.id)
         ).all()
-    return [CommentRow(code, language, text) for code, language, text in rows]
+    return [CommentRow(code, language, text, question) for code, language, text, question in rows]

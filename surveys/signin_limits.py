@@ -4,16 +4,19 @@ The store behind :class:`webapp.auth.throttle.LoginThrottle` by default. Keys ar
 hashes (HMAC) of e-mail or client addresses made by the caller; this module never sees an
 address. Times are seconds on the wall clock, given by the caller.
 
-Counting is exact across processes without locks: an attempt is written and *committed*
-before it is counted, so the n-th attempt to commit counts at least n, and at most ``limit``
-attempts of a burst see a count within the limit (:func:`record_attempt`).
+Counting is exact across processes: attempts of one key are written and counted one at a
+time (SQLite's write lock; on PostgreSQL a transaction-scoped advisory lock on the key), so
+the n-th attempt of a burst counts exactly n — the first ``limit`` attempts are checked and
+no more (:func:`record_attempt`). Writing first and counting after the commit, without the
+lock, kept the upper bound but could let a burst of 60 all count past the limit, so that
+none was checked at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from surveys.db import Database
@@ -29,11 +32,14 @@ def record_attempt(db: Database, key: str, now: float, horizon: float) -> tuple[
     Attempts of every key older than ``horizon`` are deleted on the way.
     """
     with db.session(write=True) as session:
+        if not db.is_sqlite:  # SQLite's write lock already serialises the transaction
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 7301))"), {"key": key}
+            )
         row = SigninFailure(key=key, at=now)
         session.add(row)
         session.flush()
         attempt_id = row.id
-    with db.session() as session:  # after the commit: see every attempt committed before
         count = session.scalar(
             select(func.count())
             .select_from(SigninFailure)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from instruments import Instrument, Item
+from instruments import Instrument, Item, OpenQuestion
 
 __all__ = [
     "MODULES",
@@ -106,7 +106,18 @@ class SurveyDefinition:
 
     @property
     def comments_enabled(self) -> bool:
+        """Whether the survey ends with its general open comment (the ``open_comments`` module)."""
         return "open_comments" in self.modules
+
+    @property
+    def open_questions(self) -> tuple[OpenQuestion, ...]:
+        """The instruments' open questions in survey order (demographics excluded)."""
+        return tuple(q for inst in self.answer_instruments for q in inst.open_questions)
+
+    @property
+    def free_text(self) -> bool:
+        """Whether respondents can write anything: the open comment or an open question."""
+        return self.comments_enabled or bool(self.open_questions)
 
     def instrument(self, instrument_id: str) -> Instrument:
         """The instrument ``instrument_id`` of this survey (KeyError when absent)."""

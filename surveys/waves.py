@@ -112,7 +112,7 @@ def rewrite_rows(session: Session, wave_id: int) -> None:
     shuffle = secrets.SystemRandom().shuffle
     for model, columns in (
         (Response, ("unit_id", "language", "answers", "demographics")),
-        (Comment, ("unit_id", "language", "text")),
+        (Comment, ("unit_id", "language", "text", "question")),
     ):
         table = cast(Table, model.__table__)
         selected = [table.c[name] for name in columns]

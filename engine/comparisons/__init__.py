@@ -2,7 +2,9 @@
 relative importance of scales for an outcome (drivers, LMG), matching R.
 
 The programme effect (difference in differences with CR2 inference, and the random-intercept
-second opinion) is in :mod:`engine.comparisons.programme`, imported on its own.
+second opinion) is in :mod:`engine.comparisons.programme`, and measurement invariance
+(configural, metric and scalar multi-group CFA, Chen's cut-offs) in
+:mod:`engine.comparisons.invariance`; both are imported on their own (they load scipy).
 
 Pure functions on scale scores; the caller decides which groups may be shown (k,
 complements; :mod:`engine.disclosure.rules`). Intervals are Welch's, effect sizes Hedges' g with

@@ -255,7 +255,9 @@ def audit(
     classes: dict[tuple[int, ...], list[Hashable]] = {}
     for a, sig in signature.items():
         classes.setdefault(tuple(sig), []).append(a)
-    cls = list(classes.values())  # in order of first appearance: deterministic
+    # Ordered by signature, not by first appearance: a view's atoms are a set, whose order
+    # follows PYTHONHASHSEED, and the order decides which leak of a part is reported.
+    cls = [classes[sig] for sig in sorted(classes)]
     size = _size(atoms, people)
     cls_n = [size(members) for members in cls]
     order = sorted(range(len(cls)), key=lambda c: (cls_n[c] < k, c))  # large first

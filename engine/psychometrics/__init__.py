@@ -6,9 +6,9 @@ result dataclasses. ``scoring`` turns answers into scale scores; ``reliability``
 KMO and Bartlett; ``polychoric*`` the latent correlations; ``factors``, ``extraction`` and
 ``rotation`` the EFA; ``cfa`` and ``omega`` the confirmatory model and its reliabilities
 (``cfa_model``, ``cfa_start``, ``cfa_derivatives`` and ``cfa_fit`` the ML fit behind it:
-lavaan's parameter table and starting values, Fisher scoring); ``invariance`` the
-configural, metric and scalar multi-group CFA; ``aggregation`` ICC and rwg(j) for team-level
-scores.
+lavaan's parameter table and starting values, Fisher scoring; the multi-group CFA of
+measurement invariance uses the same fit from :mod:`engine.comparisons.invariance`);
+``aggregation`` ICC and rwg(j) for team-level scores.
 """
 
 __all__: list[str] = []

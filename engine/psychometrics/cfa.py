@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from engine.psychometrics.cfa_fit import SCORING, MLFit
+from engine.psychometrics.cfa_fit import RESCALED, SCORING, MLFit
 from engine.psychometrics.extraction import single_threaded_blas
 
 __all__ = ["CFAResult", "FitIndices", "cfa", "fit_indices"]
@@ -56,8 +56,11 @@ class CFAResult:
         (:func:`engine.psychometrics.omega.composite_reliability`, ``semTools::compRelSEM``);
         factors with one item are left out.
     optimizer : str
-        Which optimiser answered: ``"Fisher scoring"`` or, when scoring failed,
-        ``"L-BFGS-B"`` (:mod:`engine.psychometrics.cfa_fit`).
+        Which optimiser answered: ``"Fisher scoring"``; ``"Fisher scoring with
+        standardised factors"`` when scoring in lavaan's marker parametrisation walked a
+        factor variance to 0 and the restart without markers found lavaan's solution
+        (:mod:`engine.psychometrics.cfa_rescale`); or, when both failed, ``"L-BFGS-B"``
+        (:mod:`engine.psychometrics.cfa_fit`).
     notes : tuple of str
         How the fit went, in words (optimiser, iterations, convergence).
     """
@@ -287,7 +290,12 @@ def _notes(fit: MLFit) -> tuple[str, ...]:
         how = f"converged in {fit.iterations} iterations"
     else:
         how = f"did not converge (stopped after {fit.iterations} iterations)"
-    fallback = "" if fit.optimizer == SCORING else ", after Fisher scoring failed"
+    if fit.optimizer == SCORING:
+        fallback = ""
+    elif fit.optimizer == RESCALED:
+        fallback = " (a factor variance tended to 0 with marker items)"
+    else:
+        fallback = ", after Fisher scoring failed"
     return (f"ML fit by {fit.optimizer}{fallback}: {how}",)
 
 

@@ -1,5 +1,5 @@
 """The maximum-likelihood fit behind :func:`engine.psychometrics.cfa.cfa` and
-:func:`engine.psychometrics.invariance.invariance`: one or more groups, optional mean
+:func:`engine.comparisons.invariance.invariance`: one or more groups, optional mean
 structure, loadings and intercepts optionally equal across groups.
 
 Why Fisher scoring with a Levenberg-Marquardt safeguard rather than a quasi-Newton method:
@@ -17,8 +17,12 @@ estimator per factor (Hagglund, 1982; ``lav_cfa_1fac_fabin``, the analytic three
 solution for factors of two or three items), factor variances 0.05, factor covariances 0,
 residual variances half the sample variances, intercepts the sample means, factor means 0.
 Variances are not bounded: a negative variance (a Heywood case) is a solution lavaan reports
-too. When scoring fails (no descent, or too slow), the quasi-Newton optimiser L-BFGS-B from
-scipy takes over from the same start; :attr:`MLFit.optimizer` says which one answered.
+too. When scoring in lavaan's marker parametrisation fails (typically a factor variance
+walking to 0 while its loadings grow without bound), a one-group model restarts scoring from
+that point with standardised factors (:mod:`engine.psychometrics.cfa_rescale`), where that
+edge is an ordinary point, and polishes the answer back in lavaan's parametrisation. When
+that fails too, the quasi-Newton optimiser L-BFGS-B from scipy takes over from lavaan's
+start; :attr:`MLFit.optimizer` says which one answered.
 :mod:`engine.psychometrics.cfa_model` holds the model and its discrepancy,
 :mod:`engine.psychometrics.cfa_derivatives` its derivatives.
 """
@@ -39,9 +43,11 @@ from engine.psychometrics.cfa_model import (
     objective,
     unpack,
 )
+from engine.psychometrics.cfa_rescale import can_rescale, from_standardised, to_standardised
 
 __all__ = [
     "LBFGSB",
+    "RESCALED",
     "SCORING",
     "MLFit",
     "Moments",
@@ -51,14 +57,23 @@ __all__ = [
 ]
 
 SCORING = "Fisher scoring"
+RESCALED = "Fisher scoring with standardised factors"
 #: Newton decrement below which scoring has converged
 TOL_DECREMENT = 1e-15
 #: ... or below which it has converged when no step lowers F any more (rounding)
 TOL_STALLED = 1e-12
 #: Newton steps that polish L-BFGS-B's point (each costs 2 gradients per parameter)
 MAX_NEWTON = 5
-#: L-BFGS-B iterations when scoring fails
-MAX_LBFGSB = 2000
+#: scoring steps in lavaan's parametrisation after the standardised-factor restart
+MAX_POLISH = 20
+#: a restart's solution is refused when a factor's variance is below this share of its
+#: marker item's variance (the marker loadings are then > ~100 times the marker's: the
+#: edge where lavaan's parametrisation breaks down; measured on tests/reference/cfa_noise)
+MIN_FACTOR_SHARE = 1e-4
+#: L-BFGS-B iterations when scoring fails (each ~1 ms at 40 items; with the restart on
+#: standardised factors no fixture needs more: what scoring cannot fit, L-BFGS-B from
+#: lavaan's start did not fit in 2,000 iterations either)
+MAX_LBFGSB = 500
 LBFGSB = "L-BFGS-B"
 
 
@@ -96,7 +111,9 @@ def fit_ml(
     precision allows no further fall, and the observed Hessian (central differences of the
     analytic gradient) is positive definite there: a minimum, not a saddle or a ridge.
     Where scoring slows down or stops (a nearly unidentified model, e.g. a factor variance
-    that must cross 0 on the way to the Heywood case lavaan reports), L-BFGS-B from `start`
+    that must cross 0 on the way to the Heywood case lavaan reports), one-group models first
+    restart scoring with standardised factors from where it stopped (:func:`_rescaled`;
+    optimiser :data:`RESCALED`); then L-BFGS-B from `start`
     (at most :data:`MAX_LBFGSB` iterations) takes over, followed by at most
     :data:`MAX_NEWTON` Newton steps on the observed Hessian, and is judged by the same
     rule. What meets neither is reported as not converged.
@@ -122,10 +139,15 @@ def fit_ml(
     if np.isfinite(value(x)):
         x, status, iterations = _damped(x, value, fisher, max_iter, watch_rate=True)
         converged = status == "converged" and _is_minimum(x, structure, moments)
+        if not converged and can_rescale(structure):
+            found, more = _rescaled(x, structure, moments, logdet_s, max_iter)
+            iterations += more
+            if found is not None:
+                x, converged, optimizer = found, True, RESCALED
     if not converged:
         optimizer = LBFGSB
-        x, iterations = _lbfgsb(start, structure, moments, logdet_s)
-        if np.isfinite(value(x)):
+        x, iterations, stopped = _lbfgsb(start, structure, moments, logdet_s)
+        if stopped and np.isfinite(value(x)):
             x, status, more = _damped(x, value, newton, MAX_NEWTON, watch_rate=False)
             iterations += more
             converged = status == "converged" and _is_minimum(x, structure, moments)
@@ -148,13 +170,56 @@ def fit_ml(
     )
 
 
+def _rescaled(
+    x: np.ndarray,
+    structure: Structure,
+    moments: Sequence[Moments],
+    logdet_s: Sequence[float],
+    max_iter: int,
+) -> tuple[np.ndarray | None, int]:
+    """Scoring on from `x` with standardised factors (:mod:`engine.psychometrics.cfa_rescale`),
+    then back in lavaan's parametrisation and polished there: the minimum, or None when
+    either scoring does not converge or the point is not a minimum; and the steps taken."""
+    x_std, std = to_standardised(x, structure)
+
+    def value_std(z: np.ndarray) -> float:
+        return objective(z, std, moments, logdet_s)
+
+    def fisher_std(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return information(z, std, moments)
+
+    if not np.isfinite(value_std(x_std)):
+        return None, 0
+    x_std, status, iterations = _damped(x_std, value_std, fisher_std, max_iter, watch_rate=True)
+    if status != "converged":
+        return None, iterations
+    back, root = from_standardised(x_std, std, structure)
+    marker_var = np.array([m.cov[j, j] for m in moments[:1] for j in structure.markers])
+    if not np.all(np.isfinite(back)) or np.any(root**2 < MIN_FACTOR_SHARE * marker_var):
+        # a factor variance at 0: in lavaan's parametrisation its loadings are (nearly)
+        # infinite, a point lavaan's optimiser does not stop at; not lavaan's solution
+        return None, iterations
+
+    def value(z: np.ndarray) -> float:
+        return objective(z, structure, moments, logdet_s)
+
+    def fisher(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return information(z, structure, moments)
+
+    back, status, more = _damped(back, value, fisher, MAX_POLISH, watch_rate=False)
+    if status != "converged" or not _is_minimum(back, structure, moments):
+        return None, iterations + more
+    return back, iterations + more
+
+
 def _lbfgsb(
     start: np.ndarray,
     structure: Structure,
     moments: Sequence[Moments],
     logdet_s: Sequence[float],
-) -> tuple[np.ndarray, int]:
-    """The former optimiser: quasi-Newton from `start` (its point and iteration count)."""
+) -> tuple[np.ndarray, int, bool]:
+    """The former optimiser: quasi-Newton from `start` (its point, iteration count and
+    whether it stopped on its own tolerances rather than its iteration limit)."""
     from scipy.optimize import minimize
 
     x0 = np.asarray(start, dtype=float)
@@ -178,7 +243,7 @@ def _lbfgsb(
             method="L-BFGS-B",
             options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": MAX_LBFGSB, "maxcor": 20},
         )
-    return res.x, int(res.nit)
+    return res.x, int(res.nit), bool(res.success)
 
 
 def _damped(

@@ -29,7 +29,9 @@ class Structure:
     ``alpha[g]`` (m) for each group g; two groups sharing an index share the parameter (an
     equality constraint). Fixed loadings are 1 at the marker and 0 elsewhere; fixed means
     and intercepts are 0. Without a mean structure ``nu`` and ``alpha`` are all -1 and the
-    means are not modelled.
+    means are not modelled. ``factor_signs`` (standardised factors, no markers: see
+    :mod:`engine.psychometrics.cfa_rescale`) fixes each factor variance at +1 or -1; empty,
+    fixed factor variances are 0 (there are none in lavaan's marker parametrisation).
     """
 
     lam: list[np.ndarray]
@@ -40,6 +42,7 @@ class Structure:
     markers: list[int]
     meanstructure: bool
     n_free: int
+    factor_signs: tuple[float, ...] = ()
 
 
 def fixed_loadings(structure: Structure, g: int) -> np.ndarray:
@@ -58,7 +61,11 @@ def unpack(x: np.ndarray, structure: Structure, g: int) -> tuple[np.ndarray, ...
         return out
 
     lam = fill(structure.lam[g], fixed_loadings(structure, g))
-    phi = fill(structure.phi[g], np.zeros(structure.phi[g].shape))
+    signs = structure.factor_signs
+    phi_fixed = (
+        np.diag(np.asarray(signs, dtype=float)) if signs else np.zeros(structure.phi[g].shape)
+    )
+    phi = fill(structure.phi[g], phi_fixed)
     theta = fill(structure.theta[g], np.zeros(structure.theta[g].shape))
     nu = fill(structure.nu[g], np.zeros(structure.nu[g].shape))
     alpha = fill(structure.alpha[g], np.zeros(structure.alpha[g].shape))

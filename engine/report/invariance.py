@@ -2,7 +2,7 @@
 
 The scales' own structure (each item on its scale, as the CFA stage) fitted as a configural,
 metric and scalar multi-group CFA across the groups of one column
-(:func:`engine.psychometrics.invariance.invariance`), as JSON-ready numbers plus a table and a
+(:func:`engine.comparisons.invariance.invariance`), as JSON-ready numbers plus a table and a
 verdict for the text and HTML renderers.
 """
 
@@ -46,10 +46,10 @@ def invariance_stage(
     ------
     ValueError
         Fewer than two groups, a group with fewer than
-        :data:`~engine.psychometrics.invariance.MIN_GROUP_RESPONDENTS` respondents complete on
+        :data:`~engine.comparisons.invariance.MIN_GROUP_RESPONDENTS` respondents complete on
         the items, or no scale of two or more items; the message names `column`.
     """
-    from engine.psychometrics.invariance import (
+    from engine.comparisons.invariance import (
         DELTA_CFI,
         DELTA_RMSEA,
         MIN_GROUP_RESPONDENTS,

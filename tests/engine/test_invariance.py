@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.psychometrics.invariance import MIN_GROUP_RESPONDENTS, invariance
+from engine.comparisons.invariance import MIN_GROUP_RESPONDENTS, invariance
 from tests.engine.conftest import load_dataset, load_reference
 
 REF = load_reference("invariance")["cases"]

@@ -63,6 +63,7 @@ def test_list_json_exact_shape(runner, test_library):
             "languages": ["nl", "en"],
             "n_items": 5,
             "scales": [{"id": "alpha", "n_items": 3}, {"id": "facts", "n_items": 2}],
+            "open_questions": [],
             "title": {"nl": "Testinstrument", "en": "Test instrument"},
             "sensitive": False,
         }

@@ -1,4 +1,4 @@
-# Reference for `samen analyze --invariance COLUMN` (engine.psychometrics.invariance):
+# Reference for `samen analyze --invariance COLUMN` (engine.comparisons.invariance):
 # configural, metric and scalar multi-group CFA with lavaan's defaults.
 #
 # Calls, for each data set (ML, listwise, marker items, meanstructure in multi-group):

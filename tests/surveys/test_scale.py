@@ -1,9 +1,8 @@
-"""Loading a wave is fast: compact answer strings become a NumPy matrix in one pass."""
+"""Loading a wave: compact answer strings become a NumPy matrix in one pass, exactly."""
 
 from __future__ import annotations
 
 import secrets
-import time
 
 import numpy as np
 
@@ -45,13 +44,11 @@ def test_load_answers_of_fifty_thousand_responses(hospital_db, db_backend):
             driver.commit()
     finally:
         raw.close()
-    started = time.perf_counter()
     matrix = load_answers(db, HOSPITAL_SLUG, HOSPITAL_WAVE)
-    elapsed = time.perf_counter() - started
     assert matrix.values.shape == (N, m)
     assert np.isnan(matrix.values).sum() == (codes == ord("-")).sum()
     assert np.nansum(matrix.values) == (codes[codes != ord("-")] - ord("0")).sum()
     assert set(matrix.unit_codes) == {"W1", "W2"}
     assert (matrix.demographics == 1).all()
-    # A million in seconds: a twentieth of that well within a few, even on a busy machine.
-    assert elapsed < 4, f"loading {N} responses took {elapsed:.1f} s"
+    # How fast is measured by benchmarks/dashboard.py (a 100k wave), not here: a timed
+    # assertion failed on a loaded CI machine (8.3 s for a load that takes ~1 s idle).

@@ -33,6 +33,13 @@ REGIONS = """() => [...document.querySelectorAll('.table-scroll')].map(r => {
 
 
 def _check_regions(page, name):
+    # tables.js measures a region when it comes near the screen: open every <details> and
+    # scroll through the regions as a reader would, then look at every one.
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    scroll = page.locator(".table-scroll")
+    for index in range(scroll.count()):
+        scroll.nth(index).scroll_into_view_if_needed()
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 50)))")
     regions = page.evaluate(REGIONS)
     assert regions, name
     for region in regions:

@@ -1,5 +1,6 @@
-"""Reading a page's POST without building its form (webapp.respond.forms.page_answers) gives
-what the form gave: the same answers for every valid post, a refusal for every tampered one."""
+"""Reading a page's POST without building its form (webapp.respond.forms.page_answers, after
+check_fields, as the route does) gives what the form gave: the same answers for every valid
+post, a refusal for every tampered one."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ def test_page_answers_agree_with_the_form(page_index, data, extra) -> None:
         expected = _by_form(page, formdata)
         if expected is None:
             with pytest.raises(TamperedForm):
+                check_fields(formdata, {item.id for item in page.items})
                 page_answers(page, formdata)
         else:
             assert page_answers(page, formdata) == expected
@@ -72,4 +74,4 @@ def test_a_repeated_field_is_tampering() -> None:
     page = QUESTIONNAIRE.pages[0]
     item = page.items[0].id
     with pytest.raises(TamperedForm):
-        page_answers(page, MultiDict([(item, "1"), (item, "2")]))
+        check_fields(MultiDict([(item, "1"), (item, "2")]), {item})

@@ -45,6 +45,10 @@ ELSEWHERE = {
     ),
     "Results are shown only for the whole organisation and the parts directly below it "
     "(open link)": "tests/webapp/test_openlink.py::test_open_link_results_hide_the_padded_unit",
+    "Your answer (to an open question) is shown only when at least N people from your group "
+    "answered the same question": (
+        "tests/webapp/test_open_questions.py::test_each_question_is_shown_only_from_its_own_writers"
+    ),
 }
 
 
@@ -147,7 +151,8 @@ def test_comment_is_never_shown_next_to_your_other_answers(client, survey):
         privacy
     )
     columns = {c["name"] for c in inspect(survey.db.engine).get_columns("comments")}
-    assert columns == {"id", "wave_id", "unit_id", "language", "text"}  # no link, no profile
+    # no link, no profile: ``question`` names the open question answered, never the response
+    assert columns == {"id", "wave_id", "unit_id", "language", "text", "question"}
     threshold = _definition(survey).comment_threshold
     _submit(survey, threshold, comments=threshold)
     _close(survey)

@@ -155,7 +155,8 @@ def trend(survey: str, unit: str) -> Response:
 def unit_comments(survey: str, wave: str, unit: str) -> Response:
     user = _caller()
     filter = _filter()
-    return jsonify(comments_of(_db(), survey, wave, unit, user, filter=filter))
+    question = request.args.get("question") or None
+    return jsonify(comments_of(_db(), survey, wave, unit, user, filter=filter, question=question))
 
 
 @bp.get("/programmes/<programme_id>/evaluation")

@@ -172,9 +172,11 @@ def analyze(
 
 def _render(report: dict[str, Any], fmt: str, data: Path, group: str | None) -> str:
     if fmt == "json":
-        from webapp.research.reporting import report_json
+        # engine's renderer, not webapp.research's: that package loads Flask and the
+        # database layer (~1 s of imports) that the CLI does not need
+        from engine.report.render_json import render_json
 
-        return report_json(report)
+        return render_json(report)
     if fmt == "html":
         from engine.report.render_html import render_html
 

@@ -80,6 +80,7 @@ def _summary(instrument: Instrument) -> dict[str, object]:
         "languages": list(instrument.languages),
         "n_items": len(instrument.items),
         "scales": [{"id": scale.id, "n_items": len(scale.items)} for scale in instrument.scales],
+        "open_questions": [q.id for q in instrument.open_questions],
         "title": dict(instrument.title),
         "sensitive": instrument.sensitive,
     }
@@ -161,6 +162,21 @@ def render(instrument: Instrument, lang: str) -> str:
                 text += f"  [{item.response_scale.id}]"
             lines.extend(
                 _wrap(text, width, initial_indent=prefix, subsequent_indent=" " * len(prefix))
+            )
+    if instrument.open_questions:
+        lines.append("")
+        lines.append("Open questions  (answered in the respondent's words; shown per question")
+        lines.append("  only from the survey's comment threshold, in writers)")
+        id_width = max(len(q.id) for q in instrument.open_questions)
+        for question in instrument.open_questions:
+            prefix = f"      {question.id.ljust(id_width)}  "
+            lines.extend(
+                _wrap(
+                    question.text[lang],
+                    width,
+                    initial_indent=prefix,
+                    subsequent_indent=" " * len(prefix),
+                )
             )
     return "\n".join(lines)
 

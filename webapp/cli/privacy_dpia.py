@@ -184,7 +184,7 @@ def dpia_sections(db: Any, slug: str, lang: str, audit: str) -> list[Section]:
                         "Open opmerkingen (vrije tekst, niet verplicht; kan alles bevatten wat iemand schrijft)",
                     )
                 ]
-                if s.comments_enabled
+                if s.comments_enabled or s.open_questions
                 else []
             ),
             level=3,

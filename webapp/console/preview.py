@@ -74,6 +74,7 @@ def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
         CommentForm,
         ConsentForm,
         SubmitForm,
+        open_items,
         page_form,
     )
     from webapp.respond.resume import progress
@@ -142,12 +143,14 @@ def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
             sections=sections,
             answered=0,
             comment="",
+            open_answers={},
             form=SubmitForm(),
             back_url=url_for("console.surveys_preview", slug=slug, lang=lang, step=ids[-2]),
         )
     else:
         template = "respond/page.html"
         context.update(page=current, form=page_form(current), ret=False, lang_form=ANSWERS_FORM)
+        context.update(texts=open_items(current), text_max=COMMENT_MAX_CHARS)
     with force_locale(lang):
         return render_template("console/preview.html", template=template, **context)
 

@@ -122,35 +122,50 @@ def _fingerprint(folder: str, filename: str) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-def install(app: Flask) -> None:
-    """Fingerprint the app's static URLs and cache them for a year.
+def _static_folder(app: Flask, endpoint: str) -> str | None:
+    """The folder behind a static endpoint: the app's (``static``) or a blueprint's
+    (``auth.static``); None for any other endpoint."""
+    if endpoint == "static":
+        return app.static_folder
+    name, _, last = endpoint.rpartition(".")
+    blueprint = app.blueprints.get(name) if last == "static" else None
+    return blueprint.static_folder if blueprint is not None else None
 
-    ``url_for('static', filename=F)`` gets ``?v=`` and the first 12 hex digits of the file's
+
+def install(app: Flask) -> None:
+    """Fingerprint the static URLs of the app and its blueprints and cache them for a year.
+
+    ``url_for('static', filename=F)`` (and ``url_for('auth.static', ...)`` and the other
+    blueprints' static endpoints) gets ``?v=`` and the first 12 hex digits of the file's
     SHA-256 (files are read once per process); a static response whose ``v`` matches the file
     is ``public, max-age=31536000, immutable``, so a phone asks for it once, not once per page
     (a new release changes the URL). Other static responses keep Flask's default.
     """
-    folder = app.static_folder
-    if folder is None:
-        return
 
     @app.url_defaults
     def _add_fingerprint(endpoint: str, values: dict[str, Any]) -> None:
-        if endpoint == "static" and "filename" in values and "v" not in values:
+        if "filename" not in values or "v" in values:
+            return
+        folder = _static_folder(app, endpoint)
+        if folder is not None:
             found = _fingerprint(str(folder), str(values["filename"]))
             if found is not None:
                 values["v"] = found
 
-    view = app.view_functions["static"]
-
-    def static(filename: str) -> Response:
-        response = view(filename=filename)
+    @app.after_request
+    def _cache_fingerprinted(response: Response) -> Response:
+        endpoint = request.endpoint or ""
+        folder = _static_folder(app, endpoint)
         version = request.args.get("v")
-        if version is not None and version == _fingerprint(str(folder), filename):
+        filename = (request.view_args or {}).get("filename")
+        if (
+            folder is not None
+            and version is not None
+            and response.status_code == 200
+            and version == _fingerprint(str(folder), str(filename))
+        ):
             response.headers["Cache-Control"] = f"public, max-age={_YEAR}, immutable"
-        return response  # type: ignore[no-any-return]
-
-    app.view_functions["static"] = static
+        return response
 
 
 def gzip_response(response: Response) -> Response:

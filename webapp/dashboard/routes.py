@@ -27,7 +27,7 @@ from webapp.dashboard.assets import (
     plotly_style_guards,
     plotly_version,
 )
-from webapp.results.comments import unit_comments
+from webapp.results.comments import unit_comments, unit_open_answers
 from webapp.results.data import request_memo
 from webapp.results.sensitive import unwanted_behaviour
 
@@ -114,6 +114,7 @@ def _unit_page(survey: str, wave: str, unit: str) -> str:
         rate = results.response_rate(db, survey, wave, unit, user) if not filter else None
         definition = get_survey(db, survey)
         comments = unit_comments(db, survey, wave, unit, user, filter=filter)
+        open_answers = unit_open_answers(db, survey, wave, unit, user, filter=filter)
         leader_gap = leader_gap_view(db, definition, unit, user)
         summary = _summary(db, definition, found, survey, wave, unit, user, filter)
     except results.AccessDenied:
@@ -160,6 +161,7 @@ def _unit_page(survey: str, wave: str, unit: str) -> str:
         current_filter=current,
         page_url=url_for("dashboard.unit", survey=survey, wave=wave, unit=unit),
         comments=comments,
+        open_answers=open_answers,
         unwanted=unwanted_behaviour(definition, found),
         leader_gap=leader_gap,
         summary=summary,

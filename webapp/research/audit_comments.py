@@ -7,6 +7,11 @@ treats the views as sets: every intersection and difference of them is derivable
 each must hold 0 or at least the comment threshold *writers* (people who wrote a comment;
 :func:`engine.disclosure.audit_comments.audit_comments`). Atoms are a unit's own writers: comments
 carry no demographics and are never shown under a filter, so nothing splits them finer.
+
+Each open question of the survey's instruments (instruments/FORMAT.md, ``open_questions``) is
+a comment set of its own, audited in its own writers: answers to different questions are
+different texts, so no set operation joins one question's views with another's, but every
+operation within one question is derivable (views named ``answers:QUESTION:UNIT``).
 """
 
 from __future__ import annotations
@@ -35,14 +40,19 @@ def comment_threshold(context: SurveyContext) -> int:
 
 
 def comment_views(
-    context: SurveyContext, writers: dict[str, int], scope: Collection[str]
+    context: SurveyContext,
+    writers: dict[str, int],
+    scope: Collection[str],
+    question: str | None = None,
 ) -> list[View]:
-    """One view per unit whose comments the role is shown: the units of its subtree."""
+    """One view per unit whose comments (of ``question``; None: the general comment) the
+    role is shown: the units of its subtree."""
     from webapp.results.access import subtree
     from webapp.results.comments import released_comment_units
 
     shown = released_comment_units(context, writers, scope)
-    return [View(f"comments:{unit}", subtree(context.parent, unit)) for unit in sorted(shown)]
+    prefix = "comments" if question is None else f"answers:{question}"
+    return [View(f"{prefix}:{unit}", subtree(context.parent, unit)) for unit in sorted(shown)]
 
 
 def audit_wave_comments(
@@ -63,15 +73,25 @@ def audit_wave_comments(
     Returns
     -------
     (findings, views)
-        Sets of 1 to threshold-1 writers derivable from the comment sets, and the number
-        of comment views audited (none when the survey asks no comments).
+        Sets of 1 to threshold-1 writers derivable from the comment sets, per question (the
+        general comment and each open question), and the number of comment views audited
+        (none when the survey asks no comments and no open questions).
     """
     from surveys.responses import load_comments
     from webapp.results.comments import writers_by_unit
 
-    if not context.definition.comments_enabled:
+    definition = context.definition
+    questions: list[str | None] = [None] if definition.comments_enabled else []
+    questions += [q.id for q in definition.open_questions]
+    if not questions:
         return (), 0
-    own = writers_by_unit(load_comments(db, context.definition.slug, wave))
-    writers = {unit: int(own.get(unit, 0)) for unit in context.parent}
-    views = comment_views(context, writers, scope)
-    return audit_comments(writers, views, comment_threshold(context)), len(views)
+    rows = load_comments(db, definition.slug, wave)
+    findings: list[CommentFinding] = []
+    n_views = 0
+    for question in questions:
+        own = writers_by_unit(rows, question)
+        writers = {unit: int(own.get(unit, 0)) for unit in context.parent}
+        views = comment_views(context, writers, scope, question)
+        findings += audit_comments(writers, views, comment_threshold(context))
+        n_views += len(views)
+    return tuple(findings), n_views

@@ -206,26 +206,17 @@ def wave_report(db: Database, slug: str, wave: str) -> dict[str, Any]:
 
 
 def report_json(report: dict[str, Any]) -> str:
-    """``report`` as ``samen analyze --format json`` writes a report (indented, no NaN).
-
-    Parameters
-    ----------
-    report : dict
-        A report of :func:`wave_report` or :func:`engine.report.pipeline.analyze`.
-
-    Returns
-    -------
-    str
-        The JSON text, ending in a newline.
+    """``report`` as ``samen analyze --format json`` writes a report (indented, no NaN):
+    :func:`engine.report.render_json.render_json`, shared with the CLI.
 
     Raises
     ------
     ValueError
         A value JSON cannot hold (NaN or infinity).
     """
-    import json
+    from engine.report.render_json import render_json
 
-    return json.dumps(report, indent=2, allow_nan=False) + "\n"
+    return render_json(report)
 
 
 def _fingerprint(matrix: Any) -> str:

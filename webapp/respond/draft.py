@@ -10,7 +10,7 @@ not to say" and ``'-'`` for no answer yet. A survey of 150 items costs 150 chara
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 __all__ = [
@@ -86,7 +86,8 @@ class RespondentState:
     public); ``survey``/``wave``/``unit`` are names, not database ids; ``draft`` is the
     encoded answers;
     ``consent`` is None until the respondent chose whether to see the special-category pages;
-    ``comment`` is the open comment so far; ``at`` is the step the respondent was last sent
+    ``comment`` is the open comment so far and ``open_answers`` the answers to open questions
+    so far (question id -> text); ``at`` is the step the respondent was last sent
     to (a page id or a step name), where opening the link again resumes; ``link`` is a keyed
     digest of the invitation link that was started (:func:`webapp.respond.resume.link_digest`),
     so that link, opened again in this browser, resumes instead of showing its landing page.
@@ -102,6 +103,7 @@ class RespondentState:
     open_link: bool = False
     at: str = ""
     link: str = ""
+    open_answers: dict[str, str] = field(default_factory=dict)
 
     #: Session key under which the state is stored.
     SESSION_KEY = "respondent"
@@ -114,13 +116,19 @@ class RespondentState:
     def from_session(cls, data: Any) -> RespondentState | None:
         """The state stored by :meth:`to_session`, or None for anything else.
 
-        A state stored before a field was added (``at``, ``link``) opens with its default.
+        A state stored before a field was added (``at``, ``link``, ``open_answers``) opens with
+        its default.
         """
         if not isinstance(data, dict):
             return None
         names = {f.name for f in fields(cls)}
         required = {"right", "survey", "wave"}
         if not required <= set(data) <= names:
+            return None
+        opened = data.get("open_answers", {})
+        if not isinstance(opened, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in opened.items()
+        ):
             return None
         try:
             return cls(**data)

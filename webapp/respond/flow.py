@@ -6,10 +6,12 @@ from __future__ import annotations
 import hmac
 
 from flask import current_app, redirect, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from webapp.respond import services
 from webapp.respond.draft import RespondentState, decode
+from webapp.respond.forms import COMMENT_MAX_CHARS, OpenItem
 from webapp.respond.questionnaire import COMMENT, REVIEW, Page, Questionnaire
 from webapp.respond.resume import link_digest, step_id
 
@@ -24,11 +26,13 @@ __all__ = [
     "draft_days",
     "go",
     "held",
+    "keep_open_answers",
     "redirect_to",
     "same_link",
     "save",
     "state",
     "step_url",
+    "to_send",
 ]
 
 #: The serialised session cookie must stay below this many bytes (browsers cap at 4096).
@@ -148,3 +152,49 @@ def draft_days() -> int:
     """How many days a draft is kept after the last save (at least 1), for the pages that
     promise it."""
     return max(int(current_app.config["SAMEN_DRAFT_LIFETIME"].total_seconds() // 86400), 1)
+
+
+def keep_open_answers(state: RespondentState, texts: list[OpenItem]) -> bool:
+    """Keep the page's open answers in the session; False (with an error on the text box,
+    the page's closed answers kept) when one is too long, to send or to keep in the cookie."""
+    for text in texts:
+        if text.too_long:
+            text.errors = [_("At most %(n)s characters, please.", n=COMMENT_MAX_CHARS)]
+    if any(text.errors for text in texts):
+        save(state)
+        return False
+    previous = dict(state.open_answers)
+    for text in texts:
+        state.open_answers.pop(text.name, None)
+        if text.data:
+            state.open_answers[text.name] = text.data
+    save(state)
+    if cookie_size() <= COOKIE_BUDGET:
+        return True
+    # Too long to keep in the cookie (e.g. many emoji): keep the earlier texts, ask to shorten.
+    state.open_answers = previous
+    save(state)
+    for text in texts:
+        if text.data:
+            text.errors = [_("Your answer is too long to keep. Please make it shorter.")]
+    return False
+
+
+def to_send(
+    state: RespondentState, questionnaire: Questionnaire
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The draft's answers and open answers to send. Declined or never reached: nothing from
+    special-category pages is sent, neither statements nor open questions."""
+    drafted = answers(state, questionnaire)
+    opened = {
+        q.id: state.open_answers[q.id]
+        for q in questionnaire.open_questions
+        if q.id in state.open_answers
+    }
+    if state.consent is not True:
+        for page in questionnaire.sensitive_pages:
+            for item in page.items:
+                drafted.pop(item.id, None)
+            for question in page.open_questions:
+                opened.pop(question.id, None)
+    return drafted, opened

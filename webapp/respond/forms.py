@@ -36,6 +36,7 @@ __all__ = [
     "NAV_FIELD",
     "CommentForm",
     "ConsentForm",
+    "OpenItem",
     "PageForm",
     "RadioItem",
     "StartForm",
@@ -45,6 +46,7 @@ __all__ = [
     "answer_choices",
     "answer_values",
     "check_fields",
+    "open_items",
     "page_answers",
     "page_form",
 ]
@@ -170,9 +172,8 @@ def page_answers(page: Page, formdata: MultiDict) -> dict[str, str | None]:
     """The answers a POST of ``page`` gives, item id -> value (None: no answer), as
     :func:`page_form` with ``formdata`` reads them and :meth:`PageForm.validate` accepts them,
     without building the form: :class:`TamperedForm` for a value that is not an option of
-    its item (a radio button can only send listed values) or a field the page does not
-    have, or one given twice (:func:`check_fields`)."""
-    check_fields(formdata, {item.id for item in page.items})
+    its item (a radio button can only send listed values). Unknown and repeated fields are
+    :func:`check_fields`'s to refuse."""
     answers: dict[str, str | None] = {}
     for item in page.items:
         data = formdata.get(item.id)
@@ -182,6 +183,51 @@ def page_answers(page: Page, formdata: MultiDict) -> dict[str, str | None]:
             raise TamperedForm(f"{item.id}: {data!r} is not one of its options")
         answers[item.id] = data
     return answers
+
+
+class OpenItem:
+    """One open question of a page: a text box the ``textarea`` macro renders (label, hint,
+    errors), with the question id as field name and id, at most :data:`COMMENT_MAX_CHARS`."""
+
+    __slots__ = ("data", "errors", "label", "name")
+
+    def __init__(self, name: str, text: str, data: str) -> None:
+        self.name = name
+        self.label = _Label(text)
+        self.data = data
+        self.errors: list[str] = []
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    def __call__(self, **attrs: object) -> Markup:
+        """``<textarea id=... name=...>text</textarea>`` with ``attrs`` (rows, maxlength...)."""
+        shown = "".join(
+            f' {escape(key.replace("_", "-"))}="{escape(value)}"' for key, value in attrs.items()
+        )
+        name = escape(self.name)
+        return Markup(
+            f'<textarea id="{name}" name="{name}"{shown}>\n{escape(self.data)}</textarea>'
+        )
+
+    @property
+    def too_long(self) -> bool:
+        return len(self.data) > COMMENT_MAX_CHARS
+
+
+def open_items(
+    page: Page, formdata: MultiDict | None = None, answers: Mapping[str, str] | None = None
+) -> list[OpenItem]:
+    """The open questions of ``page`` as text boxes, filled from a POST or the draft."""
+    out = []
+    for question in page.open_questions:
+        if formdata is not None:
+            data = (formdata.get(question.id) or "").replace("\r\n", "\n").strip()
+        else:
+            data = (answers or {}).get(question.id, "")
+        out.append(OpenItem(question.id, localized(question.text), data))
+    return out
 
 
 def check_fields(formdata: MultiDict, allowed: set[str]) -> None:

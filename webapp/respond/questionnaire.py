@@ -1,7 +1,8 @@
 """What a respondent goes through: the pages of a survey and the steps between them.
 
 A :class:`Questionnaire` is built from a survey's instruments, in survey order, then an
-optional open comment. An instrument of at most :data:`PAGE_ITEMS` statements is one
+optional open comment. An instrument's open questions come on its last page, under its
+statements. An instrument of at most :data:`PAGE_ITEMS` statements is one
 :class:`Page`; a longer one is split at its facets into pages of at most that many statements
 (a facet longer than that is cut into even parts), so a phone shows a few screens per page,
 not twenty. The steps a respondent takes
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TypeVar
 
-from instruments.model import Instrument, Item, ResponseScale
+from instruments.model import Instrument, Item, OpenQuestion, ResponseScale
 from surveys.survey_definition import SurveyDefinition
 
 __all__ = [
@@ -39,6 +40,8 @@ REVIEW = "review"
 
 #: Seconds a respondent needs per closed question, on average, for the time estimate.
 SECONDS_PER_ITEM = 9
+#: Seconds a respondent needs per open question, on average, for the time estimate.
+SECONDS_PER_OPEN_QUESTION = 90
 #: Most statements (items) on one page: longer instruments are split at their facets.
 PAGE_ITEMS = 10
 
@@ -84,6 +87,9 @@ def offered_only(instrument: Instrument, languages: tuple[str, ...]) -> Instrume
         scales=tuple(
             replace(sc, name=_only(sc.name, languages), items=tuple(item(i) for i in sc.items))
             for sc in instrument.scales
+        ),
+        open_questions=tuple(
+            replace(q, text=_only(q.text, languages)) for q in instrument.open_questions
         ),
     )
 
@@ -137,7 +143,8 @@ def page_parts(facet_sizes: Sequence[int], limit: int = PAGE_ITEMS) -> list[tupl
 class Page:
     """One page of questions: an instrument or a part of it, with the instrument's title and
     description. ``part`` and ``parts`` number the parts of a split instrument (1 of 1 when it
-    is not split); ``instrument`` is the instrument's id."""
+    is not split); ``instrument`` is the instrument's id; ``open_questions`` are the
+    instrument's open questions, on its last page only."""
 
     id: str
     title: Mapping[str, str]
@@ -147,6 +154,7 @@ class Page:
     instrument: str = ""
     part: int = 1
     parts: int = 1
+    open_questions: tuple[OpenQuestion, ...] = ()
 
     @classmethod
     def from_instrument(cls, instrument: Instrument, sensitive: bool | None = None) -> Page:
@@ -158,6 +166,7 @@ class Page:
             items=instrument.items,
             sensitive=instrument.sensitive if sensitive is None else sensitive,
             instrument=instrument.id,
+            open_questions=instrument.open_questions,
         )
 
     @classmethod
@@ -180,6 +189,7 @@ class Page:
                 items=items[start:stop],
                 part=number,
                 parts=len(groups),
+                open_questions=whole.open_questions if number == len(groups) else (),
             )
             for number, (start, stop) in enumerate(groups, start=1)
         )
@@ -242,6 +252,11 @@ class Questionnaire:
     def item_ids(self) -> tuple[str, ...]:
         return tuple(item.id for item in self.items)
 
+    @cached_property
+    def open_questions(self) -> tuple[OpenQuestion, ...]:
+        """Every open question of the survey's instruments, in survey order."""
+        return tuple(q for page in self.pages for q in page.open_questions)
+
     @property
     def has_sensitive(self) -> bool:
         return any(page.sensitive for page in self.pages)
@@ -274,6 +289,7 @@ class Questionnaire:
     def minutes(self) -> int:
         """Estimated minutes to answer everything."""
         seconds = SECONDS_PER_ITEM * len(self.items) + (120 if self.comments else 0)
+        seconds += SECONDS_PER_OPEN_QUESTION * len(self.open_questions)
         return max(1, math.ceil(seconds / 60))
 
     def steps(self, consent: bool | None) -> list[str | Page]:

@@ -41,7 +41,10 @@ from webapp.respond.forms import (
     TamperedForm,
     UnitForm,
     answer_choices,
+    check_fields,
+    open_items,
     page_answers,
+    page_form,
 )
 from webapp.respond.openrate import open_link_rate
 from webapp.respond.pagecache import render_page
@@ -218,8 +221,11 @@ def page(page_id: str) -> Response | str:
     if current is None or current not in steps:
         abort(404)
     answers = flow.answers(state, questionnaire)
+    texts = open_items(current, answers=state.open_answers)
     if request.method == "POST":
+        fields = {item.id for item in current.items} | {q.id for q in current.open_questions}
         try:
+            check_fields(request.form, fields)
             # Radio buttons can only send listed values: anything else is a tampered form.
             posted = page_answers(current, request.form)
         except TamperedForm:
@@ -229,18 +235,39 @@ def page(page_id: str) -> Response | str:
             if value:
                 answers[item_id] = value
         state.draft = encode(answers, questionnaire.item_ids)
-        return flow.go(state, steps, current, request.form.get(NAV_FIELD))
-    # Rendered once per survey, page, language and place; filled in with the answers.
-    return render_page(
+        texts = open_items(current, formdata=request.form)
+        if flow.keep_open_answers(state, texts):
+            return flow.go(state, steps, current, request.form.get(NAV_FIELD))
+        form = page_form(current, formdata=request.form)
+    elif not current.open_questions:
+        # Rendered once per survey, page, language and place; filled in with the answers
+        # (a page with open questions is rendered in full: its text boxes hold the
+        # respondent's own words).
+        return render_page(
+            "respond/page.html",
+            questionnaire,
+            current,
+            answers,
+            {
+                "texts": (),
+                "text_max": COMMENT_MAX_CHARS,
+                "ret": request.args.get("ret") == REVIEW,
+                "lang_form": ANSWERS_FORM,
+                **progress(steps, current),
+            },
+        )
+    else:
+        form = page_form(current, answers=answers)
+    return render_template(
         "respond/page.html",
-        questionnaire,
-        current,
-        answers,
-        {
-            "ret": request.args.get("ret") == REVIEW,
-            "lang_form": ANSWERS_FORM,
-            **progress(steps, current),
-        },
+        q=questionnaire,
+        page=current,
+        form=form,
+        texts=texts,
+        text_max=COMMENT_MAX_CHARS,
+        ret=request.args.get("ret") == REVIEW,
+        lang_form=ANSWERS_FORM,
+        **progress(steps, current),
     )
 
 
@@ -293,6 +320,7 @@ def review() -> str:
         sections=sections,
         answered=sum(1 for _page, rows in sections for _item, label in rows if label),
         comment=state.comment,
+        open_answers=state.open_answers,
         form=SubmitForm(),
         facts=services.review_facts(state),
         back_url=flow.step_url(steps[-2]),
@@ -307,12 +335,7 @@ def send() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     questionnaire, _steps = flow.context(state)
-    answers = flow.answers(state, questionnaire)
-    if state.consent is not True:
-        # Declined or never reached: nothing from special-category pages is sent.
-        for page_ in questionnaire.sensitive_pages:
-            for item in page_.items:
-                answers.pop(item.id, None)
+    answers, opened = flow.to_send(state, questionnaire)
     if state.open_link and not open_link_rate().take(request.remote_addr):
         # Too many open-link answers from this address (webapp.respond.openrate): not stored.
         return render_template("respond/busy.html"), 429
@@ -324,6 +347,7 @@ def send() -> Response | tuple[str, int]:
             state.comment,
             current_language(),
             client_key=request.cookies.get(CLIENT_COOKIE),
+            open_answers=opened,
         )
     except services.InvitationUnavailable:
         session.pop(RespondentState.SESSION_KEY, None)

@@ -187,8 +187,10 @@ def submit(
     comment: str,
     language: str,
     client_key: str | None = None,
+    open_answers: Mapping[str, str] | None = None,
 ) -> None:
-    """Store the response and spend the right to submit, in one transaction of the storage
+    """Store the response (with its comment and ``open_answers``, question id -> text, each
+    stored apart from it) and spend the right to submit, in one transaction of the storage
     layer (the invitation was used up at Start, in another).
 
     Through the open link (``state.open_link``) the response goes to the unit the respondent
@@ -213,6 +215,7 @@ def submit(
             language=language,
             client_key=client_key,
             comment=comment or None,
+            open_answers=open_answers,
         )
         return
     if state.unit is None:
@@ -226,4 +229,5 @@ def submit(
         _codes(answers),
         language=language,
         comment=comment or None,
+        open_answers=open_answers,
     )

@@ -1,7 +1,10 @@
 """Free-text comments of a unit, after disclosure control (DESIGN.md, anonymity point 4).
 
 Comments identify people by style and content far more easily than averages, so they have
-rules of their own, on top of the results' scope:
+rules of their own, on top of the results' scope. The answers to an instrument's open
+questions (instruments/FORMAT.md, ``open_questions``) are comments too, one set per question:
+every rule below holds per question, with that question's writers (``question`` None is the
+survey's general comment):
 
 1. **Scope**: the same as for results (:func:`webapp.results.access.check_unit`): admins
    and researchers may request every unit, a manager their unit and the units below it.
@@ -13,7 +16,8 @@ rules of their own, on top of the results' scope:
    survey's ``comment_threshold`` people in its subtree wrote one (writers, not responses:
    the respondent's page promises exactly this), and never under a demographic filter
    (:func:`engine.disclosure.rules.comments_allowed`). Withheld comments come without any count.
-   Each response carries at most one comment, so a unit's writers are its comment rows.
+   Each response carries at most one comment per question, so a unit's writers of a
+   question are its comment rows for that question.
 4. **No differencing, in writers**: comments are sets of texts, so a parent's comments minus
    those of its visible children *are* the comments of the rest. The units whose comments
    may be shown follow the organisation-wide tree suppression of the *writer* counts with
@@ -36,11 +40,13 @@ from typing import Any
 
 from engine.disclosure.rules import comments_allowed, suppress_scope
 from surveys.db import Database
+from surveys.errors import NotFound
 from surveys.responses import CommentRow, load_comments
 from surveys.users import UserInfo
 from webapp.results import openlink
 from webapp.results.access import disclosure_scope, subtree
 from webapp.results.data import SurveyContext
+from webapp.results.release import Filter
 from webapp.results.service import header, prepare
 
 __all__ = [
@@ -48,17 +54,19 @@ __all__ = [
     "released_comment_units",
     "scoped_comment_units",
     "unit_comments",
+    "unit_open_answers",
     "writers_by_unit",
 ]
 
 
-def writers_by_unit(rows: Collection[CommentRow]) -> dict[str, int]:
-    """Writers (people who wrote a comment) among each unit's own direct members.
+def writers_by_unit(rows: Collection[CommentRow], question: str | None = None) -> dict[str, int]:
+    """Writers of ``question`` (people who answered it) among each unit's own direct members.
 
-    Each response stores at most one comment (:func:`surveys.responses.submit_response`),
-    so a unit's writers are its comment rows.
+    ``question`` None counts the survey's general comment. Each response stores at most one
+    comment per question (:func:`surveys.responses.store_response`), so a unit's writers
+    are its comment rows for that question.
     """
-    return dict(Counter(row.unit_code for row in rows))
+    return dict(Counter(row.unit_code for row in rows if row.question == question))
 
 
 def scoped_comment_units(
@@ -116,6 +124,7 @@ def unit_comments(
     unit_code: str,
     user: UserInfo,
     filter: str | None = None,
+    question: str | None = None,
 ) -> dict[str, Any]:
     """The open comments of one unit (its subtree) in one wave, as the caller may see them.
 
@@ -128,46 +137,100 @@ def unit_comments(
         The caller; decides the scope.
     filter : str, optional
         ``QUESTION:VALUE``, validated as for results; any filter withholds the comments.
+    question : str, optional
+        An open question's id: its answers instead of the general comment, under the same
+        rules counted in that question's writers.
 
     Returns
     -------
     dict
         The results header (survey, wave, wave_state, released, k, filter) and ``"unit"``,
-        ``"name"``, ``"comment_threshold"`` (writers: people who wrote a comment),
-        ``"comment_threshold_counts"`` (``"writers"``), ``"shown"``, ``"suppressed"``, ``"reason"``
-        and ``"comments"``: a list of ``{"text", "language"}`` in random order, or None
-        when withheld. Reasons: ``"off"`` (the survey asks for no comments),
-        ``"wave-open"``, ``"filter"``, ``"fewer-than-threshold"``, ``"complementary"``,
-        ``"open-link"`` (a survey with an open link shows comments only for the organisation
-        and the units directly below it: :func:`webapp.results.openlink.comment_units`).
+        ``"name"``, ``"question"`` (None for the general comment), ``"comment_threshold"``
+        (writers: people who wrote a comment), ``"comment_threshold_counts"``
+        (``"writers"``), ``"shown"``, ``"suppressed"``, ``"reason"`` and ``"comments"``: a list
+        of ``{"text", "language"}`` in random order, or None when withheld. Reasons:
+        ``"off"`` (the survey asks for no comments), ``"wave-open"``, ``"filter"``,
+        ``"fewer-than-threshold"``, ``"complementary"``, ``"open-link"`` (a survey with an
+        open link shows comments only for the organisation and the units directly below it:
+        :func:`webapp.results.openlink.comment_units`).
 
     Raises
     ------
     surveys.errors.NotFound
-        Unknown survey, wave or unit.
+        Unknown survey, wave, unit or open question.
     webapp.results.access.AccessDenied
         The unit is outside the caller's scope.
     surveys.errors.InputError
         A malformed filter.
     """
     context, parsed = prepare(db, survey, unit_code, user, filter, wave)
+    if question is not None and question not in {q.id for q in context.definition.open_questions}:
+        raise NotFound(f"survey {survey!r} asks no open question {str(question)[:64]!r}")
+    rows = _rows(db, context, survey, wave, parsed)
+    return _comments(context, wave, unit_code, user, parsed, rows, question)
+
+
+def unit_open_answers(
+    db: Database,
+    survey: str,
+    wave: str,
+    unit_code: str,
+    user: UserInfo,
+    filter: str | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`unit_comments` for each open question of the survey, in survey order.
+
+    Each entry also has ``"text"``: the question per language. Empty when the survey asks
+    no open questions.
+    """
+    context, parsed = prepare(db, survey, unit_code, user, filter, wave)
+    questions = context.definition.open_questions
+    if not questions:
+        return []
+    rows = _rows(db, context, survey, wave, parsed)
+    out = []
+    for open_question in questions:
+        found = _comments(context, wave, unit_code, user, parsed, rows, open_question.id)
+        found["text"] = dict(open_question.text)
+        out.append(found)
+    return out
+
+
+def _rows(
+    db: Database, context: SurveyContext, survey: str, wave: str, parsed: Filter | None
+) -> list[CommentRow]:
+    """The wave's comment rows, read only when some could be shown (closed, unfiltered)."""
+    if context.wave(wave).is_open or parsed is not None:
+        return []
+    return load_comments(db, survey, wave)
+
+
+def _comments(
+    context: SurveyContext,
+    wave: str,
+    unit_code: str,
+    user: UserInfo,
+    parsed: Filter | None,
+    rows: list[CommentRow],
+    question: str | None,
+) -> dict[str, Any]:
     info = context.wave(wave)
     definition = context.definition
     out = header(context, info, parsed)
     out.update(
         unit=unit_code,
         name=context.units[unit_code].name,
+        question=question,
         comment_threshold=definition.comment_threshold,
         comment_threshold_counts="writers",
     )
-    if not definition.comments_enabled:
+    if question is None and not definition.comments_enabled:
         return _withheld(out, "off")
     if info.is_open:
         return _withheld(out, "wave-open")
     if parsed is not None:
         return _withheld(out, "filter")
-    rows = load_comments(db, survey, wave)
-    writers = writers_by_unit(rows)
+    writers = writers_by_unit(rows, question)
     members = subtree(context.parent, unit_code)
     n = sum(writers.get(code, 0) for code in members)  # writers, not responses
     open_link = openlink.applies(definition)  # anyone can add answers: coarse units only
@@ -181,7 +244,9 @@ def unit_comments(
         return _withheld(out, "complementary")
     # each stored comment once: the rows of the subtree's own units, each unit counted once
     comments = [
-        {"text": row.text, "language": row.language} for row in rows if row.unit_code in members
+        {"text": row.text, "language": row.language}
+        for row in rows
+        if row.unit_code in members and row.question == question
     ]
     secrets.SystemRandom().shuffle(comments)
     out.update(shown=True, suppressed=False, reason=None, comments=comments)
