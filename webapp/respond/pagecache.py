@@ -10,8 +10,9 @@ process renders a page once per such *place*, with no option checked, and keeps 
 *shell*: the fixed text between the holes where a respondent's ``checked`` attributes and
 CSRF token go. Each request then only fills the holes.
 
-The template stays the one source of the markup: the shell is cut from the template's own
-output, and a page whose output does not have the expected holes (a template that renders
+A page with open questions is not cached: its text boxes hold the respondent's own words
+(the route renders it in full). The template stays the one source of the markup: the shell
+is cut from the template's own output, and a page whose output does not have the expected holes (a template that renders
 options differently) is not cached but rendered as before. ``tests/webapp/test_pagecache.py``
 compares filled shells with pages rendered in full.
 """
