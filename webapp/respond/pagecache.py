@@ -12,9 +12,9 @@ CSRF token go. Each request then only fills the holes.
 
 A page with open questions is not cached: its text boxes hold the respondent's own words
 (the route renders it in full). The template stays the one source of the markup: the shell
-is cut from the template's own output, and a page whose output does not have the expected holes (a template that renders
-options differently) is not cached but rendered as before. ``tests/webapp/test_pagecache.py``
-compares filled shells with pages rendered in full.
+is cut from the template's own output, and a page whose output does not have the expected
+holes (a template that renders options differently) is not cached but rendered as before.
+``tests/webapp/test_pagecache.py`` compares filled shells with pages rendered in full.
 """
 
 from __future__ import annotations
