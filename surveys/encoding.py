@@ -1,8 +1,11 @@
 """Compact answer strings: one character per item in survey item order.
 
-A digit is the response code (codes are 0-9 by the instrument format); ``-`` is missing:
-skipped, "not applicable" or "prefer not to say". A survey of 100 items is a 100-character
-string, so a million responses load into a NumPy matrix in seconds.
+A digit is the response code (codes are 0-9 by the instrument format); the other three
+characters are kinds of missing: ``n`` "not applicable", ``p`` "prefer not to say" and ``-``
+not answered (skipped). Every analysis reads all three as NaN (:func:`decode_matrix`); only
+the researcher export tells them apart (:func:`decode_kinds`). Responses stored before the
+``n`` and ``p`` characters existed have ``-`` for all three. A survey of 100 items is a
+100-character string, so a million responses load into a NumPy matrix in seconds.
 """
 
 from __future__ import annotations
@@ -16,26 +19,53 @@ from surveys.errors import InputError
 from surveys.survey_definition import SurveyDefinition
 
 __all__ = [
+    "ANSWERED",
     "MISSING",
+    "NOT_ANSWERED",
+    "NOT_APPLICABLE",
+    "PREFER_NOT_TO_SAY",
+    "decode_kinds",
     "decode_matrix",
     "encode",
     "encode_response",
 ]
 
 MISSING = "-"
+_NA_CHAR = "n"
+_PN_CHAR = "p"
+#: Answer values (as ``encode`` takes them) for the two explicit non-answers.
+NA_ANSWER = "na"
+PN_ANSWER = "pn"
+#: Kinds of a cell, as :func:`decode_kinds` returns them.
+ANSWERED, NOT_APPLICABLE, PREFER_NOT_TO_SAY, NOT_ANSWERED = 0, 1, 2, 3
 _ZERO = ord("0")
-# Byte -> value: digits to 0-9, everything else (the '-') to NaN, in one table lookup.
+# Byte -> value: digits to 0-9, everything else ('-', 'n', 'p') to NaN, in one table lookup.
 _DECODE = np.full(256, np.nan)
 _DECODE[_ZERO : _ZERO + 10] = np.arange(10)
+_KINDS = np.full(256, NOT_ANSWERED, dtype=np.int8)
+_KINDS[_ZERO : _ZERO + 10] = ANSWERED
+_KINDS[ord(_NA_CHAR)] = NOT_APPLICABLE
+_KINDS[ord(_PN_CHAR)] = PREFER_NOT_TO_SAY
 
 
 def encode(items: Sequence[Item], answers: Mapping[str, object], problems: list[str]) -> str:
-    """Encode ``answers`` (item id -> code or None) for ``items``; problems are appended."""
+    """Encode ``answers`` for ``items``; problems are appended.
+
+    A value is a response code, None (not answered), ``"na"`` ("not applicable") or
+    ``"pn"`` ("prefer not to say"); the last two only where the item's response scale
+    offers them.
+    """
     chars = []
     for item in items:
         value = answers.get(item.id)
         if value is None:
             chars.append(MISSING)
+        elif value in (NA_ANSWER, PN_ANSWER):
+            scale = item.response_scale
+            offered = scale.not_applicable if value == NA_ANSWER else scale.prefer_not_to_say
+            if not offered:
+                problems.append(f"question {item.id!r}: {value!r} is not offered")
+            chars.append((_NA_CHAR if value == NA_ANSWER else _PN_CHAR) if offered else MISSING)
         elif isinstance(value, bool) or not isinstance(value, int | np.integer):
             problems.append(f"question {item.id!r}: answer {value!r} is not a response code")
             chars.append(MISSING)
@@ -101,3 +131,15 @@ def decode_matrix(texts: Sequence[str], width: int) -> np.ndarray:
         raise ValueError(f"texts: expected {n} strings of {width} characters")
     codes = np.frombuffer(blob, dtype=np.uint8).reshape(n, width)
     return _DECODE[codes]
+
+
+def decode_kinds(texts: Sequence[str], width: int) -> np.ndarray:
+    """What each cell of :func:`decode_matrix` is: an int8 matrix of :data:`ANSWERED`,
+    :data:`NOT_APPLICABLE`, :data:`PREFER_NOT_TO_SAY` or :data:`NOT_ANSWERED`."""
+    n = len(texts)
+    if n == 0:
+        return np.empty((0, width), dtype=np.int8)
+    blob = "".join(texts).encode("ascii")
+    if len(blob) != n * width:
+        raise ValueError(f"texts: expected {n} strings of {width} characters")
+    return _KINDS[np.frombuffer(blob, dtype=np.uint8).reshape(n, width)]

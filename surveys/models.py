@@ -37,6 +37,7 @@ __all__ = [
     "Base",
     "Comment",
     "DailyCount",
+    "ExportPin",
     "Invitation",
     "InvitationCount",
     "LeaderView",
@@ -309,6 +310,18 @@ class PrivacyConsent(Base):
     consented_on: Mapped[dt.date] = mapped_column(Date)
     profile: Mapped[str] = mapped_column(Text)
     audit: Mapped[str] = mapped_column(Text, default="")
+
+
+class ExportPin(Base):
+    """The export settings a closed wave was first exported with (``surveys.export_pins``):
+    every later export of the wave must use the same. Staff data, no respondent data."""
+
+    __tablename__ = "export_pins"
+
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True
+    )
+    settings: Mapped[str] = mapped_column(Text)
 
 
 class PrivacyChange(Base):

@@ -33,10 +33,10 @@ def submit_open_response(
     db: Database,
     slug: str,
     unit_code: str,
-    answers: Mapping[str, int | None],
+    answers: Mapping[str, int | str | None],
     language: str,
     client_key: str,
-    demographics: Mapping[str, int | None] | None = None,
+    demographics: Mapping[str, int | str | None] | None = None,
     comment: str | None = None,
     open_answers: Mapping[str, str | None] | None = None,
 ) -> None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from surveys._common import hash_token, new_key, survey_row, today, unit_row, upsert, wave_row
 from surveys.db import Database
-from surveys.encoding import decode_matrix, encode_response
+from surveys.encoding import decode_kinds, decode_matrix, encode_response
 from surveys.errors import AlreadyAnswered, InputError, InvitationUnavailable, NotFound, WaveClosed
 from surveys.invitations import MAX_TOKEN_LENGTH, lookup_invitation, start_invitation
 from surveys.models import Comment, DailyCount, Response, SpentRight, Unit, Wave
@@ -43,6 +43,7 @@ __all__ = [
     "daily_counts",
     "load_answers",
     "load_comments",
+    "load_missing_kinds",
     "lock_open_wave",
     "store_response",
     "submit_response",
@@ -122,9 +123,9 @@ def clean_open_answers(
 def submit_response(
     db: Database,
     token: str,
-    answers: Mapping[str, int | None],
+    answers: Mapping[str, int | str | None],
     language: str,
-    demographics: Mapping[str, int | None] | None = None,
+    demographics: Mapping[str, int | str | None] | None = None,
     comment: str | None = None,
     open_answers: Mapping[str, str | None] | None = None,
 ) -> None:
@@ -175,9 +176,9 @@ def submit_with_right(
     slug: str,
     wave: str,
     unit_code: str,
-    answers: Mapping[str, int | None],
+    answers: Mapping[str, int | str | None],
     language: str,
-    demographics: Mapping[str, int | None] | None = None,
+    demographics: Mapping[str, int | str | None] | None = None,
     comment: str | None = None,
     open_answers: Mapping[str, str | None] | None = None,
 ) -> None:
@@ -393,6 +394,30 @@ def load_answers(db: Database, slug: str, wave: str) -> AnswerMatrix:
         demographics=demographics,
         demographic_ids=demo_ids,
     )
+
+
+def load_missing_kinds(db: Database, slug: str, wave: str) -> tuple[np.ndarray, np.ndarray]:
+    """What each cell of :func:`load_answers`'s matrices is (answered, not applicable, prefer
+    not to say, not answered): int8 matrices for the items and the demographic questions,
+    rows in the same random-key order (:func:`surveys.encoding.decode_kinds`)."""
+    definition = get_survey(db, slug)
+    width = len(definition.item_ids)
+    demo_width = len(definition.demographic_items)
+    with db.session() as session:
+        wave_id = _wave_id(session, slug, wave)
+        rows = session.execute(
+            select(Response.answers, Response.demographics)
+            .where(Response.wave_id == wave_id)
+            .order_by(Response.id)
+        ).all()
+    items = decode_kinds([row[0] for row in rows], width)
+    demographics = decode_kinds(
+        [row[1] if row[1] is not None else "-" * demo_width for row in rows] if demo_width else [],
+        demo_width,
+    )
+    if not demo_width:
+        demographics = np.empty((len(rows), 0), dtype=np.int8)
+    return items, demographics
 
 
 def load_comments(db: Database, slug: str, wave: str) -> list[CommentRow]:

@@ -55,3 +55,24 @@ def test_package_data_ships_every_data_file():
             if path not in shipped:
                 missing.append(str(path.relative_to(root)))
     assert missing == []
+
+
+def test_cli_commands_load_when_asked_for():
+    """Every listed command resolves under its own name, and `samen analyze` loads its own
+    module only: not the web server's (werkzeug) nor the database commands'."""
+    import importlib
+
+    from webapp.cli import _COMMANDS, _name, cli
+
+    for module, attr in _COMMANDS:
+        assert getattr(importlib.import_module(module), attr).name == _name(attr)
+    assert sorted(cli.list_commands(None)) == sorted({_name(attr) for _, attr in _COMMANDS})
+    code = (
+        "import sys; from webapp.cli import cli\n"
+        "try:\n    cli(['analyze', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('werkzeug', 'sqlalchemy', 'webapp.cli.serve')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "--instrument" in done.stdout

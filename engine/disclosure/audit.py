@@ -21,7 +21,7 @@ from engine.disclosure.rules import check_k
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["AuditResult", "Finding", "View", "audit", "enforce"]
+__all__ = ["AuditResult", "Finding", "View", "audit", "enforce", "search_groups"]
 
 SEARCH_BUDGET = 200_000
 """Search nodes per independent part before the audit reports "inconclusive"."""
@@ -228,8 +228,6 @@ def audit(
     Hundepool et al., *Statistical Disclosure Control*, Wiley 2012, section 4.4 (auditing a
     suppression pattern; disclosure by differencing).
     """
-    import numpy as np
-
     k = check_k(k)
     for atom, n in atoms.items():
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
@@ -246,6 +244,30 @@ def audit(
         from engine.disclosure.audit_measures import check_people
 
         check_people(atoms, people)
+    return AuditResult(search_groups(atoms, views, k, people=people), k)
+
+
+def search_groups(
+    atoms: Mapping[Any, int],
+    views: Sequence[View],
+    limit: int,
+    *,
+    weights: Mapping[Any, int] | None = None,
+    people: Mapping[Any, Hashable] | None = None,
+) -> tuple[Finding, ...]:
+    """The search of :func:`audit`: nonempty derivable groups whose weight is below ``limit``.
+
+    With ``weights`` None the weight of a group is its respondents and ``limit`` is k (the
+    k-audit). :mod:`engine.disclosure.homogeneity` passes, per part of an item's answers,
+    the respondents *outside* that part as ``weights`` and ``limit`` = 2: a derivable group
+    of respondents (``atoms``) with fewer than 2 of them outside one part is homogeneous.
+    Inputs are not validated here (:func:`audit` does); ``weights`` needs ``people`` None.
+    """
+    import numpy as np
+
+    k = limit
+    if weights is not None and people is not None:
+        raise ValueError("weights and people cannot be combined")
     # 1-2: nonempty atoms, merged by the set of views that contain them
     rows = [frozenset(a for a in v.atoms if atoms[a] > 0) for v in views]
     signature: dict[Hashable, list[int]] = {}
@@ -259,7 +281,10 @@ def audit(
     # follows PYTHONHASHSEED, and the order decides which leak of a part is reported.
     cls = [classes[sig] for sig in sorted(classes)]
     size = _size(atoms, people)
-    cls_n = [size(members) for members in cls]
+    given = weights
+    cls_n = [
+        size(members) if given is None else sum(int(given[a]) for a in members) for members in cls
+    ]
     order = sorted(range(len(cls)), key=lambda c: (cls_n[c] < k, c))  # large first
     cls = [cls[c] for c in order]
     cls_n = [cls_n[c] for c in order]
@@ -276,12 +301,12 @@ def audit(
     # 3: rows of the RREF with a small pivot span L
     n_large = sum(1 for n in cls_n if n >= k)
     pivcols, basis = _rref(matrix, ncols, n_large)
-    weights = np.array(cls_n, dtype=np.int64)
+    cls_w = np.array(cls_n, dtype=np.int64)
     findings = []
     leaks = []
     for part in _components(basis) if len(pivcols) else []:
         if people is None:
-            found = _search([pivcols[i] for i in part], basis[part], weights, k)
+            found = _search([pivcols[i] for i in part], basis[part], cls_w, k)
         else:
             from engine.disclosure.audit_measures import search_people
 
@@ -312,7 +337,7 @@ def audit(
                 views[unique[keys[j]]].name: coef[j] for j in range(nviews) if coef[j] != 0
             }
             findings.append(Finding("leak", group, size(group), combination))
-    return AuditResult(tuple(findings), k)
+    return tuple(findings)
 
 
 def _size(atoms: Mapping[Any, int], people: Mapping[Any, Hashable] | None) -> Any:
@@ -360,7 +385,7 @@ def _search(
     while stack:
         i, partial, count, spent, chosen = stack.pop()
         if i == d:
-            if count >= 1:
+            if chosen:  # nonzero: a chosen row's pivot (a nonempty atom class) is 1
                 x = np.zeros(rows.shape[1], dtype=np.int64)
                 x[cols[partial == denom]] = 1
                 return x, list(chosen)

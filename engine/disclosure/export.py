@@ -6,9 +6,9 @@ rows through :func:`k_anonymize` before writing CSV, SPSS or Excel files.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from engine.disclosure.rules import check_k
 from engine.disclosure.tree import _tree
@@ -33,12 +33,15 @@ class KAnonResult:
         Column -> categories replaced by ``other``.
     blanked : int
         Rows with at least one quasi-identifier blanked (missing).
+    cells : mapping of str to int
+        Quasi-identifier -> cells (rows) that had a value and were blanked, by step 2 or 3.
     """
 
     data: pd.DataFrame
     rolled_up: Mapping[str, str] = field(default_factory=dict)
     merged: Mapping[str, frozenset] = field(default_factory=dict)
     blanked: int = 0
+    cells: Mapping[str, int] = field(default_factory=dict)
 
 
 def _roll_up(units: pd.Series, parent: Mapping[str, str | None], k: int) -> dict[str, str]:
@@ -145,6 +148,8 @@ def k_anonymize(
     other: str = "other",
     seed: int | None = None,
     fixed: Sequence[str] = (),
+    suppression: Literal["columns", "local"] = "columns",
+    keep_apart: Collection[Hashable] = (),
 ) -> KAnonResult:
     """Make every combination of quasi-identifiers occur at least k times, losing no row.
 
@@ -171,6 +176,15 @@ def k_anonymize(
         ``unit_column`` among them is taken as labelled already (no roll-up; see
         :func:`export_units`). After rare categories are merged, every combination of the
         fixed columns must hold at least k rows.
+    suppression : {"columns", "local"}
+        Step 3 below. ``"columns"`` blanks the least useful column in every row of every
+        rare combination at once, then the next; ``"local"`` blanks per rare combination
+        the one cell that helps, least useful first
+        (:func:`engine.disclosure.local_suppression.local_suppression`, after sdcMicro's
+        ``localSuppression``), which blanks far fewer cells.
+    keep_apart : collection
+        Values never pooled into ``other`` (codes for "not applicable", "prefer not to
+        say", "not answered"): a rare one is blanked instead.
 
     Returns
     -------
@@ -189,7 +203,8 @@ def k_anonymize(
        category into ``other`` would lose more than it protects);
     3. rows whose combination still occurs fewer than k times lose quasi-identifiers one at
        a time, least useful first (the unit last), as blanks (missing); if the fully blank
-       rows are fewer than k, the smallest remaining combinations are blanked too.
+       rows are fewer than k, the smallest remaining combinations are blanked too. With
+       ``suppression="local"`` this is done per combination, blanking the fewest cells.
 
     Blanks count as a value: the property holds for every combination including partly
     blank ones. Rows are returned in random order, never in submission order.
@@ -226,12 +241,17 @@ def k_anonymize(
     if unit_column in qis and unit_column not in fixed and parent is not None:
         rolled = _roll_up(data[unit_column], parent, k)
         data[unit_column] = data[unit_column].map(lambda u: rolled.get(u, u))
+    before = data[qis].notna()
+    apart = set(keep_apart)
     merged: dict[str, frozenset] = {}
     for col in qis:
         if col == unit_column:
             continue
         counts = data[col].value_counts()
-        rare = frozenset(c for c, n in counts.items() if n < k and c != other)
+        lone = frozenset(c for c, n in counts.items() if n < k and c in apart)
+        if lone:
+            data[col] = data[col].map(lambda v, lone=lone: None if v in lone else v)
+        rare = frozenset(c for c, n in counts.items() if n < k and c != other and c not in apart)
         if rare:
             pooled = int(sum(counts[c] for c in rare)) + int((data[col] == other).sum())
             label = other if pooled >= k else None
@@ -246,6 +266,11 @@ def k_anonymize(
             )
     free = [c for c in qis if c not in fixed]
     blank = np.zeros(len(data), dtype=bool)
+    if suppression == "local":
+        blank = _suppress_locally(data, qis, free, k, unit_column)
+        free = []  # done: step 3 below has nothing left to do
+    elif suppression != "columns":
+        raise ValueError(f"suppression: {suppression!r} is not 'columns' or 'local'")
     order = [c for c in reversed(free) if c != unit_column]
     order += [c for c in free if c == unit_column]
     for col in order:
@@ -277,6 +302,40 @@ def k_anonymize(
             rows = keys == victim
             data.loc[rows, free] = None
             blank |= rows
+    lost = before & data[qis].isna()
+    cells = {col: int(lost[col].sum()) for col in qis}
+    blank = blank | lost.any(axis=1).to_numpy()
     rng = np.random.default_rng(seed)
     data = data.iloc[rng.permutation(len(data))].reset_index(drop=True)
-    return KAnonResult(data, rolled, merged, int(blank.sum()))
+    return KAnonResult(data, rolled, merged, int(blank.sum()), cells)
+
+
+def _suppress_locally(
+    data: pd.DataFrame, qis: list[str], free: list[str], k: int, unit_column: str
+) -> Any:
+    """Step 3 with :func:`local_suppression`, in place; the rows it blanked (bool array)."""
+    import numpy as np
+
+    from engine.disclosure.local_suppression import local_suppression
+
+    if not len(data):
+        return np.zeros(0, dtype=bool)
+    # most important first; the unit is blanked last of the free columns, wherever it is listed
+    ordered = [c for c in free if c == unit_column] + [c for c in free if c != unit_column]
+    keys = [tuple(row) for row in data[qis].itertuples(index=False, name=None)]
+    counts: dict[tuple, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    result = local_suppression(counts, k, [qis.index(c) for c in ordered])
+    released = [result.target[key] for key in keys]
+    out = _frame_of(released, qis, data.index)
+    changed = (out.isna() & data[qis].notna()).any(axis=1).to_numpy()
+    data[qis] = out
+    return changed
+
+
+def _frame_of(rows: list[tuple], columns: list[str], index: Any) -> pd.DataFrame:
+    """Rows of tuples as an object-typed frame (``None`` kept as None)."""
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns, index=index, dtype=object)

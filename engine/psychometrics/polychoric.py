@@ -247,7 +247,7 @@ def _polychoric_steps(
     item_max = hi[good] - low + 1
     use_global = bool(item_max.min() == item_max.max())
     size = int(item_max.max())  # categories in the tables (psych: gmaxx)
-    index = codes[:, good].astype(np.intp)
+    index = codes[:, good]  # int8: a small copy; every count casts its blocks to intp
     index -= int(low - np.nanmin(lo))  # 0-based category of the varying items
     index[index < 0] = size  # missing answers: one extra category, dropped below
 

@@ -15,6 +15,7 @@ __all__ = ["MAX_PATTERNS", "category_codes", "margin", "pair_tables", "pattern_c
 _MAX_CATEGORIES = 8  # psych::polychoric(max.cat = 8)
 _CHUNK_CELLS = 1 << 22  # cells per bincount block: bounded memory for a million rows
 MAX_PATTERNS = 1 << 18  # answer patterns of a scale counted at once (6^5 = 7,776 for 5 items)
+_ROWS = 65_536  # rows per block of category_codes and pattern_counts (small temporaries)
 
 
 def category_codes(
@@ -33,10 +34,14 @@ def category_codes(
     low, high = float(np.nanmin(lo)), float(np.nanmax(hi))
     codes = None
     if high - low < 127 and low == np.round(low):
-        shifted = values - low
-        np.copyto(shifted, -1.0, where=np.isnan(shifted))  # missing: -1 (answers are >= 0)
-        codes = shifted.astype(np.int8)
-        integer = bool(np.array_equal(codes, shifted))
+        codes = np.empty(values.shape, dtype=np.int8)
+        integer = True
+        for start in range(0, values.shape[0], _ROWS):  # small temporaries, block by block
+            shifted = values[start : start + _ROWS] - low
+            np.copyto(shifted, -1.0, where=np.isnan(shifted))  # missing: -1 (answers >= 0)
+            block = codes[start : start + _ROWS]
+            block[...] = shifted  # truncates toward zero: equal only for integer answers
+            integer = integer and bool(np.array_equal(block, shifted))
     else:
         observed = values[~np.isnan(values)]
         integer = bool(np.all(observed == np.round(observed)))
@@ -59,11 +64,15 @@ def pattern_counts(
     p = index.shape[1]
     if levels**p > max_patterns:
         return None
-    code = np.zeros(index.shape[0], dtype=np.intp)
-    for j in range(p):  # item 0 is the most significant digit
-        code *= levels
-        code += index[:, j]
-    return np.bincount(code, minlength=levels**p).reshape((levels,) * p)
+    counts = np.zeros(levels**p, dtype=np.intp)
+    for start in range(0, index.shape[0], _ROWS):  # small temporaries, block by block
+        block = index[start : start + _ROWS]
+        code = np.zeros(block.shape[0], dtype=np.intp)
+        for j in range(p):  # item 0 is the most significant digit
+            code *= levels
+            code += block[:, j]
+        counts += np.bincount(code, minlength=levels**p)
+    return counts.reshape((levels,) * p)
 
 
 def margin(patterns: np.ndarray, keep: tuple[int, ...]) -> np.ndarray:
@@ -82,7 +91,7 @@ def tabulate(index: np.ndarray, levels: int, patterns: np.ndarray | None = None)
     counts = np.zeros(k * levels, dtype=np.intp)
     step = max(1, _CHUNK_CELLS // max(k, 1))
     for start in range(0, index.shape[0], step):
-        block = index[start : start + step] + offsets
+        block = index[start : start + step].astype(np.intp) + offsets
         counts += np.bincount(block.ravel(order="K"), minlength=k * levels)
     return counts.reshape(k, levels)
 
@@ -109,7 +118,7 @@ def pair_tables(
     counts = np.zeros(pairs * levels * levels, dtype=np.intp)
     step = max(1, _CHUNK_CELLS // max(pairs, 1))
     for start in range(0, index.shape[0], step):
-        block = index[start : start + step]
+        block = index[start : start + step].astype(np.intp)
         cells = block[:, first] * levels + block[:, second] + offsets
         counts += np.bincount(cells.ravel(order="K"), minlength=pairs * levels * levels)
     tables = counts.reshape(pairs, levels, levels)[:, :size, :size]

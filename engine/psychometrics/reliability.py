@@ -112,6 +112,67 @@ def _pairwise_centred(filled: np.ndarray, present: np.ndarray) -> tuple[np.ndarr
     return cov, counts
 
 
+#: Rows per block of :func:`_alpha_moments`: its temporaries (a block of a scale's items)
+#: stay small and are reused by the allocator, not mapped fresh page by page per scale.
+_ROWS = 65_536
+
+
+def _alpha_moments(
+    values: np.ndarray,
+) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The sums behind :func:`cronbach_alpha`, in one pass over blocks of rows (bounded
+    memory for a million respondents): respondents with an answer, items, answers per item,
+    item means and SDs, the mean item score of each respondent with an answer, and the
+    pairwise-complete covariance matrix (NaN with fewer than two respondents).
+
+    The sums are taken about the item means of the first block (as
+    ``engine.psychometrics.extraction.pairwise_correlation`` does): the covariances are
+    the same about any centre, and one near the means keeps them accurate."""
+    rows, p = values.shape
+    answered = np.zeros(p, dtype=np.int64)
+    scores = np.empty(rows)
+    keep = np.empty(rows, dtype=bool)
+    squares = np.zeros(p)
+    counts = np.zeros((p, p))
+    sums = np.zeros((p, p))  # sums[i, j]: of x_i - centre_i over rows where i and j are present
+    products = np.zeros((p, p))
+    centre = np.zeros(p)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for start in range(0, rows, _ROWS):
+            block = values[start : start + _ROWS]
+            missing = np.isnan(block)
+            present = ~missing
+            filled = np.where(present, block, 0.0)
+            row_count = present.sum(axis=1)
+            keep[start : start + _ROWS] = row_count > 0
+            scores[start : start + _ROWS] = filled.sum(axis=1) / row_count
+            if start == 0:
+                seen = present.sum(axis=0)
+                centre = np.where(seen > 0, filled.sum(axis=0) / seen, 0.0)
+            answered += present.sum(axis=0)
+            centred = filled - centre
+            np.copyto(centred, 0.0, where=missing)  # zeros where missing
+            squares += (centred**2).sum(axis=0)
+            products += centred.T @ centred
+            if not missing.any():
+                counts += block.shape[0]
+                sums += centred.sum(axis=0)[:, None]
+                continue
+            mask = present.astype("float64")
+            counts += mask.T @ mask
+            sums += centred.T @ mask
+        shift = np.diag(sums) / answered  # item mean - centre
+        item_mean = centre + shift
+        item_sd = np.sqrt((squares - answered * shift**2) / (answered - 1))
+        item_sd = np.where(answered > 1, item_sd, np.nan)
+        cov = (products - sums * sums.T / counts) / (counts - 1)
+    cov[counts < 2] = np.nan
+    n = int(np.count_nonzero(keep))
+    if n < rows:
+        scores = scores[keep]
+    return n, p, answered, item_mean, item_sd, scores, cov
+
+
 def _alpha_from_cov(cov: np.ndarray) -> float:
     p = cov.shape[0]
     total = cov.sum()
@@ -188,37 +249,14 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95) -> AlphaResult:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     if frame.shape[1] == 0:
         raise ValueError("data has no item columns")
-    # Column-major: every statistic below sums down the item columns, which is many times
-    # faster on contiguous columns (the layout pandas keeps a float block in anyway).
-    values = np.asfortranarray(frame.to_numpy())
-    missing = np.isnan(values)
-    present = ~missing
-    row_count = present.sum(axis=1)
-    # Rows without any answer add nothing to any sum below; they only leave out of n and
-    # the scores (no copy of the data to drop them).
-    keep = row_count > 0
-    n, p = int(np.count_nonzero(keep)), values.shape[1]
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        filled = np.where(present, values, 0.0)
-        answered = present.sum(axis=0)
-        item_mean = filled.sum(axis=0) / answered
-        # zeros where missing, via copyto: many times faster here than np.where
-        centred = values - np.where(answered > 0, item_mean, 0.0)
-        np.copyto(centred, 0.0, where=missing)
-        item_sd = np.sqrt((centred**2).sum(axis=0) / (answered - 1))
-        scores = filled.sum(axis=1) / row_count
-    if n < len(scores):
-        scores = scores[keep]
-    answered = answered.astype("int64")
+    values = frame.to_numpy()
+    n, p, answered, item_mean, item_sd, scores, cov = _alpha_moments(values)
     mean = float(scores.mean()) if n else _NAN
     sd = float(scores.std(ddof=1)) if n > 1 else _NAN
-    item_sd = np.where(answered > 1, item_sd, np.nan)
 
     r_drop = np.full(p, np.nan)
     if_dropped = np.full(p, np.nan)
     alpha = std_alpha = _NAN
-    cov = _pairwise_centred(centred, present)[0] if n > 1 else np.full((p, p), np.nan)
     diag = np.diag(cov)
     if p >= 2 and np.isfinite(cov).all() and (diag > 0).all():
         corr = cov / np.sqrt(np.outer(diag, diag))

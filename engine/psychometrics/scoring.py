@@ -24,6 +24,9 @@ __all__ = [
 
 _T = TypeVar("_T", np.ndarray, pd.DataFrame, pd.Series)
 
+#: Rows per block of :func:`mean_of_answered` (bounded temporaries for a million rows).
+_ROWS = 65_536
+
 
 def as_numeric_frame(data: Any, name: str = "data") -> pd.DataFrame:
     """Return `data` as a float DataFrame, or raise ValueError naming `name`.
@@ -178,13 +181,18 @@ def mean_of_answered(values: np.ndarray, min_share: float = 2 / 3) -> np.ndarray
     """The arithmetic of :func:`score_scale` on a float array (n, p) already reverse-keyed,
     without validation or copies (for callers that validated once, as ``engine.report.pipeline``):
     the row mean of the non-NaN entries, NaN below `min_share` answered."""
-    n_items = values.shape[1]
-    answered = ~np.isnan(values)
-    count = answered.sum(axis=1)
-    total = np.where(answered, values, 0.0).sum(axis=1)
-    enough = count >= min_share * n_items - 1e-9
+    rows, n_items = values.shape
+    out = np.empty(rows)
+    needed = min_share * n_items - 1e-9
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(enough & (count > 0), total / count, np.nan)
+        for start in range(0, rows, _ROWS):  # small temporaries, reused block after block
+            block = values[start : start + _ROWS]
+            answered = ~np.isnan(block)
+            count = answered.sum(axis=1)
+            total = np.where(answered, block, 0.0).sum(axis=1)
+            enough = (count >= needed) & (count > 0)
+            out[start : start + _ROWS] = np.where(enough, total / count, np.nan)
+    return out
 
 
 def favourable_share(values: Any, high: float, top: int = 2) -> float:

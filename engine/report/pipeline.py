@@ -261,7 +261,8 @@ def _validate(
     frame = as_numeric_frame(data[list(owner)], "data")
     if len(frame) < 3:
         raise ValueError(f"data must hold at least 3 respondents, got {len(frame)}")
-    is_inf = np.isinf(frame.to_numpy()).any(axis=0)
+    values = frame.to_numpy()  # an infinity is a column's fmax or fmin (they skip NaN)
+    is_inf = np.isinf(np.fmax.reduce(values, axis=0)) | np.isinf(np.fmin.reduce(values, axis=0))
     infinite = [c for c, bad in zip(frame.columns, is_inf, strict=True) if bad]
     if infinite:
         raise ValueError(f"data has infinite values in {', '.join(map(str, infinite))}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from engine.report.factors import cfa_stage, correlations, efa_stage, omega_stage
@@ -46,9 +47,13 @@ __all__ = [
 
 
 def reverse_keyed(frame: pd.DataFrame, specs: Sequence[ScaleSpec]) -> pd.DataFrame:
-    """All items with the reverse-keyed ones recoded, as one float block (fast to slice)."""
+    """All items with the reverse-keyed ones recoded, as one float block (fast to slice);
+    `frame` itself when it is one float block and no item is reverse-keyed (no copy of a
+    million rows; nothing downstream writes into it)."""
     from engine.psychometrics.scoring import reverse_code
 
+    if not any(spec.reverse for spec in specs) and set(frame.dtypes) == {np.dtype("float64")}:
+        return frame
     values = frame.to_numpy(dtype=float, copy=True)
     position = {column: i for i, column in enumerate(frame.columns)}
     for spec in specs:
@@ -78,7 +83,8 @@ def scale_scores(
 
 
 def describe_scale(spec: ScaleSpec, score: pd.Series, notes: Notes) -> dict[str, Any]:
-    valid = score.dropna()
+    values = score.to_numpy(dtype=float)
+    valid = values[~np.isnan(values)]  # numpy, not pandas: a million scores, no index
     out: dict[str, Any] = {
         "n": int(valid.size),
         "n_items": len(spec.items),

@@ -79,8 +79,12 @@ def usable_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def unanswered_columns(frame: pd.DataFrame) -> list[str]:
-    """Columns without a single answer (all NaN)."""
-    empty = np.isnan(frame.to_numpy(dtype=float)).all(axis=0)
+    """Columns without a single answer (all NaN): fmax skips NaN, so it is NaN only for a
+    column without any number (no boolean copy of a million rows)."""
+    values = frame.to_numpy(dtype=float)
+    if values.shape[0] == 0:
+        return list(frame.columns)
+    empty = np.isnan(np.fmax.reduce(values, axis=0))
     return [c for c, none in zip(frame.columns, empty, strict=True) if none]
 
 

@@ -113,6 +113,44 @@ def test_many_blocks_keep_their_order(tmp_path, no_careful, monkeypatch):
     assert frame["g"].tolist() == [f"u{i % 7}" for i in range(3000)]
 
 
+def test_whole_answers_then_a_decimal_in_the_last_block(tmp_path, no_careful, monkeypatch):
+    """Whole answers are parsed as int8 first; a decimal (or a number beyond int8) in the
+    last block makes the reader start again with float64, and nothing of the first
+    attempt is left in the frame."""
+    monkeypatch.setattr(csv_answers, "_BLOCK", 4096)
+    rng = np.random.default_rng(7)
+    answers = rng.integers(1, 6, size=(4000, 2)).astype(float)
+    answers[rng.random(answers.shape) < 0.05] = np.nan
+    for last in (2.5, 300.0, -129.0):
+        answers[-1, 1] = last
+        lines = ["q1,q2"] + [
+            ",".join("" if np.isnan(v) else f"{v:g}" for v in row) for row in answers
+        ]
+        path = _write(tmp_path, "\n".join(lines) + "\n")
+        frame = read_answers(path, ["q1", "q2"], [])
+        np.testing.assert_array_equal(frame.to_numpy(), answers)
+        assert all(frame[q].dtype == np.float64 for q in ("q1", "q2"))
+
+
+def test_a_bad_answer_near_the_end_of_a_million_rows_names_its_row(tmp_path):
+    """Row 999,999 of a million (the header is row 1): a non-numeric answer is named by
+    the reader, a non-finite one by the check after it, on the fast path."""
+    from webapp.cli.analyze_input import check_finite
+
+    body = "1,2\n" * 999_997 + "{}\n" + "3,4\n" * 2
+    bad = _write(tmp_path, "q1,q2\n" + body.format("2,x"), "bad.csv")
+    message = f"{bad}: column 'q2' has a non-numeric answer 'x' in row 999999"
+    assert _error(bad, ["q1", "q2"], []) == message
+    infinite = _write(tmp_path, "q1,q2\n" + body.format("inf,2"), "inf.csv")
+    frame = read_answers(infinite, ["q1", "q2"], [])
+    assert frame.shape == (1_000_000, 2)
+    with pytest.raises(AnalyzeError) as info:
+        check_finite(infinite, frame, ["q1", "q2"])
+    assert info.value.message.startswith(
+        f"{infinite}: column 'q1' has the non-finite answer inf in row 999999;"
+    )
+
+
 # -- files the fast reader hands to the careful one ----------------------------------------
 
 
@@ -188,6 +226,7 @@ def test_a_missing_file_is_named(tmp_path):
 # -- property: both readers end the same way -----------------------------------------------
 
 CELLS = ["1", "2", "5", "4,5", "3.5", "", "NA", " 2", "2 ", "x", "nan", "inf", "-1e999", "+3"]
+CELLS += ["-0", "007", "300", "-128"]  # whole numbers at and beyond int8's range
 
 
 @settings(

@@ -329,13 +329,63 @@ def exports(draw):
     return parent, k, rows
 
 
-@settings(max_examples=20, deadline=None)
-@given(exports())
-def test_k_anonymize_property(case):
+#: Export profiles as quasi-identifier lists, most important first (webapp/research/
+#: export_profiles.py): full, units-only, and "pick" with two demographics in either order.
+PROFILES = {
+    "full": QIS,
+    "units-only": ["unit", "language"],
+    "pick": ["unit", "language", "gender", "age"],
+    "pick-reversed": ["unit", "language", "age", "gender"],
+    "full-age-first": ["unit", "age", "language", "gender"],
+}
+MISSING = [-1, -2, -3]  # not applicable, prefer not to say, not answered: kept apart
+
+
+def _wildcard_sizes(data: pd.DataFrame, qis: list[str]) -> list[int]:
+    """sdcMicro's frequency per row: rows that match it where a blank matches anything."""
+    values = data[qis].to_numpy(dtype=object)
+    blank = data[qis].isna().to_numpy()
+    out = []
+    for i in range(len(values)):
+        same = (values == values[i]) | blank | blank[i]
+        out.append(int(same.all(axis=1).sum()))
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    exports(),
+    st.sampled_from(sorted(PROFILES)),
+    st.sampled_from(["columns", "local"]),
+    st.booleans(),
+)
+def test_k_anonymize_property(case, profile, suppression, missing_codes):
     parent, k, rows = case
-    result = k_anonymize(rows, QIS, k, parent, seed=0)
-    sizes = result.data.groupby(QIS, dropna=False).size()
+    qis = PROFILES[profile]
+    if missing_codes:  # distinct missing codes are values of their own, never "other"
+        rows = [
+            {**row, "age": MISSING[row["id"] % 3] if row["age"] is None else row["age"]}
+            for row in rows
+        ]
+    result = k_anonymize(rows, qis, k, parent, seed=0, suppression=suppression, keep_apart=MISSING)
+    # strict: a blank is a value of its own; every released combination holds k rows
+    sizes = result.data.groupby(qis, dropna=False).size()
     assert sizes.min() >= k
+    # and so sdcMicro's condition (a blank matches any value) holds too
+    assert min(_wildcard_sizes(result.data, qis)) >= k
+    assert (
+        "other" not in set(result.data["age"].dropna())
+        or not missing_codes
+        or all(v not in MISSING for v in result.merged.get("age", ()))
+    )
+    # the cell counts are the cells that lost a value
+    original = pd.DataFrame(rows).set_index("id")
+    released = result.data.set_index("id").loc[original.index]
+    for column in qis:
+        if column == "unit":
+            continue
+        lost = original[column].notna() & released[column].isna()
+        assert result.cells[column] == int(lost.sum())
     # no row lost, and non-identifying columns travel with their row
     assert sorted(result.data["id"]) == list(range(len(rows)))
     by_id = result.data.set_index("id")
@@ -448,3 +498,42 @@ def test_k_anonymize_never_blanks_fixed_columns():
     assert len(blank) == 6 and set(blank["unit"]) == {"A"}
     with pytest.raises(ValueError, match="not among"):
         k_anonymize(rows, ["language"], 5, fixed=["unit"])
+
+
+def test_local_suppression_blanks_one_cell_where_columns_blank_a_whole_row():
+    # two men of age a: blanking their gender puts them with the three who did not give
+    # it (5 rows); blanking age first, as the column method does, helps nobody
+    rows = [{"gender": "w", "age": "a"}] * 5 + [{"gender": None, "age": "a"}] * 3
+    rows += [{"gender": "m", "age": "a"}] * 2 + [{"gender": "m", "age": "b"}] * 5
+    qis = ["gender", "age"]
+    local = k_anonymize(rows, qis, 5, seed=0, suppression="local")
+    columns = k_anonymize(rows, qis, 5, seed=0, suppression="columns")
+    for result in (local, columns):
+        assert result.data.groupby(qis, dropna=False).size().min() >= 5
+    assert local.cells == {"gender": 2, "age": 0}
+    assert local.blanked == 2
+    assert sum(columns.cells.values()) > 2
+
+
+def test_local_suppression_follows_the_importance_order():
+    rows = [{"gender": "w", "age": "a"}] * 5 + [{"gender": "m", "age": "b"}] * 5
+    rows += [{"gender": None, "age": "b"}] * 5 + [{"gender": "w", "age": None}] * 5
+    rows += [{"gender": "w", "age": "b"}] * 2
+    # the two (w, b) rows can join (w, -) or (-, b): the less important column goes
+    keep_gender = k_anonymize(rows, ["gender", "age"], 5, seed=0, suppression="local")
+    keep_age = k_anonymize(rows, ["age", "gender"], 5, seed=0, suppression="local")
+    assert keep_gender.cells == {"gender": 0, "age": 2}
+    assert keep_age.cells == {"age": 0, "gender": 2}
+    for result, qis in ((keep_gender, ["gender", "age"]), (keep_age, ["age", "gender"])):
+        assert result.data.groupby(qis, dropna=False).size().min() >= 5
+
+
+def test_missing_codes_are_never_pooled_into_other():
+    rows = [{"gender": 1}] * 6 + [{"gender": 2}] * 6 + [{"gender": 3}] * 3
+    rows += [{"gender": -2}] * 2 + [{"gender": -3}] * 6
+    result = k_anonymize(rows, ["gender"], 5, seed=0, keep_apart=[-1, -2, -3])
+    assert result.merged == {"gender": frozenset({3})}
+    values = result.data["gender"]
+    assert (values == -3).sum() == 6  # large enough: kept as its own code
+    assert not (values == -2).any()  # too rare: blanked, not pooled with 3 into "other"
+    assert result.cells["gender"] == 2 + 3  # 2 prefer-not-to-say and the 3 pooled-then-blank

@@ -54,3 +54,54 @@ def test_codes_outside_the_scale_are_refused(item, value):
     with pytest.raises(InputError) as info:
         encode_response(DEFINITION, {item.id: value}, "nl")
     assert item.id in info.value.problems[0]
+
+
+def _kinds_strategy():
+    """Answers including "na" and "pn" where the item's response scale offers them."""
+
+    def options(item):
+        choices = [st.none(), st.sampled_from(item.response_scale.points)]
+        if item.response_scale.not_applicable:
+            choices.append(st.just("na"))
+        if item.response_scale.prefer_not_to_say:
+            choices.append(st.just("pn"))
+        return st.one_of(*choices)
+
+    return st.fixed_dictionaries({}, optional={item.id: options(item) for item in ITEMS})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_kinds_strategy(), min_size=1, max_size=5))
+def test_missing_kinds_round_trip_and_read_as_missing(responses):
+    from surveys.encoding import (
+        ANSWERED,
+        NOT_ANSWERED,
+        NOT_APPLICABLE,
+        PREFER_NOT_TO_SAY,
+        decode_kinds,
+    )
+
+    texts = [encode_response(DEFINITION, answers, "nl")[0] for answers in responses]
+    values = decode_matrix(texts, len(DEFINITION.items))
+    kinds = decode_kinds(texts, len(DEFINITION.items))
+    expected_kind = {"na": NOT_APPLICABLE, "pn": PREFER_NOT_TO_SAY, None: NOT_ANSWERED}
+    for row, kind_row, answers in zip(values, kinds, responses, strict=True):
+        for column, item in enumerate(DEFINITION.items):
+            given_value = answers.get(item.id)
+            if isinstance(given_value, int):
+                assert row[column] == given_value and kind_row[column] == ANSWERED
+            else:  # every analysis still reads the three kinds as missing
+                assert np.isnan(row[column])
+                assert kind_row[column] == expected_kind[given_value]
+
+
+def test_na_and_pn_only_where_the_scale_offers_them():
+    plain = next(i for i in DEFINITION.items if not i.response_scale.not_applicable)
+    with pytest.raises(InputError):
+        encode_response(DEFINITION, {plain.id: "na"}, "nl")
+    plain = next(i for i in DEFINITION.items if not i.response_scale.prefer_not_to_say)
+    with pytest.raises(InputError):
+        encode_response(DEFINITION, {plain.id: "pn"}, "nl")
+    offered = next(i for i in DEFINITION.items if i.response_scale.prefer_not_to_say)
+    text, _ = encode_response(DEFINITION, {offered.id: "pn"}, "nl")
+    assert text[DEFINITION.items.index(offered)] == "p"

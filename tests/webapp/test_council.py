@@ -127,3 +127,45 @@ def test_the_privacy_page_shows_the_consent_date(council_app, hospital_db):
     assert "The works council (OR) agreed to these privacy settings on 2026-12-01" in after
     nl = client.get(f"/privacy/{S}", headers={"Accept-Language": "nl"}).text
     assert "De ondernemingsraad (OR) stemde op 2026-12-01 in" in nl
+
+
+def test_the_profile_prints_with_a_signature_block_in_both_languages(council_app, hospital_db):
+    """The print stylesheet is linked and hides the header; the signature block is there
+    in English and Dutch, with lines for both parties."""
+    from pathlib import Path
+
+    client = _council(council_app)
+    en = client.get(f"/council/{S}/profile", headers={"Accept-Language": "en"}).text
+    nl = client.get(f"/council/{S}/profile", headers={"Accept-Language": "nl"}).text
+    for page in (en, nl):
+        assert 'href="/council/static/council.css"' in page
+        assert 'class="signatures"' in page and page.count('class="signature"') == 2
+    assert "Signatures" in en and "For the works council" in en and "Signature</p>" in en
+    assert "Handtekeningen" in nl and "Namens de ondernemingsraad" in nl
+    assert "Namens de werkgever (beheerder)" in nl and "Handtekening</p>" in nl
+    assert "Too uniform to show" in en and "Te eensgezind om te tonen" in nl
+    css = (Path(__file__).resolve().parents[2] / "webapp/council/static/council.css").read_text()
+    print_rules = css[css.index("@media print") :]
+    assert "size: A4" in print_rules and "header, footer, nav" in print_rules
+    assert ".signatures { break-inside: avoid" in print_rules
+
+
+def test_a_wave_closed_after_the_consent_is_named(council_app, hospital_db):
+    """The consent's audit covered no wave; 2026-1 closed later: the page says so, and
+    offers the admin (not the council) to run the audit again."""
+    from surveys.consent import give_consent
+    from surveys.waves import close_wave
+
+    give_consent(hospital_db, S, "OR, 2026-12-01", audit="checked 0 views (waves: none; x)")
+    client = _council(council_app)
+    assert "The data changed since this audit" not in client.get(f"/council/{S}/profile").text
+    close_wave(hospital_db, S, W)
+    page = client.get(f"/council/{S}/profile", headers={"Accept-Language": "en"}).text
+    assert "The data changed since this audit" in page and f"{W} (closed on" in page
+    assert "Ask the survey owner to run the audit again" in page
+    assert "/console/privacy/" not in page
+    nl = client.get(f"/council/{S}/profile", headers={"Accept-Language": "nl"}).text
+    assert "De gegevens zijn veranderd sinds deze audit" in nl
+    admin = _client(council_app, "admin")
+    page = admin.get(f"/council/{S}/profile", headers={"Accept-Language": "en"}).text
+    assert f"/console/privacy/{S}" in page and "Run the audit again" in page

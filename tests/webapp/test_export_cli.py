@@ -68,7 +68,8 @@ def assert_k_anonymous(frame: pd.DataFrame, k: int) -> None:
 
 
 def sorted_rows(values: np.ndarray) -> list[tuple[float, ...]]:
-    filled = np.where(np.isnan(values), -1.0, values)
+    """Rows as sorted tuples; missing (NaN, or a missing code -1..-4 of the file) as -1."""
+    filled = np.where(np.isnan(values) | (values < 0), -1.0, values)
     return sorted(map(tuple, filled.tolist()))
 
 

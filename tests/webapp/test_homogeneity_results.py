@@ -84,7 +84,7 @@ def test_two_outside_coarsens_to_at_least_once(uniform_db):
 def test_the_audit_checks_sensitive_items_and_finds_nothing(uniform_db):
     found = audit_survey(uniform_db, HOSPITAL_SLUG, HOSPITAL_WAVE, filters=False)
     assert found.homogeneity_views > 0 and not found.homogeneity_findings and found.ok
-    assert "views of sensitive items: none too uniform" in found.summary()
+    assert "views under the homogeneity rule: none too uniform" in found.summary()
 
 
 def test_the_reason_reads_as_words(uniform_db):

@@ -237,13 +237,15 @@ def dpia_sections(db: Any, slug: str, lang: str, audit: str) -> list[Section]:
                     f"at least {p['comment_threshold_writers']} people (writers) wrote one; "
                     f"sensitive modules only at {p['sensitive_k_responses']} responses, never "
                     f"filtered, and only when at least {p['homogeneity_min_outside_respondents']} "
-                    "respondents gave another answer than the most common one.",
+                    "respondents gave another answer than the most common one; that last rule "
+                    "holds for social-safety figures too, also after subtracting other figures.",
                     f"k = {p['k_responses']} reacties achter elk getal; opmerkingen alleen waar "
                     f"minstens {p['comment_threshold_writers']} mensen (schrijvers) er een "
                     f"schreven; gevoelige modules alleen vanaf {p['sensitive_k_responses']} "
                     "reacties, nooit gefilterd, en alleen als minstens "
                     f"{p['homogeneity_min_outside_respondents']} deelnemers iets anders "
-                    "antwoordden dan het meest gegeven antwoord.",
+                    "antwoordden dan het meest gegeven antwoord; die laatste regel geldt ook "
+                    "voor cijfers over sociale veiligheid, ook na aftrekken van andere cijfers.",
                 ),
             ],
             level=3,

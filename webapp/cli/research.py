@@ -8,15 +8,22 @@ exits 1 when it finds a group smaller than k that can be derived.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from webapp.cli.database import run as _run
 from webapp.cli.instruments import CommandError
 
+if TYPE_CHECKING:
+    from webapp.exports.model import Loss
+
 __all__ = ["audit", "export"]
 
 FORMATS = ("csv", "sav", "xlsx")
+#: Kept here, not imported, so that ``samen --help`` does not load the research package.
+PROFILES = ("full", "units-only", "pick")
+SUPPRESSION = ("local", "columns")
 
 
 @click.command()
@@ -38,19 +45,70 @@ FORMATS = ("csv", "sav", "xlsx")
     help="Folder to write into (created when missing).",
 )
 @click.option("--lang", default=None, help="Language of labels (default: the survey's first).")
-def export(survey: str, wave: str, fmt: str, out: Path, lang: str | None) -> None:
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    default="full",
+    show_default=True,
+    help="full: unit, language, every demographic question; units-only: no demographic "
+    "question; pick: the questions named with --question (and the dashboards' filter "
+    "question).",
+)
+@click.option(
+    "--question",
+    "questions",
+    multiple=True,
+    metavar="ID",
+    help="With --profile pick: a demographic question to keep (once or twice).",
+)
+@click.option(
+    "--order",
+    default="",
+    metavar="ID,ID,...",
+    help="Importance of language and the kept demographic questions, most important first: "
+    "the least important lose their value first (default: survey order).",
+)
+@click.option(
+    "--suppression",
+    type=click.Choice(SUPPRESSION),
+    default="local",
+    show_default=True,
+    help="local: blank the fewest cells per rare combination; columns: blank a whole "
+    "column in every rare row.",
+)
+def export(
+    survey: str,
+    wave: str,
+    fmt: str,
+    out: Path,
+    lang: str | None,
+    profile: str,
+    questions: tuple[str, ...],
+    order: str,
+    suppression: str,
+) -> None:
     """Write a closed wave's item-level data, k-anonymous, with codebook and datapackage.json.
 
-    Every combination of unit, language and demographic answers occurs at least k times:
-    small units roll up to their parent, rare categories merge into "other" or are blanked.
-    Rows are in random order.
+    Every combination of unit, language and demographic answers occurs at least k responses
+    (a withheld cell counting as a value of its own): small units roll up to their parent,
+    rare categories merge into "other", and rows still rare lose the least important
+    value (-4). Missing answers carry codes: -1 not applicable, -2 prefer not to say,
+    -3 not answered, -4 withheld for k-anonymity. Rows are in random order. The
+    information loss is printed and written into the codebook.
     """
+    from webapp.research.export_profiles import ExportProfile
     from webapp.research.service import export_wave
 
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out: {out} is not a folder")
+    chosen = ExportProfile(
+        profile,
+        tuple(questions),
+        tuple(c.strip() for c in order.split(",") if c.strip()),
+        suppression,
+    )
     try:
-        files = _run(export_wave, survey, wave, fmt, out, lang)
+        files = _run(export_wave, survey, wave, fmt, out, lang, profile=chosen)
     except OSError as exc:
         raise CommandError(f"cannot write to {out}: {exc.strerror or exc}") from None
     click.echo(f"wrote {files.rows} responses ({files.k}-anonymous) to {out}:")
@@ -61,13 +119,27 @@ def export(survey: str, wave: str, fmt: str, out: Path, lang: str | None) -> Non
         click.echo(f"units rolled up: {moved}")
     for column, categories in sorted(files.merged.items()):
         click.echo(f"merged in {column}: {', '.join(categories)}")
-    for column in files.withheld:
-        click.echo(
-            f"withheld: {column} (the dashboards break results down by it, and a unit in the "
-            f"file has fewer than {files.k} responses in one of its categories)"
-        )
-    if files.blanked_rows:
-        click.echo(f"rows with a quasi-identifier blanked: {files.blanked_rows}")
+    for note in files.notes:
+        click.echo(f"withheld: {note}")
+    if files.loss is not None:
+        _echo_loss(files.loss)
+
+
+def _echo_loss(loss: Loss) -> None:
+    """The information-loss summary, as in the codebook."""
+    order = ", ".join(loss.order) or "-"
+    click.echo(
+        f"information loss (profile {loss.profile}, {loss.suppression} suppression, "
+        f"order {order}):"
+    )
+    click.echo(
+        f"  rows with a quasi-identifier withheld (-4): {loss.rows_affected} of {loss.rows}"
+    )
+    for column, n in loss.cells.items():
+        share = f" ({n / loss.rows:.1%})" if loss.rows else ""
+        click.echo(f"  cells withheld in {column}: {n}{share}")
+    if loss.withheld:
+        click.echo(f"  left out whole (-4 in every row): {', '.join(loss.withheld)}")
 
 
 @click.command()

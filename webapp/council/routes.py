@@ -42,12 +42,12 @@ def index() -> str:
 @bp.get("/<survey>/profile")
 def profile(survey: str) -> str:
     """The printable privacy profile, its consent and the audit result then."""
-    _reader()
+    user = _reader()
     try:
         page = service.profile_page(_db(), survey)
     except NotFound:
         abort(404)
-    return render_template("council/profile.html", **page)
+    return render_template("council/profile.html", can_audit=user.role == "admin", **page)
 
 
 @bp.get("/<survey>/progress")

@@ -5,14 +5,16 @@ Routes call these functions; they open no sessions themselves.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from surveys.consent import changes, check_profile, latest_consent, profile
+from surveys.consent import Consent, changes, check_profile, latest_consent, profile
 from surveys.db import Database
 from surveys.survey_store import get_survey, list_surveys
 from surveys.users import UserInfo
+from surveys.waves import WaveInfo
 
-__all__ = ["ROLES", "profile_page", "progress_page", "surveys"]
+__all__ = ["ROLES", "profile_page", "progress_page", "surveys", "waves_since"]
 
 #: Roles that may open the council pages.
 ROLES = ("council", "admin")
@@ -24,15 +26,48 @@ def surveys(db: Database) -> list[Any]:
 
 
 def profile_page(db: Database, slug: str) -> dict[str, Any]:
-    """The profile, the latest consent (or None), changes since and recorded changes."""
+    """The profile, the latest consent (or None), changes since, recorded changes, and the
+    closed waves the consent's audit did not cover (``"since"``)."""
+    from surveys.waves import list_waves
+
     definition = get_survey(db, slug)
+    consent = latest_consent(db, slug)
     return {
         "definition": definition,
         "profile": profile(definition),
-        "consent": latest_consent(db, slug),
+        "consent": consent,
         "pending": check_profile(db, slug),
         "changes": changes(db, slug),
+        "since": [] if consent is None else waves_since(consent, list_waves(db, slug)),
     }
+
+
+_AUDITED = re.compile(r"\(waves: ([^;)]*)")
+
+
+def waves_since(consent: Consent, waves: list[WaveInfo]) -> list[WaveInfo]:
+    """Closed, not yet purged waves that the audit recorded with ``consent`` did not cover.
+
+    The audit's summary line names the waves it audited (``"... (waves: 2026-1; every
+    role)"``); a wave closed since is not among them. A summary without that part (an
+    older record, or none) counts every wave closed on or after the consent's day.
+
+    Notes
+    -----
+    The consent's audit result is shown as it was: it is part of what the council agreed
+    to. When a wave closed later, its results were never audited for the consent, so the
+    page says so and offers the survey owner to run the audit (the console's privacy
+    page); a new consent (``samen survey consent``) records a fresh audit.
+    """
+    found = _AUDITED.search(consent.audit or "")
+    audited = {w.strip() for w in found.group(1).split(",")} if found else None
+    out = []
+    for wave in waves:
+        if wave.is_open or wave.closed_on is None or wave.purged_on is not None:
+            continue
+        if (wave.label not in audited) if audited is not None else wave.closed_on >= consent.on:
+            out.append(wave)
+    return out
 
 
 def progress_page(

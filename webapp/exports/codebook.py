@@ -19,11 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from instruments import Instrument, Item
+from webapp.exports.missing import NOT_APPLICABLE, PREFER_NOT_TO_SAY, with_missing_codes
 from webapp.exports.model import (
     Code,
     Codebook,
     Column,
     InstrumentInfo,
+    Loss,
     ScaleInfo,
     check_variable_name,
 )
@@ -55,6 +57,8 @@ def build_codebook(
     rolled_up: Mapping[str, str] | None = None,
     unit_names: Mapping[str, str] | None = None,
     extra_columns: Mapping[str, Mapping[str, Any]] | None = None,
+    missing_codes: bool = False,
+    loss: Loss | None = None,
 ) -> Codebook:
     """Describe every column of a wave's item-level export.
 
@@ -88,6 +92,12 @@ def build_codebook(
         Further columns appended at the end, name -> ``{"type": "integer"|"number"|"string",
         "label": str | {lang: str}, "description": str | {lang: str},
         "codes": {value: str | {lang: str}}}`` (all keys optional; type defaults to number).
+    missing_codes
+        Whether the data says *why* a cell is missing with the codes of
+        :mod:`webapp.exports.missing` (-1 not applicable, -2 prefer not to say, -3 not
+        answered, -4 withheld for k-anonymity) instead of an empty cell.
+    loss
+        The information-loss summary, written into the codebook.
 
     Raises
     ------
@@ -169,6 +179,21 @@ def build_codebook(
         else column
         for column in columns
     ]
+    if missing_codes:
+        offers = {
+            item.id: {
+                code: labels
+                for code, labels in (
+                    (NOT_APPLICABLE, item.response_scale.not_applicable),
+                    (PREFER_NOT_TO_SAY, item.response_scale.prefer_not_to_say),
+                )
+                if labels
+            }
+            for inst in instruments
+            for scale in inst.scales
+            for item in scale.items
+        }
+        columns = [with_missing_codes(c, offers.get(c.name, {}), languages) for c in columns]
     for name, spec in (extra_columns or {}).items():
         columns.append(_extra_column(name, spec, languages))
     seen_names: set[str] = set()
@@ -181,7 +206,7 @@ def build_codebook(
     infos = tuple(
         _instrument_info(inst, inst.id == demographics_id, languages) for inst in ordered
     )
-    return Codebook(survey, wave, languages, tuple(columns), infos, k)
+    return Codebook(survey, wave, languages, tuple(columns), infos, k, loss)
 
 
 def _values(values: Iterable[Any]) -> tuple[int | str, ...]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from webapp.exports.loss import loss_dict, loss_markdown
+from webapp.exports.missing import missing_code
 from webapp.exports.model import Code, Codebook, Column, InstrumentInfo, ScaleInfo
 
 __all__ = ["codebook_dict", "codebook_json", "codebook_markdown"]
@@ -41,6 +43,26 @@ _MD: dict[str, dict[str, str]] = {
         "scales": "Scales",
         "items": "Items",
         "references": "References",
+        "missing_codes": "Missing codes",
+        "data_codes": "Data file `{stem}.<csv|sav|xlsx>`: one row per response, columns in the "
+        "order below. Missing answers carry the codes listed under 'Missing codes'.",
+        "missing_codes_text": "No cell is empty: a missing answer carries a code that says "
+        "why. SPSS declares them user-missing (-4 THRU -1); in CSV and Excel, and in "
+        "`datapackage.json` (`missingValues`), they are the values below. Recode them to "
+        "missing before computing with a column. Codes -1 and -2 are the question's own "
+        "extra options; their label per question (as the respondent saw it) is listed with "
+        "the question.",
+        "code": "Code",
+        "meaning": "Meaning",
+        "loss": "Information loss",
+        "loss_text": "Profile `{profile}`, {suppression} suppression, importance order "
+        "(most important first): {order}. {affected} of {rows} rows have at least one "
+        "quasi-identifier withheld (-4); {cells} cells withheld in all.",
+        "cells": "Cells withheld (-4)",
+        "share": "Share of rows",
+        "withheld": "Left out whole (every row -4)",
+        "rolled_up": "Units reported as a unit higher up",
+        "none": "none",
     },
     "nl": {
         "title": "Codeboek: {survey}, meting {wave}",
@@ -73,6 +95,26 @@ _MD: dict[str, dict[str, str]] = {
         "scales": "Schalen",
         "items": "Vragen",
         "references": "Literatuur",
+        "missing_codes": "Ontbrekend-codes",
+        "data_codes": "Databestand `{stem}.<csv|sav|xlsx>`: één rij per respons, kolommen in de "
+        "volgorde hieronder. Ontbrekende antwoorden hebben de codes onder 'Ontbrekend-codes'.",
+        "missing_codes_text": "Geen cel is leeg: een ontbrekend antwoord heeft een code die "
+        "zegt waarom. SPSS kent ze als user-missing (-4 THRU -1); in CSV en Excel, en in "
+        "`datapackage.json` (`missingValues`), zijn het de waarden hieronder. Hercodeer ze "
+        "naar ontbrekend voordat u met een kolom rekent. Codes -1 en -2 zijn de eigen "
+        "extra antwoordopties van de vraag; hun tekst per vraag (zoals de respondent die zag) "
+        "staat bij de vraag.",
+        "code": "Code",
+        "meaning": "Betekenis",
+        "loss": "Informatieverlies",
+        "loss_text": "Profiel `{profile}`, onderdrukking {suppression}, volgorde van belang "
+        "(belangrijkste eerst): {order}. {affected} van {rows} rijen hebben minstens één "
+        "quasi-identificerende kolom weggelaten (-4); {cells} cellen weggelaten in totaal.",
+        "cells": "Cellen weggelaten (-4)",
+        "share": "Aandeel van de rijen",
+        "withheld": "Helemaal weggelaten (elke rij -4)",
+        "rolled_up": "Eenheden gemeld als een hogere eenheid",
+        "none": "geen",
     },
 }
 
@@ -96,6 +138,8 @@ def _column_dict(column: Column) -> dict[str, Any]:
     out["codes"] = [_code_dict(code) for code in column.codes]
     out["codes_complete"] = bool(column.codes) and column.closed
     out["missing"] = dict(column.missing)
+    if column.missing_codes:
+        out["missing_codes"] = [code.value for code in column.missing_codes]
     if column.role in ("item", "demographic"):
         out.update(
             instrument=column.instrument,
@@ -106,7 +150,7 @@ def _column_dict(column: Column) -> dict[str, Any]:
             ordinal=column.ordinal,
             not_applicable={
                 "labels": dict(column.not_applicable),
-                "exported_as": "missing",
+                "exported_as": -1 if column.missing_codes else "missing",
             }
             if column.not_applicable
             else None,
@@ -148,7 +192,12 @@ def codebook_dict(codebook: Codebook) -> dict[str, Any]:
         "data_file": codebook.stem,
         "k": codebook.k,
         "row_order": "random",
-        "missing_values": [""],
+        "missing_values": [""] + [str(code.value) for code in codebook.missing_codes],
+        "missing_codes": [
+            _code_dict(missing_code(code.value, codebook.languages))
+            for code in codebook.missing_codes
+        ],
+        "information_loss": loss_dict(codebook.loss),
         "columns": [_column_dict(column) for column in codebook.columns],
         "scales": [_scale_dict(scale) for scale in codebook.scales],
         "instruments": [_instrument_dict(inst) for inst in codebook.instruments],
@@ -202,9 +251,19 @@ def codebook_markdown(codebook: Codebook, lang: str = "en") -> str:
     others = [other for other in codebook.languages if other != lang]
     yes_no = {True: t["yes"], False: t["no"]}
     out = [f"# {t['title'].format(survey=codebook.survey, wave=codebook.wave)}", ""]
-    out += [t["data"].format(stem=codebook.stem), "", t["order"], ""]
+    intro = t["data_codes"] if codebook.missing_codes else t["data"]
+    out += [intro.format(stem=codebook.stem), "", t["order"], ""]
     if codebook.k is not None:
         out += [t["k"].format(k=codebook.k), ""]
+    if codebook.missing_codes:
+        out += [f"## {t['missing_codes']}", "", t["missing_codes_text"], ""]
+        rows = [
+            [str(code.value), missing_code(code.value, codebook.languages).labels.get(lang, "")]
+            for code in codebook.missing_codes
+        ]
+        out += _table([t["code"], t["meaning"]], rows)
+    if codebook.loss is not None:
+        out += loss_markdown(codebook.loss, t, _table, _text)
 
     background = [c for c in codebook.columns if c.role in ("unit", "language", "demographic")]
     out += [f"## {t['background']}", ""]

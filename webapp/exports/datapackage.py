@@ -66,7 +66,10 @@ def _field(column: Column, lang: str) -> dict[str, Any]:
         parts.append(f"{column.instrument} {column.instrument_version}, scale {column.scale}")
         if column.reverse:
             parts.append("reverse-keyed")
-    if column.missing.get(lang):
+    if column.missing_codes:
+        codes = "; ".join(f"{c.value} = {c.labels.get(lang, '')}" for c in column.missing_codes)
+        parts.append(f"Missing codes: {codes}")
+    elif column.missing.get(lang):
         parts.append(f"Empty: {column.missing[lang]}")
     field["description"] = " ".join(
         part if part.endswith((".", "?", "!")) else f"{part}." for part in parts if part
@@ -113,8 +116,12 @@ def datapackage_dict(
         "name": name,
         "path": data_path,
         "title": f"{codebook.survey}, wave {codebook.wave}: item-level responses",
-        "description": "One row per response, in random order. Empty = missing; see "
-        "codebook.md for what missing means per column.",
+        "description": "One row per response, in random order. "
+        + (
+            "Missing answers carry a code that says why (missingValues; see codebook.md)."
+            if codebook.missing_codes
+            else "Empty = missing; see codebook.md for what missing means per column."
+        ),
         "format": info["format"],
         "mediatype": info["mediatype"],
     }
@@ -126,7 +133,7 @@ def datapackage_dict(
         resource["sheet"] = "data"
     resource["schema"] = {
         "fields": [_field(column, lang) for column in codebook.columns],
-        "missingValues": [""],
+        "missingValues": ["", *(str(code.value) for code in codebook.missing_codes)],
     }
     codebooks = [
         {

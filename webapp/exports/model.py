@@ -12,6 +12,7 @@ __all__ = [
     "Column",
     "ColumnType",
     "InstrumentInfo",
+    "Loss",
     "Role",
     "ScaleInfo",
     "check_variable_name",
@@ -63,6 +64,7 @@ class Column:
     ordinal: bool = False
     not_applicable: dict[str, str] | None = None
     closed: bool = True
+    missing_codes: tuple[Code, ...] = ()
 
     @property
     def code_values(self) -> tuple[int | str, ...]:
@@ -97,6 +99,32 @@ class InstrumentInfo:
 
 
 @dataclass(frozen=True)
+class Loss:
+    """What disclosure control cost an export: the information-loss summary.
+
+    ``cells`` counts, per quasi-identifier column, the cells (rows) that had a value and
+    were blanked (exported as -4); ``withheld`` lists columns left out whole (by the
+    profile, or because the dashboards break results down by them); ``rolled_up`` maps a
+    unit to the unit its rows are reported as; ``rows_affected`` counts rows with at least
+    one quasi-identifier blanked; ``order`` is the importance order used (most important
+    first).
+    """
+
+    profile: str
+    suppression: str
+    rows: int
+    rows_affected: int
+    cells: dict[str, int]
+    withheld: tuple[str, ...] = ()
+    rolled_up: dict[str, str] = field(default_factory=dict)
+    order: tuple[str, ...] = ()
+
+    @property
+    def cells_blanked(self) -> int:
+        return sum(self.cells.values())
+
+
+@dataclass(frozen=True)
 class Codebook:
     """Everything an export needs to describe its columns; see :func:`build_codebook`."""
 
@@ -106,6 +134,17 @@ class Codebook:
     columns: tuple[Column, ...]
     instruments: tuple[InstrumentInfo, ...]
     k: int | None = None
+    loss: Loss | None = None
+
+    @property
+    def missing_codes(self) -> tuple[Code, ...]:
+        """Every missing code used by a column, once, in order of value (descending)."""
+        seen: dict[int, Code] = {}
+        for column in self.columns:
+            for code in column.missing_codes:
+                if int(code.value) not in seen or isinstance(code.value, int):
+                    seen[int(code.value)] = code  # the number, not the text of ``language``
+        return tuple(seen[value] for value in sorted(seen, reverse=True))
 
     @property
     def names(self) -> tuple[str, ...]:

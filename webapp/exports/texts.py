@@ -18,6 +18,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "missing_extra": "missing",
         "merged": "Other (merged: {labels})",
         "blanked": "Too rare to report, left empty: {labels}.",
+        "missing_codes": "never empty; missing codes: {codes}",
     },
     "nl": {
         "unit": "Organisatie-eenheid (code uit de import van de organisatie)",
@@ -32,6 +33,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "missing_extra": "ontbrekend",
         "merged": "Overig (samengevoegd: {labels})",
         "blanked": "Te zeldzaam om te tonen, leeggelaten: {labels}.",
+        "missing_codes": "nooit leeg; ontbrekend-codes: {codes}",
     },
 }
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from webapp.exports.codebook_text import codebook_json, codebook_markdown
 from webapp.exports.datapackage import CSV_DIALECT, DATA_FORMATS, datapackage_json
+from webapp.exports.missing import MISSING_CODES
 from webapp.exports.model import Codebook, Column, check_variable_name
 from webapp.exports.xlsx import MAX_ROWS as XLSX_MAX_ROWS
 
@@ -75,7 +76,9 @@ def _convert(series: pd.Series, column: Column) -> pd.Series:
         out = series.astype(object).where(~mask, None)
         out = out.map(lambda value: None if value is None else str(value))
         if column.codes and column.closed:
-            bad = _bad_values(out, {str(code) for code in column.code_values})
+            allowed = {str(code) for code in column.code_values}
+            allowed |= {str(code.value) for code in column.missing_codes}
+            bad = _bad_values(out, allowed)
             if bad:
                 raise ValueError(f"data: column {name!r} has values not in the codebook: {bad}")
         return out.astype(object)
@@ -93,7 +96,8 @@ def _convert(series: pd.Series, column: Column) -> pd.Series:
     if (valid != np.round(valid)).any():
         raise ValueError(f"data: column {name!r} has non-integer values")
     if column.codes and column.closed:
-        unknown = np.unique(valid[~np.isin(valid, np.asarray(column.code_values, dtype=float))])
+        codes = [*column.code_values, *(code.value for code in column.missing_codes)]
+        unknown = np.unique(valid[~np.isin(valid, np.asarray(codes, dtype=float))])
         if unknown.size:
             shown = [int(value) for value in unknown[:5]]
             raise ValueError(f"data: column {name!r} has values not in the codebook: {shown}")
@@ -162,11 +166,12 @@ def write_export(
 
     Notes
     -----
-    Empty cells (CSV, XLSX) and SPSS system-missing values mean missing (SPSS string
-    variables, ``unit`` and ``language``, have no missing value: blank). Answers of
-    "not applicable" are stored as missing and cannot be told apart from no answer, so they
-    are exported as missing, not as a user-missing code. Nothing is written before ``data``
-    has passed every check.
+    Empty cells (CSV, XLSX) and SPSS system-missing values mean missing. A codebook built
+    with ``missing_codes=True`` says why instead: the columns hold the negative codes of
+    :mod:`webapp.exports.missing` (-1 not applicable, -2 prefer not to say, -3 not
+    answered, -4 withheld for k-anonymity; ``"-4"`` in ``language``), which SPSS declares
+    user-missing (``-4 THRU -1``; the text ``"-4"``) and labels, and CSV and Excel carry
+    as they are. Nothing is written before ``data`` has passed every check.
 
     Speed: see ``benchmarks/export.py``. XLSX is written by :mod:`webapp.exports.xlsx`
     (strings as text, never formulas); a sheet holds at most 1,048,575 rows besides its
@@ -237,9 +242,17 @@ def _write_sav(frame: pd.DataFrame, codebook: Codebook, path: Path, lang: str) -
     value_labels: dict[str, dict[float, str]] = {}
     measure: dict[str, str] = {}
     formats: dict[str, str] = {}
+    missing_ranges: dict[str, list[Any]] = {}
     for column in codebook.columns:
         check_variable_name(column.name, "codebook")
         series = frame[column.name]
+        if column.missing_codes:
+            values = [code.value for code in column.missing_codes]
+            missing_ranges[column.name] = (
+                [str(value) for value in values]
+                if column.type == "string"
+                else [{"lo": float(min(MISSING_CODES)), "hi": float(max(MISSING_CODES))}]
+            )
         if column.type == "string":
             columns[column.name] = series.astype(object)
             measure[column.name] = "nominal"
@@ -256,7 +269,7 @@ def _write_sav(frame: pd.DataFrame, codebook: Codebook, path: Path, lang: str) -
                     float(code.value): _truncate(
                         code.labels.get(lang, ""), _SPSS_VALUE_LABEL_BYTES
                     )
-                    for code in column.codes
+                    for code in (*column.codes, *column.missing_codes)
                     if code.labels.get(lang)
                 }
         labels[column.name] = _truncate(column.label.get(lang, ""), _SPSS_LABEL_BYTES)
@@ -269,6 +282,7 @@ def _write_sav(frame: pd.DataFrame, codebook: Codebook, path: Path, lang: str) -
         variable_value_labels={name: vl for name, vl in value_labels.items() if vl},
         variable_measure=measure,
         variable_format=formats,
+        missing_ranges=missing_ranges or None,
     )
 
 

@@ -100,7 +100,7 @@ class SurveyAudit(AuditResult):
             else:
                 line += "no set of comments by too few writers can be derived"
         if self.homogeneity_views:
-            line += f"; {self.homogeneity_views} views of sensitive items: "
+            line += f"; {self.homogeneity_views} views under the homogeneity rule: "
             if self.homogeneity_findings:
                 line += f"{len(self.homogeneity_findings)} homogeneity finding(s)"
             else:

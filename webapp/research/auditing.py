@@ -391,7 +391,9 @@ def audit_survey(
         said, count = audit_wave_comments(db, data.survey, label, scope)
         comment_findings.extend((f"{label} comments", finding) for finding in said)
         comment_views += count
-        same, checked = audit_wave_homogeneity(data, scope)  # sensitive items, in respondents
+        # items and scales under the homogeneity rule, in respondents (filter cells too
+        # unless ``filters`` is False, as for the k-audit above)
+        same, checked = audit_wave_homogeneity(data, scope, filters=filters)
         uniform.extend(same)
         uniform_views += checked
         n_views += views

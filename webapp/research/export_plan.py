@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -125,8 +125,18 @@ def export_classes(data: pd.DataFrame, quasi: list[str], n: int) -> ExportClasse
     return ExportClasses(ids, names)
 
 
-def _frame(data: WaveData, labels: dict[str, str], withheld: Collection[str]) -> pd.DataFrame:
+def _frame(
+    data: WaveData,
+    labels: dict[str, str],
+    withheld: Collection[str],
+    kinds: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """The wave as a frame; with ``kinds`` (items, demographics), a missing cell holds its
+    missing code (-1 not applicable, -2 prefer not to say, -3 not answered), so that the
+    k-anonymity check sees exactly the values the file will show."""
     import pandas as pd
+
+    from webapp.exports.missing import code_of_kind
 
     matrix = data.matrix
     languages = [None] * matrix.n if "language" in withheld else matrix.languages
@@ -134,11 +144,18 @@ def _frame(data: WaveData, labels: dict[str, str], withheld: Collection[str]) ->
         "unit": pd.Series([labels.get(str(u), u) for u in matrix.unit_codes], dtype=object),
         "language": pd.Series(languages, dtype=object),
     }
+
+    def coded(values: np.ndarray, kind: np.ndarray | None) -> np.ndarray:
+        if kind is None:
+            return values
+        return np.where(np.isnan(values), code_of_kind(kind), values)
+
     for j, question in enumerate(matrix.demographic_ids):
-        values = matrix.demographics[:, j]
+        kind = kinds[1][:, j] if kinds is not None else None
+        values = coded(matrix.demographics[:, j], kind)
         columns[question] = np.full(matrix.n, np.nan) if question in withheld else values
     for j, item in enumerate(matrix.item_ids):
-        columns[item] = matrix.values[:, j]
+        columns[item] = coded(matrix.values[:, j], kinds[0][:, j] if kinds is not None else None)
     columns[ROW] = np.arange(matrix.n, dtype=np.int64)
     return pd.DataFrame(columns, index=range(matrix.n))
 
@@ -151,6 +168,8 @@ def plan_export(
     seed: int | None = None,
     k: int | None = None,
     withheld: Collection[str] = (),
+    kinds: tuple[np.ndarray, np.ndarray] | None = None,
+    suppression: Literal["columns", "local"] = "columns",
 ) -> ExportPlan:
     """Build the export of a closed wave so that the tables beside it add nothing.
 
@@ -171,6 +190,15 @@ def plan_export(
     withheld : collection of str
         Quasi-identifier columns exported empty from the start (an open link: language and
         every demographic question, since anyone could pad a combination of them).
+    kinds : (ndarray, ndarray), optional
+        Missing kinds of the items and the demographic questions
+        (:func:`surveys.responses.load_missing_kinds`): missing cells then carry distinct
+        missing codes, which are values of their own in the k-anonymity check and never
+        pooled into "other". When the filter question cannot be kept with its missing
+        codes apart, they are withheld (-4) in that column before the question is given up.
+    suppression : {"columns", "local"}
+        How rows still rarer than k lose quasi-identifiers (see
+        :func:`engine.disclosure.export.k_anonymize`).
 
     Returns
     -------
@@ -205,24 +233,49 @@ def plan_export(
     labels = export_units(survey.parent, released, own_n, k)
     withheld = list(withheld)
     notes: list[str] = []
-    frame = _frame(data, labels, withheld)
-    keep = filter_column is not None and filter_column not in withheld
+    keep = filter_column is not None and filter_column not in withheld and filter_column in quasi
+    filter_name = filter_column or ""
+    if filter_column is not None and not keep:
+        others = [c for c in quasi if c != "unit" and c not in withheld]
+        if others and _filter_cells_shown(data, questions):
+            withheld += others
+            notes.append(
+                f"{', '.join(others)}: left out with {filter_column}, which the dashboards "
+                "break results down by; a file without it can hold no other "
+                "quasi-identifier"
+            )
+    frame = _frame(data, labels, withheld, kinds)
+    options: dict[str, Any] = {
+        "seed": seed,
+        "suppression": suppression,
+        "keep_apart": (-1.0, -2.0, -3.0),
+    }
     try:
         result = k_anonymize(
-            frame, quasi, k, fixed=["unit", filter_column] if keep else ["unit"], seed=seed
+            frame, quasi, k, fixed=["unit", filter_name] if keep else ["unit"], **options
         )
     except ValueError:
         if not keep:
             raise
+        result = None
+    if result is None and kinds is not None:  # the missing codes apart made a class small
+        column = frame[filter_name].to_numpy(dtype=float)
+        frame[filter_name] = np.where(column < 0, np.nan, column)
+        try:
+            result = k_anonymize(frame, quasi, k, fixed=["unit", filter_name], **options)
+        except ValueError:
+            result = None
+    if result is None:
         filtered = _filter_cells_shown(data, questions)
-        gone = [filter_column, *([c for c in quasi if c != "unit"] if filtered else [])]
+        gone = [filter_name, *([c for c in quasi if c != "unit"] if filtered else [])]
         withheld += [c for c in dict.fromkeys(gone) if c not in withheld]
         notes.append(
             f"{filter_column}: left out, a unit in the file has fewer than {k} responses in "
             "one of its categories and the dashboards show results per category"
             + ("; language and the other demographic questions left out with it" * filtered)
         )
-        result = k_anonymize(_frame(data, labels, withheld), quasi, k, fixed=["unit"], seed=seed)
+        frame = _frame(data, labels, withheld, kinds)
+        result = k_anonymize(frame, quasi, k, fixed=["unit"], **options)
     moved = {u: label for u, label in labels.items() if label != u and own_n.get(u, 0) > 0}
     result = replace(result, rolled_up=moved)
     classes = export_classes(result.data, quasi, data.n)

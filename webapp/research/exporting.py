@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from surveys.db import Database
+    from webapp.exports.model import Loss
     from webapp.research.export_plan import ExportPlan
+    from webapp.research.export_profiles import ExportProfile
     from webapp.results.data import SurveyContext, WaveData
 
 __all__ = [
@@ -53,6 +55,8 @@ class ExportFiles:
     merged: dict[str, tuple[Any, ...]]
     blanked_rows: int
     withheld: tuple[str, ...] = ()
+    loss: Loss | None = None
+    notes: tuple[str, ...] = ()
 
 
 def quasi_identifiers(context: SurveyContext) -> list[str]:
@@ -79,16 +83,42 @@ def _released_wave(db: Database, slug: str, wave: str) -> tuple[SurveyContext, W
     return data.survey, data
 
 
-def export_plan(db: Database, slug: str, wave: str, *, seed: int | None = None) -> ExportPlan:
+def export_plan(
+    db: Database,
+    slug: str,
+    wave: str,
+    *,
+    seed: int | None = None,
+    profile: ExportProfile | None = None,
+) -> ExportPlan:
     """The export of a closed wave as :func:`webapp.research.export_plan.plan_export` builds
-    it: globally recoded, checked by the audit together with every released table."""
+    it: globally recoded, checked by the audit together with every released table.
+
+    Without ``profile`` the rows are built as before missing codes and profiles existed
+    (every quasi-identifier, missing cells NaN, whole-column suppression); with one, the
+    profile's quasi-identifiers in its importance order, distinct missing codes and its
+    suppression method.
+    """
+    from surveys.responses import load_missing_kinds
     from webapp.research.export_plan import UnsafeExport, plan_export
+    from webapp.research.export_profiles import resolve_profile
     from webapp.results import openlink
     from webapp.results.release import filter_question
 
     context, data = _released_wave(db, slug, wave)
     definition = context.definition
-    k, withheld = definition.k, ()
+    k = definition.k
+    withheld: tuple[str, ...] = ()
+    quasi = quasi_identifiers(context)
+    kinds = None
+    suppression = "columns"
+    if profile is not None:
+        questions = [item.id for item in definition.demographic_items]
+        quasi, withheld = resolve_profile(profile, questions, filter_question(definition))
+        kinds = load_missing_kinds(db, slug, wave)
+        if kinds[0].shape != data.matrix.values.shape:
+            raise InputError(f"wave {wave!r} of {slug!r} changed while it was read; try again")
+        suppression = profile.suppression
     if openlink.applies(definition):  # anyone can add rows: coarse units, no context
         k = openlink.open_link_k(definition, definition.k)
         withheld = ("language", *(item.id for item in definition.demographic_items))
@@ -100,11 +130,13 @@ def export_plan(db: Database, slug: str, wave: str, *, seed: int | None = None) 
     try:
         return plan_export(
             data,
-            quasi_identifiers(context),
+            quasi,
             filter_question(definition),
             seed=seed,
             k=k,
             withheld=withheld,
+            kinds=kinds,
+            suppression=suppression,  # type: ignore[arg-type]
         )
     except UnsafeExport as exc:
         raise InputError(
@@ -138,6 +170,7 @@ def export_wave(
     lang: str | None = None,
     *,
     seed: int | None = None,
+    profile: ExportProfile | None = None,
 ) -> ExportFiles:
     """Write the k-anonymous item-level export of a closed wave into ``out_dir``.
 
@@ -153,42 +186,54 @@ def export_wave(
         Language of labels and of ``codebook.md`` (default: the survey's first language).
     seed : int, optional
         Fixes the random row order; tests only.
+    profile : ExportProfile, optional
+        Which quasi-identifiers stay, their importance and the suppression method
+        (default: ``full``, survey order, local suppression).
 
     Returns
     -------
     ExportFiles
-        ``paths``: the data file, ``codebook.json``, ``codebook.md``, ``datapackage.json``.
+        ``paths``: the data file, ``codebook.json``, ``codebook.md``, ``datapackage.json``;
+        ``loss``: the information-loss summary (also in the codebook).
 
     Raises
     ------
     surveys.errors.NotFound
         Unknown survey or wave.
     surveys.errors.InputError
-        Unknown format or language, an open wave, or a wave of 1 to k-1 responses.
+        Unknown format, language or profile, an open wave, or a wave of 1 to k-1 responses.
 
     Notes
     -----
     Every combination of the quasi-identifiers (unit, language, demographic questions)
-    occurs at least k times in the file, and the file together with every table a
-    researcher can see passes the disclosure audit (:mod:`webapp.research.export_plan`):
-    units and the dashboards' filter question are recoded globally (a unit is reported as
-    its nearest unit with released numbers; the filter question is withheld whole when a
-    unit has fewer than k in one of its categories), the other quasi-identifiers merge
-    rare categories into "other" and blank what is still rare; no row is dropped and no
-    answer changed. Rows are shuffled twice (by
-    ``k_anonymize`` and by :func:`webapp.exports.shuffle_rows` from the system's random
-    source), so no order follows submission. An open wave is refused: two exports of a
-    wave that is still filling differ by the responses that came in between.
+    occurs at least k times in the file, a cell withheld for that (-4) counting as a value
+    of its own, and the file together with every table a researcher can see passes the
+    disclosure audit (:mod:`webapp.research.export_plan`): units and the dashboards'
+    filter question are recoded globally (a unit is reported as its nearest unit with
+    released numbers; the filter question is withheld whole when a unit has fewer than k
+    in one of its categories), the other quasi-identifiers merge rare categories into
+    "other" and lose the fewest cells still rare (local suppression, least important
+    first); no row is dropped and no answer changed. Missing cells say why
+    (:mod:`webapp.exports.missing`). Rows are shuffled twice (by ``k_anonymize`` and by
+    :func:`webapp.exports.shuffle_rows` from the system's random source), so no order
+    follows submission. An open wave is refused: two exports of a wave that is still
+    filling differ by the responses that came in between.
     """
     from webapp.exports import build_codebook, from_k_anonymized, shuffle_rows, write_export
+    from webapp.exports.missing import WITHHELD, WITHHELD_TEXT
+    from webapp.exports.model import Loss
+    from webapp.research.export_profiles import ExportProfile, resolve_profile
     from webapp.results import openlink
+    from webapp.results.release import filter_question
 
     if fmt not in FORMATS:
         raise InputError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     from webapp.research.export_plan import ROW
     from webapp.results.data import load_survey
 
-    plan = export_plan(db, slug, wave, seed=seed)
+    profile = profile or ExportProfile()
+    plan = export_plan(db, slug, wave, seed=seed, profile=profile)
+    _check_pin(db, slug, wave, profile)
     result = replace(plan.result, data=plan.result.data.drop(columns=[ROW]))
     context = load_survey(db, slug).at_wave(wave)
     definition = context.definition
@@ -197,16 +242,31 @@ def export_wave(
             f"language {lang!r} is not one of the survey's: {', '.join(definition.languages)}"
         )
     data, changes = from_k_anonymized(result)
-    for column in plan.withheld:  # exported empty: every category of it is "blanked"
-        if column == "language":
-            continue
-        codes = sorted({int(v) for v in _demographic_codes(definition, column)})
-        changes["blanked_categories"][column] = tuple(codes)
+    questions = [item.id for item in definition.demographic_items]
+    data["language"] = data["language"].where(data["language"].notna(), WITHHELD_TEXT)
+    for question in questions:  # blanked or left out: -4
+        data[question] = data[question].astype(object).where(data[question].notna(), WITHHELD)
     # the k the rows were made anonymous at: open_link_k for a survey with an open link
     k = (
         openlink.open_link_k(definition, definition.k)
         if openlink.applies(definition)
         else definition.k
+    )
+    withheld = tuple(dict.fromkeys(plan.withheld))
+    quasi = [c for c in ("language", *questions) if c not in withheld]
+    loss = Loss(
+        profile=profile.name,
+        suppression=profile.suppression,
+        rows=len(data),
+        rows_affected=int(result.blanked),
+        cells={c: int(result.cells.get(c, 0)) for c in quasi},
+        withheld=withheld,
+        rolled_up=dict(result.rolled_up),
+        order=tuple(
+            c
+            for c in resolve_profile(profile, questions, filter_question(definition))[0]
+            if c in quasi
+        ),
     )
     codebook = build_codebook(
         definition.instruments,
@@ -216,6 +276,8 @@ def export_wave(
         demographics_id=definition.demographics_id,
         k=k,
         unit_names={code: info.name for code, info in context.units.items()},
+        missing_codes=True,
+        loss=loss,
         **changes,
     )
     paths = write_export(shuffle_rows(data, seed=seed), codebook, fmt, out_dir, lang=lang)  # type: ignore[arg-type]
@@ -226,24 +288,47 @@ def export_wave(
         rolled_up=dict(result.rolled_up),
         merged={column: tuple(sorted(map(str, v))) for column, v in result.merged.items()},
         blanked_rows=int(result.blanked),
-        withheld=plan.withheld,
+        withheld=withheld,
+        loss=loss,
+        notes=tuple(plan.notes),
     )
 
 
-def _demographic_codes(definition: Any, question: str) -> list[int]:
-    """The answer codes of demographic question ``question``."""
-    for item in definition.demographic_items:
-        if item.id == question:
-            return list(item.response_scale.points)
-    raise InputError(f"no demographic question {question!r}")
+def _check_pin(db: Database, slug: str, wave: str, profile: ExportProfile) -> None:
+    """Pin the wave to ``profile`` on its first export; refuse any other profile after.
+
+    Two files of one wave anonymised differently join on their item answers into a file
+    that is k-anonymous for neither's quasi-identifiers, so a wave has one set of export
+    settings (format and label language may differ: they present the same rows).
+    """
+    from surveys.export_pins import pin_export
+
+    wanted = profile.describe()
+    pinned = pin_export(db, slug, wave, wanted)
+    if pinned != wanted:
+        described = ", ".join(
+            f"{key} {' '.join(value) if isinstance(value, list) else value}".strip()
+            for key, value in sorted(pinned.items(), key=lambda kv: [*wanted, kv[0]].index(kv[0]))
+            if value not in ([], "")
+        )
+        raise InputError(
+            f"wave {wave!r} of {slug!r} was exported with {described}; every export of a "
+            "wave uses the same settings (two files anonymised differently can be joined "
+            "on their answers)"
+        )
 
 
 def export_zip(
-    db: Database, slug: str, wave: str, fmt: str, lang: str | None = None
+    db: Database,
+    slug: str,
+    wave: str,
+    fmt: str,
+    lang: str | None = None,
+    profile: ExportProfile | None = None,
 ) -> tuple[str, bytes]:
     """The export as one zip archive (for a download): file name and bytes."""
     with tempfile.TemporaryDirectory(prefix="samen-export-") as folder:
-        files = export_wave(db, slug, wave, fmt, folder, lang)
+        files = export_wave(db, slug, wave, fmt, folder, lang, profile=profile)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for path in files.paths:

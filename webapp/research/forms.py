@@ -1,12 +1,12 @@
-"""The export form: which closed wave, which file format, which label language."""
+"""The export form: which closed wave, file format, label language and export profile."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length, Optional
 
 __all__ = ["ExportForm"]
 
@@ -26,4 +26,21 @@ class ExportForm(FlaskForm):
         validators=[DataRequired()],
     )
     language = SelectField(_l("Language of labels"), validators=[DataRequired()])
+    # profile and picked questions: choices from webapp.research.export_profiles / the survey
+    profile = SelectField(_l("Export profile"), default="full", validators=[DataRequired()])
+    question_1 = SelectField(_l("Pick: first demographic question"), validators=[Optional()])
+    question_2 = SelectField(_l("Pick: second demographic question"), validators=[Optional()])
+    order = StringField(
+        _l("Importance order (question ids, most important first, comma-separated)"),
+        validators=[Optional(), Length(max=500)],
+    )
+    suppression = SelectField(
+        _l("Suppression"),
+        choices=[
+            SelectChoice("local", _l("Local: withhold the fewest cells")),
+            SelectChoice("columns", _l("Columns: withhold a whole column per rare row")),
+        ],
+        default="local",
+        validators=[DataRequired()],
+    )
     submit = SubmitField(_l("Download (zip)"))

@@ -72,7 +72,8 @@ def survey(survey: str) -> Response | str | tuple[str, int]:
     """The survey's waves and the export form; a valid POST answers with the zip."""
     from wtforms.fields.choices import SelectChoice
 
-    from webapp.i18n import LANGUAGE_NAMES
+    from webapp.i18n import LANGUAGE_NAMES, localized
+    from webapp.research.export_profiles import PROFILE_LABELS, PROFILES, ExportProfile
     from webapp.research.service import export_zip
 
     user = _researcher()
@@ -85,11 +86,25 @@ def survey(survey: str) -> Response | str | tuple[str, int]:
     form.language.choices = [
         SelectChoice(lang, LANGUAGE_NAMES.get(lang, lang)) for lang in definition.languages
     ]
+    form.profile.choices = [SelectChoice(name, PROFILE_LABELS[name]) for name in PROFILES]
+    questions = [SelectChoice("", "-")] + [
+        SelectChoice(item.id, f"{item.id}: {localized(item.text)}")
+        for item in definition.demographic_items
+    ]
+    form.question_1.choices = questions
+    form.question_2.choices = questions
     error = None
     if form.validate_on_submit():
+        picked = tuple(q for q in (form.question_1.data, form.question_2.data) if q)
+        profile = ExportProfile(
+            form.profile.data or "full",
+            tuple(dict.fromkeys(picked)),
+            tuple(c.strip() for c in (form.order.data or "").split(",") if c.strip()),
+            form.suppression.data or "local",
+        )
         try:
             name, payload = export_zip(
-                _db(), survey, form.wave.data, form.format.data, form.language.data
+                _db(), survey, form.wave.data, form.format.data, form.language.data, profile
             )
         except (InputError, NotFound) as exc:
             error = str(exc)

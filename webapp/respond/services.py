@@ -171,11 +171,14 @@ def _open_link_state(token: str, survey: str, wave: str) -> RespondentState:
     return RespondentState(right=token, survey=survey, wave=wave, open_link=True)
 
 
-def _codes(answers: Mapping[str, str]) -> dict[str, int | None]:
-    """Form values to response codes; "not applicable" and "prefer not to say" are None (stored
-    as missing)."""
+def _codes(answers: Mapping[str, str]) -> dict[str, int | str | None]:
+    """Form values to response codes; "not applicable" and "prefer not to say" stay ``"na"``
+    and ``"pn"`` (stored as kinds of missing, told apart only in the researcher export)."""
+    from surveys.encoding import NA_ANSWER, PN_ANSWER
+
+    kinds = {NOT_APPLICABLE: NA_ANSWER, PREFER_NOT_TO_SAY: PN_ANSWER}
     return {
-        item_id: None if value in (NOT_APPLICABLE, PREFER_NOT_TO_SAY) else int(value)
+        item_id: kinds[value] if value in kinds else int(value)
         for item_id, value in answers.items()
     }
 

@@ -64,6 +64,10 @@ class Measure:
     ordinal: bool = True
     sensitive: bool = False
     reverse: bool = False
+    #: Whether the homogeneity rule applies (:mod:`webapp.results.homogeneity`): sensitive
+    #: instruments and those named in
+    #: :data:`engine.disclosure.homogeneity.NAMED_INSTRUMENTS` (social safety).
+    homogeneity: bool = False
     #: For a scale: its items' ids. For an item of a scored scale: that scale's id (its
     #: cells count only respondents with a valid score on it).
     items: tuple[str, ...] = ()

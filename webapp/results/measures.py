@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine.disclosure.homogeneity import NAMED_INSTRUMENTS
 from engine.psychometrics.scoring import score_scale
 from surveys.responses import AnswerMatrix
 from surveys.survey_definition import SurveyDefinition
@@ -53,6 +54,7 @@ def build_measures(
     column = {item_id: j for j, item_id in enumerate(matrix.item_ids)}
     out: dict[str, Measure] = {"": Measure("", "responses", np.ones(n, dtype=bool))}
     for instrument in definition.answer_instruments:
+        uniform = instrument.sensitive or instrument.id in NAMED_INSTRUMENTS
         valid_for: dict[str, np.ndarray] = {}
         scale_of: dict[str, str] = {}
         for scale in instrument.scales:
@@ -84,6 +86,7 @@ def build_measures(
                 rs.ordinal,
                 instrument.sensitive,
                 items=tuple(ids),
+                homogeneity=uniform,
             )
         for item in instrument.items:
             answers = values[:, column[item.id]]
@@ -101,6 +104,7 @@ def build_measures(
                 item.response_scale.ordinal,
                 instrument.sensitive,
                 item.reverse,
+                homogeneity=uniform,
                 scale=scale_of.get(item.id) if aligned else None,
             )
     return out

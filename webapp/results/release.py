@@ -29,6 +29,7 @@ __all__ = [
     "measure_k",
     "parse_filter",
     "released_cells",
+    "withheld_as_uniform",
 ]
 
 Filter = tuple[str, str]
@@ -248,9 +249,37 @@ def _org_cells(
         }
     if measure.kind == "scale" and measure.items:
         cells = _with_items(data, measure, cells)
+        if measure.homogeneity:
+            cells = _uniform_scale(data, measure, cells, questions)
     found = frozenset(cells)
     data.derived[slot] = found
     return found
+
+
+def _uniform_scale(
+    data: WaveData, measure: Measure, cells: set[Cell], questions: tuple[str, ...]
+) -> set[Cell]:
+    """A covered scale's cells after the homogeneity rule (:mod:`webapp.results.homogeneity`):
+    unit cells only where every item is shown in full, filter cells only while no
+    homogeneous group is derivable. The cells dropped here are kept in ``data.derived``
+    (:func:`withheld_as_uniform`) so the page gives the reason."""
+    units = {c for c in cells if c[1] is None}
+    hidden = {c for c in units if homogeneity.scale_hidden(data, measure, c[0])}
+    kept = {c for c in cells if (c[0], None, None) not in hidden}
+    kept, dropped = homogeneity.filter_cells(data, measure, kept, questions)
+    data.derived[("uniform", measure.id, questions)] = frozenset(
+        hidden | dropped | {c for c in cells if c[1] is not None and (c[0], None, None) in hidden}
+    )
+    return kept
+
+
+def withheld_as_uniform(
+    data: WaveData, measure: Measure, questions: tuple[str, ...]
+) -> frozenset[Cell]:
+    """Cells of ``measure`` that only the homogeneity rule withheld (computed by
+    :func:`released_cells`)."""
+    _org_cells(data, measure, questions)
+    return data.derived.get(("uniform", measure.id, questions), frozenset())
 
 
 def _with_items(data: WaveData, measure: Measure, cells: set[Cell]) -> set[Cell]:
@@ -309,6 +338,8 @@ class CellRelease:
         key: Cell = (unit, *self.filter) if self.filter else (unit, None, None)
         if key in self._cells[measure.id]:
             return True, None
+        if measure.homogeneity and key in withheld_as_uniform(self.data, measure, self.questions):
+            return False, homogeneity.REASON
         n = self._n(measure, unit)
         if self.open_link:
             coarse = unit in self._coarse and not measure.sensitive
@@ -339,7 +370,7 @@ class CellRelease:
         if not ok:
             return withheld(reason or "fewer-than-k")
         uniform = None
-        if measure.sensitive and measure.kind == "item":
+        if measure.homogeneity and measure.kind == "item":
             uniform = homogeneity.item_level(self.data, measure, unit)
             if uniform.level == "withheld":
                 return withheld(uniform.reason or homogeneity.REASON)
