@@ -9,7 +9,7 @@ perhaps the same id) gets a new revision too. A later migration that rebuilds ``
 on SQLite (batch mode's copy-and-move) drops its triggers and must create them again.
 
 Revision ID: surv01
-Revises: open01
+Revises: expin01
 """
 
 import secrets
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "surv01"
-down_revision = "open01"
+down_revision = "expin01"
 branch_labels = None
 depends_on = None
 
