@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -28,6 +30,9 @@ __all__ = ["Database", "default_url", "instance_path", "normalise_url"]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
 CHECKPOINT_WAIT_MS = 500
+#: PostgreSQL: seconds a pooled connection may have been idle and still be used unchecked;
+#: one idle longer is pinged first (and replaced when the ping fails).
+PING_AFTER_IDLE_S = 10.0
 
 
 # SQL logging would put answers, unit codes and token hashes (statement parameters and result
@@ -91,6 +96,39 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _mark_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled PostgreSQL connection before use only when it sat idle for more than
+    :data:`PING_AFTER_IDLE_S` (SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round
+    trip per request). A connection that fails its ping is replaced, and every connection
+    pooled before it with it, as ``pool_pre_ping`` does; one that broke while in use is
+    found by the statement that fails, which SQLAlchemy turns into the same invalidation."""
+    dialect = engine.dialect
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since <= PING_AFTER_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            raise exc.InvalidatePoolError(
+                f"ping after idle failed: {type(error).__name__}"
+            ) from error
+
+    event.listen(engine, "checkin", _mark_idle)
+    event.listen(engine, "checkout", checkout)
+
+
+@lru_cache(maxsize=64)
+def _pyformat(sql: str) -> str:
+    """``:name`` parameters as ``%(name)s`` (psycopg's style)."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+
+
 class Database:
     """A configured engine plus the session and maintenance helpers the services use.
 
@@ -114,7 +152,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True, **ENGINE_OPTIONS)
+            self.engine = create_engine(self.url, **ENGINE_OPTIONS)
+            _ping_when_idle(self.engine)
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
 
     def __repr__(self) -> str:
@@ -152,6 +191,47 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
+
+    def read_first(self, sql: str, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of one small read, or None: for checks that run on every request.
+
+        ``sql`` is one SELECT with ``:name`` parameters. It runs on a pooled driver connection
+        outside any transaction (autocommit: SQLite's connections are; PostgreSQL's are
+        switched for the statement, as SQLAlchemy's own ping does), without an ORM session
+        or a Core connection around it: about a tenth of their CPU time. Errors come as
+        SQLAlchemy's (:class:`sqlalchemy.exc.OperationalError` and kin), like every other
+        read's; a connection that broke is dropped from the pool.
+        """
+        dialect = self.engine.dialect
+        dbapi_error = dialect.loaded_dbapi.Error
+        statement = sql if self.is_sqlite else _pyformat(sql)
+        try:
+            raw = self.engine.raw_connection()
+        except dbapi_error as error:
+            raise exc.DBAPIError.instance(sql, parameters, error, dbapi_error) from error
+        cursor = None
+        try:
+            driver = raw.driver_connection
+            autocommit = self.is_sqlite or driver.autocommit  # type: ignore[union-attr]
+            if not autocommit:
+                driver.autocommit = True  # type: ignore[union-attr]
+            try:
+                cursor = raw.cursor()
+                cursor.execute(statement, dict(parameters))
+                row = cursor.fetchone()
+            finally:
+                if not autocommit and not driver.closed:  # type: ignore[union-attr]
+                    driver.autocommit = False  # type: ignore[union-attr]
+        except dbapi_error as error:
+            if dialect.is_disconnect(error, raw.driver_connection, cursor):
+                raw.invalidate(error)
+            raise exc.DBAPIError.instance(sql, parameters, error, dbapi_error) from error
+        finally:
+            if cursor is not None:
+                with suppress(dbapi_error):
+                    cursor.close()
+            raw.close()
+        return None if row is None else tuple(row)
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:

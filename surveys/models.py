@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -91,6 +92,10 @@ class SurveyRow(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     definition: Mapped[str] = mapped_column(Text)
     open_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A random number drawn by a database trigger whenever ``definition`` is written (insert
+    # or change, by any writer): what each process's cache of parsed definitions checks
+    # (surveys.survey_store.get_survey; migration surv01).
+    revision: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class Wave(Base):

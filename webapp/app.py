@@ -54,7 +54,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
     from surveys.db import instance_path
     from webapp import config as cfg
     from webapp.extensions import babel, csrf
-    from webapp.i18n import current_language, interface_languages, localized, select_locale
+    from webapp.i18n import (
+        current_language,
+        install_template_gettext,
+        interface_languages,
+        localized,
+        select_locale,
+    )
 
     app = SamenFlask(__name__, instance_path=str(instance_path()))
     app.config.from_mapping(cfg.default_config())
@@ -76,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> SamenFlask:
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     app.jinja_env.globals.update(
         localized=localized,
         current_language=current_language,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import struct
 import time
@@ -44,6 +45,44 @@ _CONTEXT = b"samen-session-v1"
 _NONCE_BYTES = 12
 _STAMP = struct.Struct(">Q")
 _RAW, _ZLIB = b"r", b"z"
+#: Types that JSON keeps as they are: a session made of these alone needs no tags.
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is JSON as it is: dicts with string keys (none starting with a
+    space, the mark of a tag), lists and exact scalars; no tuple, bytes, date, Markup.
+
+    Flask's tagged serializer writes such a value exactly as :func:`json.dumps` does, so the
+    walk through its tags (most of the cost of sealing a session) can be skipped.
+    """
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is dict:
+        return all(
+            type(key) is str and not key.startswith(" ") and _plain(item)
+            for key, item in value.items()
+        )
+    if kind is list:
+        return all(_plain(item) for item in value)
+    return False
+
+
+def _to_json(data: dict[str, Any]) -> str:
+    """``data`` as Flask's session serializer writes it (sorted keys, ASCII, compact)."""
+    if _plain(data):
+        return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+    return session_json_serializer.dumps(data)
+
+
+def _from_json(text: str) -> Any:
+    """The inverse of :func:`_to_json`: plain JSON unless a tagged value is in it (a tag is
+    a one-key object whose key starts with a space, written ``{" t":...``; inside a JSON
+    string a quote is escaped, so ``{" `` appears nowhere else)."""
+    if '{" ' not in text:
+        return json.loads(text)
+    return session_json_serializer.loads(text)
 
 
 def _derive_key(secret: str | bytes) -> bytes:
@@ -68,7 +107,7 @@ class SessionSealer:
 
     def dumps(self, data: dict[str, Any]) -> str:
         """The sealed, URL-safe cookie value of ``data``."""
-        plain = session_json_serializer.dumps(data).encode("utf-8")
+        plain = _to_json(data).encode("utf-8")
         packed = zlib.compress(plain, 9)
         body = _ZLIB + packed if len(packed) < len(plain) else _RAW + plain
         nonce = os.urandom(_NONCE_BYTES)
@@ -108,7 +147,7 @@ class SessionSealer:
         kind, body = plain[_STAMP.size : _STAMP.size + 1], plain[_STAMP.size + 1 :]
         try:
             text_body = (zlib.decompress(body) if kind == _ZLIB else body).decode("utf-8")
-            data = session_json_serializer.loads(text_body)
+            data = _from_json(text_body)
         except (zlib.error, UnicodeDecodeError, ValueError):
             raise BadSignature("the session payload is damaged") from None
         if not isinstance(data, dict):
@@ -117,14 +156,25 @@ class SessionSealer:
 
 
 class EncryptedSessionInterface(SecureCookieSessionInterface):
-    """Flask's cookie session with the payload encrypted and authenticated (AES-256-GCM)."""
+    """Flask's cookie session with the payload encrypted and authenticated (AES-256-GCM).
+
+    The sealer (its keys derived and its ciphers set up) is made once and kept while the
+    app's secret keys stay the same, so a request costs one AES-GCM operation to open the
+    cookie and one to seal it, and no key derivation.
+    """
+
+    _sealer: tuple[tuple[str | bytes, ...], SessionSealer] | None = None
 
     def get_signing_serializer(self, app: Flask) -> SessionSealer | None:  # type: ignore[override]
         if not app.secret_key:
             return None
-        keys: list[str | bytes] = list(app.config.get("SECRET_KEY_FALLBACKS") or [])
-        keys.append(app.secret_key)
-        return SessionSealer(keys)
+        keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
+        kept = self._sealer
+        if kept is not None and kept[0] == keys:
+            return kept[1]
+        sealer = SessionSealer(list(keys))
+        self._sealer = (keys, sealer)
+        return sealer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         sealer = self.get_signing_serializer(app)

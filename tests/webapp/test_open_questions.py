@@ -430,3 +430,22 @@ def test_the_privacy_statement_names_the_open_answers_and_their_threshold():
         "Answers to an open question are shown only for groups in which at least 3 people" in s
         for s in summary.who_sees["en"]
     )
+
+
+def test_a_page_with_open_questions_shows_the_words_kept_not_a_kept_shell(pf_db):
+    """Question pages without open questions come from shells (webapp.respond.pagecache);
+    a page with open questions is rendered in full, so the words a respondent kept are in
+    its text boxes, and another respondent's page never shows them."""
+    from surveys.invitations import issue_invitations
+
+    app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": pf_db})
+    last = "/survey/q/programme_feedback-2"
+    first_token, second_token = issue_invitations(pf_db, SLUG, "A", 2)
+    one, two = app.test_client(), app.test_client()
+    assert start(one, first_token).status_code == 303
+    assert start(two, second_token).status_code == 303
+    assert two.get(last).status_code == 200  # seen first by another respondent
+    kept = post_page(one, last, {USEFUL: "The coaching session."}, nav="stay")
+    assert kept.status_code == 303
+    assert "The coaching session." in one.get(last).text
+    assert "The coaching session." not in two.get(last).text

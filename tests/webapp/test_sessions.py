@@ -94,3 +94,58 @@ def test_an_expired_session_cannot_send(client, app, survey, monkeypatch):
     sent = client.post("/survey/send", data={"csrf_token": csrf_token(review.text)})
     assert sent.status_code == 400
     assert survey.count() == 0
+
+
+def test_plain_sessions_skip_the_tags_and_tagged_values_still_round_trip(app):
+    """A session of plain JSON is written without Flask's tag walk, byte for byte as the
+    tagged serializer writes it in the app; tuples, bytes, dates, Markup and a key that looks
+    like a tag still take the tagged path and come back as they went in."""
+    import datetime as dt
+    import uuid
+
+    from flask.sessions import session_json_serializer
+    from markupsafe import Markup
+
+    from webapp.sessions import _from_json, _plain, _to_json
+
+    plain = {
+        "respondent": {"right": "r", "draft": "12-n", "consent": None, "open_link": False},
+        "csrf_token": "abc",
+        "langs": ["nl", "en"],
+        "n": 3,
+        "x": 0.5,
+        "text": 'a {" quote',
+    }
+    assert _plain(plain)
+    with app.app_context():
+        assert _to_json(plain) == session_json_serializer.dumps(plain)
+    assert _from_json(_to_json(plain)) == plain
+    tagged_values = [
+        {"t": (1, 2)},
+        {"b": b"\x00\x01"},
+        {"m": Markup("<b>x</b>")},
+        {"d": dt.datetime(2026, 12, 3, tzinfo=dt.UTC)},
+        {"u": uuid.UUID(int=5)},
+        {"nested": {" t": [1]}},
+        {"list": [(1,)]},
+    ]
+    for value in tagged_values:
+        assert not _plain(value)
+        text = _to_json(value)
+        assert text == session_json_serializer.dumps(value)
+        back = _from_json(text)
+        assert back == value
+        assert type(next(iter(back.values()))) is type(next(iter(value.values())))
+
+
+def test_one_sealer_per_app_until_the_key_changes(app):
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first
+    sealed = first.dumps({"a": 1})
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "a-new-key"
+    rotated = interface.get_signing_serializer(app)
+    assert rotated is not first
+    assert rotated.loads(sealed) == {"a": 1}  # the old key is a fallback now
+    assert SessionSealer(["a-new-key"]).loads(rotated.dumps({"b": 2})) == {"b": 2}

@@ -30,6 +30,14 @@ PREFER_NOT_TO_SAY = "pn"
 _PN_CHAR = "p"
 UNANSWERED = "-"
 _CODES = frozenset("0123456789")
+#: Form value -> draft character, and back (no answer: ``""`` -> ``"-"``).
+_TO_CHAR = {
+    **{code: code for code in _CODES},
+    NOT_APPLICABLE: _NA_CHAR,
+    PREFER_NOT_TO_SAY: _PN_CHAR,
+    "": UNANSWERED,
+}
+_FROM_CHAR = {char: value for value, char in _TO_CHAR.items() if char != UNANSWERED}
 
 
 def encode(answers: Mapping[str, str], item_ids: Sequence[str]) -> str:
@@ -38,22 +46,17 @@ def encode(answers: Mapping[str, str], item_ids: Sequence[str]) -> str:
     Items missing from ``answers`` or answered ``""`` are unanswered; a value that is neither
     a single-digit code nor ``"na"`` raises ``ValueError`` naming the item.
     """
-    chars = []
-    for item_id in item_ids:
-        value = answers.get(item_id) or ""
-        if value == NOT_APPLICABLE:
-            chars.append(_NA_CHAR)
-        elif value == PREFER_NOT_TO_SAY:
-            chars.append(_PN_CHAR)
-        elif value in _CODES:
-            chars.append(value)
-        elif value == "":
-            chars.append(UNANSWERED)
-        else:
-            raise ValueError(
-                f"answers[{item_id!r}]: {value!r} is not a response code, 'na' or 'pn'"
-            )
-    return "".join(chars)
+    get = answers.get
+    try:
+        return "".join([_TO_CHAR[get(item_id) or ""] for item_id in item_ids])
+    except (KeyError, TypeError):
+        for item_id in item_ids:
+            value = get(item_id) or ""
+            if not isinstance(value, str) or value not in _TO_CHAR:
+                raise ValueError(
+                    f"answers[{item_id!r}]: {value!r} is not a response code, 'na' or 'pn'"
+                ) from None
+        raise
 
 
 def decode(draft: str, item_ids: Sequence[str]) -> dict[str, str]:
@@ -65,14 +68,12 @@ def decode(draft: str, item_ids: Sequence[str]) -> dict[str, str]:
         raise ValueError(f"draft: {len(draft)} characters for {len(item_ids)} items")
     answers = {}
     for item_id, char in zip(item_ids, draft, strict=True):
-        if char == _NA_CHAR:
-            answers[item_id] = NOT_APPLICABLE
-        elif char == _PN_CHAR:
-            answers[item_id] = PREFER_NOT_TO_SAY
-        elif char in _CODES:
-            answers[item_id] = char
-        elif char != UNANSWERED:
+        if char == UNANSWERED:
+            continue
+        value = _FROM_CHAR.get(char)
+        if value is None:
             raise ValueError(f"draft: unknown character {char!r} for item {item_id!r}")
+        answers[item_id] = value
     return answers
 
 

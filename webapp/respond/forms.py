@@ -44,8 +44,10 @@ __all__ = [
     "TamperedForm",
     "UnitForm",
     "answer_choices",
+    "answer_values",
     "check_fields",
     "open_items",
+    "page_answers",
     "page_form",
 ]
 
@@ -74,6 +76,18 @@ def answer_choices(item: Item) -> list[tuple[str, str]]:
     if scale.prefer_not_to_say:
         choices.append((PREFER_NOT_TO_SAY, localized(scale.prefer_not_to_say)))
     return choices
+
+
+def answer_values(item: Item) -> frozenset[str]:
+    """The values ``item``'s options post: the values of :func:`answer_choices`, without
+    their labels (which cost a translation lookup each)."""
+    scale = item.response_scale
+    values = {str(point) for point in scale.points}
+    if scale.not_applicable:
+        values.add(NOT_APPLICABLE)
+    if scale.prefer_not_to_say:
+        values.add(PREFER_NOT_TO_SAY)
+    return frozenset(values)
 
 
 @dataclass(frozen=True)
@@ -152,6 +166,23 @@ def page_form(
             data = None
         items[item.id] = RadioItem(item.id, localized(item.text), answer_choices(item), data)
     return PageForm(items)
+
+
+def page_answers(page: Page, formdata: MultiDict) -> dict[str, str | None]:
+    """The answers a POST of ``page`` gives, item id -> value (None: no answer), as
+    :func:`page_form` with ``formdata`` reads them and :meth:`PageForm.validate` accepts them,
+    without building the form: :class:`TamperedForm` for a value that is not an option of
+    its item (a radio button can only send listed values). Unknown and repeated fields are
+    :func:`check_fields`'s to refuse."""
+    answers: dict[str, str | None] = {}
+    for item in page.items:
+        data = formdata.get(item.id)
+        if data is not None and not data.strip():
+            data = None
+        if data is not None and data not in answer_values(item):
+            raise TamperedForm(f"{item.id}: {data!r} is not one of its options")
+        answers[item.id] = data
+    return answers
 
 
 class OpenItem:

@@ -43,9 +43,11 @@ from webapp.respond.forms import (
     answer_choices,
     check_fields,
     open_items,
+    page_answers,
     page_form,
 )
 from webapp.respond.openrate import open_link_rate
+from webapp.respond.pagecache import render_page
 from webapp.respond.questionnaire import (
     COMMENT,
     CONSENT,
@@ -224,20 +226,36 @@ def page(page_id: str) -> Response | str:
         fields = {item.id for item in current.items} | {q.id for q in current.open_questions}
         try:
             check_fields(request.form, fields)
+            # Radio buttons can only send listed values: anything else is a tampered form.
+            posted = page_answers(current, request.form)
         except TamperedForm:
             abort(400)
-        form = page_form(current, formdata=request.form)
-        if not form.validate():
-            # Radio buttons can only send listed values: an error means a tampered form.
-            abort(400)
-        for item in current.items:
-            answers.pop(item.id, None)
-            if form[item.id].data:
-                answers[item.id] = form[item.id].data
+        for item_id, value in posted.items():
+            answers.pop(item_id, None)
+            if value:
+                answers[item_id] = value
         state.draft = encode(answers, questionnaire.item_ids)
         texts = open_items(current, formdata=request.form)
         if flow.keep_open_answers(state, texts):
             return flow.go(state, steps, current, request.form.get(NAV_FIELD))
+        form = page_form(current, formdata=request.form)
+    elif not current.open_questions:
+        # Rendered once per survey, page, language and place; filled in with the answers
+        # (a page with open questions is rendered in full: its text boxes hold the
+        # respondent's own words).
+        return render_page(
+            "respond/page.html",
+            questionnaire,
+            current,
+            answers,
+            {
+                "texts": (),
+                "text_max": COMMENT_MAX_CHARS,
+                "ret": request.args.get("ret") == REVIEW,
+                "lang_form": ANSWERS_FORM,
+                **progress(steps, current),
+            },
+        )
     else:
         form = page_form(current, answers=answers)
     return render_template(
