@@ -84,8 +84,26 @@ def test_results_of_a_closed_wave_follow_its_tree(hospital_db, tmp_path):
     assert icu["rows"] == []  # ICU had no children when the wave closed
 
 
+def _downgrade(db: Database, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from surveys.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
 def test_migration_snapshots_the_current_tree_for_waves_already_closed(empty_db_url, tmp_path):
-    """A database before tree01 (at wal01) with a closed and an open wave, upgraded to tree01."""
+    """A database before tree01 (at wal01) with a closed and an open wave, upgraded again.
+
+    The waves are made with today's code at head and the schema then taken down to wal01
+    (tree01's snapshot table goes with it): today's code no longer runs on a schema that old
+    (it reads the survey's revision, added by surv01).
+    """
     from surveys.survey_store import create_survey
     from surveys.users import UserInfo
     from tests.webapp.test_results import fill_wave
@@ -93,7 +111,7 @@ def test_migration_snapshots_the_current_tree_for_waves_already_closed(empty_db_
 
     db = Database(empty_db_url)
     try:
-        db.upgrade("wal01")  # the revision before tree01
+        db.upgrade()
         _import(db, tmp_path, HOSPITAL_UNITS)
         example = Path(__file__).resolve().parents[2] / "surveys" / "examples" / "hospital.yaml"
         create_survey(db, example)
@@ -107,8 +125,9 @@ def test_migration_snapshots_the_current_tree_for_waves_already_closed(empty_db_
         open_wave(db, HOSPITAL_SLUG, "2026-2")
         current = _tree(list_units(db))
 
-        db.upgrade("tree01")  # not head: later migrations follow tree01
-        assert db.current_revision() == "tree01"
+        _downgrade(db, "wal01")  # the revision before tree01: no snapshot of any wave
+        assert db.current_revision() == "wal01"
+        db.upgrade()  # tree01 snapshots the closed wave on the way
         trees = wave_trees(db, HOSPITAL_SLUG)
         assert set(trees) == {HOSPITAL_WAVE}  # the open wave follows the current tree
         assert _tree(trees[HOSPITAL_WAVE]) == current

@@ -66,5 +66,7 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS surveys_revision ON surveys")
         op.execute("DROP FUNCTION IF EXISTS surveys_revision()")
-    with op.batch_alter_table("surveys") as batch:
-        batch.drop_column("revision")
+    # Not batch mode: on SQLite its copy-and-move drops the old `surveys` table, and with
+    # foreign keys on that deletes every wave (ON DELETE CASCADE). SQLite >= 3.35 drops a
+    # column in place.
+    op.drop_column("surveys", "revision")
