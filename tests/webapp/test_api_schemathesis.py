@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -96,42 +96,64 @@ def served(
 
 schema = schemathesis.openapi.from_path(SPEC)
 #: Operations with nothing to show in this fixture (no programme; no leader gave a view of
-#: their team): they answer 401/403/404 only; their 200s are checked in test_programmes.py
-#: and test_leaders*.py.
+#: their team; no team recorded a plan): they answer 401/403/404 only; their 200s are checked
+#: in test_programmes.py, test_leaders*.py and test_plans_api.py.
 NO_DATA_HERE = {
     "/programmes/{programme_id}/evaluation",
     "/surveys/{survey}/units/{unit}/leader-view",
+    "/surveys/{survey}/waves/{wave}/units/{unit}/plan",
 }
-#: The statuses each operation answered (filled by the test below, read by the last one).
-SEEN: dict[str, set[int]] = {}
 
 
-@schema.parametrize()
-@schema.given(caller=st.sampled_from(CALLERS), real=st.booleans(), data=st.data())
-@settings(
-    max_examples=MAX_EXAMPLES,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
-def test_every_operation_for_every_caller(
-    case: Any, caller: str, real: bool, data: Any, served: tuple[Any, dict]
-) -> None:
+def test_every_operation_for_every_caller(served: tuple[Any, dict]) -> None:
+    """Every operation with generated requests from every kind of caller; then that the
+    requests got past the 404s of random names: every operation answered 200 to someone
+    and 401 to the callers without a valid token.
+
+    One test, looping over the operations: ``schema.parametrize()`` gives every operation the
+    same test id under pytest 9, and pytest-xdist (``make test``) then ran one of them.
+    """
     app, headers = served
-    if real and case.path_parameters:
-        for name in case.path_parameters:
-            case.path_parameters[name] = data.draw(REAL[name], label=name)
-    response = case.call_and_validate(app=app, headers=headers[caller], checks=CHECKS)
-    SEEN.setdefault(case.operation.path, set()).add(response.status_code)
+    seen: dict[str, set[int]] = {}
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 12
 
+    for operation in operations:
 
-def test_the_requests_reached_real_answers() -> None:
-    """The generated requests got past the 404s of random names: every operation answered
-    200 to someone and 401 to the callers without a valid token (run after the test above,
-    in file order; skipped when that test did not run)."""
-    if not SEEN:
-        pytest.skip("runs after test_every_operation_for_every_caller")
-    for path, statuses in SEEN.items():
+        @given(
+            case=operation.as_strategy(),
+            caller=st.sampled_from(CALLERS),
+            real=st.booleans(),
+            data=st.data(),
+        )
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def call(case: Any, caller: str, real: bool, data: Any) -> None:
+            if real and case.path_parameters:
+                for name in case.path_parameters:
+                    case.path_parameters[name] = data.draw(REAL[name], label=name)
+            response = case.call_and_validate(app=app, headers=headers[caller], checks=CHECKS)
+            seen.setdefault(case.operation.path, set()).add(response.status_code)
+
+        call()
+        # And once per caller with the hospital's real names (a closed wave, a unit in
+        # the managers' scope), so that every answer with numbers is checked, not left to
+        # the draw.
+        real = {"survey": HOSPITAL_SLUG, "wave": HOSPITAL_WAVE, "unit": "SURG"}
+        real |= {"programme_id": "1"}
+        names = {parameter.name for parameter in operation.path_parameters}
+        for caller in CALLERS:
+            case = operation.Case(path_parameters={name: real[name] for name in names})
+            response = case.call_and_validate(app=app, headers=headers[caller], checks=CHECKS)
+            seen.setdefault(operation.path, set()).add(response.status_code)
+
+    assert {operation.path for operation in operations} == set(seen)
+    for path, statuses in seen.items():
         if path not in NO_DATA_HERE:
             assert 200 in statuses, (path, statuses)
         if path != "/openapi.yaml":
