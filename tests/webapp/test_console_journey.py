@@ -13,7 +13,6 @@ Screenshots go to /tmp/samen-shots/console-*.png for a person to look at.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 
 from tests.webapp.conftest import screenshot
 from tests.webapp.test_dashboard_browser import _axe
+from tests.webapp.test_export_cli import demo_copy_info
 
 pytestmark = pytest.mark.browser
 
@@ -36,15 +36,12 @@ UNIT = "CHIR-A"
 def fresh_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Any]:
     """A fresh demo database served in a thread: (build info, base URL)."""
     from surveys.db import Database
-    from surveys.demo import build_demo
     from webapp import create_app
     from webapp.cli.serve import serve_in_thread
     from webapp.config import TestConfig
 
-    path = tmp_path_factory.mktemp("journey-db") / "samen.db"
-    shutil.copyfile(sqlite_template, path)
-    database = Database(f"sqlite:///{path}")
-    info = build_demo(database, links=0)
+    url, info = demo_copy_info(tmp_path_factory, sqlite_template)
+    database = Database(url)
     app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
     server = serve_in_thread(app)
     yield info, f"http://127.0.0.1:{server.server_port}", database
@@ -240,7 +237,6 @@ def pages_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
     """The demo with a second survey that has an open link, and a mail server configured
     (nothing is sent): (build info, base URL)."""
     from surveys.db import Database
-    from surveys.demo import build_demo
     from surveys.survey_store import create_survey
     from tests.webapp.conftest import HOSPITAL
     from webapp import create_app
@@ -248,9 +244,8 @@ def pages_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
     from webapp.config import TestConfig
 
     folder = tmp_path_factory.mktemp("console-pages-db")
-    shutil.copyfile(sqlite_template, folder / "samen.db")
-    database = Database(f"sqlite:///{folder / 'samen.db'}")
-    info = build_demo(database, links=0)
+    url, info = demo_copy_info(tmp_path_factory, sqlite_template)
+    database = Database(url)
     text = HOSPITAL.read_text(encoding="utf-8").replace("open_link: false", "open_link: true")
     (folder / "posters.yaml").write_text(text.replace("id: hospital-2026", "id: posters"))
     create_survey(database, folder / "posters.yaml")

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import HOSPITAL_SLUG, HOSPITAL_UNITS, HOSPITAL_WAVE
 from tests.webapp.conftest import screenshot
+from tests.webapp.test_export_cli import demo_copy_info
 from tests.webapp.twowaves import SECOND, two_closed_waves
 
 pytestmark = pytest.mark.browser
@@ -130,15 +131,12 @@ def test_equity_and_plan_pages(browser, served, name, path, email, lang, viewpor
 def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Any]:
     """The demo hospital (waves 2025-2 and 2026-1 closed, 2026-2 open)."""
     from surveys.db import Database
-    from surveys.demo import build_demo
     from webapp import create_app
     from webapp.cli.serve import serve_in_thread
     from webapp.config import TestConfig
 
-    path = tmp_path_factory.mktemp("summary-demo") / "samen.db"
-    shutil.copyfile(sqlite_template, path)
-    database = Database(f"sqlite:///{path}")
-    info = build_demo(database, links=0)
+    url, info = demo_copy_info(tmp_path_factory, sqlite_template)
+    database = Database(url)
     app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
     server = serve_in_thread(app)
     yield info, f"http://127.0.0.1:{server.server_port}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,11 +22,16 @@ from webapp.cli import cli
 DEMO = "hospital-2026"
 CLOSED = "2026-1"
 OPEN = "2026-2"
-_TEMPLATE: dict[str, Path] = {}
+_TEMPLATE: dict[str, Any] = {}
 
 
-def demo_copy(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
-    """URL of a fresh copy of the demo database (built once per test session)."""
+def demo_copy_info(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Any:
+    """(URL of a fresh copy of the demo database, the demo's info with its accounts).
+
+    The demo (``build_demo(links=0)``, ~35 s of CPU with its consent audit) is built once per
+    test process; every module that wants a demo of its own gets a copy of the file, with
+    the same accounts and passwords.
+    """
     if "path" not in _TEMPLATE:
         from surveys.db import Database
         from surveys.demo import build_demo
@@ -33,12 +39,17 @@ def demo_copy(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -
         path = tmp_path_factory.mktemp("demo-template") / "demo.db"
         shutil.copyfile(sqlite_template, path)
         database = Database(f"sqlite:///{path}")
-        build_demo(database, links=0)
+        _TEMPLATE["info"] = build_demo(database, links=0)
         database.dispose()
         _TEMPLATE["path"] = path
     copy = tmp_path_factory.mktemp("demo") / "demo.db"
     shutil.copyfile(_TEMPLATE["path"], copy)
-    return f"sqlite:///{copy}"
+    return f"sqlite:///{copy}", _TEMPLATE["info"]
+
+
+def demo_copy(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> str:
+    """URL of a fresh copy of the demo database (built once per test process)."""
+    return demo_copy_info(tmp_path_factory, sqlite_template)[0]
 
 
 @pytest.fixture(scope="module")

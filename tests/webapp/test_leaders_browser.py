@@ -6,7 +6,6 @@ violations. Screenshots go to /tmp/samen-shots/leader-*.png for a person to look
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.webapp.conftest import screenshot
+from tests.webapp.test_export_cli import demo_copy_info
 
 pytestmark = pytest.mark.browser
 
@@ -26,16 +26,14 @@ PHONE = {"width": 390, "height": 844}
 def demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Any]:
     """The demo hospital served on a SQLite file, plus a leader link for the open wave."""
     from surveys.db import Database
-    from surveys.demo import LINK_UNIT, build_demo
+    from surveys.demo import LINK_UNIT
     from surveys.leaders import invite_leader
     from webapp import create_app
     from webapp.cli.serve import serve_in_thread
     from webapp.config import TestConfig
 
-    path = tmp_path_factory.mktemp("leader-db") / "samen.db"
-    shutil.copyfile(sqlite_template, path)
-    database = Database(f"sqlite:///{path}")
-    info = build_demo(database, links=0)
+    url, info = demo_copy_info(tmp_path_factory, sqlite_template)
+    database = Database(url)
     link = invite_leader(database, info.survey, info.open_wave, LINK_UNIT)
     app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
     server = serve_in_thread(app)

@@ -7,7 +7,6 @@ Screenshots go to /tmp/samen-shots/wayfind-*.png for a person to look at.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 
 from tests.webapp.conftest import PHONE, screenshot
 from tests.webapp.test_dashboard_browser import _axe, _open
+from tests.webapp.test_export_cli import demo_copy_info
 
 pytestmark = pytest.mark.browser
 
@@ -36,15 +36,12 @@ HEADER_BOXES = """() => {
 def wayfind_demo(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Any]:
     """The demo hospital served on a SQLite file, as (build info, base URL)."""
     from surveys.db import Database
-    from surveys.demo import build_demo
     from webapp import create_app
     from webapp.cli.serve import serve_in_thread
     from webapp.config import TestConfig
 
-    path = tmp_path_factory.mktemp("wayfind-db") / "samen.db"
-    shutil.copyfile(sqlite_template, path)
-    database = Database(f"sqlite:///{path}")
-    info = build_demo(database, links=0)
+    url, info = demo_copy_info(tmp_path_factory, sqlite_template)
+    database = Database(url)
     app = create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
     server = serve_in_thread(app)
     yield info, f"http://127.0.0.1:{server.server_port}"
