@@ -30,7 +30,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=25
 
 # Every benchmarks/*.py in turn (load.py needs PostgreSQL on 127.0.0.1:5432 for its second
 # half, phone.py Chromium at /usr/bin/chromium).
