@@ -62,7 +62,7 @@ def search_part(
         scaled = scaled.astype(np.int64)
     weight = np.asarray(cls_n[cols], dtype=np.int64)
     pivn = np.array([int(cls_n[c]) for c in pivcols], dtype=np.int64)
-    last = np.array([int(np.flatnonzero(scaled[:, j] != 0).max()) for j in range(len(cols))])
+    last = d - 1 - np.argmax((scaled != 0)[::-1], axis=0)  # the last row touching each
     # columns in the order they close: those closing at row r are starts[r]:starts[r + 1]
     # (never empty: a row's pivot column is touched by that row alone)
     order = np.argsort(last, kind="stable")
