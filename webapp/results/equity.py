@@ -15,6 +15,10 @@ demographic question):
   (:func:`webapp.results.equity_release.equity_release`): groups of different questions
   intersect, so a cell is withheld ("joint-audit") when, beside every other cell shown, it
   would let a group below k be derived. ``samen audit`` audits these cells with every view.
+  For a scale the homogeneity rule covers (social safety, sensitive instruments) they then
+  pass that rule beside the scale's other cells (:func:`webapp.results.homogeneity.equity_cells`):
+  a gap that would let a group whose answers are nearly all the same be derived is withheld
+  ("homogeneous").
 
 Each shown gap is checked once more here: the group and the rest at ``measure_k``.
 
