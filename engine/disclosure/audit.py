@@ -10,7 +10,6 @@ determined by them. Pure functions; the ``samen audit`` command and the test sui
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -137,6 +136,35 @@ def _rref(matrix: np.ndarray, ncols: int, start: int) -> tuple[list[int], np.nda
         top += 1
     keep = [(col, row) for col, row in pivots if col >= start]
     return [col for col, _ in keep], a[[row for _, row in keep]]
+
+
+#: Reduced forms kept (most recent first out): the homogeneity search reduces the same views
+#: once per part of an item's answers, and audit-driven suppression reruns the audit on
+#: views that mostly stay the same.
+RREF_KEPT = 64
+_RREF_CACHE: dict[tuple, tuple[list[int], np.ndarray]] = {}
+
+
+def _rref_cached(matrix: np.ndarray, ncols: int, start: int) -> tuple[list[int], np.ndarray]:
+    """:func:`_rref`, remembered for the last :data:`RREF_KEPT` inputs (read-only result)."""
+    import hashlib
+
+    key = (
+        hashlib.sha256(matrix.tobytes()).digest(),
+        matrix.shape,
+        str(matrix.dtype),
+        ncols,
+        start,
+    )
+    found = _RREF_CACHE.get(key)
+    if found is None:
+        pivcols, basis = _rref(matrix, ncols, start)
+        basis.setflags(write=False)
+        found = (pivcols, basis)
+        if len(_RREF_CACHE) >= RREF_KEPT:
+            _RREF_CACHE.pop(next(iter(_RREF_CACHE)), None)
+        _RREF_CACHE[key] = found
+    return list(found[0]), found[1]
 
 
 def _components(rows: np.ndarray) -> list[list[int]]:
@@ -300,7 +328,7 @@ def search_groups(
         matrix[r, list(cols)] = 1
     # 3: rows of the RREF with a small pivot span L
     n_large = sum(1 for n in cls_n if n >= k)
-    pivcols, basis = _rref(matrix, ncols, n_large)
+    pivcols, basis = _rref_cached(matrix, ncols, n_large)
     cls_w = np.array(cls_n, dtype=np.int64)
     findings = []
     leaks = []
@@ -352,66 +380,16 @@ def _search(
 ) -> tuple[np.ndarray, list[int]] | Literal["budget"] | None:
     """A set of the part's RREF rows summing to a 0/1 vector with a count in 1..k-1.
 
-    ``rows`` holds the part's rows restricted to the atom-class columns; returns the 0/1
-    vector and the chosen row indices, None when there is no such set, or "budget".
-    Depth-first over include/exclude decisions, row by row: a column is checked as soon as
-    the last row touching it is decided (its entry must then be 0 or 1), the count of the
-    checked columns and the pivots chosen must stay below k.
+    ``rows`` holds the part's rows over the atom-class columns; returns the 0/1 vector and
+    the chosen row indices, None when there is no such set, or "budget" after
+    :data:`SEARCH_BUDGET` nodes. Depth-first over include/exclude decisions, row by row: a
+    column is checked as soon as the last row touching it is decided (its entry must then
+    be 0 or 1), the count of the checked columns and the pivots chosen must stay below k
+    (:func:`engine.disclosure.audit_search.search_part`, which skips runs of exclusions).
     """
-    import numpy as np
+    from engine.disclosure.audit_search import search_part
 
-    d = rows.shape[0]
-    piv = [int(rows[i, c]) for i, c in enumerate(pivcols)]
-    denom = math.lcm(*piv)
-    cols = np.flatnonzero(np.any(rows != 0, axis=0))
-    scale = np.array([denom // p for p in piv], dtype=object)
-    scaled = rows[:, cols].astype(object) * scale[:, None]
-    if int(np.abs(scaled).max()) * (d + 1) < 2**62:
-        scaled = scaled.astype(np.int64)
-    weight = [int(w) for w in cls_n[cols]]
-    pivn = [int(cls_n[c]) for c in pivcols]
-    touched = scaled != 0
-    last = [int(np.flatnonzero(touched[:, j]).max()) for j in range(len(cols))]
-    closes: list[list[int]] = [[] for _ in range(d)]
-    for j, i in enumerate(last):
-        closes[i].append(j)
-    closes_arr = [np.array(c, dtype=np.intp) for c in closes]
-    weight_arr = np.array(weight, dtype=np.int64)
-    nodes = 0
-    # stack of (next row, partial sum, count of closed columns, pivots spent, chosen rows)
-    stack: list[tuple[int, np.ndarray, int, int, tuple[int, ...]]] = [
-        (0, np.zeros(len(cols), dtype=scaled.dtype), 0, 0, ())
-    ]
-    while stack:
-        i, partial, count, spent, chosen = stack.pop()
-        if i == d:
-            if chosen:  # nonzero: a chosen row's pivot (a nonempty atom class) is 1
-                x = np.zeros(rows.shape[1], dtype=np.int64)
-                x[cols[partial == denom]] = 1
-                return x, list(chosen)
-            continue
-        nodes += 1
-        if nodes > SEARCH_BUDGET:
-            return "budget"
-        closing = closes_arr[i]
-        for take in (False, True):
-            if take:
-                if spent + pivn[i] > k - 1:
-                    continue
-                nxt = partial + scaled[i]
-            else:
-                nxt = partial
-            values = nxt[closing]
-            full = values == denom
-            if not np.all(full | (values == 0)):
-                continue
-            total = count + int(weight_arr[closing][full].sum())
-            if total > k - 1:
-                continue
-            stack.append(
-                (i + 1, nxt, total, spent + pivn[i] * take, (*chosen, i) if take else chosen)
-            )
-    return None
+    return search_part(pivcols, rows, cls_n, k, SEARCH_BUDGET)
 
 
 def enforce(

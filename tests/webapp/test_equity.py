@@ -60,7 +60,7 @@ def test_every_question_is_compared_the_filter_question_in_every_unit(waves_db):
         for gap in gaps.values()
         if not gap["shown"]
     }
-    assert reasons <= {"fewer-than-k", "joint-audit", "complementary"}
+    assert reasons <= {"fewer-than-k", "joint-audit", "complementary", "homogeneous"}
     assert found["k_counts"] == "responses"
 
 

@@ -75,6 +75,12 @@ def _withheld_words(reason: str, groups: list[str], k: int) -> str:
             groups=names,
             k=k,
         )
+    if reason == "homogeneous":
+        return _(
+            "Not shown for %(groups)s: beside the other numbers shown these gaps would"
+            " reveal how a group answered (nearly everyone in it gave the same answers).",
+            groups=names,
+        )
     if reason == "complementary":
         return _(
             "Not shown for %(groups)s: the groups left over would be fewer than %(k)s.",
@@ -127,7 +133,7 @@ def build_equity(definition: Any, found: Mapping[str, Any]) -> dict[str, Any]:
                             "rest_mean": number(gap["rest"]["mean"], 2),
                             "difference": signed(gap["difference"]),
                             "ci": f"{signed(lo)} – {signed(hi)}" if lo is not None else "–",
-                            "g": number(gap["g"], 2) if gap["g"] is not None else "–",
+                            "g": signed(gap["g"]) if gap["g"] is not None else "–",
                             "p_holm": _p(gap["p_holm"]),
                             "marked": bool(gap["excludes_zero"]),
                             "direction": "up" if gap["difference"] > 0 else "down",
@@ -142,7 +148,7 @@ def build_equity(definition: Any, found: Mapping[str, Any]) -> dict[str, Any]:
                     "root": not units,
                     "withheld": [
                         {"reason": r, "text": _withheld_words(r, withheld[r], found["k"])}
-                        for r in ("joint-audit", "fewer-than-k", "complementary")
+                        for r in ("joint-audit", "homogeneous", "fewer-than-k", "complementary")
                         if withheld.get(r)
                     ],
                 }

@@ -15,6 +15,10 @@ demographic question):
   (:func:`webapp.results.equity_release.equity_release`): groups of different questions
   intersect, so a cell is withheld ("joint-audit") when, beside every other cell shown, it
   would let a group below k be derived. ``samen audit`` audits these cells with every view.
+  For a scale the homogeneity rule covers (social safety, sensitive instruments) they then
+  pass that rule beside the scale's other cells (:func:`webapp.results.homogeneity.equity_cells`):
+  a gap that would let a group whose answers are nearly all the same be derived is withheld
+  ("homogeneous").
 
 Each shown gap is checked once more here: the group and the rest at ``measure_k``.
 
@@ -39,7 +43,13 @@ from webapp.results.access import AccessDenied
 from webapp.results.cells import cell_at
 from webapp.results.data import WaveData, load_survey, load_wave
 from webapp.results.equity_release import EQUITY_DEPTH, equity_release
-from webapp.results.release import filter_question, measure_k, released_cells
+from webapp.results.homogeneity import REASON
+from webapp.results.release import (
+    filter_question,
+    measure_k,
+    released_cells,
+    withheld_as_uniform,
+)
 
 __all__ = ["CONFIDENCE", "REASONS", "ROLES", "equity", "equity_cells"]
 
@@ -47,8 +57,10 @@ CONFIDENCE = 0.95
 #: Who may see the equity view.
 ROLES = ("admin",)
 #: Why a gap is withheld: the group or the rest below k, withheld by the joint audit of the
-#: questions, or by the filter question's complementary suppression.
-REASONS = ("fewer-than-k", "joint-audit", "complementary")
+#: questions, by the filter question's complementary suppression, or by the homogeneity
+#: rule (a scale of social safety or a sensitive instrument: the gap would show a group
+#: whose answers are nearly all the same).
+REASONS = ("fewer-than-k", "joint-audit", "complementary", REASON)
 
 
 def _sample(cell: dict[str, Any]) -> Sample:
@@ -127,9 +139,13 @@ def equity_cells(view: dict[str, Any]) -> set[tuple[str, str, str, str]]:
     return out
 
 
-def _reasons(data: WaveData, offered: str | None) -> dict[str, dict[tuple, str]]:
-    """Per scale, why a proposed cell of a question other than the filter question is not
-    shown: "fewer-than-k" or "joint-audit" (:mod:`webapp.results.equity_release`)."""
+def _reasons(
+    data: WaveData, offered: str | None, questions: tuple[str, ...]
+) -> dict[str, dict[tuple, str]]:
+    """Per scale, why a cell is not shown where the reason is not a count: a proposed cell
+    of a question other than the filter question "fewer-than-k" or "joint-audit"
+    (:mod:`webapp.results.equity_release`), any cell the homogeneity rule withheld
+    "homogeneous" (:func:`webapp.results.release.withheld_as_uniform`)."""
     everyone = frozenset(data.survey.parent)
     out: dict[str, dict[tuple, str]] = {}
     for m in data.measures.values():
@@ -139,6 +155,8 @@ def _reasons(data: WaveData, offered: str | None) -> dict[str, dict[tuple, str]]
         found = equity_release(data, m, base, measure_k(data, m), offered)
         reasons = {c: "fewer-than-k" for c in found.small}
         reasons.update({c: "joint-audit" for c in found.joint})
+        if m.homogeneity:
+            reasons.update({c: REASON for c in withheld_as_uniform(data, m, questions)})
         out[m.id] = reasons
     return out
 
@@ -199,7 +217,7 @@ def equity(db: Database, survey: str, wave: str, user: UserInfo) -> dict[str, An
             for m in data.measures.values()
             if m.kind == "scale"
         }
-        reasons = _reasons(data, offered)
+        reasons = _reasons(data, offered, questions)
     top = sorted(u for u, up in context.parent.items() if up in roots)
     for item in definition.demographic_items:
         codes = [str(p) for p in item.response_scale.points]

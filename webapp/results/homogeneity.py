@@ -54,6 +54,7 @@ __all__ = [
     "REASON",
     "apply",
     "counts_at",
+    "equity_cells",
     "filter_cells",
     "item_level",
     "nearest_shown",
@@ -271,6 +272,54 @@ def filter_cells(
     _, withheld = enforce_homogeneity(atoms, outside, parts, views)
     dropped = {name_of[v.name] for v in withheld}
     return cells - dropped, dropped
+
+
+def equity_cells(
+    data: WaveData,
+    measure: Measure,
+    shown: set[Cell],
+    proposed: set[Cell],
+    questions: tuple[str, ...],
+) -> tuple[set[Cell], set[Cell]]:
+    """The equity cells of a covered scale (groups of the demographic questions other than
+    the filter question, :mod:`webapp.results.equity_release`) kept beside ``shown`` (its
+    cells after :func:`filter_cells`) once no homogeneous group is derivable, and those
+    withheld for it.
+
+    All cells become views over atoms that carry the answers to every question the cells
+    name; the shown cells get priority 1 or more and, since they pass on their own, are
+    never withheld (:func:`engine.disclosure.homogeneity.enforce_homogeneity` withholds
+    the lowest priority of a finding's combination first): only equity cells (priority
+    -1) are. Counted in respondents.
+    """
+    from engine.disclosure.audit import View
+    from engine.disclosure.audit_views import atoms_of, cell_views
+
+    if not proposed:
+        return set(), set()
+    cells = shown | proposed
+    used = tuple(q for q in questions if any(c[1] == q for c in cells))
+    parts = parts_of(measure.points, favourable_top(measure.points), lowest=measure.sensitive)
+    own, per_part = outside_by_profile(data, measure, used, parts)
+    atoms = atoms_of(own)
+    outside = {
+        atom: [int(counts.get(atom[0], {}).get(atom[1], 0)) for counts in per_part]
+        for atom in atoms
+    }
+    name_of = {_view_name(c): c for c in cells}
+    views = [
+        View(v.name, v.atoms, -1 if name_of[v.name] in proposed else v.priority + 1)
+        for v in cell_views(data.survey.parent, own, cells, used)
+    ]
+    _, withheld = enforce_homogeneity(atoms, outside, parts, views)
+    dropped = {name_of[v.name] for v in withheld}
+    if dropped - proposed:  # never: the shown cells pass on their own
+        raise AssertionError("the homogeneity rule withheld a cell shown before")
+    return proposed - dropped, dropped
+
+
+def _view_name(cell: Cell) -> str:
+    return f"unit:{cell[0]}" if cell[1] is None else f"unit:{cell[0]}|{cell[1]}={cell[2]}"
 
 
 def apply(cell: dict[str, Any], measure: Measure, decision: ItemRelease) -> dict[str, Any]:

@@ -251,14 +251,14 @@ def _org_cells(
         cells = _with_items(data, measure, cells)
         if measure.homogeneity:
             cells = _uniform_scale(data, measure, cells, questions)
-    # Equity cells of the other demographic questions are not passed through the homogeneity
-    # rule, so a scale it covers (social safety, sensitive instruments) offers none of them.
-    if (
-        measure.kind == "scale"
-        and not measure.homogeneity
-        and any(q != offered for q in questions)
-    ):
-        cells |= _equity(data, measure, questions, offered)
+    # Equity cells of the other demographic questions: released jointly by the k-audit,
+    # then, for a scale the homogeneity rule covers, by that rule beside the cells above.
+    if measure.kind == "scale" and any(q != offered for q in questions):
+        equity = _equity(data, measure, questions, offered)
+        if measure.homogeneity:
+            equity, dropped = homogeneity.equity_cells(data, measure, cells, equity, questions)
+            data.derived[("uniform equity", measure.id, questions)] = frozenset(dropped)
+        cells |= equity
     found = frozenset(cells)
     data.derived[slot] = found
     return found
@@ -287,7 +287,9 @@ def withheld_as_uniform(
     """Cells of ``measure`` that only the homogeneity rule withheld (computed by
     :func:`released_cells`)."""
     _org_cells(data, measure, questions)
-    return data.derived.get(("uniform", measure.id, questions), frozenset())
+    return data.derived.get(("uniform", measure.id, questions), frozenset()) | data.derived.get(
+        ("uniform equity", measure.id, questions), frozenset()
+    )
 
 
 def _equity(
