@@ -92,6 +92,8 @@ class MLFit:
     alpha: list[np.ndarray]
     sigma: list[np.ndarray]
     mu: list[np.ndarray]
+    #: the free parameters at the end (:mod:`engine.psychometrics.cfa_se` reads them)
+    x: np.ndarray | None = None
 
 
 def fit_ml(
@@ -167,6 +169,7 @@ def fit_ml(
         [part[4] for part in parts],
         [s_g for s_g, _ in moments_hat],
         [mu_g for _, mu_g in moments_hat],
+        x,
     )
 
 
