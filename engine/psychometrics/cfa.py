@@ -60,7 +60,7 @@ class CFAResult:
         Which optimiser answered: ``"Fisher scoring"``; ``"Fisher scoring with
         standardised factors"`` when scoring in lavaan's marker parametrisation walked a
         factor variance to 0 and the restart without markers found lavaan's solution
-        (:mod:`engine.psychometrics.cfa_rescale`); or, when both failed, ``"L-BFGS-B"``
+        (:mod:`engine.psychometrics.cfa_rescale`); or, when both failed, ``"BFGS"``
         (:mod:`engine.psychometrics.cfa_fit`).
     notes : tuple of str
         How the fit went, in words (optimiser, iterations, convergence).

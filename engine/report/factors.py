@@ -160,7 +160,7 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     out.update({key: getattr(res, key, None) for key in keys})
     out["rmsea_ci"] = list(res.rmsea_ci)
     out["converged"] = bool(getattr(res, "converged", True))
-    # which optimiser answered (engine.psychometrics.cfa_fit): Fisher scoring, or L-BFGS-B
+    # which optimiser answered (engine.psychometrics.cfa_fit): Fisher scoring, or BFGS
     # when scoring failed; the fallback is worth a line in the notes
     out["optimizer"] = getattr(res, "optimizer", None) or None
     if out["optimizer"] not in (None, "Fisher scoring"):
