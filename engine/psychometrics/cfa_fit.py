@@ -75,6 +75,9 @@ MIN_FACTOR_SHARE = 1e-4
 #: other pure-noise fixtures that BFGS fits need <= 121, and those it does not fit in 500 it
 #: did not fit in 2,000 either (tests/reference/cfa_noise.R, measured)
 MAX_BFGS = 500
+#: BFGS stops when no element of the chi-square's gradient (scaled parameters) exceeds this
+#: (at N = 150, scipy's default gtol 1e-5 on F), and the Newton polish takes over
+GTOL_CHISQ = 1.5e-3
 BFGS = "BFGS"
 
 
@@ -232,9 +235,11 @@ def _bfgs(
     Why BFGS and not nlminb (which scipy lacks) or L-BFGS-B: on the pure-noise fixtures with
     several local minima, BFGS with lavaan's scaling lands in the basin lavaan's nlminb
     lands in (noise17: chi-square 140.62; L-BFGS-B from the same start reached 140.68 and
-    stalled, Newton-type methods 143.8-144.6), and it converges where nlminb does.
+    stalled, Newton-type methods 143.8-144.6), and it converges where nlminb does. The loop
+    is :func:`engine.psychometrics.cfa_quasi_newton.bfgs` (scipy's costs 3 gradients a step
+    in overhead).
     """
-    from scipy.optimize import minimize
+    from engine.psychometrics.cfa_quasi_newton import bfgs
 
     x0 = np.asarray(start, dtype=float)
     scale = np.ones_like(x0)
@@ -243,20 +248,15 @@ def _bfgs(
 
     def fun(y: np.ndarray) -> tuple[float, np.ndarray]:
         f, grad = gradient(y / scale, structure, moments, logdet_s)
-        if not np.isfinite(f):
-            return 1e10, np.zeros_like(y)
         return f, grad / scale
 
-    from threadpoolctl import threadpool_limits
-
-    # scipy's own OpenBLAS may have been loaded after engine.psychometrics.extraction's
-    # cached controller was made: limit it here (multi-threaded, each small step took 10 ms
-    # on a busy machine instead of 0.1 ms)
-    with threadpool_limits(limits=1, user_api="blas"):
-        res = minimize(fun, x0 * scale, jac=True, method="BFGS", options={"maxiter": MAX_BFGS})
-    # status 1: the iteration limit; 0 (gradient small) and 2 (no further fall in double
-    # precision) are stops on its own, which the Newton polish then judges
-    return res.x / scale, int(res.nit), res.status != 1
+    # stop on the gradient of the chi-square (N F), not of F: a gradient of F below 1e-5
+    # is a chi-square still falling at N = 100,000
+    total_n = sum(m.n for m in moments)
+    y, iterations, status = bfgs(fun, x0 * scale, MAX_BFGS, gtol=GTOL_CHISQ / total_n)
+    # "converged" (gradient small) and "stalled" (no further fall in double precision) are
+    # stops on its own, which the Newton polish then judges
+    return y / scale, iterations, status != "limit"
 
 
 def _damped(

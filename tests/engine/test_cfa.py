@@ -386,3 +386,26 @@ def test_standardised_factors_only_for_one_group_with_markers() -> None:
     assert not can_rescale(two_groups)
     with pytest.raises(ValueError, match="one-group"):
         standardised(two_groups, np.ones(2))
+
+
+def test_bfgs_finds_a_quadratics_minimum_and_says_how_it_stopped() -> None:
+    """engine.psychometrics.cfa_quasi_newton.bfgs on a badly scaled quadratic (condition
+    1e4) and on a function that is infinite outside a disc."""
+    from engine.psychometrics.cfa_quasi_newton import bfgs
+
+    a = np.diag([1.0, 100.0, 1e4])
+    b = np.array([1.0, -2.0, 3.0])
+    x, iterations, status = bfgs(lambda x: (0.5 * x @ a @ x - b @ x, a @ x - b), np.zeros(3), 200)
+    assert status == "converged" and iterations < 200
+    np.testing.assert_allclose(x, np.linalg.solve(a, b), rtol=1e-5)
+    x, _, status = bfgs(lambda x: (0.5 * x @ a @ x - b @ x, a @ x - b), np.zeros(3), 1)
+    assert status == "limit"
+
+    def bowl(x: np.ndarray) -> tuple[float, np.ndarray]:
+        if x @ x >= 1.0:
+            return np.inf, np.zeros_like(x)
+        return float(np.sum((x - 0.3) ** 2)), 2 * (x - 0.3)
+
+    x, _, status = bfgs(bowl, np.zeros(2), 100)
+    assert status == "converged"
+    np.testing.assert_allclose(x, [0.3, 0.3], atol=1e-6)
