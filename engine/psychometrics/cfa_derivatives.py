@@ -124,7 +124,7 @@ def gradient(
     loadings, ``2 Lambda' G Lambda`` (diagonal once) for Phi, ``diag G`` for Theta, ``h`` for
     the intercepts and ``Lambda' h`` for the factor means (see :func:`derivatives`).
     With `logdet_s`, F as well, from the same inverse (inf where Sigma is not positive
-    definite): L-BFGS-B's one call per step."""
+    definite): BFGS's one call per step."""
     grad = np.zeros(structure.n_free)
     total_n = sum(m.n for m in moments)
     f = 0.0
