@@ -21,8 +21,8 @@ too. When scoring in lavaan's marker parametrisation fails (typically a factor v
 walking to 0 while its loadings grow without bound), a one-group model restarts scoring from
 that point with standardised factors (:mod:`engine.psychometrics.cfa_rescale`), where that
 edge is an ordinary point, and polishes the answer back in lavaan's parametrisation. When
-that fails too, the quasi-Newton optimiser BFGS from scipy takes over from lavaan's start,
-on lavaan's parameter scaling (:func:`_bfgs`: on data with several local minima it lands
+that fails too, the quasi-Newton optimiser BFGS takes over from lavaan's start, on
+lavaan's parameter scaling (:func:`_bfgs`: on data with several local minima it lands
 where lavaan's nlminb lands); :attr:`MLFit.optimizer` says which one answered.
 :mod:`engine.psychometrics.cfa_model` holds the model and its discrepancy,
 :mod:`engine.psychometrics.cfa_derivatives` its derivatives.
@@ -71,9 +71,9 @@ MAX_POLISH = 20
 #: marker item's variance (the marker loadings are then > ~100 times the marker's: the
 #: edge where lavaan's parametrisation breaks down; measured on tests/reference/cfa_noise)
 MIN_FACTOR_SHARE = 1e-4
-#: BFGS iterations when scoring fails (each ~1-2 ms at 40 items). noise17 needs 299; the
-#: other pure-noise fixtures that BFGS fits need <= 121, and those it does not fit in 500 it
-#: did not fit in 2,000 either (tests/reference/cfa_noise.R, measured)
+#: BFGS iterations when scoring fails (each ~0.4 ms at 40 items). noise17 needs 280; the
+#: pure-noise fixtures it does not fit in 500, scipy's BFGS did not fit in 2,000 either
+#: (tests/reference/cfa_noise.R, measured)
 MAX_BFGS = 500
 #: BFGS stops when no element of the chi-square's gradient (scaled parameters) exceeds this
 #: (at N = 150, scipy's default gtol 1e-5 on F), and the Newton polish takes over
