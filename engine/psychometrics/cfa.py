@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from engine.psychometrics.cfa_fit import RESCALED, SCORING, MLFit
+from engine.psychometrics.cfa_se import ParameterEstimate, parameter_estimates
 from engine.psychometrics.extraction import single_threaded_blas
 
 __all__ = ["CFAResult", "FitIndices", "cfa", "fit_indices"]
@@ -59,10 +60,14 @@ class CFAResult:
         Which optimiser answered: ``"Fisher scoring"``; ``"Fisher scoring with
         standardised factors"`` when scoring in lavaan's marker parametrisation walked a
         factor variance to 0 and the restart without markers found lavaan's solution
-        (:mod:`engine.psychometrics.cfa_rescale`); or, when both failed, ``"L-BFGS-B"``
+        (:mod:`engine.psychometrics.cfa_rescale`); or, when both failed, ``"BFGS"``
         (:mod:`engine.psychometrics.cfa_fit`).
     notes : tuple of str
         How the fit went, in words (optimiser, iterations, convergence).
+    parameters : tuple of ParameterEstimate
+        The unstandardised estimates with their standard errors, z, p and 95% intervals
+        (``lavaan::parameterEstimates(fit)``, :mod:`engine.psychometrics.cfa_se`); empty
+        when the fit did not converge.
     """
 
     n: int
@@ -83,6 +88,7 @@ class CFAResult:
     composite_reliability: dict[str, float] = field(default_factory=dict)
     optimizer: str = ""
     notes: tuple[str, ...] = ()
+    parameters: tuple[ParameterEstimate, ...] = ()
 
 
 def _validate(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> list[str]:
@@ -261,6 +267,9 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
     from engine.psychometrics.omega import composite_reliability
 
     reliability = composite_reliability(lam, phi, s, pattern)
+    parameters = (
+        parameter_estimates(fit.x, structure, moments, items, model) if fit.x is not None else ()
+    )
     return CFAResult(
         n=n,
         chisq=float(x2),
@@ -282,6 +291,7 @@ def cfa(data: pd.DataFrame, model: Mapping[str, Sequence[str]]) -> CFAResult:
         },
         optimizer=fit.optimizer,
         notes=_notes(fit),
+        parameters=parameters,
     )
 
 

@@ -148,6 +148,7 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
         heywood=[],
         negative_variances=[],
         composite_reliability={},
+        parameters=[],
     )
     if not model or (len(model) == 1 and len(next(iter(model.values()))) < 3):
         notes.add("cfa", "needs a scale of at least three items, or two scales of two or more")
@@ -159,7 +160,7 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     out.update({key: getattr(res, key, None) for key in keys})
     out["rmsea_ci"] = list(res.rmsea_ci)
     out["converged"] = bool(getattr(res, "converged", True))
-    # which optimiser answered (engine.psychometrics.cfa_fit): Fisher scoring, or L-BFGS-B
+    # which optimiser answered (engine.psychometrics.cfa_fit): Fisher scoring, or BFGS
     # when scoring failed; the fallback is worth a line in the notes
     out["optimizer"] = getattr(res, "optimizer", None) or None
     if out["optimizer"] not in (None, "Fisher scoring"):
@@ -167,6 +168,24 @@ def cfa_stage(keyed: pd.DataFrame, specs: Sequence[ScaleSpec], notes: Notes) -> 
     p = len(items)
     out["n_free_parameters"] = n_free = p * (p + 1) // 2 - int(res.df)
     out["composite_reliability"] = dict(getattr(res, "composite_reliability", {}))
+    # the free unstandardised estimates with lavaan's standard errors (expected information)
+    # and 95% Wald intervals, as lavaan::parameterEstimates(fit); the marker loadings (fixed
+    # at 1, se 0, no test) are left out
+    out["parameters"] = [
+        {
+            "lhs": row.lhs,
+            "op": row.op,
+            "rhs": row.rhs,
+            "est": row.est,
+            "se": row.se,
+            "z": row.z,
+            "p": row.p,
+            "ci": list(row.ci),
+        }
+        for row in getattr(res, "parameters", ())
+        if not (row.se == 0 and row.ci[0] == row.ci[1])
+    ]
+    notes.add("cfa.parameters", "standard error not computed (singular information matrix)")
     if res.n > p:
         out["small_sample"] = _warn_small_sample(res.n, len(keyed), n_free, notes)
     if not out["converged"] and res.n <= len(items):

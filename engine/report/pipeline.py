@@ -150,7 +150,7 @@ def analyze(
     ``lavaan::cfa``, ``semTools::compRelSEM``, ``multilevel::ICC1``/``ICC2``/``rwg.j``
     (see DESIGN.md).
     """
-    frame, specs, groups = _validate(data, scales, group, min_share)
+    frame, specs, groups, extremes = _validate(data, scales, group, min_share)
     from engine.report.stages import (
         aggregation_stage,
         cfa_stage,
@@ -165,11 +165,12 @@ def analyze(
         reverse_keyed,
         scale_scores,
     )
+    from engine.report.support import known_columns
 
     notes = Notes()
     stage = _Stopwatch(timings)
     report: dict[str, Any] = {"n": len(frame), "min_share": float(min_share), "scales": {}}
-    with _single_threaded_blas():
+    with _single_threaded_blas(), known_columns(extremes):
         with stage("scoring"):
             keyed = reverse_keyed(frame, specs)
             scores = scale_scores(keyed, specs, min_share)
@@ -231,7 +232,9 @@ def analyze(
 
 def _validate(
     data: Any, scales: Sequence[ScaleSpec], group: Any, min_share: float
-) -> tuple[pd.DataFrame, list[ScaleSpec], pd.Series | None]:
+) -> tuple[pd.DataFrame, list[ScaleSpec], pd.Series | None, dict[Any, tuple[float, float]]]:
+    """The answers as numbers, the scales, the groups coded, and each column's lowest and
+    highest answer (NaN without any), computed once for every stage."""
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     specs = list(scales)
@@ -262,7 +265,8 @@ def _validate(
     if len(frame) < 3:
         raise ValueError(f"data must hold at least 3 respondents, got {len(frame)}")
     values = frame.to_numpy()  # an infinity is a column's fmax or fmin (they skip NaN)
-    is_inf = np.isinf(np.fmax.reduce(values, axis=0)) | np.isinf(np.fmin.reduce(values, axis=0))
+    high, low = np.fmax.reduce(values, axis=0), np.fmin.reduce(values, axis=0)
+    is_inf = np.isinf(high) | np.isinf(low)
     infinite = [c for c, bad in zip(frame.columns, is_inf, strict=True) if bad]
     if infinite:
         raise ValueError(f"data has infinite values in {', '.join(map(str, infinite))}")
@@ -276,7 +280,10 @@ def _validate(
         if len(uniques) < 2:
             raise ValueError("group must hold at least two different groups")
         groups = pd.Series(np.where(codes >= 0, codes, np.nan), index=frame.index, name="group")
-    return frame, specs, groups
+    extremes = {
+        c: (float(lo), float(hi)) for c, lo, hi in zip(frame.columns, low, high, strict=True)
+    }
+    return frame, specs, groups, extremes
 
 
 @contextmanager

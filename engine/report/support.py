@@ -9,7 +9,9 @@ which turns a failure on degenerate data into a null with a hint in
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ __all__ = [
     "STAT_ERRORS",
     "attempt",
     "column_mean_sd",
+    "known_columns",
     "lazy",
     "loadings_by_row",
     "omega_of",
@@ -71,16 +74,53 @@ def attempt(compute: Callable[[], Any], paths: str | Sequence[str], notes: Notes
     return result
 
 
+#: {column: (lowest, highest answer)} of the report's answers, while one report is computed
+#: (:func:`known_columns`): every stage asks which columns vary or are empty, and each answer
+#: was a pass over all rows (0.045 s per pass at a million rows x 40, 14 passes)
+_EXTREMES: ContextVar[Mapping[Any, tuple[float, float]] | None] = ContextVar(
+    "extremes", default=None
+)
+
+
+@contextmanager
+def known_columns(extremes: Mapping[Any, tuple[float, float]]) -> Iterator[None]:
+    """Within the block, :func:`usable_columns` and :func:`unanswered_columns` answer from
+    `extremes` (each column's lowest and highest answer over all respondents, NaN when it
+    has none) for frames whose columns it names. Valid for any frame holding all
+    respondents' answers to those columns, reverse-keyed or not (reversal keeps a column
+    varying or empty); a frame of some respondents only must not be asked inside it."""
+    token = _EXTREMES.set(extremes)
+    try:
+        yield
+    finally:
+        _EXTREMES.reset(token)
+
+
+def _extremes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    known = _EXTREMES.get()
+    if known is not None and all(c in known for c in frame.columns):
+        pairs = np.array([known[c] for c in frame.columns], dtype=float).reshape(-1, 2)
+        return pairs[:, 0], pairs[:, 1]
+    values = frame.to_numpy(dtype=float)
+    if values.shape[0] == 0:
+        empty = np.full(values.shape[1], np.nan)
+        return empty, empty
+    return np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)
+
+
 def usable_columns(frame: pd.DataFrame) -> list[str]:
     """Columns with at least two different answers (fmin/fmax skip NaN without warnings)."""
-    values = frame.to_numpy(dtype=float)
-    varies = np.fmax.reduce(values, axis=0) > np.fmin.reduce(values, axis=0)
+    low, high = _extremes(frame)
+    varies = high > low
     return [c for c, ok in zip(frame.columns, varies, strict=True) if ok]
 
 
 def unanswered_columns(frame: pd.DataFrame) -> list[str]:
     """Columns without a single answer (all NaN): fmax skips NaN, so it is NaN only for a
     column without any number (no boolean copy of a million rows)."""
+    if _EXTREMES.get() is not None:
+        _, high = _extremes(frame)
+        return [c for c, none in zip(frame.columns, np.isnan(high), strict=True) if none]
     values = frame.to_numpy(dtype=float)
     if values.shape[0] == 0:
         return list(frame.columns)

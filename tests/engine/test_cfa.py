@@ -261,11 +261,23 @@ def test_pure_noise_gives_lavaans_solution_or_no_convergence(name: str) -> None:
         return
     if ref["converged"]:
         fit = ref["fit"]
-        assert res.chisq == pytest.approx(fit["chisq"], rel=1e-6, abs=1e-6)
+        # lavaan's nlminb stops on its relative-function rule; in a flat valley (noise17) that
+        # is short of the minimum: the engine's point is never above lavaan's, and within
+        # 1e-6 relative of it except there (2.3e-6: chi-square 140.61548 against 140.61579;
+        # nlminb with rel.tol 1e-11..1e-14 does not converge at all, measured in R)
+        tol = 1e-5 if name == "noise17" else 1e-6
+        assert res.chisq <= fit["chisq"] * (1 + 1e-9) + 1e-9
+        assert res.chisq == pytest.approx(fit["chisq"], rel=tol, abs=1e-6)
         for key in ("cfi", "tli", "rmsea", "srmr"):
             assert getattr(res, key) == pytest.approx(fit[key], abs=1e-3), key
         for key, want in ref["loadings"].items():
             factor, item = key.split(".")
+            if name == "noise17" and factor == "s1":
+                # s1_5 has a negative residual variance (Heywood case) and s1's loadings
+                # lie along a flat valley where nlminb stopped short (its largest gradient
+                # element 9.8e-5, lavInspect(fit, "gradient"); s1 =~ s1_5 -15.3 there, -13.2
+                # at the minimum): fit indices and the other factors agree within 1e-3
+                continue
             got = res.loadings[factor][item]
             if want == "NA":  # a factor with a negative variance: lavaan gives NA
                 assert np.isnan(got)
@@ -275,15 +287,16 @@ def test_pure_noise_gives_lavaans_solution_or_no_convergence(name: str) -> None:
         assert res.chisq <= ref["fit_bfgs"]["chisq"] + 1e-6
 
 
-def test_pure_noise_cases_where_lavaan_converges_are_mostly_found() -> None:
-    """Of the 5 noise cases where lavaan's default converges, scoring finds 4 (measured):
-    noise06 and noise08 directly, noise09 and noise10 after the restart with standardised
+def test_pure_noise_cases_where_lavaan_converges_are_all_found() -> None:
+    """The 5 noise cases where lavaan's default converges are all found (measured):
+    noise06 and noise08 by scoring, noise09 and noise10 after the restart with standardised
     factors (marker scoring walked a factor variance to 0; L-BFGS-B needed ~2,000 steps for
     them before). noise17 (20 items) has several local minima (chi-square 137.48, lavaan's
     140.62, 142.62 from different starts, measured): the restart reaches 142.62 with a
-    factor variance at 0, which is refused, and the result is "did not converge"."""
+    factor variance at 0, which is refused; BFGS from lavaan's start in lavaan's parameter
+    scaling lands in lavaan's basin (L-BFGS-B, unscaled, stalled at 140.68)."""
     found = [n for n in sorted(NOISE) if NOISE[n]["converged"] and _noise_fit(n).converged]
-    assert found == ["noise06", "noise08", "noise09", "noise10"]
+    assert found == ["noise06", "noise08", "noise09", "noise10", "noise17"]
     assert _noise_fit("noise06").optimizer == "Fisher scoring"
     for name in ("noise09", "noise10"):
         res = _noise_fit(name)
@@ -291,7 +304,11 @@ def test_pure_noise_cases_where_lavaan_converges_are_mostly_found() -> None:
         assert res.notes[0].startswith(
             "ML fit by Fisher scoring with standardised factors (a factor variance tended to 0"
         )
-    assert not _noise_fit("noise17").converged
+    res = _noise_fit("noise17")
+    assert res.optimizer == "BFGS"
+    assert res.notes[0].startswith("ML fit by BFGS, after Fisher scoring failed: converged in")
+    # lavaan warns of negative variances here: the Heywood case is reported, not hidden
+    assert res.negative_variances
 
 
 def test_standardised_factors_describe_the_same_model() -> None:
@@ -351,13 +368,13 @@ def test_analyze_on_pure_noise_says_the_cfa_did_not_converge(tmp_path) -> None:
     assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["cfa"]["converged"] is False and out["cfa"]["tli"] is None
-    assert out["cfa"]["optimizer"] == "L-BFGS-B"
+    assert out["cfa"]["optimizer"] == "BFGS"
     assert "cfa: the ML estimation did not converge" in out["notes"]
-    assert any(n.startswith("cfa.optimizer: ML fit by L-BFGS-B") for n in out["notes"])
+    assert any(n.startswith("cfa.optimizer: ML fit by BFGS") for n in out["notes"])
 
 
 def test_standardised_factors_only_for_one_group_with_markers() -> None:
-    """Multi-group models (invariance) keep scoring and L-BFGS-B: rescaling each group by
+    """Multi-group models (invariance) keep scoring and BFGS: rescaling each group by
     its own marker loadings would break equal loadings."""
     from engine.psychometrics.cfa_rescale import can_rescale, standardised
     from engine.psychometrics.cfa_start import build_structure
@@ -369,3 +386,26 @@ def test_standardised_factors_only_for_one_group_with_markers() -> None:
     assert not can_rescale(two_groups)
     with pytest.raises(ValueError, match="one-group"):
         standardised(two_groups, np.ones(2))
+
+
+def test_bfgs_finds_a_quadratics_minimum_and_says_how_it_stopped() -> None:
+    """engine.psychometrics.cfa_quasi_newton.bfgs on a badly scaled quadratic (condition
+    1e4) and on a function that is infinite outside a disc."""
+    from engine.psychometrics.cfa_quasi_newton import bfgs
+
+    a = np.diag([1.0, 100.0, 1e4])
+    b = np.array([1.0, -2.0, 3.0])
+    x, iterations, status = bfgs(lambda x: (0.5 * x @ a @ x - b @ x, a @ x - b), np.zeros(3), 200)
+    assert status == "converged" and iterations < 200
+    np.testing.assert_allclose(x, np.linalg.solve(a, b), rtol=1e-5)
+    x, _, status = bfgs(lambda x: (0.5 * x @ a @ x - b @ x, a @ x - b), np.zeros(3), 1)
+    assert status == "limit"
+
+    def bowl(x: np.ndarray) -> tuple[float, np.ndarray]:
+        if x @ x >= 1.0:
+            return np.inf, np.zeros_like(x)
+        return float(np.sum((x - 0.3) ** 2)), 2 * (x - 0.3)
+
+    x, _, status = bfgs(bowl, np.zeros(2), 100)
+    assert status == "converged"
+    np.testing.assert_allclose(x, [0.3, 0.3], atol=1e-6)
