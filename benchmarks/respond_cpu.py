@@ -214,6 +214,8 @@ def flow(
         stats = pstats.Stats(profiler, stream=out)
         print(f"\n--- {kind}: cumulative ---")
         stats.sort_stats("cumulative").print_stats(top)
+        print(f"\n--- {kind}: own time ---")
+        stats.sort_stats("tottime").print_stats(top)
         print(out.getvalue())
 
 

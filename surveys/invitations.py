@@ -314,23 +314,28 @@ def lookup_invitation(db: Database, token: str) -> InvitationInfo | None:
         return InvitationInfo(survey.slug, open_label, None, None, open_link=True)
 
 
+#: The survey of an open link and its open wave's label (NULL: none open), in one read.
+_OPEN_LINK = (
+    "SELECT s.slug, s.open_token, w.label FROM surveys s"
+    " LEFT JOIN waves w ON w.survey_id = s.id AND w.state = 'open'"
+    " WHERE s.open_token = :token"
+)
+
+
 def lookup_open_link(db: Database, token: str) -> InvitationInfo | None:
     """What survey open link ``token`` opens, or None; invitation tokens are not looked at.
 
+    One small read without an ORM session (every Start asks this first).
     Raises :class:`WaveClosed` when the survey has no open wave.
     """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    with db.session() as session:
-        survey = session.scalar(select(SurveyRow).where(SurveyRow.open_token == token))
-        if survey is None or not secrets.compare_digest(str(survey.open_token), token):
-            return None
-        open_label = session.scalar(
-            select(Wave.label).where(Wave.survey_id == survey.id, Wave.state == "open")
-        )
-        if open_label is None:
-            raise WaveClosed()
-        return InvitationInfo(survey.slug, open_label, None, None, open_link=True)
+    found = db.read_first(_OPEN_LINK, {"token": token})
+    if found is None or not secrets.compare_digest(str(found[1]), token):
+        return None
+    if found[2] is None:
+        raise WaveClosed()
+    return InvitationInfo(str(found[0]), str(found[2]), None, None, open_link=True)
 
 
 def open_link_token(db: Database, slug: str) -> str | None:
