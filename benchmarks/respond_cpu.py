@@ -28,6 +28,7 @@ import io
 import pstats
 import re
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -207,7 +208,7 @@ def flow(
     for kind, times in sorted(cpu.items(), key=lambda kv: -sum(kv[1])):
         print(
             f"  {kind:28} {len(times):5} x {1000 * sum(times) / len(times):6.2f} ms = "
-            f"{100 * sum(times) / total:4.1f} %"
+            f"{100 * sum(times) / total:4.1f} %  (median {1000 * statistics.median(times):.2f} ms)"
         )
     for kind, profiler in profiles.items():
         out = io.StringIO()
