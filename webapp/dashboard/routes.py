@@ -18,6 +18,7 @@ from webapp import results
 from webapp.auth import current_staff, login_manager
 from webapp.dashboard import bp
 from webapp.dashboard.assets import gzip_response, install
+from webapp.dashboard.svg import chart_svg
 from webapp.results.comments import unit_comments, unit_open_answers
 from webapp.results.data import request_memo
 from webapp.results.sensitive import unwanted_behaviour
@@ -214,6 +215,7 @@ def _static_routes(state: Any) -> None:
 
 
 bp.record_once(_static_routes)
+bp.add_app_template_global(chart_svg, "chart_svg")
 bp.after_request(gzip_response)
 
 
