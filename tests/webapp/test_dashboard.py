@@ -132,7 +132,7 @@ def test_trend_chart_leaves_gaps_for_withheld_waves():
         "Belonging, 2025: 3.20 (3.00 – 3.40)",
     ]
     assert len(line["segments"]) == 1  # 2024 to 2025; nothing drawn towards the withheld 2026
-    assert [w["x"] for w in chart["waves"]] == [12, 52, 92]
+    assert [w["x"] for w in chart["waves"]] == [16, 54, 92]
     first, second = line["points"]
     assert second["y"] < first["y"]  # higher means are higher up
     assert first["hi"] < first["y"] < first["lo"]

@@ -289,7 +289,8 @@ def trend_chart(
         return round(plot_bottom - share * (plot_bottom - plot_top), 1)
 
     count = len(waves)
-    xs = [round(12 + i * 80 / (count - 1), 2) if count > 1 else 50.0 for i in range(count)]
+    # From 16 % (the tick labels sit at the left edge, ~50 px on a phone) to 92 %.
+    xs = [round(16 + i * 76 / (count - 1), 2) if count > 1 else 50.0 for i in range(count)]
     drawn: list[dict[str, Any]] = []
     for i, line in enumerate(lines):
         colour, symbol, dash = _TREND_STYLE[i % len(_TREND_STYLE)]
