@@ -226,29 +226,38 @@ def start_invitation(db: Database, token: str) -> StartedInvitation:
     """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvitationUnavailable()
+    digest = hash_token(token)
     with db.session(write=True) as session:
+        # The invitation with its wave (locked against a concurrent close), survey and unit,
+        # in one statement.
         found = session.execute(
-            select(Invitation.wave_id).where(Invitation.token_hash == hash_token(token))
+            select(
+                Wave.id,
+                Wave.state,
+                Wave.label,
+                SurveyRow.slug,
+                Unit.code,
+                Invitation.unit_id,
+                Invitation.language,
+            )
+            .join(Invitation, Invitation.wave_id == Wave.id)
+            .join(SurveyRow, SurveyRow.id == Wave.survey_id)
+            .join(Unit, Unit.id == Invitation.unit_id)
+            .where(Invitation.token_hash == digest)
+            .with_for_update(read=True, of=Wave)
         ).first()
-        if found is None:
-            raise InvitationUnavailable()
-        wave = session.scalar(
-            select(Wave).where(Wave.id == found.wave_id).with_for_update(read=True)
-        )
-        if wave is None or wave.state != "open":
+        if found is None or found.state != "open":
             raise InvitationUnavailable()
         deleted = session.execute(
             delete(Invitation)
-            .where(Invitation.token_hash == hash_token(token))
-            .returning(Invitation.unit_id, Invitation.language)
+            .where(Invitation.token_hash == digest)
+            .returning(Invitation.token_hash)
         ).first()
         if deleted is None:  # a parallel Start used it first
             raise InvitationUnavailable()
-        unit_id, language = deleted
-        _count(session, db, wave.id, unit_id, started=1)
-        survey_slug = session.scalar(select(SurveyRow.slug).where(SurveyRow.id == wave.survey_id))
-        unit_code = session.scalar(select(Unit.code).where(Unit.id == unit_id))
-        label = wave.label
+        _count(session, db, found.id, found.unit_id, started=1)
+        survey_slug, unit_code, language = found.slug, found.code, found.language
+        label = found.label
     db.truncate_log()
     return StartedInvitation(
         survey=str(survey_slug),
