@@ -1,4 +1,4 @@
-"""The dashboard's charts as geometry for inline SVG (drawn by ``dashboard/_charts.html``).
+"""The dashboard's charts as geometry for inline SVG (written by :mod:`webapp.dashboard.svg`).
 
 Pure functions of numbers the results service already released (:mod:`webapp.results`),
 called with the very cells the page's tables show: they never compute a statistic or decide
