@@ -9,8 +9,9 @@ down, 675 kbit/s up) with a 4x slower CPU, through the DevTools protocol
 manager's dashboard page:
 
 * first load: empty cache, from navigation to the first paint, ``DOMContentLoaded`` and the
-  ``load`` event (the tables are there; plotly.js is fetched only after it), then the reader
-  scrolls to the first chart at once: "chart in view" is navigation to that chart drawn;
+  ``load`` event (the charts are inline SVG drawn by the server, so they come with the
+  page), then the reader scrolls to the first chart at once: "chart in view" is navigation
+  to that chart in view;
 * repeat load: the same page again in the same browser (cached assets).
 
 It prints those times, the bytes transferred, the page's main-thread time by kind (DevTools
@@ -85,8 +86,7 @@ def measure(browser: Any, base: str, info: Any) -> tuple[dict[str, float], dict[
     page.fill("input[name=password]", account.password)
     page.click("input[type=submit], button[type=submit]")
     page.wait_for_load_state("load")
-    # Leave the page signing in landed on, so none of its work (it fetches plotly.js after
-    # its load event) runs into the measured load.
+    # Leave the page signing in landed on, so none of its work runs into the measured load.
     page.goto("about:blank")
     url = f"{base}/dashboard/{info.survey}/{info.waves[-2]}/{account.unit}"
     cdp = context.new_cdp_session(page)
@@ -107,9 +107,9 @@ def measure(browser: Any, base: str, info: Any) -> tuple[dict[str, float], dict[
         began = time.perf_counter()
         page.goto(url, wait_until="load")
         loaded = time.perf_counter() - began
-        # The reader scrolls to the first chart at once; it is drawn when plotly.js is in.
-        page.locator(".chart").first.scroll_into_view_if_needed()
-        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
+        # The reader scrolls to the first chart at once (inline SVG: drawn with the page).
+        page.locator(".chart svg").first.scroll_into_view_if_needed()
+        page.wait_for_selector(".chart svg", state="visible")
         charted = time.perf_counter() - began
         after = _metrics(cdp)
         timing = page.evaluate(

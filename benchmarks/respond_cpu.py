@@ -28,6 +28,7 @@ import io
 import pstats
 import re
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -141,22 +142,33 @@ class _Browser:
     """benchmarks/load.py's simulated browser over the Flask test client: the same
     ``request`` and ``expect``, and the process CPU of each request by its kind of step."""
 
-    def __init__(self, client: Any, cpu: dict[str, list[float]], tally: Any) -> None:
+    def __init__(
+        self,
+        client: Any,
+        cpu: dict[str, list[float]],
+        tally: Any,
+        profiles: dict[str, cProfile.Profile] | None = None,
+    ) -> None:
         import threading
 
-        self.client, self.cpu = client, cpu
+        self.client, self.cpu, self.profiles = client, cpu, profiles
         self.tally, self.lock = tally, threading.Lock()
 
     def request(
         self, method: str, path: str, form: dict[str, str] | None = None, send: bool = False
     ) -> tuple[int, str, str]:
+        kind = method + " " + re.sub(r"/(s|q)/[^/?]+", r"/\1/*", path.split("?")[0])
+        profiler = None if self.profiles is None else self.profiles.get(kind)
         began = time.process_time()
+        if profiler is not None:
+            profiler.enable()
         response = self.client.open(
             path, method=method, data=form, headers={"Accept-Language": "nl"}
         )
         text = response.get_data(as_text=True)
-        kind = re.sub(r"/(s|q)/[^/?]+", r"/\1/*", path.split("?")[0])
-        self.cpu.setdefault(f"{method} {kind}", []).append(time.process_time() - began)
+        if profiler is not None:
+            profiler.disable()
+        self.cpu.setdefault(kind, []).append(time.process_time() - began)
         return response.status_code, text, response.headers.get("Location", "")
 
     def expect(self, method: str, path: str, status: int, **kwargs: Any) -> tuple[str, str]:
@@ -166,8 +178,11 @@ class _Browser:
         return text, where
 
 
-def flow(client_factory: Any, tokens: list[str]) -> None:
-    """Answer a questionnaire per token; print the process CPU per kind of request."""
+def flow(
+    client_factory: Any, tokens: list[str], profile_kinds: list[str] | None = None, top: int = 25
+) -> None:
+    """Answer a questionnaire per token; print the process CPU per kind of request, and
+    cProfile's top functions for each kind in ``profile_kinds`` (e.g. ``GET /survey/review``)."""
     import importlib.util
     import random
 
@@ -179,8 +194,10 @@ def flow(client_factory: Any, tokens: list[str]) -> None:
     cpu: dict[str, list[float]] = {}
     rng = random.Random(1)
     began = time.process_time()
+    profiles = {kind: cProfile.Profile() for kind in profile_kinds or []}
     for token in tokens:
-        load.answer_questionnaire(_Browser(client_factory(), cpu, load.Tally()), token, rng)
+        browser = _Browser(client_factory(), cpu, load.Tally(), profiles)
+        load.answer_questionnaire(browser, token, rng)
     total = time.process_time() - began
     requests = sum(len(times) for times in cpu.values())
     print(
@@ -191,8 +208,16 @@ def flow(client_factory: Any, tokens: list[str]) -> None:
     for kind, times in sorted(cpu.items(), key=lambda kv: -sum(kv[1])):
         print(
             f"  {kind:28} {len(times):5} x {1000 * sum(times) / len(times):6.2f} ms = "
-            f"{100 * sum(times) / total:4.1f} %"
+            f"{100 * sum(times) / total:4.1f} %  (median {1000 * statistics.median(times):.2f} ms)"
         )
+    for kind, profiler in profiles.items():
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        print(f"\n--- {kind}: cumulative ---")
+        stats.sort_stats("cumulative").print_stats(top)
+        print(f"\n--- {kind}: own time ---")
+        stats.sort_stats("tottime").print_stats(top)
+        print(out.getvalue())
 
 
 def main() -> None:
@@ -203,6 +228,12 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--questionnaires", type=int, default=0, help="whole questionnaires")
+    parser.add_argument(
+        "--profile-kind",
+        action="append",
+        default=[],
+        help="with --questionnaires: profile this kind of request, e.g. 'GET /survey/review'",
+    )
     args = parser.parse_args()
     import os
 
@@ -232,7 +263,7 @@ def main() -> None:
         if args.profile:
             profile(client, path, form, args.repeat, args.top)
         if args.questionnaires:
-            flow(app.test_client, others)
+            flow(app.test_client, others, args.profile_kind, args.top)
         app.extensions["samen_db"].dispose()
 
 

@@ -226,29 +226,38 @@ def start_invitation(db: Database, token: str) -> StartedInvitation:
     """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvitationUnavailable()
+    digest = hash_token(token)
     with db.session(write=True) as session:
+        # The invitation with its wave (locked against a concurrent close), survey and unit,
+        # in one statement.
         found = session.execute(
-            select(Invitation.wave_id).where(Invitation.token_hash == hash_token(token))
+            select(
+                Wave.id,
+                Wave.state,
+                Wave.label,
+                SurveyRow.slug,
+                Unit.code,
+                Invitation.unit_id,
+                Invitation.language,
+            )
+            .join(Invitation, Invitation.wave_id == Wave.id)
+            .join(SurveyRow, SurveyRow.id == Wave.survey_id)
+            .join(Unit, Unit.id == Invitation.unit_id)
+            .where(Invitation.token_hash == digest)
+            .with_for_update(read=True, of=Wave)
         ).first()
-        if found is None:
-            raise InvitationUnavailable()
-        wave = session.scalar(
-            select(Wave).where(Wave.id == found.wave_id).with_for_update(read=True)
-        )
-        if wave is None or wave.state != "open":
+        if found is None or found.state != "open":
             raise InvitationUnavailable()
         deleted = session.execute(
             delete(Invitation)
-            .where(Invitation.token_hash == hash_token(token))
-            .returning(Invitation.unit_id, Invitation.language)
+            .where(Invitation.token_hash == digest)
+            .returning(Invitation.token_hash)
         ).first()
         if deleted is None:  # a parallel Start used it first
             raise InvitationUnavailable()
-        unit_id, language = deleted
-        _count(session, db, wave.id, unit_id, started=1)
-        survey_slug = session.scalar(select(SurveyRow.slug).where(SurveyRow.id == wave.survey_id))
-        unit_code = session.scalar(select(Unit.code).where(Unit.id == unit_id))
-        label = wave.label
+        _count(session, db, found.id, found.unit_id, started=1)
+        survey_slug, unit_code, language = found.slug, found.code, found.language
+        label = found.label
     db.truncate_log()
     return StartedInvitation(
         survey=str(survey_slug),
@@ -314,23 +323,28 @@ def lookup_invitation(db: Database, token: str) -> InvitationInfo | None:
         return InvitationInfo(survey.slug, open_label, None, None, open_link=True)
 
 
+#: The survey of an open link and its open wave's label (NULL: none open), in one read.
+_OPEN_LINK = (
+    "SELECT s.slug, s.open_token, w.label FROM surveys s"
+    " LEFT JOIN waves w ON w.survey_id = s.id AND w.state = 'open'"
+    " WHERE s.open_token = :token"
+)
+
+
 def lookup_open_link(db: Database, token: str) -> InvitationInfo | None:
     """What survey open link ``token`` opens, or None; invitation tokens are not looked at.
 
+    One small read without an ORM session (every Start asks this first).
     Raises :class:`WaveClosed` when the survey has no open wave.
     """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    with db.session() as session:
-        survey = session.scalar(select(SurveyRow).where(SurveyRow.open_token == token))
-        if survey is None or not secrets.compare_digest(str(survey.open_token), token):
-            return None
-        open_label = session.scalar(
-            select(Wave.label).where(Wave.survey_id == survey.id, Wave.state == "open")
-        )
-        if open_label is None:
-            raise WaveClosed()
-        return InvitationInfo(survey.slug, open_label, None, None, open_link=True)
+    found = db.read_first(_OPEN_LINK, {"token": token})
+    if found is None or not secrets.compare_digest(str(found[1]), token):
+        return None
+    if found[2] is None:
+        raise WaveClosed()
+    return InvitationInfo(str(found[0]), str(found[2]), None, None, open_link=True)
 
 
 def open_link_token(db: Database, slug: str) -> str | None:

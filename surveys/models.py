@@ -90,7 +90,9 @@ class SurveyRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
-    definition: Mapped[str] = mapped_column(Text)
+    # Deferred: a row is read for its id, slug or open link on every send and start; the
+    # text (tens of KB) only where it is asked for (surveys.survey_store keeps it parsed).
+    definition: Mapped[str] = mapped_column(Text, deferred=True)
     open_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # A random number drawn by a database trigger whenever ``definition`` is written (insert
     # or change, by any writer): what each process's cache of parsed definitions checks

@@ -36,6 +36,7 @@ __all__ = [
     "preview_units",
     "read_units_csv",
     "snapshot_tree",
+    "unit_name",
     "wave_trees",
 ]
 
@@ -347,6 +348,12 @@ def list_units(db: Database) -> list[UnitInfo]:
         return [
             UnitInfo(u.code, u.name, codes.get(u.parent_id or -1), u.manager_email) for u in rows
         ]
+
+
+def unit_name(db: Database, code: str) -> str | None:
+    """The name of unit ``code`` (None when absent): one row, not the whole tree."""
+    with db.session() as session:
+        return session.scalar(select(Unit.name).where(Unit.code == code))
 
 
 def get_unit(db: Database, code: str) -> UnitInfo:

@@ -29,7 +29,7 @@ from surveys.db import Database
 from surveys.encoding import decode_kinds, decode_matrix, encode_response
 from surveys.errors import AlreadyAnswered, InputError, InvitationUnavailable, NotFound, WaveClosed
 from surveys.invitations import MAX_TOKEN_LENGTH, lookup_invitation, start_invitation
-from surveys.models import Comment, DailyCount, Response, SpentRight, Unit, Wave
+from surveys.models import Comment, DailyCount, Response, SpentRight, SurveyRow, Unit, Wave
 from surveys.survey_definition import SurveyDefinition
 from surveys.survey_store import get_survey
 
@@ -207,15 +207,10 @@ def submit_with_right(
     try:
         with db.session(write=True) as session:
             wave_ = lock_open_wave(session, slug, wave)
-            try:
-                unit = unit_row(session, unit_code)
-            except NotFound:
-                raise InputError(f"unknown unit {str(unit_code)[:64]!r}") from None
-            spent = session.scalar(
-                select(SpentRight.nonce_hash).where(SpentRight.nonce_hash == hash_token(right))
-            )
-            if spent is not None:
-                raise AlreadyAnswered()
+            unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code))
+            if unit_id is None:
+                raise InputError(f"unknown unit {str(unit_code)[:64]!r}")
+            # A right spent before fails this insert (its primary key): AlreadyAnswered below.
             session.execute(
                 insert(SpentRight).values(nonce_hash=hash_token(right), wave_id=wave_.id)
             )
@@ -223,27 +218,34 @@ def submit_with_right(
                 session,
                 db,
                 wave_.id,
-                unit.id,
+                unit_id,
                 language,
                 answer_text,
                 demographic_text,
                 text,
                 open_answers=opened,
             )
-    except IntegrityError:  # a parallel post spent the right first (its insert won)
+    except IntegrityError:  # the right was spent before, or a parallel post's insert won
         raise AlreadyAnswered() from None
     db.truncate_log()
 
 
 def lock_open_wave(session: Session, slug: str, label: str) -> Wave:
-    """The wave, locked against a concurrent close; WaveClosed when it is not open."""
-    survey = survey_row(session, slug)
+    """The wave, locked against a concurrent close; WaveClosed when it is not open.
+
+    One statement: the wave joined with its survey by slug (the survey's row is not loaded;
+    only the wave's row is locked)."""
     wave = session.scalar(
         select(Wave)
-        .where(Wave.survey_id == survey.id, Wave.label == label)
-        .with_for_update(read=True)
+        .join(SurveyRow, SurveyRow.id == Wave.survey_id)
+        .where(SurveyRow.slug == slug, Wave.label == label)
+        .with_for_update(read=True, of=Wave)
     )
-    if wave is None or wave.state != "open":
+    if wave is None:
+        if session.scalar(select(SurveyRow.id).where(SurveyRow.slug == slug)) is None:
+            raise NotFound(f"no survey {slug!r}")
+        raise WaveClosed()
+    if wave.state != "open":
         raise WaveClosed()
     return wave
 

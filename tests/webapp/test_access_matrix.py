@@ -77,8 +77,6 @@ RULES: dict[str, Rule] = {
     "public.privacy": Rule(f"/privacy/{S}", {"GET": everyone(200)}),
     "auth.static": Rule("/auth/static/account.css", {"GET": everyone(200)}),
     "research.static": Rule("/research/static/research.css", {"GET": everyone(200)}),
-    "dashboard_plotly_js": Rule("/static/dashboard/plotly.min.js", {"GET": everyone(200)}),
-    "dashboard_plotly_css": Rule("/static/dashboard/plotly.css", {"GET": everyone(200)}),
     # --- respondents: without a respondent session, 400 (the "session ended" page) -------
     "respond.invitation": Rule("/s/unknown-token", {"GET": everyone(200)}),  # the same page
     "respond.start": Rule("/s/unknown-token", {"POST": statuses(404, 303, 404, 404, 404, 404)}),

@@ -8,7 +8,6 @@ than k, and W1 is hidden with it (SURG minus W1 would leave W2's 3).
 from __future__ import annotations
 
 import gzip
-import json
 import re
 
 import numpy as np
@@ -59,37 +58,59 @@ def test_scale_comparison_marks_withheld_means_and_keeps_intervals():
         {"label": "Authenticity", "unit": WITHHELD, "organisation": _cell(3.1, 3.0, 3.2)},
     ]
     series = {"unit": "Ward 1", "organisation": "Organisation"}
-    figure = charts.scale_comparison_figure(
-        rows, series, (1, 5), withheld_text="fewer than 5 responses"
+    chart = charts.scale_comparison_chart(
+        rows, series, (1, 5), withheld_text="fewer than 5 responses", separators=",."
     )
-    unit, org = figure["data"]
-    assert unit["name"] == "Ward 1" and unit["x"] == [3.5, None]
-    assert unit["error_x"]["arrayminus"][0] == pytest.approx(0.3)
-    assert unit["error_x"]["array"][0] == pytest.approx(0.3)
-    assert org["x"] == [3.4, 3.1]
-    texts = [a["text"] for a in figure["layout"]["annotations"]]
-    assert texts.count("fewer than 5 responses") == 1
-    assert "Belonging" in texts and "Authenticity" in texts
-    json.dumps(figure)  # plain JSON, no numpy or NaN
+    # Three shown means (the withheld one is a labelled mark, never a dot), at 3 % + share of
+    # 94 % of the width: 3.5 on 1..5 lies at 3 + 0.625 * 94 = 61.75 %.
+    assert [m["title"] for m in chart["marks"]] == [
+        "Ward 1: 3,50 (3,20 – 3,80)",
+        "Organisation: 3,40 (3,30 – 3,50)",
+        "Organisation: 3,10 (3,00 – 3,20)",
+    ]
+    unit = chart["marks"][0]
+    assert unit["x"] == pytest.approx(61.75)
+    assert unit["lo"] == pytest.approx(3 + 0.55 * 94) and unit["hi"] == pytest.approx(3 + 0.7 * 94)
+    assert [w["text"] for w in chart["withheld"]] == ["fewer than 5 responses"]
+    assert chart["withheld"][0]["y"] > unit["y"]  # in the second block, the unit's line
+    assert [label["lines"] for label in chart["labels"]] == [["Belonging"], ["Authenticity"]]
+    assert [t["label"] for t in chart["ticks"]] == ["1", "2", "3", "4", "5"]
+    assert chart["height"] > chart["axis"] > chart["withheld"][0]["y"]
 
 
 def test_distribution_bars_stack_to_100_and_withheld_items_are_marked():
     rows = [
         {
             "label": "I belong",
-            "distribution": {"1": 0.1, "2": 0.2, "3": 0.3, "4": 0.25, "5": 0.15},
+            "distribution": {"1": 0.1, "2": 0.2, "3": 0.3, "4": 0.35, "5": 0.05},
         },
         {"label": "I can be myself", "distribution": None},
     ]
     labels = [(str(c), f"label {c}") for c in range(1, 6)]
-    figure = charts.distribution_figure(rows, labels, withheld_text="fewer than 5 responses")
-    bars = figure["data"][:5]
-    assert [b["name"] for b in bars] == [label for _, label in labels]
-    assert sum(b["x"][0] for b in bars) == pytest.approx(100)
-    assert all(b["x"][1] is None for b in bars)
-    hidden = figure["data"][5]
-    assert hidden["x"] == [None, 100] and hidden["text"][1] == "fewer than 5 responses"
-    assert bars[2]["text"][0] == "30%"
+    chart = charts.distribution_chart(rows, labels, withheld_text="fewer than 5 responses")
+    shown, hidden = chart["rows"]
+    segments = shown["segments"]
+    assert [s["title"] for s in segments] == [
+        "label 1: 10%",
+        "label 2: 20%",
+        "label 3: 30%",
+        "label 4: 35%",
+        "label 5: 5%",
+    ]
+    assert sum(s["width"] for s in segments) == pytest.approx(100)
+    assert [s["x"] for s in segments] == pytest.approx([0, 10, 30, 60, 95])
+    # Labelled where it fits a phone's bar: 5 % is left to its tooltip and the table.
+    assert [s["text"] for s in segments] == ["10%", "20%", "30%", "35%", ""]
+    assert [f for f, _ in charts.answer_colours(5)] == [s["fill"] for s in segments]
+    assert shown["withheld"] is None
+    assert hidden["segments"] == [] and hidden["withheld"] == "fewer than 5 responses"
+
+
+def test_distribution_leaves_out_answers_nobody_gave():
+    labels = [(str(c), f"label {c}") for c in range(1, 4)]
+    rows = [{"label": "x", "distribution": {"1": 0.0, "2": 0.5, "3": 0.5}}]
+    chart = charts.distribution_chart(rows, labels, withheld_text="-")
+    assert [s["x"] for s in chart["rows"][0]["segments"]] == [0, 50]
 
 
 def test_heat_class_bins_and_hidden():
@@ -99,19 +120,28 @@ def test_heat_class_bins_and_hidden():
     assert charts.heat_class(3.0, (1, 5)) == "heat-4"
 
 
-def test_trend_figure_leaves_gaps_for_withheld_waves():
-    figure = charts.trend_figure(
-        ["2025", "2026"],
-        [{"label": "Belonging", "means": [3.2, None], "ci": [[3.0, 3.4], None]}],
+def test_trend_chart_leaves_gaps_for_withheld_waves():
+    chart = charts.trend_chart(
+        ["2024", "2025", "2026"],
+        [{"label": "Belonging", "means": [3.0, 3.2, None], "ci": [[2.8, 3.2], [3.0, 3.4], None]}],
         (1, 5),
     )
-    line = figure["data"][0]
-    assert line["y"] == [3.2, None] and line["connectgaps"] is False
-    assert line["error_y"]["array"] == [pytest.approx(0.2), 0]
+    (line,) = chart["lines"]
+    assert [p["title"] for p in line["points"]] == [
+        "Belonging, 2024: 3.00 (2.80 – 3.20)",
+        "Belonging, 2025: 3.20 (3.00 – 3.40)",
+    ]
+    assert len(line["segments"]) == 1  # 2024 to 2025; nothing drawn towards the withheld 2026
+    assert [w["x"] for w in chart["waves"]] == [16, 54, 92]
+    first, second = line["points"]
+    assert second["y"] < first["y"]  # higher means are higher up
+    assert first["hi"] < first["y"] < first["lo"]
+    # The axis spans the data with half a point of room: 2.3 .. 3.9, ticks every 0.5.
+    assert [t["label"] for t in chart["ticks"]] == ["2.5", "3", "3.5"]
 
 
 def test_wrap_breaks_long_labels():
-    assert charts.wrap("one two three four", 9) == "one two<br>three<br>four"
+    assert charts.wrap("one two three four", 9) == ["one two", "three", "four"]
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -269,40 +299,55 @@ def test_the_organisation_is_not_compared_with_itself(dash_client):
         assert f'<div class="starter-list {kind}">\n        <h3>{title}</h3>' in below
 
 
-def test_figures_are_embedded_as_json_and_plotly_is_local(dash_client):
+def _tables_after(html: str, chart_id: str) -> str:
+    """The table region that follows the chart ``chart_id`` on the page."""
+    start = html.index(f'<div class="chart" id="{chart_id}">')
+    table = html.index("<table", start)
+    return html[table : html.index("</table>", table)]
+
+
+def test_charts_are_inline_svg_with_the_tables_numbers(dash_client):
+    """The charts are drawn by the server from the cells the tables show: every mean a
+    comparison chart marks is a mean of the table under it, and each withheld cell of the
+    table is a withheld mark, not a dot. No charting script is loaded."""
     login(dash_client, "admin@example.org")
-    html = dash_client.get(f"{URL}/HOSP?lang=en").get_data(as_text=True)
-    blocks = re.findall(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S)
-    assert blocks
-    for _id, text in blocks:
-        figure = json.loads(text)
-        assert figure["data"] and figure["layout"]["height"] > 0
-    assert any(name.startswith("trend-") for name, _ in blocks)  # two closed waves
-    # plotly.js is not in the page: the deferred dashboard.js fetches it (and its style
-    # sheet) after the load event, so the tables come first on a slow phone.
-    assert '<script src="/static/dashboard/plotly.min.js' not in html
-    assert re.search(
-        r'<script defer src="/static/dashboard/dashboard\.js\?v=[0-9a-f]{12}" '
-        r'data-plotly="/static/dashboard/plotly\.min\.js\?v=[0-9a-f]{12}" '
-        r'data-plotly-css="/static/dashboard/plotly\.css\?v=[0-9a-f]{12}">',
-        html,
-    )
-    assert "cdn" not in html.lower()
-    with dash_client.get("/static/dashboard/plotly.min.js") as script:
-        # The partial bundle of the chart types the dashboard draws (scatter, bar).
-        assert script.status_code == 200 and b"plotly.js (basic" in script.data[:200]
-        assert "max-age=31536000" in script.headers["Cache-Control"]
-        assert "Content-Encoding" not in script.headers
-    with dash_client.get(
-        "/static/dashboard/plotly.min.js", headers={"Accept-Encoding": "gzip, br"}
-    ) as packed:
-        assert packed.headers["Content-Encoding"] == "gzip"
-        assert "Accept-Encoding" in packed.headers["Vary"]
-        assert gzip.decompress(packed.data) == script.data
-        assert len(packed.data) < 500_000
-    css = dash_client.get("/static/dashboard/plotly.css")
-    assert css.status_code == 200 and b".js-plotly-plot .plotly" in css.data
-    assert b"outline:none" not in css.data
+    html = dash_client.get(f"{URL}/SURG?lang=en").get_data(as_text=True)
+    assert "plotly" not in html.lower() and "dashboard.js" not in html
+    assert "application/json" not in html
+    charts_found = re.findall(r'<div class="chart" id="([^"]+)">\s*<svg ([^>]*)>', html)
+    assert {name.split("-")[0] for name, _ in charts_found} == {"cmp", "trend", "dist"}
+    for name, attributes in charts_found:
+        assert 'role="img"' in attributes
+        assert f'aria-labelledby="{name}-title {name}-desc"' in attributes
+        assert f'<title id="{name}-title">' in html and f'<desc id="{name}-desc">' in html
+    compared = 0
+    for name, _ in charts_found:
+        if not name.startswith("cmp-"):
+            continue
+        start = html.index(f'id="{name}"')
+        svg = html[start : html.index("</svg>\n</div>", start)]
+        marked = sorted(re.findall(r"<title>[^<:]+: (\d\.\d\d) \(", svg))
+        table = _tables_after(html, name)
+        shown = sorted(re.findall(r'<span class="mean">(\d\.\d\d)</span>', table))
+        assert marked == shown
+        withheld_marks = svg.count("fewer than 5")
+        assert withheld_marks == table.count('<span class="withheld">')
+        compared += len(marked) + withheld_marks
+    assert compared > 0
+
+
+def test_the_charts_of_a_unit_below_k_show_no_number(dash_client):
+    """W2 (3 responses, k = 5): its page's charts mark no mean for the unit, only the
+    withheld text; the organisation's and parent's marks stay."""
+    login(dash_client, "admin@example.org")
+    html = dash_client.get(f"{URL}/W2?lang=en").get_data(as_text=True)
+    svgs = re.findall(r'<div class="chart" id="cmp-[^"]+">(.*?)</svg>\n</div>', html, re.S)
+    assert svgs
+    for svg in svgs:
+        assert not re.search(r"<title>W2[^<]*: \d", svg)
+        assert "fewer than 5" in svg
+    for svg in re.findall(r'<div class="chart" id="dist-[^"]+">(.*?)</svg>\n</div>', html, re.S):
+        assert "<rect x=" in svg and "%</title>" not in svg  # every bar withheld
 
 
 def test_open_wave_shows_nothing_but_says_why(dash_db, dash_client):

@@ -86,20 +86,18 @@ def _axe(page: Any, name: str) -> None:
 
 
 def _first_chart(page: Any) -> None:
-    """Scroll to the first chart and wait until it is drawn (dashboard.js draws a chart when
-    it comes near the screen, once plotly.js has arrived after the page's load event)."""
-    page.locator("section > .chart").first.scroll_into_view_if_needed()
-    page.wait_for_selector(".chart .main-svg")
+    """Scroll to the first chart (inline SVG, drawn by the server: there with the page)."""
+    page.locator("section > .chart svg").first.scroll_into_view_if_needed()
+    assert page.locator("section > .chart svg").first.is_visible()
 
 
 def _draw_charts(page: Any) -> None:
-    """Scroll to every chart outside a closed <details>, as a reader would, and wait until
-    each is drawn."""
-    charts = page.locator("details[open] .chart, section > .chart")
+    """Scroll to every chart outside a closed <details>, as a reader would."""
+    charts = page.locator("details[open] .chart svg, section > .chart svg")
     for index in range(charts.count()):
         chart = charts.nth(index)
         chart.scroll_into_view_if_needed()
-        chart.locator(".main-svg").first.wait_for(state="attached")
+        assert chart.is_visible()
 
 
 def _open_details(page: Any) -> None:
@@ -118,11 +116,11 @@ def test_desktop_admin_with_units_below(browser, demo):
     page.goto(f"{base}/dashboard/{info.survey}/{info.waves[-2]}/DIAG?lang=en")
     _first_chart(page)
     assert page.locator("h1").inner_text() == "Diagnostiek"
-    # Charts outside a closed <details> are drawn at once, those inside when it opens.
-    closed = page.locator("details:not([open]) .chart .main-svg")
-    assert closed.count() == 0
+    # Charts inside a closed <details> are hidden until it opens.
+    closed = page.locator("details:not([open]) .chart svg")
+    assert closed.count() >= 1 and not closed.first.is_visible()
     _open_details(page)
-    assert page.locator("details[open] .chart .main-svg").count() >= 1
+    assert page.locator("details[open] .chart svg").first.is_visible()
     hidden = page.locator("table.heatmap td.heat-hidden")
     assert hidden.count() > 0
     # The text itself: a section off screen is not rendered (content-visibility: auto), and
@@ -167,12 +165,12 @@ def test_phone_manager_lands_on_own_unit_in_dutch(browser, demo):
 
 
 def test_without_javascript_the_tables_hold_every_number(browser, demo):
-    """No JavaScript: no charts, and the tables show the means the charts would."""
+    """No JavaScript: the charts (server-drawn SVG) and the tables with every number."""
     info, base = demo
     context, page, problems = _open(browser, demo, "manager", PHONE, js=False)
     manager = _account(info, "manager")
     page.goto(f"{base}/dashboard/{info.survey}/{info.waves[-2]}/{manager.unit}?lang=en")
-    assert page.locator(".chart").first.is_hidden()
+    assert page.locator(".chart svg").first.is_visible()
     means = page.locator("table.numbers td .mean")
     assert means.count() >= 27  # every scale of the hospital survey, for the unit at least
     assert page.locator("table.answers").count() > 0

@@ -65,7 +65,7 @@ def test_open_wave_says_once_when_results_appear_and_gives_a_band_not_a_count(
     assert "shown when the wave has closed" not in main
     assert not re.search(r"\b[57] responses\b", main)
     assert not re.search(r"\bResponses\s+[57]\b", main)
-    assert 'class="mean"' not in html and "plotly-graph" not in html
+    assert 'class="mean"' not in html and '<div class="chart"' not in html
 
 
 def test_open_wave_below_k_says_fewer_than_k(dash_db, dash_client):

@@ -129,9 +129,6 @@ def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
         context.update(lang_form=ANSWERS_FORM)
     elif step == "review":
         template = "respond/review.html"
-        sections = [
-            (s, [(item, None) for item in s.items]) for s in steps if not isinstance(s, str)
-        ]
         from webapp.respond.draft import RespondentState
         from webapp.respond.services import review_facts
 
@@ -140,7 +137,6 @@ def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
         preview_state = RespondentState(right="", survey=slug, wave="", open_link=open_link)
         context.update(
             facts=review_facts(preview_state),
-            sections=sections,
             answered=0,
             comment="",
             open_answers={},
@@ -152,6 +148,11 @@ def surveys_preview(slug: str, lang: str, step: str) -> Response | str:
         context.update(page=current, form=page_form(current), ret=False, lang_form=ANSWERS_FORM)
         context.update(texts=open_items(current), text_max=COMMENT_MAX_CHARS)
     with force_locale(lang):
+        if step == "review":
+            from webapp.respond.review import review_sections
+
+            # every question unanswered, in the preview's language
+            context["sections"] = review_sections(questionnaire, steps, lang, {})
         return render_template("console/preview.html", template=template, **context)
 
 

@@ -1,8 +1,8 @@
-"""Manager dashboard: a unit's climate in one wave, compared, over time, with Plotly charts.
+"""Manager dashboard: a unit's climate in one wave, compared, over time, with SVG charts.
 
 Pages draw only from :mod:`webapp.results` (the functions the JSON API uses), so the
-disclosure rules of the pages and the API cannot diverge. plotly.js is the copy bundled with
-the installed ``plotly`` package, served by this blueprint (no CDN).
+disclosure rules of the pages and the API cannot diverge. The charts are inline SVG drawn by
+the server from the same released cells as the tables (no charting script).
 """
 
 from flask import Blueprint

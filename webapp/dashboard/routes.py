@@ -3,14 +3,13 @@
 - ``/dashboard/``: where a signed-in account starts (a manager: their own unit).
 - ``/dashboard/<survey>/``: the survey's latest released wave, the account's unit.
 - ``/dashboard/<survey>/<wave>/<unit>``: the page.
-- ``/static/dashboard/plotly.min.js``: plotly.js's partial basic bundle (vendored, gzipped).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from surveys.errors import InputError, NotFound
@@ -18,15 +17,8 @@ from surveys.users import UserInfo
 from webapp import results
 from webapp.auth import current_staff, login_manager
 from webapp.dashboard import bp
-from webapp.dashboard.assets import (
-    gzip_response,
-    install,
-    plotly_css,
-    plotly_js_gzip_path,
-    plotly_js_path,
-    plotly_style_guards,
-    plotly_version,
-)
+from webapp.dashboard.assets import gzip_response, install
+from webapp.dashboard.svg import chart_svg
 from webapp.results.comments import unit_comments, unit_open_answers
 from webapp.results.data import request_memo
 from webapp.results.sensitive import unwanted_behaviour
@@ -218,35 +210,12 @@ def _focus(db: Any, survey: str, wave: str, unit: str) -> list[dict[str, Any]]:
     ]
 
 
-def plotly_js() -> Response:
-    """plotly.js under /static/, cached for a year (its URL carries a fingerprint of its
-    content), gzipped for browsers that accept it."""
-    gzipped = "gzip" in request.accept_encodings and plotly_js_gzip_path().is_file()
-    path = plotly_js_gzip_path() if gzipped else plotly_js_path()
-    response = send_file(path, mimetype="text/javascript", max_age=31_536_000)
-    if gzipped:
-        response.headers["Content-Encoding"] = "gzip"
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    response.vary.add("Accept-Encoding")
-    return response
-
-
-def plotly_stylesheet() -> Response:
-    """plotly.js's global rules as a style sheet (see :mod:`webapp.dashboard.assets`)."""
-    response = Response(plotly_css(), mimetype="text/css")
-    response.headers["Cache-Control"] = "public, max-age=31536000"
-    return response
-
-
 def _static_routes(state: Any) -> None:
     install(state.app)
-    state.app.add_url_rule("/static/dashboard/plotly.min.js", "dashboard_plotly_js", plotly_js)
-    state.app.add_url_rule(
-        "/static/dashboard/plotly.css", "dashboard_plotly_css", plotly_stylesheet
-    )
 
 
 bp.record_once(_static_routes)
+bp.add_app_template_global(chart_svg, "chart_svg")
 bp.after_request(gzip_response)
 
 
@@ -258,12 +227,3 @@ def _warm_results(state: Any) -> None:
 
 
 bp.record_once(_warm_results)
-
-
-@bp.app_context_processor
-def _plotly_urls() -> dict[str, Any]:
-    def plotly_url(kind: str = "js") -> str:
-        endpoint = "dashboard_plotly_css" if kind == "css" else "dashboard_plotly_js"
-        return url_for(endpoint, v=plotly_version())
-
-    return {"plotly_url": plotly_url, "plotly_style_guards": plotly_style_guards}

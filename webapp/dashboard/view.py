@@ -4,7 +4,8 @@ Nothing here decides what is shown: every number comes from :mod:`webapp.results
 withheld number is None there and stays a "fewer than k" text here). This module only adds
 the survey's words (scale names, item texts, answer labels in the interface language),
 formats numbers for the locale, picks the strongest and weakest released items, and builds
-the Plotly figures with :mod:`webapp.dashboard.charts`.
+the SVG charts' geometry with :mod:`webapp.dashboard.charts` (from the same released
+cells as the tables).
 """
 
 from __future__ import annotations
@@ -210,7 +211,7 @@ def build_page(
     trend: Mapping[str, Any] | None,
     unit_url: Callable[[str], str],
 ) -> dict[str, Any]:
-    """Everything the template shows, with the figures as dicts.
+    """Everything the template shows, with the charts' geometry as dicts.
 
     Beside each scale, the words of its trust figures (``results["scales"][id]["trust"]``
     from the results service, None when withheld or filtered).
@@ -246,7 +247,7 @@ def build_page(
                     (label, f"ans-{len(answer_labels)}-{i}")
                     for i, (_code, label) in enumerate(answer_labels)
                 ],
-                "distribution_figure": charts.distribution_figure(
+                "distribution_chart": charts.distribution_chart(
                     item_rows,
                     answer_labels,
                     withheld_text=withheld_text("fewer-than-k", k),
@@ -265,7 +266,7 @@ def build_page(
                 block["trust"] = trust_words(trust, _, _coef)
             scales.append(block)
         scored = [s for s in scales if s["scored"]]
-        figure = None
+        chart = None
         if scored:
             rows = [
                 {
@@ -276,7 +277,7 @@ def build_page(
                 }
                 for s in scored
             ]
-            figure = charts.scale_comparison_figure(
+            chart = charts.scale_comparison_chart(
                 rows,
                 series,
                 value_range,
@@ -292,7 +293,7 @@ def build_page(
                 "sensitive": instrument.sensitive,
                 "scales": scales,
                 "scored": scored,
-                "figure": figure,
+                "chart": chart,
             }
         )
     page: dict[str, Any] = {
@@ -466,7 +467,7 @@ def _trend(
         "title": title,
         "waves": labels,
         "rows": table,
-        "figure": charts.trend_figure(labels, lines, value_range, separators=separators)
+        "chart": charts.trend_chart(labels, lines, value_range, separators=separators)
         if shown_waves >= 1
         else None,
         "several": shown_waves >= 2,

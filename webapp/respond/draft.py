@@ -10,7 +10,7 @@ not to say" and ``'-'`` for no answer yet. A survey of 150 items costs 150 chara
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 __all__ = [
@@ -109,8 +109,11 @@ class RespondentState:
     SESSION_KEY = "respondent"
 
     def to_session(self) -> dict[str, Any]:
-        """A JSON-ready dict for the session."""
-        return asdict(self)
+        """A JSON-ready dict for the session (``dataclasses.asdict`` without its deep copy of
+        every field: the fields are strings, booleans and one flat dict of strings)."""
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
+        data["open_answers"] = dict(self.open_answers)
+        return data
 
     @classmethod
     def from_session(cls, data: Any) -> RespondentState | None:
@@ -134,3 +137,8 @@ class RespondentState:
             return cls(**data)
         except TypeError:
             return None
+
+
+#: The fields of :class:`RespondentState`, in order (what :meth:`~RespondentState.to_session`
+#: writes).
+_FIELD_NAMES = tuple(f.name for f in fields(RespondentState))

@@ -40,7 +40,6 @@ from webapp.respond.forms import (
     SubmitForm,
     TamperedForm,
     UnitForm,
-    answer_choices,
     check_fields,
     open_items,
     page_answers,
@@ -56,6 +55,7 @@ from webapp.respond.questionnaire import (
     Page,
 )
 from webapp.respond.resume import progress, resume_step
+from webapp.respond.review import review_sections
 from webapp.sessions import LONG_LIVED
 
 __all__: list[str] = []
@@ -304,21 +304,12 @@ def review() -> str:
     state = flow.state()
     questionnaire, steps = flow.context(state)
     answers = flow.answers(state, questionnaire)
-    sections = []
-    for step in steps:
-        if not isinstance(step, Page):
-            continue
-        rows = []
-        for item in step.items:
-            labels = dict(answer_choices(item))
-            value = answers.get(item.id)
-            rows.append((item, labels.get(value) if value else None))
-        sections.append((step, rows))
+    sections = review_sections(questionnaire, steps, current_language(), answers)
     return render_template(
         "respond/review.html",
         q=questionnaire,
         sections=sections,
-        answered=sum(1 for _page, rows in sections for _item, label in rows if label),
+        answered=sum(1 for _page, rows in sections for _text, label in rows if label),
         comment=state.comment,
         open_answers=state.open_answers,
         form=SubmitForm(),

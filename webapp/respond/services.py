@@ -23,12 +23,12 @@ from surveys.errors import (
 )
 from surveys.invitations import issue_counts, lookup_open_link, start_invitation
 from surveys.openlink import submit_open_response
-from surveys.org import UnitInfo, list_units
+from surveys.org import UnitInfo, list_units, unit_name
 from surveys.privacy import PrivacySummary, privacy_summary
 from surveys.responses import submit_with_right
 from surveys.survey_definition import SurveyDefinition
 from surveys.survey_store import CACHE_SIZE, get_survey
-from webapp.i18n import localized
+from webapp.i18n import current_language, localized
 from webapp.respond.draft import NOT_APPLICABLE, PREFER_NOT_TO_SAY, RespondentState
 from webapp.respond.questionnaire import Questionnaire
 
@@ -94,15 +94,29 @@ def review_facts(state: RespondentState) -> dict[str, object]:
     """What the review page tells a respondent before sending (issue 13): the unit the
     answers count towards, k (responses) and the comment threshold (writers), the optional
     sensitive modules and what their answers are used for. Settings only: no count of
-    responses, invitations or anything else that changes while a wave is open."""
+    responses, invitations or anything else that changes while a wave is open.
+
+    The survey's settings are read once per definition object (frozen while the stored survey
+    is unchanged) and language; the unit's name is one row."""
     definition = get_survey(database(), state.survey)
-    summary = privacy_summary(definition)
-    unit = None
-    if state.unit is not None:
-        unit = next((u.name for u in list_units(database()) if u.code == state.unit), None)
+    unit = None if state.unit is None else unit_name(database(), state.unit)
     return {
+        **_settings_facts(definition, current_language()),
         "survey": state.survey,
         "unit": unit,
+        "open_link": state.open_link,
+        "declined": state.consent is False,
+    }
+
+
+def _settings_facts(definition: SurveyDefinition, language: str) -> dict[str, object]:
+    key = (id(definition), language)
+    with _LOCK:
+        kept = _FACTS.get(key)
+        if kept is not None and kept[0] is definition:
+            return kept[1]
+    summary = privacy_summary(definition)
+    facts: dict[str, object] = {
         "k": summary.open_link_k or summary.min_group_size,
         "sensitive_k": max(summary.min_group_size, summary.comment_threshold),
         "comment_threshold": max(summary.comment_threshold, summary.open_link_k or 0),
@@ -114,9 +128,15 @@ def review_facts(state: RespondentState) -> dict[str, object]:
             if i.sensitive
         ),
         "demographics": definition.demographics is not None,
-        "open_link": state.open_link,
-        "declined": state.consent is False,
     }
+    with _LOCK:
+        _FACTS[key] = (definition, facts)
+        while len(_FACTS) > 2 * CACHE_SIZE:
+            _FACTS.popitem(last=False)
+    return facts
+
+
+_FACTS: OrderedDict[tuple[int, str], tuple[SurveyDefinition, dict[str, object]]] = OrderedDict()
 
 
 def consent(slug: str) -> Any:
