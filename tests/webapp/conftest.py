@@ -187,6 +187,22 @@ def phone(browser: Any) -> Iterator[Any]:
         context.close()
 
 
+def navigate(page: Any, target: Any, timeout: float | None = None) -> None:
+    """Click ``target`` (a locator, or a selector on ``page``) that loads a new page, and
+    return once that page has loaded.
+
+    Playwright's ``click`` returns once the click is dispatched: reading the page right after
+    it can read the page being left, and a ``page.goto`` right after it can abort the form's
+    POST in flight (a sign-in never made, an answer never saved). ``wait_for_load_state``
+    after a click is no wait at all: the page being left is loaded already.
+    """
+    with page.expect_navigation(timeout=timeout):
+        if isinstance(target, str):
+            page.click(target, timeout=timeout)
+        else:
+            target.click(timeout=timeout)
+
+
 def screenshot(page: Any, name: str) -> Path:
     """Save the first screen (``<name>.png``) and the whole page (``<name>-full.png``) to
     /tmp/samen-shots/, for a person to look at."""
