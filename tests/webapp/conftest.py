@@ -187,7 +187,13 @@ def phone(browser: Any) -> Iterator[Any]:
         context.close()
 
 
-def navigate(page: Any, target: Any, timeout: float | None = None) -> None:
+#: How long :func:`navigate` waits for the next page, in milliseconds: a sign-in lands on a
+#: dashboard the server computes first, which on a loaded CI machine took longer than the
+#: pages' default 20 s. A ceiling for a stuck page, not a speed requirement.
+NAVIGATION_TIMEOUT = 90_000
+
+
+def navigate(page: Any, target: Any, timeout: float = NAVIGATION_TIMEOUT) -> None:
     """Click ``target`` (a locator, or a selector on ``page``) that loads a new page, and
     return once that page has loaded.
 
