@@ -133,6 +133,35 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def staffed_demo_app(
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    accounts: dict[str, tuple[str, str | None]],
+    password: str,
+) -> Iterator[Any]:
+    """The app on a fresh copy of the demo database (built once per test process) with
+    ``accounts`` (role: (email, unit or None)) added, each with ``password`` hashed with
+    argon2's cheapest profile. For a module fixture: ``yield from staffed_demo_app(...)``."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from surveys import users as users_module
+    from surveys.db import Database
+    from surveys.users import add_user
+    from tests.webapp.test_export_cli import demo_copy
+
+    database = Database(demo_copy(tmp_path_factory, sqlite_template))
+    hasher = users_module.HASHER
+    users_module.HASHER = PasswordHasher.from_parameters(CHEAPEST)
+    try:
+        for role, (email, unit) in accounts.items():
+            add_user(database, email, role, password, unit_code=unit)
+    finally:
+        users_module.HASHER = hasher
+    yield create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
+    database.dispose()
+
+
 # --- browser tests ---------------------------------------------------------------------------
 
 
