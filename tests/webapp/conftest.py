@@ -20,20 +20,31 @@ import pytest
 from webapp import create_app
 from webapp.config import TestConfig
 
+#: The module whose browser tests share the closed-wave cache now (None: no such module).
+_CACHE_KEPT_FOR: dict[str, str | None] = {"module": None}
+
 
 @pytest.fixture(autouse=True)
-def _results_cache_per_test() -> Iterator[None]:
+def _results_cache_per_test(request: pytest.FixtureRequest) -> Iterator[None]:
     """Start every test with an empty closed-wave cache of the results service.
 
     The cache key holds the database URL, the wave's dates, its response count and the
     organisation tree; PostgreSQL test databases are emptied and reused under the same URL,
     so the next test's hospital (same names, same counts, other answers) would otherwise
     be served the previous test's wave.
+
+    Browser tests are the exception: a module's tests share one served SQLite file, its own
+    (never emptied and reused under its URL), so the cache is emptied when such a module
+    starts and its pages compute a closed wave's dashboard once (~2.4 s of CPU for the
+    demo's organisation page, ~0.2 s from the cache), not once per test.
     """
     from webapp.results import data
 
-    with data._LOCK:
-        data._CACHE.clear()
+    module = request.module.__name__ if request.node.get_closest_marker("browser") else None
+    if module is None or module != _CACHE_KEPT_FOR["module"]:
+        with data._LOCK:
+            data._CACHE.clear()
+    _CACHE_KEPT_FOR["module"] = module
     yield
 
 
@@ -122,6 +133,35 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def staffed_demo_app(
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    accounts: dict[str, tuple[str, str | None]],
+    password: str,
+) -> Iterator[Any]:
+    """The app on a fresh copy of the demo database (built once per test process) with
+    ``accounts`` (role: (email, unit or None)) added, each with ``password`` hashed with
+    argon2's cheapest profile. For a module fixture: ``yield from staffed_demo_app(...)``."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST
+
+    from surveys import users as users_module
+    from surveys.db import Database
+    from surveys.users import add_user
+    from tests.webapp.test_export_cli import demo_copy
+
+    database = Database(demo_copy(tmp_path_factory, sqlite_template))
+    hasher = users_module.HASHER
+    users_module.HASHER = PasswordHasher.from_parameters(CHEAPEST)
+    try:
+        for role, (email, unit) in accounts.items():
+            add_user(database, email, role, password, unit_code=unit)
+    finally:
+        users_module.HASHER = hasher
+    yield create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
+    database.dispose()
+
+
 # --- browser tests ---------------------------------------------------------------------------
 
 
@@ -185,6 +225,28 @@ def phone(browser: Any) -> Iterator[Any]:
     yield open_page
     for context in contexts:
         context.close()
+
+
+#: How long :func:`navigate` waits for the next page, in milliseconds: a sign-in lands on a
+#: dashboard the server computes first, which on a loaded CI machine took longer than the
+#: pages' default 20 s. A ceiling for a stuck page, not a speed requirement.
+NAVIGATION_TIMEOUT = 90_000
+
+
+def navigate(page: Any, target: Any, timeout: float = NAVIGATION_TIMEOUT) -> None:
+    """Click ``target`` (a locator, or a selector on ``page``) that loads a new page, and
+    return once that page has loaded.
+
+    Playwright's ``click`` returns once the click is dispatched: reading the page right after
+    it can read the page being left, and a ``page.goto`` right after it can abort the form's
+    POST in flight (a sign-in never made, an answer never saved). ``wait_for_load_state``
+    after a click is no wait at all: the page being left is loaded already.
+    """
+    with page.expect_navigation(timeout=timeout):
+        if isinstance(target, str):
+            page.click(target, timeout=timeout)
+        else:
+            target.click(timeout=timeout)
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -13,6 +13,16 @@ from webapp.config import TestConfig
 
 
 def test_demo_builds_and_prints_working_links(monkeypatch, tmp_path):
+    import webapp.research.service as service
+
+    real = service.audit_survey
+    audits = []
+
+    def recorded(*args, **kwargs):  # the consent's audit, passed through and kept
+        audits.append((args, kwargs, real(*args, **kwargs)))
+        return audits[-1][2]
+
+    monkeypatch.setattr(service, "audit_survey", recorded)
     instance = tmp_path / "instance"
     monkeypatch.setenv("SAMEN_INSTANCE_PATH", str(instance))
     monkeypatch.delenv("SAMEN_DATABASE_URL", raising=False)
@@ -39,6 +49,17 @@ def test_demo_builds_and_prints_working_links(monkeypatch, tmp_path):
     login = re.search(r"sign in at http://127\.0\.0\.1:5000(/[^)\s]+)", result.output)
     assert login is not None and client.get(login.group(1)).status_code == 200
     app.extensions["samen_db"].dispose()
+
+    # The works council's consent rests on `samen audit hospital-2026` of the demo (every
+    # wave, every role pooled), which covers the programme evaluations: 27 scales x 2 sides
+    # x 2 waves (2025-2 before, 2026-1 after), and finds nothing. (test_programme_audit's
+    # check: an audit of the whole demo costs ~32 s of CPU, so the suite makes it once.)
+    ((args, kwargs, audit),) = audits
+    assert args[1:] == ("hospital-2026",) and kwargs == {}
+    assert audit.programme_views == 27 * 2 * 2
+    assert audit.ok, audit.lines()[:3]
+    assert "108 of them of programme evaluations" in audit.summary()
+    assert "Works-council consent: OR, " in result.output
 
 
 def test_serve_without_secret_exits_2_with_one_line(monkeypatch, tmp_path):

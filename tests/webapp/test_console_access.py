@@ -15,27 +15,14 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
 from surveys import users as users_module
-from tests.webapp.test_export_cli import DEMO, demo_copy
+from tests.webapp.conftest import staffed_demo_app
+from tests.webapp.test_export_cli import DEMO
 from tests.webapp.test_research import ACCOUNTS, PASSWORD, signed_in
-from webapp import create_app
-from webapp.config import TestConfig
 
 
 @pytest.fixture(scope="module")
 def console_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):
-    from surveys.db import Database
-    from surveys.users import add_user
-
-    database = Database(demo_copy(tmp_path_factory, sqlite_template))
-    hasher = users_module.HASHER
-    users_module.HASHER = PasswordHasher.from_parameters(CHEAPEST)
-    try:
-        for role, (email, unit) in ACCOUNTS.items():
-            add_user(database, email, role, PASSWORD, unit_code=unit)
-    finally:
-        users_module.HASHER = hasher
-    yield create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
-    database.dispose()
+    yield from staffed_demo_app(tmp_path_factory, sqlite_template, ACCOUNTS, PASSWORD)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(console_app):

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.webapp.conftest import screenshot
+from tests.webapp.conftest import navigate, screenshot
 from tests.webapp.test_dashboard_browser import _axe, _open
 from tests.webapp.test_export_cli import demo_copy_info
 
@@ -74,23 +74,20 @@ def test_the_console_pages_pass_axe_and_fit(browser, console_demo, viewport, lan
         bad = tmp_path / "bad.csv"
         bad.write_text(BAD_UNITS, encoding="utf-8")
         page.set_input_files("input[type=file]", str(bad))
-        page.click("button[type=submit].primary")
-        page.wait_for_load_state("load")
+        navigate(page, "button[type=submit].primary")
         assert page.locator("#problems li").count() == 2
         _look(page, f"console-organisation-problems-{width}")
         good = tmp_path / "good.csv"
         good.write_text(GOOD_UNITS, encoding="utf-8")
         page.set_input_files("input[type=file]", str(good))
-        page.click("button[type=submit].primary")
-        page.wait_for_load_state("load")
+        navigate(page, "button[type=submit].primary")
         _look(page, f"console-organisation-check-{width}")
 
         page.goto(f"{base}/console/surveys")
         _look(page, f"console-surveys-{width}")
         page.goto(f"{base}/console/surveys/new")
         page.fill("#min_group_size", "2")
-        page.click("form.console-form button[type=submit].primary")
-        page.wait_for_load_state("load")
+        navigate(page, "form.console-form button[type=submit].primary")
         assert page.locator("#min_group_size-errors").count() == 1
         _look(page, f"console-survey-new-errors-{width}")
         page.goto(f"{base}/console/surveys/{info.survey}/edit")

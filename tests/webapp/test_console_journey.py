@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.webapp.conftest import screenshot
+from tests.webapp.conftest import navigate, screenshot
 from tests.webapp.test_dashboard_browser import _axe
 from tests.webapp.test_export_cli import demo_copy_info
 
@@ -292,8 +292,7 @@ def test_invitations_people_privacy_and_password_pages(
         page.goto(f"{base}/auth/login")
         page.fill("input[name=email]", admin.email)
         page.fill("input[name=password]", admin.password)
-        page.click("main button[type=submit], main input[type=submit]")
-        page.wait_for_load_state("load")
+        navigate(page, "main button[type=submit], main input[type=submit]")
 
         page.goto(f"{base}/console/invitations")
         check("invitations")
@@ -303,10 +302,10 @@ def test_invitations_people_privacy_and_password_pages(
         page.goto(f"{base}/console/invitations/hospital-2026")
         page.select_option("#links-unit", "CHIR-A")
         page.fill("#links-count", "0")
-        page.click("#links-submit")
+        navigate(page, "#links-submit")
         check("invitations-error")
         page.fill("#links-count", "2")
-        page.click("#links-submit")
+        navigate(page, "#links-submit")
         assert page.locator("ol.link-list li").count() == 2
         check("invitations-links")
 
@@ -315,15 +314,15 @@ def test_invitations_people_privacy_and_password_pages(
         newcomer_email = f"nieuw-{language}-{width}@stadsziekenhuis.example"
         page.fill("#add-email", newcomer_email)
         page.select_option("#add-role", "manager")
-        page.click("#add-submit")
+        navigate(page, "#add-submit")
         check("people-error")  # a manager needs a unit
         page.select_option("#add-unit", "CHIR-A")
-        page.click("#add-submit")
+        navigate(page, "#add-submit")
         assert "/auth/reset/reset_" in page.locator("code.secret").inner_text()
         check("people-link")
         reset = page.locator("code.secret").inner_text()
         page.goto(f"{base}/console/people")
-        page.locator("form[action$='/people/token'] button").first.click()
+        navigate(page, page.locator("form[action$='/people/token'] button").first)
         assert page.locator("code.secret").inner_text().startswith("samen_")
         check("people-token")
         page.goto(f"{base}/console/people/remove?email={newcomer_email}")
@@ -333,7 +332,7 @@ def test_invitations_people_privacy_and_password_pages(
         check("privacy")
         page.select_option("main select[name=wave]", "2026-1")
         # The audit runs in the request (15-19 s on the demo when the machine is idle).
-        page.click("main form input[type=submit]", timeout=180_000)
+        navigate(page, "main form input[type=submit]", timeout=180_000)
         page.wait_for_selector(".facts", timeout=180_000)
         check("privacy-audit")
         page.goto(f"{base}/console/privacy/hospital-2026/purge")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.webapp.conftest import navigate
 from tests.webapp.test_browser import check_page
 
 pytestmark = pytest.mark.browser
@@ -76,7 +77,7 @@ def test_review_statements(phone, live_server, browser_survey, locale):
     page = phone(locale)
     token = browser_survey.issue()[0]
     page.goto(f"{live_server}/s/{token}")
-    page.get_by_role("button").first.click()
+    navigate(page, page.get_by_role("button").first)
     page.goto(f"{live_server}/survey/review")
     assert 'id="before-send"' in page.content()
     check_page(page, f"review-before-send-{locale[:2]}")

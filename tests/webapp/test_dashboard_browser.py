@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.webapp.conftest import PHONE, SHOTS, screenshot
+from tests.webapp.conftest import PHONE, SHOTS, navigate, screenshot
 from tests.webapp.test_export_cli import demo_copy_info
 
 pytestmark = pytest.mark.browser
@@ -72,8 +72,7 @@ def _open(browser: Any, demo: Any, role: str, viewport: dict, js: bool = True) -
     page.goto(f"{base}/auth/login")
     page.fill("input[name=email]", account.email)
     page.fill("input[name=password]", account.password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state("load")
+    navigate(page, "input[type=submit], button[type=submit]")
     return context, page, problems
 
 
@@ -212,8 +211,7 @@ def test_staff_header_shows_the_account_and_signs_out(
     name = f"staff-{where}-{role}-{viewport['width']}-{language}"
     page.screenshot(path=str(SHOTS / f"{name}.png"), clip={**viewport, "x": 0, "y": 0})
     _axe(page, name)
-    button.click()
-    page.wait_for_load_state("load")
+    navigate(page, button)
     assert page.url.endswith("/auth/login")
     assert page.locator(".flash-info").inner_text() in ("Je bent afgemeld.", "You are signed out.")
     assert page.locator(".account-signout").count() == 0

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import HOSPITAL_SLUG, HOSPITAL_UNITS, HOSPITAL_WAVE
-from tests.webapp.conftest import screenshot
+from tests.webapp.conftest import navigate, screenshot
 from tests.webapp.test_export_cli import demo_copy_info
 from tests.webapp.twowaves import SECOND, two_closed_waves
 
@@ -69,8 +69,7 @@ def _page(
     page.goto(f"{base}/auth/login?lang={lang}")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state("load")
+    navigate(page, "button[type=submit], input[type=submit]")
     page.goto(f"{base}{path}")
     return context, page
 
@@ -116,8 +115,7 @@ def test_equity_and_plan_pages(browser, served, name, path, email, lang, viewpor
     context, page = _page(browser, served, viewport, lang, path, email)
     if name == "plan":  # submit an incomplete plan: the messages beside the field count too
         page.select_option("#focus-0-ref", "scale:belonging.membership")
-        page.click("button[type=submit].primary")
-        page.wait_for_load_state("load")
+        navigate(page, "button[type=submit].primary")
         assert page.locator(".field-errors").count() == 3
     tag = f"{name}-{'desktop' if viewport is DESKTOP else 'phone'}-{lang}"
     screenshot(page, tag)
@@ -156,10 +154,8 @@ def test_demo_manager_sees_the_state_of_the_team_without_scrolling(browser, demo
     page.goto(f"{base}/auth/login?lang=nl")
     page.fill("input[name=email]", manager.email)
     page.fill("input[name=password]", manager.password)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state("load")
+    navigate(page, "button[type=submit], input[type=submit]")
     page.goto(f"{base}/dashboard/")
-    page.wait_for_load_state("load")
     assert page.url.endswith(f"/{info.waves[-2]}/{manager.unit}")
     screenshot(page, "summary-demo-manager-nl")
     summary = page.locator("section.summary")

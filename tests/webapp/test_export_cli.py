@@ -28,9 +28,9 @@ _TEMPLATE: dict[str, Any] = {}
 def demo_copy_info(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Any:
     """(URL of a fresh copy of the demo database, the demo's info with its accounts).
 
-    The demo (``build_demo(links=0)``, ~35 s of CPU with its consent audit) is built once per
-    test process; every module that wants a demo of its own gets a copy of the file, with
-    the same accounts and passwords.
+    The demo (``build_demo(links=0)``, ~2.6 s of CPU; no consent and so no audit, which only
+    ``samen demo`` runs, ~32 s) is built once per test process; every module that wants a
+    demo of its own gets a copy of the file, with the same accounts and passwords.
     """
     if "path" not in _TEMPLATE:
         from surveys.db import Database

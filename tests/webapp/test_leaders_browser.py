@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.webapp.conftest import screenshot
+from tests.webapp.conftest import navigate, screenshot
 from tests.webapp.test_export_cli import demo_copy_info
 
 pytestmark = pytest.mark.browser
@@ -62,8 +62,7 @@ def _sign_in(page: Any, base: str, info: Any, role: str) -> None:
     page.goto(f"{base}/auth/login")
     page.fill("input[name=email]", account.email)
     page.fill("input[name=password]", account.password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state("load")
+    navigate(page, "input[type=submit], button[type=submit]")
 
 
 @pytest.mark.parametrize(("viewport", "lang"), [(DESKTOP, "en"), (PHONE, "nl")])
@@ -80,8 +79,7 @@ def test_the_questionnaire_without_javascript(browser, demo, viewport, lang):
         screenshot(page, f"leader-answer-{viewport['width']}-{lang}")
         _axe(page, f"leader questionnaire {viewport['width']} {lang}")
         page.locator("fieldset.item").first.locator("input[value='4']").check()
-        page.locator("button.primary[value=next]").click()
-        page.wait_for_load_state("load")
+        navigate(page, page.locator("button.primary[value=next]"))
         assert page.url.endswith("/saved")
         screenshot(page, f"leader-saved-{viewport['width']}-{lang}")
         _axe(page, f"leader saved {viewport['width']} {lang}")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.webapp.conftest import PHONE, screenshot
+from tests.webapp.conftest import PHONE, navigate, screenshot
 from tests.webapp.test_browser import AXE_TAGS
 
 pytestmark = pytest.mark.browser
@@ -65,7 +65,7 @@ def test_open_questions_on_a_phone_without_javascript(
     (token,) = issue_invitations(db, "pfb", "cohort", 1)
     page = phone(locale, javascript=False)
     page.goto(f"{base}/s/{token}")
-    page.locator("main button[type=submit]").click()
+    navigate(page, page.locator("main button[type=submit]"))
     page.goto(f"{base}/survey/q/programme_feedback-2?lang={lang}")
     screenshot(page, f"{lang}-open-questions-top")  # the title: no overflow at 360 px
     box = page.get_by_label(useful)
@@ -79,10 +79,10 @@ def test_open_questions_on_a_phone_without_javascript(
         ".map(e => e.tagName + ':' + (e.textContent || '').slice(0, 40))"
     )
     assert width <= PHONE["width"], f"page is {width} px wide: {wide}"
-    page.locator("button.primary[name=nav]").click()
+    navigate(page, page.locator("button.primary[name=nav]"))
     assert page.url.endswith("/survey/review")
     assert ("De coaching." if lang == "nl" else "The coaching.") in page.content()
-    page.locator("form[action$='/survey/send'] button[type=submit]").first.click()
+    navigate(page, page.locator("form[action$='/survey/send'] button[type=submit]").first)
     rows = load_comments(db, "pfb", "2026-1")
     assert [(r.question, r.text) for r in rows] == [
         ("pf_open_useful", "De coaching." if lang == "nl" else "The coaching.")
@@ -91,7 +91,7 @@ def test_open_questions_on_a_phone_without_javascript(
     (again,) = issue_invitations(db, "pfb", "cohort", 1)
     checked = phone(locale)
     checked.goto(f"{base}/s/{again}")
-    checked.locator("main button[type=submit]").click()
+    navigate(checked, checked.locator("main button[type=submit]"))
     checked.goto(f"{base}/survey/q/programme_feedback-2?lang={lang}")
     results = Axe().run(checked, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     assert results.response["violations"] == [], results.generate_report()

@@ -18,8 +18,9 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
 from surveys import users as users_module
+from tests.webapp.conftest import staffed_demo_app
 from tests.webapp.helpers import csrf_token
-from tests.webapp.test_export_cli import CLOSED, DEMO, OPEN, assert_k_anonymous, demo_copy
+from tests.webapp.test_export_cli import CLOSED, DEMO, OPEN, assert_k_anonymous
 from webapp import create_app
 from webapp.config import TestConfig
 
@@ -38,19 +39,7 @@ URLS = [
 
 @pytest.fixture(scope="module")
 def research_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):
-    from surveys.db import Database
-    from surveys.users import add_user
-
-    database = Database(demo_copy(tmp_path_factory, sqlite_template))
-    hasher = users_module.HASHER
-    users_module.HASHER = PasswordHasher.from_parameters(CHEAPEST)
-    try:
-        for role, (email, unit) in ACCOUNTS.items():
-            add_user(database, email, role, PASSWORD, unit_code=unit)
-    finally:
-        users_module.HASHER = hasher
-    yield create_app({**TestConfig.as_dict(), "SAMEN_DATABASE": database})
-    database.dispose()
+    yield from staffed_demo_app(tmp_path_factory, sqlite_template, ACCOUNTS, PASSWORD)
 
 
 @pytest.fixture(autouse=True)

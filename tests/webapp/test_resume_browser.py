@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.webapp.conftest import navigate
 from tests.webapp.test_browser import _checked, check_page
 
 pytestmark = pytest.mark.browser
@@ -30,10 +31,10 @@ def _reopened(browser: Any, page: Any, locale: str = "nl-NL") -> Any:
 
 def _start(page: Any, live_server: str, token: str) -> None:
     page.goto(f"{live_server}/s/{token}")
-    page.get_by_role("button", name="Vragenlijst openen").click()
-    page.get_by_role("link", name="Beginnen").click()
-    page.get_by_role("button", name="Ja, laat deze vragen zien").click()
-    page.wait_for_url("**/survey/q/belonging")
+    navigate(page, page.get_by_role("button", name="Vragenlijst openen"))
+    navigate(page, page.get_by_role("link", name="Beginnen"))
+    navigate(page, page.get_by_role("button", name="Ja, laat deze vragen zien"))
+    assert page.url.endswith("/survey/q/belonging")
 
 
 def test_closed_browser_and_link_opened_again_resume_at_the_page(
@@ -43,12 +44,12 @@ def test_closed_browser_and_link_opened_again_resume_at_the_page(
     token = browser_survey.issue()[0]
     _start(page, live_server, token)
     page.locator("input[name='bel_mem_1'][value='4']").check()
-    page.get_by_role("button", name="Volgende").click()
-    page.wait_for_url("**/survey/q/authenticity")
+    navigate(page, page.get_by_role("button", name="Volgende"))
+    assert page.url.endswith("/survey/q/authenticity")
     page.locator("input[name='aut_room_1'][value='2']").check()
-    page.get_by_role("button", name="Volgende").click()
     # wait for the next page: the click returns before the POST has saved the answer
-    page.wait_for_url(lambda url: "/survey/q/" in url and not url.endswith("/authenticity"))
+    navigate(page, page.get_by_role("button", name="Volgende"))
+    assert "/survey/q/" in page.url and not page.url.endswith("/authenticity")
     where = page.url
     assert page.context.cookies()[0]["expires"] > 0  # the session cookie outlives the browser
 
@@ -56,9 +57,9 @@ def test_closed_browser_and_link_opened_again_resume_at_the_page(
     try:
         again.goto(f"{live_server}/s/{token}")
         assert again.url == where  # not the welcome page, not the landing page
-        again.get_by_role("button", name="Vorige").click()
+        navigate(again, again.get_by_role("button", name="Vorige"))
         assert _checked(again, "aut_room_1") == "2"
-        again.get_by_role("button", name="Vorige").click()
+        navigate(again, again.get_by_role("button", name="Vorige"))
         assert _checked(again, "bel_mem_1") == "4"
     finally:
         again.context.close()
@@ -70,8 +71,7 @@ def test_language_switch_keeps_the_answers_on_the_page(phone, live_server, brows
     page.locator("input[name='bel_mem_1'][value='5']").check()
     page.locator("input[name='bel_mem_2'][value='na']").check()
     check_page(page, "resume-nl-page-with-switch")
-    page.get_by_role("button", name="English").click()
-    page.wait_for_load_state()
+    navigate(page, page.get_by_role("button", name="English"))
     assert page.url.endswith("/survey/q/belonging")
     assert page.locator("html").get_attribute("lang") == "en"
     assert _checked(page, "bel_mem_1") == "5"
@@ -83,7 +83,7 @@ def test_language_switch_keeps_the_answers_without_javascript(phone, live_server
     page = phone("nl-NL", javascript=False)
     _start(page, live_server, browser_survey.issue()[0])
     page.get_by_text("Mee eens", exact=True).first.click()
-    page.get_by_role("button", name="English").click()
+    navigate(page, page.get_by_role("button", name="English"))
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.url.endswith("/survey/q/belonging")
     assert page.locator("input[name='bel_mem_1'][value='4']").is_checked()
@@ -93,11 +93,11 @@ def test_save_and_continue_later(phone, browser, live_server, browser_survey):
     page = phone("en-GB")
     token = browser_survey.issue()[0]
     page.goto(f"{live_server}/s/{token}")
-    page.get_by_role("button", name="Open the survey").click()
-    page.get_by_role("link", name="Start").click()
-    page.get_by_role("button", name="Yes, show these questions").click()
+    navigate(page, page.get_by_role("button", name="Open the survey"))
+    navigate(page, page.get_by_role("link", name="Start"))
+    navigate(page, page.get_by_role("button", name="Yes, show these questions"))
     page.locator("input[name='bel_mem_3'][value='1']").check()
-    page.get_by_role("button", name="Save and continue later").click()
+    navigate(page, page.get_by_role("button", name="Save and continue later"))
     assert page.url.endswith("/survey/saved")
     assert page.get_by_role("heading", name="Your answers are saved in this browser").is_visible()
     assert page.get_by_text(re.compile("cannot continue: your link was used up")).is_visible()
@@ -110,7 +110,7 @@ def test_save_and_continue_later(phone, browser, live_server, browser_survey):
         assert _checked(again, "bel_mem_3") == "1"
     finally:
         again.context.close()
-    page.get_by_role("link", name="Continue now").click()
+    navigate(page, page.get_by_role("link", name="Continue now"))
     assert page.url.endswith("/survey/q/belonging")
 
 
@@ -123,7 +123,7 @@ def test_another_invitation_in_the_same_browser_says_what_happens(
     page.goto(f"{live_server}/s/{second}")
     assert page.get_by_text(re.compile("antwoorden van een andere uitnodiging")).is_visible()
     check_page(page, "resume-nl-landing-other-invitation")
-    page.get_by_role("link", name="Terug naar de antwoorden die je al gaf").click()
+    navigate(page, page.get_by_role("link", name="Terug naar de antwoorden die je al gaf"))
     assert page.url.endswith("/survey/q/belonging")
 
 

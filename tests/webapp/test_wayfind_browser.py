@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.webapp.conftest import PHONE, screenshot
+from tests.webapp.conftest import PHONE, navigate, screenshot
 from tests.webapp.test_dashboard_browser import _axe, _open
 from tests.webapp.test_export_cli import demo_copy_info
 
@@ -69,8 +69,7 @@ def test_the_403_header_is_laid_out_like_the_dashboards(browser, wayfind_demo, v
         if viewport is WIDE:  # one row: brand, account, "Sign out" and languages side by side
             assert refused["header"][3] < 80
             assert abs(refused["signout"][1] - refused["brand"][1]) < 20
-        page.click("text=Go to your start page")
-        page.wait_for_load_state("load")
+        navigate(page, "text=Go to your start page")
         assert "/dashboard/" in page.url
         page.goto(f"{base}/research/")
         _axe(page, f"403 {viewport['width']}")
@@ -94,8 +93,7 @@ def test_the_owner_starts_on_the_overview_on_a_phone(browser, wayfind_demo):
         assert all(height >= 44 for _, height in boxes)  # tap targets
         assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         _axe(page, "overview 360")
-        page.click(".staff-nav >> text=Research")
-        page.wait_for_load_state("load")
+        navigate(page, ".staff-nav >> text=Research")
         assert page.url == f"{base}/research/{DEMO}/"
         assert problems == []
     finally:
@@ -109,8 +107,7 @@ def test_a_researcher_finds_and_downloads_the_report(browser, wayfind_demo, tmp_
         assert page.url == f"{base}/research/{DEMO}/"
         screenshot(page, "wayfind-research-1366")
         _axe(page, "research 1366")
-        page.click(f"text=Report for {CLOSED}")
-        page.wait_for_load_state("load")
+        navigate(page, f"text=Report for {CLOSED}")
         _axe(page, "report 1366")
         with page.expect_download() as download:
             page.click("text=Download as HTML")
