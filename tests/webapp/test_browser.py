@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.webapp.conftest import PHONE, screenshot
+from tests.webapp.conftest import PHONE, navigate, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -44,16 +44,6 @@ def _checked(page: Any, item_id: str) -> str | None:
     )
 
 
-def _navigate(page: Any, locator: Any) -> None:
-    """Click a link or button that loads a new page, and wait until that page has loaded.
-
-    Playwright's ``click`` returns once the click is dispatched; reading the page right after
-    it can read the page being left (under CI load it did: a "Vorige" click read as no answer).
-    """
-    with page.expect_navigation():
-        locator.click()
-
-
 def test_answer_in_dutch_on_a_phone(phone, live_server, browser_survey):
     """Issue 4's "done when": open a link, answer in Dutch on a phone, submit, be counted."""
     page = phone("en-GB")
@@ -62,46 +52,46 @@ def test_answer_in_dutch_on_a_phone(phone, live_server, browser_survey):
 
     page.goto(f"{live_server}/s/{token}")
     check_page(page, "en-0-landing")
-    _navigate(page, page.get_by_role("button", name="Open the survey"))
+    navigate(page, page.get_by_role("button", name="Open the survey"))
     assert page.url == f"{live_server}/survey"  # the token left the address bar
     assert page.locator("html").get_attribute("lang") == "en"
-    _navigate(page, page.get_by_role("link", name="Nederlands"))
+    navigate(page, page.get_by_role("link", name="Nederlands"))
     assert page.locator("html").get_attribute("lang") == "nl"
     check_page(page, "nl-1-welcome")
 
-    _navigate(page, page.get_by_role("link", name="Beginnen"))
-    _navigate(page, page.get_by_role("button", name="Ja, laat deze vragen zien"))
+    navigate(page, page.get_by_role("link", name="Beginnen"))
+    navigate(page, page.get_by_role("button", name="Ja, laat deze vragen zien"))
     assert page.url.endswith("/survey/q/belonging")
     assert page.get_by_text(re.compile(r"Stap 3 van \d+")).is_visible()
     check_page(page, "nl-2-belonging")
     page.get_by_label("Helemaal mee eens").first.check()
     page.locator("input[name='bel_mem_2'][value='na']").check()
-    _navigate(page, page.get_by_role("button", name="Volgende"))
+    navigate(page, page.get_by_role("button", name="Volgende"))
     assert page.url.endswith("/survey/q/authenticity")
     page.locator("input[name='aut_room_1'][value='2']").check()
-    _navigate(page, page.get_by_role("button", name="Vorige"))
+    navigate(page, page.get_by_role("button", name="Vorige"))
     # Back: the earlier answers are still there, and the page we left kept its answer.
     assert _checked(page, "bel_mem_1") == "5"
     assert _checked(page, "bel_mem_2") == "na"
-    _navigate(page, page.get_by_role("button", name="Volgende"))
+    navigate(page, page.get_by_role("button", name="Volgende"))
     assert _checked(page, "aut_room_1") == "2"
 
     # Forward through the remaining pages to the review.
     while "/survey/review" not in page.url:
         if page.url.endswith("/survey/comment"):
             page.get_by_label("Je opmerking (niet verplicht)").fill("Fijn team.")
-        _navigate(page, page.get_by_role("button", name="Volgende"))
+        navigate(page, page.get_by_role("button", name="Volgende"))
     check_page(page, "nl-3-review")
     assert page.get_by_text("Fijn team.").is_visible()
     assert page.get_by_text("Niet van toepassing").first.is_visible()
-    _navigate(page, page.get_by_role("button", name="Versturen").first)
+    navigate(page, page.get_by_role("button", name="Versturen").first)
     assert page.url.endswith("/survey/thanks")
     check_page(page, "nl-4-thanks")
 
     assert browser_survey.count() == before + 1
     page.goto(f"{live_server}/s/{token}")
     # A used link shows the landing page every link shows; only its button tells.
-    _navigate(page, page.get_by_role("button", name="Vragenlijst openen"))
+    navigate(page, page.get_by_role("button", name="Vragenlijst openen"))
     assert page.get_by_role("heading", name="Deze link werkt niet").is_visible()
     check_page(page, "nl-5-used-link")
 
@@ -138,7 +128,7 @@ def test_english_pages_keyboard_only_and_accessible(phone, live_server, browser_
     page.goto(f"{live_server}/survey/review")
     check_page(page, "en-7-review")
     assert page.locator("dd", has_text="Neither agree nor disagree").first.is_visible()
-    _navigate(page, page.get_by_role("button", name="Send").last)
+    navigate(page, page.get_by_role("button", name="Send").last)
     check_page(page, "en-8-thanks")
     page.goto(f"{live_server}/survey/review")
     check_page(page, "en-9-session-ended")
@@ -157,14 +147,14 @@ def test_works_without_javascript(phone, live_server, browser_survey):
     token = browser_survey.issue()[0]
     before = browser_survey.count()
     page.goto(f"{live_server}/s/{token}")
-    _navigate(page, page.get_by_role("button", name="Vragenlijst openen"))
-    _navigate(page, page.get_by_role("link", name="Beginnen"))
-    _navigate(page, page.get_by_role("button", name="Nee, sla deze vragen over"))
+    navigate(page, page.get_by_role("button", name="Vragenlijst openen"))
+    navigate(page, page.get_by_role("link", name="Beginnen"))
+    navigate(page, page.get_by_role("button", name="Nee, sla deze vragen over"))
     page.get_by_text("Mee eens", exact=True).first.click()
-    _navigate(page, page.get_by_role("button", name="Volgende"))
+    navigate(page, page.get_by_role("button", name="Volgende"))
     page.goto(f"{live_server}/survey/review")
     assert page.locator("dd", has_text="Mee eens").first.is_visible()
-    _navigate(page, page.get_by_role("button", name="Versturen").first)
+    navigate(page, page.get_by_role("button", name="Versturen").first)
     assert page.get_by_role("heading", name="Bedankt!").is_visible()
     assert browser_survey.count() == before + 1
 
@@ -179,10 +169,10 @@ def test_every_unwanted_behaviour_question_offers_prefer_not_to_say(
     page = phone("nl-NL")
     token = browser_survey.issue()[0]
     page.goto(f"{live_server}/s/{token}")
-    _navigate(page, page.get_by_role("button", name="Vragenlijst openen"))
+    navigate(page, page.get_by_role("button", name="Vragenlijst openen"))
     page.wait_for_url("**/survey")
-    _navigate(page, page.get_by_role("link", name="Beginnen"))
-    _navigate(page, page.get_by_role("button", name="Ja, laat deze vragen zien"))
+    navigate(page, page.get_by_role("link", name="Beginnen"))
+    navigate(page, page.get_by_role("button", name="Ja, laat deze vragen zien"))
     page.wait_for_url("**/survey/q/belonging")
     for part in ("unwanted_behaviour-1", "unwanted_behaviour-2"):
         page.goto(f"{live_server}/survey/q/{part}")
@@ -202,7 +192,7 @@ def test_every_unwanted_behaviour_question_offers_prefer_not_to_say(
     page.keyboard.press("Space")
     assert _checked(page, "ub_src_colleague") == "pn"
     check_page(page, "nl-ub-2-source")
-    _navigate(page, page.get_by_role("button", name="Volgende").first)
+    navigate(page, page.get_by_role("button", name="Volgende").first)
     page.goto(f"{live_server}/survey/review")
     answer = page.locator("div.answer", has_text="van een collega")
     assert answer.locator("dd").inner_text() == "Zeg ik liever niet"
