@@ -145,7 +145,7 @@ def test_samen_audit_takes_the_export_as_a_view(demo_db, monkeypatch):
     result = audit_survey(demo_db, DEMO, CLOSED)
     assert result.ok, result.lines()
     # the same audit with the old export's classes finds the leak: the export is a view
-    monkeypatch.setattr(auditing, "export_for_audit", lambda data: _legacy_classes(data)[0])
+    monkeypatch.setattr(auditing, "export_for_audit", lambda data, *_: _legacy_classes(data)[0])
     old = audit_survey(demo_db, DEMO, CLOSED)
     assert not old.ok
     assert any("export:" in line for line in old.lines())
@@ -239,3 +239,37 @@ def test_blanking_the_filter_question_row_by_row_is_caught(demo_db, wave):
     )
     problem = prove(wave, export_classes(result.data, quasi, wave.n), questions)
     assert problem is not None and "group of" in problem
+
+
+def test_samen_audit_audits_the_export_the_pin_writes(
+    tmp_path_factory, sqlite_template, monkeypatch
+):
+    """A wave exported with non-default settings is audited with those settings."""
+    import webapp.research.auditing as auditing
+    from surveys.db import Database
+    from webapp.research.audit_export import export_profile
+    from webapp.research.export_profiles import ExportProfile
+    from webapp.research.service import audit_survey, export_wave
+
+    db = Database(demo_copy(tmp_path_factory, sqlite_template))
+    assert export_profile(db, DEMO, CLOSED) == ExportProfile()  # no pin: the default
+    picked = ExportProfile("pick", ("dem_age",), order=("dem_age",), suppression="columns")
+    export_wave(db, DEMO, CLOSED, "csv", tmp_path_factory.mktemp("pick"), profile=picked)
+    assert export_profile(db, DEMO, CLOSED) == picked
+    seen = []
+    original = auditing.export_for_audit
+
+    def spy(data, *rest):
+        from webapp.research.audit_export import export_classes_of
+
+        seen.append(export_classes_of(data, *rest))
+        return original(data, *rest)
+
+    monkeypatch.setattr(auditing, "export_for_audit", spy)
+    result = audit_survey(db, DEMO, CLOSED)
+    db.dispose()
+    assert result.ok, result.lines()
+    (classes,) = seen
+    # the pinned file's columns: unit, dem_age (first), language, dem_gender; not the rest
+    columns = {part.split("=")[0] for name in classes.names for part in name.split("|")}
+    assert columns == {"unit", "dem_age", "language", "dem_gender"}

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from engine.disclosure.audit import Finding
 
 if TYPE_CHECKING:
+    from surveys.db import Database
     from webapp.research.export_plan import ExportClasses
+    from webapp.research.export_profiles import ExportProfile
     from webapp.results.data import WaveData
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "EXPORT_ROLES",
     "export_classes_of",
     "export_for_audit",
+    "export_profile",
     "export_views",
     "own_by_class",
     "within_file",
@@ -83,18 +86,39 @@ def export_views(atoms: dict[Any, int], names: tuple[str, ...]) -> list[Any]:
 EXPORT_ROLES = ("admin", "researcher")
 
 
-def export_classes_of(data: WaveData) -> ExportClasses | tuple[str, Finding]:
-    """The classes of the wave's export, or (context, finding) when none is safe."""
-    from webapp.research.export_plan import UnsafeExport, plan_export
-    from webapp.research.exporting import quasi_identifiers
-    from webapp.results.release import filter_question
+def export_profile(db: Database, slug: str, wave: str) -> ExportProfile:
+    """The settings the wave's exports use: its pin (:mod:`surveys.export_pins`), or the
+    default profile a first download would use and pin."""
+    from surveys.export_pins import pinned_export
+    from webapp.research.export_profiles import ExportProfile
 
-    survey = data.survey
+    pinned = pinned_export(db, slug, wave)
+    if pinned is None:
+        return ExportProfile()
+    return ExportProfile(
+        str(pinned.get("profile", "full")),
+        tuple(pinned.get("questions", ())),
+        tuple(pinned.get("order", ())),
+        str(pinned.get("suppression", "local")),
+    )
+
+
+def export_classes_of(
+    data: WaveData, db: Database, slug: str
+) -> ExportClasses | tuple[str, Finding]:
+    """The classes of the wave's export with its pinned settings (:func:`export_profile`),
+    as :func:`webapp.research.exporting.export_plan` builds it, or (context, finding) when
+    none is safe."""
+    from surveys.errors import InputError
+    from webapp.research.exporting import export_plan
+
+    label = data.wave.label
+    profile = export_profile(db, slug, label)
     try:
-        plan = plan_export(data, quasi_identifiers(survey), filter_question(survey.definition))
-    except UnsafeExport as exc:
+        plan = export_plan(db, slug, label, profile=profile)
+    except InputError as exc:
         reason = Finding("inconclusive", frozenset(), None, {str(exc): 1})
-        return f"{data.wave.label} export (no safe export beside the tables: {exc})", reason
+        return f"{label} export (no safe export beside the tables: {exc})", reason
     return plan.classes
 
 
@@ -104,12 +128,15 @@ def _margins(data: WaveData, export: Any) -> str | None:
     return check_margins(data, export, tuple(data.matrix.demographic_ids))
 
 
-def export_for_audit(data: WaveData) -> ExportClasses | tuple[str, Finding] | None:
+def export_for_audit(
+    data: WaveData, db: Database, slug: str
+) -> ExportClasses | tuple[str, Finding] | None:
     """The export's classes when they add views to the audit; None when they add none.
 
-    ``(context, finding)`` when no safe export of the wave exists.
+    The export is the one the wave's pinned settings write (the default profile before its
+    first export); ``(context, finding)`` when no safe export of the wave exists.
     """
-    export = export_classes_of(data)
+    export = export_classes_of(data, db, slug)
     if isinstance(export, tuple):
         return export
     return None if _margins(data, export) is None else export
