@@ -102,7 +102,8 @@ def prove(data: WaveData, classes: ExportClasses, questions: tuple[str, ...]) ->
         found = audit_split(ids[valid], tables, k, classes.names)
         if found:
             label = f"{measure.kind} {measure.id}" if measure.id else measure.kind
-            return f"{label}: {found[0].describe()}"
+            # the views named; the file's groups no table splits are subtracted too
+            return f"{label}: {found[0].describe()} (less the file's unsplit groups in it)"
     return None
 
 
