@@ -262,7 +262,8 @@ def test_samen_audit_audits_the_export_the_pin_writes(
     def spy(data, *rest):
         from webapp.research.audit_export import export_classes_of
 
-        seen.append(export_classes_of(data, *rest))
+        db, slug = rest[:2]
+        seen.append(export_classes_of(data, db, slug).classes)
         return original(data, *rest)
 
     monkeypatch.setattr(auditing, "export_for_audit", spy)

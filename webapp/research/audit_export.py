@@ -16,7 +16,7 @@ from engine.disclosure.audit import Finding
 
 if TYPE_CHECKING:
     from surveys.db import Database
-    from webapp.research.export_plan import ExportClasses
+    from webapp.research.export_plan import ExportClasses, ExportPlan
     from webapp.research.export_profiles import ExportProfile
     from webapp.results.data import WaveData
 
@@ -103,23 +103,28 @@ def export_profile(db: Database, slug: str, wave: str) -> ExportProfile:
     )
 
 
-def export_classes_of(
-    data: WaveData, db: Database, slug: str
-) -> ExportClasses | tuple[str, Finding]:
-    """The classes of the wave's export with its pinned settings (:func:`export_profile`),
-    as :func:`webapp.research.exporting.export_plan` builds it, or (context, finding) when
-    none is safe."""
+def export_classes_of(data: WaveData, db: Database, slug: str) -> ExportPlan | tuple[str, Finding]:
+    """The wave's export with its pinned settings (:func:`export_profile`), as
+    :func:`webapp.research.exporting.export_plan` builds it (kept in ``data.derived``: the
+    classes do not depend on the row order), or (context, finding) when none is safe."""
+    import json
+
     from surveys.errors import InputError
     from webapp.research.exporting import export_plan
 
     label = data.wave.label
     profile = export_profile(db, slug, label)
+    slot = ("export plan", json.dumps(profile.describe(), sort_keys=True))
+    found = data.derived.get(slot)
+    if found is not None:
+        return found
     try:
         plan = export_plan(db, slug, label, profile=profile)
     except InputError as exc:
         reason = Finding("inconclusive", frozenset(), None, {str(exc): 1})
         return f"{label} export (no safe export beside the tables: {exc})", reason
-    return plan.classes
+    data.derived[slot] = plan
+    return plan
 
 
 def _margins(data: WaveData, export: Any) -> str | None:
@@ -129,14 +134,23 @@ def _margins(data: WaveData, export: Any) -> str | None:
 
 
 def export_for_audit(
-    data: WaveData, db: Database, slug: str
+    data: WaveData, db: Database, slug: str, extra: Any = None
 ) -> ExportClasses | tuple[str, Finding] | None:
     """The export's classes when they add views to the audit; None when they add none.
 
     The export is the one the wave's pinned settings write (the default profile before its
-    first export); ``(context, finding)`` when no safe export of the wave exists.
+    first export); ``(context, finding)`` when no safe export of the wave exists. None when
+    every released table is a sum over whole classes, or when the file was proved beside
+    every table with the exact audit (:func:`webapp.research.export_blocks.prove`) and no
+    programme group (``extra``) splits a class either: auditing it again as views of
+    :func:`webapp.research.auditing.audit_wave` would repeat that proof (tests/webapp/
+    test_export_tables.py runs both on the demo and they agree).
     """
-    export = export_classes_of(data, db, slug)
-    if isinstance(export, tuple):
-        return export
-    return None if _margins(data, export) is None else export
+    from webapp.research.export_blocks import groups_split
+
+    plan = export_classes_of(data, db, slug)
+    if isinstance(plan, tuple):
+        return plan
+    if plan.proved and not groups_split(data, plan.classes, extra):
+        return None
+    return None if _margins(data, plan.classes) is None else plan.classes

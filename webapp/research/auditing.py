@@ -367,7 +367,7 @@ def audit_survey(
             found, views, groups = audit_trees([data, *others], filters=filters, scopes=scopes)
         else:
             export = (
-                export_for_audit(data, db, slug)
+                export_for_audit(data, db, slug, extra)
                 if exports and filters and cells_of is None
                 else None
             )

@@ -85,6 +85,8 @@ class ExportPlan:
     classes : ExportClasses
     rounds : int
         Audits run to reach the plan (1 when the first construction passed).
+    notes : tuple of str
+    proved : bool
     """
 
     result: Any
@@ -93,6 +95,9 @@ class ExportPlan:
     classes: ExportClasses
     rounds: int = 1
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: True when the exact proof beside every table passed
+    #: (:func:`webapp.research.export_blocks.prove`).
+    proved: bool = False
 
 
 def released_units(data: WaveData, questions: tuple[str, ...]) -> set[str]:
