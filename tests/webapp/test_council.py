@@ -186,7 +186,7 @@ def test_the_profile_shows_the_latest_stored_audit_run(council_app, hospital_db)
     nl = client.get(f"/council/{S}/profile", headers={"Accept-Language": "nl"}).text
     assert "checked 9 views: 1 f" in en and "checked 3 views: old" not in en
     assert "checked 12 views: no group" in en  # the consent's own audit stays
-    when = f"{run.at.date().isoformat()} at {run.at.strftime('%H:%M')} UTC by command line"
+    when = f"{run.at.date().isoformat()} at {run.at.strftime('%H:%M')} UTC by the command line"
     assert when in en and "it found groups smaller than the minimum group size" in en
-    assert "Laatst uitgevoerde onthullingscontrole:" in nl and "door command line" in nl
+    assert "Laatst uitgevoerde onthullingscontrole:" in nl and "door de opdrachtregel" in nl
     assert "kleiner zijn dan de minimale groepsgrootte" in nl
