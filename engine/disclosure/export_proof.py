@@ -214,9 +214,9 @@ def audit_split(
     ids = list(atoms)
     views = []
     for j, (name, _) in enumerate(tables):
-        inside = frozenset(ids[i] for i in np.flatnonzero(member[first, j]))
-        if inside:
-            views.append(View(name, inside))
+        covered = frozenset(ids[i] for i in np.flatnonzero(member[first, j]))
+        if covered:
+            views.append(View(name, covered))
     label = list(names) if names is not None else [str(c) for c in range(len(count))]
     of_class: dict[int, set[tuple[int, int]]] = {}
     for atom in ids:
