@@ -168,3 +168,13 @@ def test_blocks_leave_no_rare_cell_and_withhold_whole_blocks(rows, k, shared):
             assert s in (g, WITHHELD)  # a missing code stays, or pads a withheld class
     assert all(len(states) == 1 for states in by_block.values())  # whole blocks only
     assert {b for b, s in by_block.items() if s == {True}} == set(blocks.withheld)
+
+
+def test_a_proof_too_large_to_search_fails_instead_of_passing():
+    units, gender, _, tables = _hospital()
+    shown = gender.copy()
+    x = np.array(units) == "X"
+    shown[x & (gender != WOMEN)] = WITHHELD
+    classes = _classes(units, shown)
+    (finding,) = audit_split(classes, tables, 5, max_atoms=1)
+    assert finding.kind == "inconclusive" and finding.n is None
