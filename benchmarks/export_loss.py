@@ -16,7 +16,9 @@ temporary folder and exports its closed wave once per profile and suppression me
 Part 2 runs the engine alone (:func:`engine.disclosure.export.k_anonymize`) on the same
 rows, unit labels and missing codes, but with only the unit fixed: what each profile and
 suppression method would keep for a survey whose dashboards showed no table filtered by a
-demographic question (on the demo they do, and the filter question decides part 1).
+demographic question. On the demo they do: in part 1, local suppression withholds the
+filter question by whole blocks and proves the file beside every table
+(:mod:`webapp.research.export_blocks`), which is most of its CPU.
 
     python benchmarks/export_loss.py
     python benchmarks/export_loss.py --format sav

@@ -21,6 +21,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -34,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "AuditRun",
     "Base",
     "Comment",
     "DailyCount",
@@ -324,6 +326,23 @@ class ExportPin(Base):
         ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True
     )
     settings: Mapped[str] = mapped_column(Text)
+    #: Files written with these settings; a pin with none may be reset (surveys.export_pins).
+    files: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class AuditRun(Base):
+    """One run of the disclosure audit (``samen audit``, the console): when, by whom (a
+    staff account or the command line) and its summary line. Staff data, no respondent
+    data; the council page shows the latest (issue 13)."""
+
+    __tablename__ = "audit_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    ran_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ran_by: Mapped[str] = mapped_column(String(200))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    summary: Mapped[str] = mapped_column(Text)
 
 
 class PrivacyChange(Base):

@@ -10,7 +10,7 @@ determined by them. Pure functions; the ``samen audit`` command and the test sui
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
@@ -282,6 +282,7 @@ def search_groups(
     *,
     weights: Mapping[Any, int] | None = None,
     people: Mapping[Any, Hashable] | None = None,
+    accept: Callable[[frozenset], bool] | None = None,
 ) -> tuple[Finding, ...]:
     """The search of :func:`audit`: nonempty derivable groups whose weight is below ``limit``.
 
@@ -290,12 +291,15 @@ def search_groups(
     the respondents *outside* that part as ``weights`` and ``limit`` = 2: a derivable group
     of respondents (``atoms``) with fewer than 2 of them outside one part is homogeneous.
     Inputs are not validated here (:func:`audit` does); ``weights`` needs ``people`` None.
+    ``accept``, given the atoms of a group found, says whether it counts: a rejected group
+    is skipped and the part's search goes on (:mod:`engine.disclosure.export_proof` rejects
+    groups made of whole export classes, which the file shows anyway); needs ``people`` None.
     """
     import numpy as np
 
     k = limit
-    if weights is not None and people is not None:
-        raise ValueError("weights and people cannot be combined")
+    if people is not None and (weights is not None or accept is not None):
+        raise ValueError("weights or accept cannot be combined with people")
     # 1-2: nonempty atoms, merged by the set of views that contain them
     rows = [frozenset(a for a in v.atoms if atoms[a] > 0) for v in views]
     signature: dict[Hashable, list[int]] = {}
@@ -334,7 +338,8 @@ def search_groups(
     leaks = []
     for part in _components(basis) if len(pivcols) else []:
         if people is None:
-            found = _search([pivcols[i] for i in part], basis[part], cls_w, k)
+            test = _on_atoms(cls, accept)
+            found = _search([pivcols[i] for i in part], basis[part], cls_w, k, test)
         else:
             from engine.disclosure.audit_measures import search_people
 
@@ -375,8 +380,23 @@ def _size(atoms: Mapping[Any, int], people: Mapping[Any, Hashable] | None) -> An
     return lambda group: sum(atoms[a] for a in {people[a]: a for a in group}.values())
 
 
+def _on_atoms(
+    cls: list[list[Hashable]], accept: Callable[[frozenset], bool] | None
+) -> Callable[[np.ndarray], bool] | None:
+    """``accept`` on atoms as a test of a 0/1 vector over atom classes."""
+    if accept is None:
+        return None
+    import numpy as np
+
+    return lambda x: accept(frozenset(a for c in np.flatnonzero(x) for a in cls[c]))
+
+
 def _search(
-    pivcols: list[int], rows: np.ndarray, cls_n: np.ndarray, k: int
+    pivcols: list[int],
+    rows: np.ndarray,
+    cls_n: np.ndarray,
+    k: int,
+    accept: Callable[[np.ndarray], bool] | None = None,
 ) -> tuple[np.ndarray, list[int]] | Literal["budget"] | None:
     """A set of the part's RREF rows summing to a 0/1 vector with a count in 1..k-1.
 
@@ -386,10 +406,11 @@ def _search(
     column is checked as soon as the last row touching it is decided (its entry must then
     be 0 or 1), the count of the checked columns and the pivots chosen must stay below k
     (:func:`engine.disclosure.audit_search.search_part`, which skips runs of exclusions).
+    A group ``accept`` rejects is skipped and the search goes on.
     """
     from engine.disclosure.audit_search import search_part
 
-    return search_part(pivcols, rows, cls_n, k, SEARCH_BUDGET)
+    return search_part(pivcols, rows, cls_n, k, SEARCH_BUDGET, accept)
 
 
 def enforce(

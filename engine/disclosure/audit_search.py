@@ -18,6 +18,7 @@ Disclosure Control*, Wiley 2012, section 4.4).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -26,7 +27,12 @@ __all__ = ["search_part"]
 
 
 def search_part(
-    pivcols: list[int], rows: np.ndarray, cls_n: np.ndarray, k: int, budget: int
+    pivcols: list[int],
+    rows: np.ndarray,
+    cls_n: np.ndarray,
+    k: int,
+    budget: int,
+    accept: Callable[[np.ndarray], bool] | None = None,
 ) -> tuple[np.ndarray, list[int]] | Literal["budget"] | None:
     """A set of the part's RREF rows summing to a 0/1 vector with a weight in 1..k-1.
 
@@ -43,6 +49,9 @@ def search_part(
         The weight of a group found is at most k-1.
     budget : int
         Search nodes (row decisions of the plain depth-first pass) before "budget".
+    accept : callable, optional
+        Given the 0/1 vector of a group found, whether it counts; a rejected group is
+        skipped and the search goes on as the plain pass would (None: every group counts).
 
     Returns
     -------
@@ -131,5 +140,6 @@ def search_part(
         if stop == d and chosen:  # every later row excluded: a complete choice
             x = np.zeros(rows.shape[1], dtype=np.int64)
             x[cols[partial == denom]] = 1
-            return x, list(chosen)
+            if accept is None or accept(x):
+                return x, list(chosen)
     return None

@@ -169,3 +169,24 @@ def test_a_wave_closed_after_the_consent_is_named(council_app, hospital_db):
     admin = _client(council_app, "admin")
     page = admin.get(f"/council/{S}/profile", headers={"Accept-Language": "en"}).text
     assert f"/console/privacy/{S}" in page and "Run the audit again" in page
+
+
+def test_the_profile_shows_the_latest_stored_audit_run(council_app, hospital_db):
+    """Beside the consent's audit: the latest run stored (when, by whom, its summary)."""
+    from surveys.audit_runs import record_run
+    from surveys.consent import give_consent
+
+    give_consent(hospital_db, S, "OR, 2026-12-01", audit="checked 12 views: no group")
+    client = _council(council_app)
+    page = client.get(f"/council/{S}/profile").text
+    assert "Latest audit run:" in page and "none stored yet" in page
+    record_run(hospital_db, S, by="owner@example.org", ok=True, summary="checked 3 views: old")
+    run = record_run(hospital_db, S, by="command line", ok=False, summary="checked 9 views: 1 f")
+    en = client.get(f"/council/{S}/profile", headers={"Accept-Language": "en"}).text
+    nl = client.get(f"/council/{S}/profile", headers={"Accept-Language": "nl"}).text
+    assert "checked 9 views: 1 f" in en and "checked 3 views: old" not in en
+    assert "checked 12 views: no group" in en  # the consent's own audit stays
+    when = f"{run.at.date().isoformat()} at {run.at.strftime('%H:%M')} UTC by the command line"
+    assert when in en and "it found groups smaller than the minimum group size" in en
+    assert "Laatst uitgevoerde onthullingscontrole:" in nl and "door de opdrachtregel" in nl
+    assert "kleiner zijn dan de minimale groepsgrootte" in nl

@@ -145,7 +145,7 @@ def test_samen_audit_takes_the_export_as_a_view(demo_db, monkeypatch):
     result = audit_survey(demo_db, DEMO, CLOSED)
     assert result.ok, result.lines()
     # the same audit with the old export's classes finds the leak: the export is a view
-    monkeypatch.setattr(auditing, "export_for_audit", lambda data: _legacy_classes(data)[0])
+    monkeypatch.setattr(auditing, "export_for_audit", lambda data, *_: _legacy_classes(data)[0])
     old = audit_survey(demo_db, DEMO, CLOSED)
     assert not old.ok
     assert any("export:" in line for line in old.lines())
@@ -186,3 +186,91 @@ def test_the_privacy_page_and_the_research_page_say_what_the_file_leaves_out():
     assert any("geen cijfer van de dashboards" in s for s in summary.who_sees["nl"])
     template = Path(__file__).resolve().parents[2] / "webapp/templates/research/survey.html"
     assert promise in template.read_text()
+
+
+@pytest.fixture(scope="module")
+def block_plan(demo_db):
+    """The default profile (full, local suppression): the filter question withheld by blocks."""
+    from webapp.research.export_profiles import ExportProfile
+    from webapp.research.exporting import export_plan
+
+    return export_plan(demo_db, DEMO, CLOSED, seed=1, profile=ExportProfile())
+
+
+def test_the_default_profile_keeps_the_filter_question_by_blocks(wave, block_plan):
+    from webapp.results.release import filter_question
+
+    question = filter_question(wave.survey.definition)
+    data = block_plan.result.data
+    assert question not in block_plan.withheld
+    kept = data[question] > 0
+    # most answers stay (on the demo the women of most units; men where a unit has >= k)
+    assert int(kept.sum()) >= 200, int(kept.sum())
+    assert int((data[question] == -4).sum()) > 0  # and the rare ones are withheld
+    # every (unit label, shown answer) cell holds at least k responses
+    assert data.groupby(["unit", question], dropna=False).size().min() >= K
+    assert any(question in note and "exact audit" in note for note in block_plan.notes)
+
+
+def test_the_block_export_passes_the_full_audit_with_the_tables(wave, block_plan):
+    """The independent check: the whole audit with the file's classes as views."""
+    from webapp.research.auditing import audit_wave
+
+    findings, views, _ = audit_wave(wave, frozenset(wave.survey.parent), export=block_plan.classes)
+    assert views > 0
+    assert findings == []
+
+
+def test_blanking_the_filter_question_row_by_row_is_caught(demo_db, wave):
+    """Local suppression with only the unit fixed (missing codes apart, as every export
+    with a profile has them): the tables undo the blanked answers."""
+    from engine.disclosure.export import export_units, k_anonymize
+    from surveys.responses import load_missing_kinds
+    from webapp.research.export_blocks import prove
+    from webapp.research.export_plan import _frame, export_classes, released_units
+
+    questions = tuple(wave.matrix.demographic_ids)
+    own = wave.own_counts(np.ones(wave.n, dtype=bool))
+    labels = export_units(wave.survey.parent, released_units(wave, questions), own, K)
+    quasi = ["unit", "language", *questions]
+    frame = _frame(wave, labels, (), load_missing_kinds(demo_db, DEMO, CLOSED))
+    result = k_anonymize(
+        frame, quasi, K, fixed=["unit"], suppression="local", seed=1, keep_apart=(-1.0, -2.0, -3.0)
+    )
+    problem = prove(wave, export_classes(result.data, quasi, wave.n), questions)
+    assert problem is not None and "group of" in problem
+
+
+def test_samen_audit_audits_the_export_the_pin_writes(
+    tmp_path_factory, sqlite_template, monkeypatch
+):
+    """A wave exported with non-default settings is audited with those settings."""
+    import webapp.research.auditing as auditing
+    from surveys.db import Database
+    from webapp.research.audit_export import export_profile
+    from webapp.research.export_profiles import ExportProfile
+    from webapp.research.service import audit_survey, export_wave
+
+    db = Database(demo_copy(tmp_path_factory, sqlite_template))
+    assert export_profile(db, DEMO, CLOSED) == ExportProfile()  # no pin: the default
+    picked = ExportProfile("pick", ("dem_age",), order=("dem_age",), suppression="columns")
+    export_wave(db, DEMO, CLOSED, "csv", tmp_path_factory.mktemp("pick"), profile=picked)
+    assert export_profile(db, DEMO, CLOSED) == picked
+    seen = []
+    original = auditing.export_for_audit
+
+    def spy(data, *rest):
+        from webapp.research.audit_export import export_classes_of
+
+        db, slug = rest[:2]
+        seen.append(export_classes_of(data, db, slug).classes)
+        return original(data, *rest)
+
+    monkeypatch.setattr(auditing, "export_for_audit", spy)
+    result = audit_survey(db, DEMO, CLOSED)
+    db.dispose()
+    assert result.ok, result.lines()
+    (classes,) = seen
+    # the pinned file's columns: unit, dem_age (first), language, dem_gender; not the rest
+    columns = {part.split("=")[0] for name in classes.names for part in name.split("|")}
+    assert columns == {"unit", "dem_age", "language", "dem_gender"}

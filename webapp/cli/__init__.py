@@ -33,6 +33,7 @@ _COMMANDS = [
     ("webapp.cli.plan", "plan"),
     ("webapp.cli.research", "export"),
     ("webapp.cli.research", "audit"),
+    ("webapp.cli.export_pin", "export_pin"),
     ("webapp.cli.privacy", "privacy"),
 ]
 

@@ -203,6 +203,10 @@ def audit(
     finally:
         if terminal:
             sys.stderr.write("\r\033[K")
+    if as_email is None:  # every role: stored for the council page (no respondent data)
+        from surveys.audit_runs import record_run
+
+        _run(record_run, survey, by="command line", ok=result.ok, summary=result.summary())
     if result.ok:
         click.echo(result.summary())
         return

@@ -114,6 +114,7 @@ def privacy_survey(survey: str) -> str:
 @bp.post("/privacy/<survey>/audit")
 def privacy_audit(survey: str) -> Any:
     """Run ``samen audit`` on one closed wave and show what it found."""
+    from surveys.audit_runs import record_run
     from webapp.research.service import audit_survey
 
     admin()
@@ -134,6 +135,8 @@ def privacy_audit(survey: str) -> Any:
         form.wave.errors = [str(exc)]
         context["audit_form"] = form
         return render_template("console/privacy_survey.html", **context), 400
+    # stored for the council page ("the latest audit run"): staff data, no answers
+    record_run(database(), survey, by=admin().email, ok=result.ok, summary=result.summary())
     return render_template(
         "console/privacy_audit.html", s=definition, wave=form.wave.data, result=result
     )

@@ -26,8 +26,10 @@ def surveys(db: Database) -> list[Any]:
 
 
 def profile_page(db: Database, slug: str) -> dict[str, Any]:
-    """The profile, the latest consent (or None), changes since, recorded changes, and the
-    closed waves the consent's audit did not cover (``"since"``)."""
+    """The profile, the latest consent (or None), changes since, recorded changes, the
+    closed waves the consent's audit did not cover (``"since"``) and the latest stored run
+    of the audit (``"latest_run"``, or None)."""
+    from surveys.audit_runs import latest_run
     from surveys.waves import list_waves
 
     definition = get_survey(db, slug)
@@ -39,6 +41,7 @@ def profile_page(db: Database, slug: str) -> dict[str, Any]:
         "pending": check_profile(db, slug),
         "changes": changes(db, slug),
         "since": [] if consent is None else waves_since(consent, list_waves(db, slug)),
+        "latest_run": latest_run(db, slug),
     }
 
 

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from engine.disclosure.audit import Finding
 
 if TYPE_CHECKING:
-    from webapp.research.export_plan import ExportClasses
+    from surveys.db import Database
+    from webapp.research.export_plan import ExportClasses, ExportPlan
+    from webapp.research.export_profiles import ExportProfile
     from webapp.results.data import WaveData
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "EXPORT_ROLES",
     "export_classes_of",
     "export_for_audit",
+    "export_profile",
     "export_views",
     "own_by_class",
     "within_file",
@@ -83,19 +86,45 @@ def export_views(atoms: dict[Any, int], names: tuple[str, ...]) -> list[Any]:
 EXPORT_ROLES = ("admin", "researcher")
 
 
-def export_classes_of(data: WaveData) -> ExportClasses | tuple[str, Finding]:
-    """The classes of the wave's export, or (context, finding) when none is safe."""
-    from webapp.research.export_plan import UnsafeExport, plan_export
-    from webapp.research.exporting import quasi_identifiers
-    from webapp.results.release import filter_question
+def export_profile(db: Database, slug: str, wave: str) -> ExportProfile:
+    """The settings the wave's exports use: its pin (:mod:`surveys.export_pins`), or the
+    default profile a first download would use and pin."""
+    from surveys.export_pins import pinned_export
+    from webapp.research.export_profiles import ExportProfile
 
-    survey = data.survey
+    pinned = pinned_export(db, slug, wave)
+    if pinned is None:
+        return ExportProfile()
+    return ExportProfile(
+        str(pinned.get("profile", "full")),
+        tuple(pinned.get("questions", ())),
+        tuple(pinned.get("order", ())),
+        str(pinned.get("suppression", "local")),
+    )
+
+
+def export_classes_of(data: WaveData, db: Database, slug: str) -> ExportPlan | tuple[str, Finding]:
+    """The wave's export with its pinned settings (:func:`export_profile`), as
+    :func:`webapp.research.exporting.export_plan` builds it (kept in ``data.derived``: the
+    classes do not depend on the row order), or (context, finding) when none is safe."""
+    import json
+
+    from surveys.errors import InputError
+    from webapp.research.exporting import export_plan
+
+    label = data.wave.label
+    profile = export_profile(db, slug, label)
+    slot = ("export plan", json.dumps(profile.describe(), sort_keys=True))
+    found = data.derived.get(slot)
+    if found is not None:
+        return found
     try:
-        plan = plan_export(data, quasi_identifiers(survey), filter_question(survey.definition))
-    except UnsafeExport as exc:
+        plan = export_plan(db, slug, label, profile=profile)
+    except InputError as exc:
         reason = Finding("inconclusive", frozenset(), None, {str(exc): 1})
-        return f"{data.wave.label} export (no safe export beside the tables: {exc})", reason
-    return plan.classes
+        return f"{label} export (no safe export beside the tables: {exc})", reason
+    data.derived[slot] = plan
+    return plan
 
 
 def _margins(data: WaveData, export: Any) -> str | None:
@@ -104,12 +133,24 @@ def _margins(data: WaveData, export: Any) -> str | None:
     return check_margins(data, export, tuple(data.matrix.demographic_ids))
 
 
-def export_for_audit(data: WaveData) -> ExportClasses | tuple[str, Finding] | None:
+def export_for_audit(
+    data: WaveData, db: Database, slug: str, extra: Any = None
+) -> ExportClasses | tuple[str, Finding] | None:
     """The export's classes when they add views to the audit; None when they add none.
 
-    ``(context, finding)`` when no safe export of the wave exists.
+    The export is the one the wave's pinned settings write (the default profile before its
+    first export); ``(context, finding)`` when no safe export of the wave exists. None when
+    every released table is a sum over whole classes, or when the file was proved beside
+    every table with the exact audit (:func:`webapp.research.export_blocks.prove`) and no
+    programme group (``extra``) splits a class either: auditing it again as views of
+    :func:`webapp.research.auditing.audit_wave` would repeat that proof (tests/webapp/
+    test_export_tables.py runs both on the demo and they agree).
     """
-    export = export_classes_of(data)
-    if isinstance(export, tuple):
-        return export
-    return None if _margins(data, export) is None else export
+    from webapp.research.export_blocks import groups_split
+
+    plan = export_classes_of(data, db, slug)
+    if isinstance(plan, tuple):
+        return plan
+    if plan.proved and not groups_split(data, plan.classes, extra):
+        return None
+    return None if _margins(data, plan.classes) is None else plan.classes

@@ -366,7 +366,11 @@ def audit_survey(
             ]
             found, views, groups = audit_trees([data, *others], filters=filters, scopes=scopes)
         else:
-            export = export_for_audit(data) if exports and filters and cells_of is None else None
+            export = (
+                export_for_audit(data, db, slug, extra)
+                if exports and filters and cells_of is None
+                else None
+            )
             unsafe = export if isinstance(export, tuple) else None
             found, views, groups = audit_wave(
                 data,

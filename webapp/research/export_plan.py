@@ -85,6 +85,8 @@ class ExportPlan:
     classes : ExportClasses
     rounds : int
         Audits run to reach the plan (1 when the first construction passed).
+    notes : tuple of str
+    proved : bool
     """
 
     result: Any
@@ -93,6 +95,9 @@ class ExportPlan:
     classes: ExportClasses
     rounds: int = 1
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: True when the exact proof beside every table passed
+    #: (:func:`webapp.research.export_blocks.prove`).
+    proved: bool = False
 
 
 def released_units(data: WaveData, questions: tuple[str, ...]) -> set[str]:
@@ -235,6 +240,19 @@ def plan_export(
     notes: list[str] = []
     keep = filter_column is not None and filter_column not in withheld and filter_column in quasi
     filter_name = filter_column or ""
+    moved = {u: label for u, label in labels.items() if label != u and own_n.get(u, 0) > 0}
+    if keep and suppression == "local" and kinds is not None:
+        from webapp.research.export_blocks import plan_blocks
+
+        planned = plan_blocks(
+            data, quasi, filter_name, labels, k=k, withheld=withheld, kinds=kinds, seed=seed
+        )
+        if planned is not None:
+            return replace(planned, result=replace(planned.result, rolled_up=moved))
+        notes.append(
+            f"{filter_column}: withholding it by blocks did not pass the exact audit beside "
+            "the tables; the margin rule applies"
+        )
     if filter_column is not None and not keep:
         others = [c for c in quasi if c != "unit" and c not in withheld]
         if others and _filter_cells_shown(data, questions):
@@ -276,7 +294,6 @@ def plan_export(
         )
         frame = _frame(data, labels, withheld, kinds)
         result = k_anonymize(frame, quasi, k, fixed=["unit"], **options)
-    moved = {u: label for u, label in labels.items() if label != u and own_n.get(u, 0) > 0}
     result = replace(result, rolled_up=moved)
     classes = export_classes(result.data, quasi, data.n)
     problem = check_margins(data, classes, questions, released)

@@ -12,10 +12,12 @@ units. What differs is which of language and the demographic questions stay in t
 
 Within a profile, ``order`` sets the importance of the kept columns (most important first):
 local suppression blanks the least important first. A profile that rolls units up to their
-division was considered and left out: a file whose unit column is coarser than the released
-unit tables, with demographics in it, can be split back into units by matching its rows
-against those tables (each unit's answer distributions), so it needs the exact audit, which
-takes hours on a large wave.
+division (``divisions``) is not offered: the released unit tables split a division's groups
+back into units. Tried with the exact proof (:func:`webapp.research.export_blocks.prove`) on
+the demo: the division alone passes but adds nothing to ``units-only``; with language, unit
+LAB's table of an item minus the file's groups wholly inside LAB leaves 4 answers; with
+gender by blocks or every demographic question, a sensitive item's unit table leaves 9,
+below its k of 10.
 """
 
 from __future__ import annotations

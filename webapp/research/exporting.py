@@ -281,6 +281,9 @@ def export_wave(
         **changes,
     )
     paths = write_export(shuffle_rows(data, seed=seed), codebook, fmt, out_dir, lang=lang)  # type: ignore[arg-type]
+    from surveys.export_pins import count_file
+
+    count_file(db, slug, wave)  # a file exists now: the pin can no longer be reset
     return ExportFiles(
         paths=tuple(paths),
         rows=len(data),
