@@ -55,10 +55,6 @@ __all__ = [
 ]
 
 EXAMPLE = Path(__file__).resolve().parent / "examples" / "hospital.yaml"
-#: The programme's participants' survey (instrument ``programme_feedback``): its leaders
-#: answer it once the programme has ended, as a group under the organisation's root.
-FEEDBACK = Path(__file__).resolve().parent / "examples" / "programme-feedback.yaml"
-FEEDBACK_WAVE = "2026-1"
 DEMO_WAVES = ("2025-2", "2026-1", "2026-2")
 DOMAIN = "stadsziekenhuis.example"
 
@@ -212,7 +208,6 @@ class DemoInfo:
     programme_units: tuple[str, ...]
     responses: dict[str, int] = field(default_factory=dict)
     accounts: tuple[DemoAccount, ...] = ()
-    feedback_survey: str = ""
 
     @property
     def links(self) -> tuple[str, ...]:
@@ -265,8 +260,6 @@ def build_demo(db: Database, seed: int = 1, links: int = 3, accounts: bool = Tru
     made = _accounts(db) if accounts else ()
     _programme(db, slug)
     _leader_views(db, slug, rng)
-    # its own generator: the hospital survey's data stay what they were without it
-    feedback = _feedback(db, np.random.default_rng(seed + 1))
     return DemoInfo(
         survey=slug,
         waves=DEMO_WAVES,
@@ -277,7 +270,6 @@ def build_demo(db: Database, seed: int = 1, links: int = 3, accounts: bool = Tru
         programme_units=PROGRAMME_UNITS,
         responses=counts,
         accounts=made,
-        feedback_survey=feedback,
     )
 
 
@@ -544,47 +536,3 @@ def _leader_views(db: Database, slug: str, rng: np.random.Generator) -> None:
                     code = int(np.clip(np.rint(level + rng.normal(0, 0.45)), 1, 5))
                     answers[item.id] = 6 - code if item.reverse else code
             store_leader_view(db, slug, wave, unit, email, answers)
-
-
-#: Open answers of the demo's participants (nl), per open question of ``programme_feedback``.
-FEEDBACK_ANSWERS = {
-    "pf_open_useful": (
-        "De coaching na elke training: daar kon ik mijn eigen situatie inbrengen.",
-        "Oefenen met lastige gesprekken in kleine groepjes.",
-        "Horen hoe andere leidinggevenden het aanpakken.",
-        "De terugkoppeling uit mijn eigen team.",
-        "De intervisie tussen de trainingen.",
-        "Concrete voorbeelden uit de zorg, niet alleen theorie.",
-    ),
-    "pf_open_lesson": (
-        "Eerst vragen en luisteren, pas daarna iets vinden.",
-        "Dat stille collega's vaak wel iets te zeggen hebben als je ze apart vraagt.",
-        "Fouten hardop bespreken maakt het team veiliger.",
-        "Ik besliste te vaak alleen; nu betrek ik het team eerder.",
-        "Verschillen benoemen in plaats van eromheen te praten.",
-        "Dat ik zelf het goede voorbeeld moet geven.",
-    ),
-}
-
-
-def _feedback(db: Database, rng: np.random.Generator) -> str:
-    """The programme-feedback survey: the ``PROGRAMME_UNITS``' leaders (7, k = 5 responses)
-    answered it under the organisation's root, six of them both open questions (the comment
-    threshold is 6 writers); its one wave is closed."""
-    from surveys.responses import submit_response
-
-    slug = create_survey(db, FEEDBACK)
-    definition = get_survey(db, slug)
-    root = next(code for code, parent, _, _ in UNITS if not parent)
-    open_wave(db, slug, FEEDBACK_WAVE)
-    tokens = issue_invitations(db, slug, root, len(PROGRAMME_UNITS))
-    for i, token in enumerate(tokens):
-        level = rng.normal(3.9, 0.4)
-        answers = {
-            item.id: int(np.clip(np.rint(level + rng.normal(0, 0.6)), 1, 5))
-            for item in definition.items
-        }
-        texts = {q: found[i] for q, found in FEEDBACK_ANSWERS.items() if i < len(found)}
-        submit_response(db, token, answers, "nl", open_answers=texts or None)
-    close_wave(db, slug, FEEDBACK_WAVE)
-    return slug
